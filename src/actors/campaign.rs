@@ -1,0 +1,232 @@
+//! The campaign actor: for one running campaign, claims due leads in leased batches sized by
+//! what its mailboxes can send before the lease ends (no hoarding), generates each message, and
+//! hands the job to the lead's mailbox actor. A full mailbox queue is backpressure: the claim is
+//! released untouched and the next claim is smaller.
+//!
+//! It does not poll: the supervisor wakes it with the campaign's next due time (one query for
+//! all campaigns), so idle campaigns cost no queries.
+
+mod generate;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::context::DispatchContext;
+use super::job::CampaignPlan;
+use super::registry::MailboxRegistry;
+use crate::domain::{CampaignId, WorkspaceId};
+use crate::store::{ClaimRequest, StoreError};
+
+/// Handle kept by the supervisor.
+#[derive(Clone)]
+pub struct CampaignHandle {
+    wake: Arc<Notify>,
+    /// Unix millis of the earliest known due time; `i64::MAX` when none.
+    due_ms: Arc<AtomicI64>,
+    reload: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CampaignHandle {
+    /// Tells the actor work is due at `at` (now or later).
+    pub fn wake_at(&self, at: DateTime<Utc>) {
+        self.due_ms
+            .fetch_min(at.timestamp_millis(), Ordering::Relaxed);
+        self.wake.notify_one();
+    }
+
+    /// Asks the actor to reload its campaign, steps and product before the next claim.
+    pub fn reload(&self) {
+        self.reload.store(true, Ordering::Relaxed);
+        self.wake.notify_one();
+    }
+}
+
+struct CampaignActor {
+    workspace_id: WorkspaceId,
+    campaign_id: CampaignId,
+    ctx: Arc<DispatchContext>,
+    registry: MailboxRegistry,
+    cancel: CancellationToken,
+    handle: CampaignHandle,
+    plan: Option<Arc<CampaignPlan>>,
+    product: Option<crate::store::Product>,
+    /// The pool's mailbox rows (sender name and signature for templates).
+    mailboxes: std::collections::HashMap<crate::domain::MailboxId, crate::store::Mailbox>,
+    /// Step-1 sends today: (local day, count), for the daily cap on new leads.
+    new_today: Option<(chrono::NaiveDate, u32)>,
+}
+
+pub fn spawn_campaign(
+    workspace_id: WorkspaceId,
+    campaign_id: CampaignId,
+    ctx: Arc<DispatchContext>,
+    registry: MailboxRegistry,
+    cancel: CancellationToken,
+) -> (CampaignHandle, tokio::task::JoinHandle<()>) {
+    let handle = CampaignHandle {
+        wake: Arc::new(Notify::new()),
+        due_ms: Arc::new(AtomicI64::new(i64::MAX)),
+        reload: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+    };
+    let mut actor = CampaignActor {
+        workspace_id,
+        campaign_id,
+        ctx,
+        registry,
+        cancel,
+        handle: handle.clone(),
+        plan: None,
+        product: None,
+        mailboxes: Default::default(),
+        new_today: None,
+    };
+    let task = tokio::spawn(async move { actor.run().await });
+    (handle, task)
+}
+
+impl CampaignActor {
+    async fn run(&mut self) {
+        loop {
+            let due_ms = self.handle.due_ms.load(Ordering::Relaxed);
+            let wait = if due_ms == i64::MAX {
+                Duration::from_secs(3600)
+            } else {
+                let ms = due_ms - Utc::now().timestamp_millis();
+                Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+            };
+            if !wait.is_zero() {
+                tokio::select! {
+                    biased;
+                    () = self.cancel.cancelled() => break,
+                    () = self.handle.wake.notified() => continue,
+                    () = tokio::time::sleep(wait) => {}
+                }
+            }
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            self.handle.due_ms.store(i64::MAX, Ordering::Relaxed);
+            if let Err(e) = self.drain().await {
+                tracing::warn!(campaign = %self.campaign_id, error = %e, "Claiming failed; retrying shortly.");
+                self.handle
+                    .due_ms
+                    .fetch_min(Utc::now().timestamp_millis() + 1_000, Ordering::Relaxed);
+            }
+        }
+        tracing::debug!(campaign = %self.campaign_id, "Campaign actor stopped.");
+    }
+
+    /// Claims and dispatches until nothing is due or the mailboxes are full.
+    async fn drain(&mut self) -> Result<(), StoreError> {
+        if self.handle.reload.swap(false, Ordering::Relaxed) || self.plan.is_none() {
+            self.load().await?;
+        }
+        let Some(plan) = self.plan.clone() else {
+            return Ok(());
+        };
+        let lease = self.ctx.settings.claim_lease.as_duration();
+        let mut full_rounds = 0u32;
+        while !self.cancel.is_cancelled() {
+            let capacity = self
+                .registry
+                .capacity_within(&plan.campaign.mailbox_ids, lease);
+            if capacity == 0 {
+                // Mailboxes are full, cooling or capped: look again shortly (bounded), then
+                // leave it to the next wake-up.
+                full_rounds += 1;
+                if full_rounds > 20 {
+                    self.handle
+                        .due_ms
+                        .fetch_min(Utc::now().timestamp_millis() + 1_000, Ordering::Relaxed);
+                    return Ok(());
+                }
+                tokio::select! {
+                    () = self.cancel.cancelled() => return Ok(()),
+                    () = tokio::time::sleep(Duration::from_millis(50)) => {}
+                }
+                continue;
+            }
+            full_rounds = 0;
+            let now = Utc::now();
+            let max_rows = capacity.min(self.ctx.settings.max_claim_batch as usize) as u32;
+            let req = ClaimRequest {
+                workspace_id: self.workspace_id,
+                campaign_id: self.campaign_id,
+                now,
+                lease_for: self.ctx.settings.claim_lease.to_chrono(),
+                max_rows,
+                max_new_leads: self.new_lead_budget(&plan, now).await?,
+            };
+            let claims = self.ctx.store.claim_due(&req).await?;
+            let got = claims.len();
+            self.ctx.sink.claimed(got);
+            let new_leads = claims.iter().filter(|c| c.step_order == 1).count() as u32;
+            if let Some((_, count)) = &mut self.new_today {
+                *count += new_leads;
+            }
+            self.dispatch(&plan, claims).await;
+            if got < max_rows as usize {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    async fn load(&mut self) -> Result<(), StoreError> {
+        let store = &self.ctx.store;
+        let Some(campaign) = store
+            .campaign_by_id(self.workspace_id, self.campaign_id)
+            .await?
+        else {
+            self.plan = None;
+            return Ok(());
+        };
+        let steps = store
+            .campaign_steps(self.workspace_id, self.campaign_id)
+            .await?;
+        self.product = match campaign.product_id {
+            Some(id) => store.product_by_id(self.workspace_id, id).await?,
+            None => None,
+        };
+        let mut mailboxes = std::collections::HashMap::new();
+        for id in &campaign.mailbox_ids {
+            if let Some(m) = store.mailbox_by_id(self.workspace_id, *id).await? {
+                mailboxes.insert(m.id, m);
+            }
+        }
+        self.mailboxes = mailboxes;
+        self.plan = Some(Arc::new(CampaignPlan::new(campaign, steps)));
+        Ok(())
+    }
+
+    /// Step-1 leads this claim may take under the campaign's daily cap on new leads.
+    async fn new_lead_budget(
+        &mut self,
+        plan: &CampaignPlan,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let Some(cap) = plan.campaign.rules.daily_new_leads_cap else {
+            return Ok(u32::MAX);
+        };
+        let today = now.with_timezone(&plan.timezone).date_naive();
+        let count = match self.new_today {
+            Some((day, count)) if day == today => count,
+            _ => {
+                let midnight = crate::domain::resolve_local(today, 0, plan.timezone);
+                let count = self
+                    .ctx
+                    .store
+                    .new_leads_sent_since(self.campaign_id, midnight)
+                    .await?;
+                self.new_today = Some((today, count));
+                count
+            }
+        };
+        Ok(cap.saturating_sub(count))
+    }
+}

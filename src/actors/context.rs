@@ -1,0 +1,37 @@
+//! What every dispatch actor shares: the store, the completion sink, the content provider, the
+//! pipeline settings and the unsubscribe signer.
+
+use std::sync::Arc;
+
+use crate::config::DispatchSettings;
+use crate::content::ContentProvider;
+use crate::smtp::UnsubscribeSigner;
+use crate::store::Store;
+use crate::telemetry::Metrics;
+
+use super::completions::CompletionSink;
+
+pub struct DispatchContext {
+    pub store: Arc<dyn Store>,
+    pub sink: CompletionSink,
+    pub content: Arc<dyn ContentProvider>,
+    pub settings: DispatchSettings,
+    pub signer: UnsubscribeSigner,
+    /// `{public_url}/unsubscribe` when tracking.public_url is set.
+    pub unsubscribe_base: Option<String>,
+    /// Where mailboxes on the outbox transport write their `.eml` files.
+    pub outbox_dir: std::path::PathBuf,
+    pub metrics: Metrics,
+    /// DKIM keys by From domain; messages from other domains go out unsigned.
+    pub dkim: crate::smtp::DkimSigners,
+    /// Run Now: this campaign's leads are sent regardless of its sending window.
+    pub ignore_windows_for: Option<crate::domain::CampaignId>,
+}
+
+impl DispatchContext {
+    /// Delay before attempt `attempts + 1` of a temporarily failed step: the base, doubling per
+    /// attempt, at most 16x.
+    pub fn retry_delay(&self, attempts: u32) -> chrono::TimeDelta {
+        self.settings.retry_backoff.to_chrono() * (1i32 << attempts.min(4))
+    }
+}

@@ -1,0 +1,22 @@
+//! The actor tree: a supervisor, per-campaign actors that claim and generate, per-mailbox
+//! actors that pace and send, and the completion writer that records outcomes in batches.
+//! Actors are tokio tasks that own their state and receive work on bounded channels through a
+//! handle; a full channel is backpressure, never an unbounded buffer.
+//!
+//! Actors orchestrate; protocol code (`smtp`, `imap`) and persistence (`store`) never import
+//! this module, so they stay testable on their own.
+
+mod campaign;
+mod completions;
+mod context;
+mod job;
+mod mailbox;
+mod registry;
+mod supervisor;
+mod transport;
+
+pub use completions::CompletionSink;
+pub use job::{CampaignPlan, SendJob};
+pub use supervisor::{
+    DispatchParts, OUTBOX_HOST, SupervisorHandle, SupervisorOptions, spawn_supervisor,
+};

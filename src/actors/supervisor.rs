@@ -1,0 +1,281 @@
+//! The supervisor: reconciles the actors that should run (from the store) with those that do,
+//! every `daemon.reconcile_interval` and whenever notified. Each pass costs a fixed number of
+//! queries however many campaigns and mailboxes are idle: expire leases, list pool mailboxes of
+//! running campaigns, list running campaigns with their next due time.
+//!
+//! It restarts a failed actor with exponential backoff, leaves paused mailboxes alone (an
+//! operator must act), wakes campaign actors when their work is due, and on shutdown stops
+//! campaigns first (no new claims), then mailboxes (finish the transaction in flight, release
+//! the rest), then drains the completion writer, so nothing is left `sending`.
+
+mod actors;
+mod shutdown;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::completions::InFlight;
+use super::context::DispatchContext;
+use super::registry::MailboxRegistry;
+use crate::domain::{CampaignId, MailboxId};
+use crate::store::Store;
+use crate::telemetry::Metrics;
+
+pub use actors::OUTBOX_HOST;
+
+/// A cheap, cloneable handle to the running supervisor.
+#[derive(Clone)]
+pub struct SupervisorHandle {
+    notify: Arc<Notify>,
+    /// Unix millis of the last completed reconcile pass; 0 before the first.
+    heartbeat_ms: Arc<AtomicI64>,
+    interval: Duration,
+    cancel: CancellationToken,
+    /// Not a `CompletionSink`: this handle outlives the actors (see `InFlight`).
+    in_flight: InFlight,
+}
+
+impl SupervisorHandle {
+    /// Asks for a reconcile pass now (after an apply or an API change): actors reload.
+    pub fn notify(&self) {
+        self.notify.notify_one();
+    }
+
+    /// Running and has completed a pass within three intervals.
+    pub fn is_healthy(&self) -> bool {
+        let last = self.heartbeat_ms.load(Ordering::Relaxed);
+        if last == 0 || self.cancel.is_cancelled() {
+            return false;
+        }
+        let age_ms = Utc::now().timestamp_millis() - last;
+        age_ms <= 3 * self.interval.as_millis() as i64 + 1_000
+    }
+
+    /// Claimed sends not yet recorded.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.get()
+    }
+}
+
+/// How the supervisor runs.
+#[derive(Clone, Copy, Debug)]
+pub struct SupervisorOptions {
+    pub interval: Duration,
+    /// `Some(period)`: cancel `shutdown` once nothing is in flight and nothing is due within
+    /// `period` (the `run --until-idle` mode).
+    pub until_idle: Option<Duration>,
+    /// Run Now: reconcile only this campaign (other campaigns are left to the daemons).
+    pub only_campaign: Option<CampaignId>,
+}
+
+/// A running actor and its restart bookkeeping.
+struct Slot<H> {
+    handle: H,
+    task: tokio::task::JoinHandle<()>,
+    cancel: CancellationToken,
+}
+
+#[derive(Default)]
+struct Backoff {
+    failures: u32,
+    retry_at: Option<tokio::time::Instant>,
+}
+
+impl Backoff {
+    fn fail(&mut self) -> Duration {
+        self.failures += 1;
+        let delay = Duration::from_millis(500) * 2u32.pow(self.failures.min(7));
+        self.retry_at = Some(tokio::time::Instant::now() + delay);
+        delay
+    }
+
+    fn may_start(&self) -> bool {
+        self.retry_at
+            .is_none_or(|at| tokio::time::Instant::now() >= at)
+    }
+}
+
+struct Supervisor {
+    ctx: Arc<DispatchContext>,
+    registry: MailboxRegistry,
+    mailboxes: HashMap<MailboxId, Slot<super::mailbox::MailboxHandle>>,
+    mailbox_rows: HashMap<MailboxId, crate::store::Mailbox>,
+    campaigns: HashMap<CampaignId, Slot<super::campaign::CampaignHandle>>,
+    backoff: HashMap<uuid::Uuid, Backoff>,
+    handle: SupervisorHandle,
+    options: SupervisorOptions,
+    /// Cancelled to stop the whole daemon (until-idle).
+    shutdown: CancellationToken,
+    idle_since: Option<tokio::time::Instant>,
+}
+
+/// Starts the supervisor and the completion writer on `tracker`; both stop when `cancel`
+/// fires, after draining.
+pub fn spawn_supervisor(
+    store: Arc<dyn Store>,
+    ctx_parts: DispatchParts,
+    metrics: Metrics,
+    options: SupervisorOptions,
+    cancel: CancellationToken,
+    shutdown: CancellationToken,
+    tracker: &TaskTracker,
+) -> SupervisorHandle {
+    let settings = ctx_parts.settings.clone();
+    let (sink, writer) = super::completions::spawn_completion_writer(
+        store.clone(),
+        settings.completion_batch as usize,
+        settings.completion_flush.as_duration(),
+    );
+    let ctx = Arc::new(DispatchContext {
+        store,
+        sink: sink.clone(),
+        content: ctx_parts.content,
+        settings,
+        signer: ctx_parts.signer,
+        unsubscribe_base: ctx_parts.unsubscribe_base,
+        outbox_dir: ctx_parts.outbox_dir,
+        metrics,
+        ignore_windows_for: ctx_parts.ignore_windows_for,
+        dkim: ctx_parts.dkim,
+    });
+    let handle = SupervisorHandle {
+        notify: Arc::new(Notify::new()),
+        heartbeat_ms: Arc::new(AtomicI64::new(0)),
+        interval: options.interval,
+        cancel: cancel.clone(),
+        in_flight: sink.in_flight_view(),
+    };
+    let mut supervisor = Supervisor {
+        ctx,
+        registry: MailboxRegistry::default(),
+        mailboxes: HashMap::new(),
+        mailbox_rows: HashMap::new(),
+        campaigns: HashMap::new(),
+        backoff: HashMap::new(),
+        handle: handle.clone(),
+        options,
+        shutdown,
+        idle_since: None,
+    };
+    tracker.spawn(async move {
+        supervisor.run(cancel).await;
+        supervisor.stop_all().await;
+        // Every sink clone is gone once the actors and the context are dropped; the writer
+        // then records what is left and ends.
+        drop(supervisor);
+        let _ = writer.await;
+        tracing::info!("Supervisor stopped; all outcomes recorded.");
+    });
+    handle
+}
+
+/// What the daemon hands the supervisor to build the dispatch context.
+pub struct DispatchParts {
+    pub settings: crate::config::DispatchSettings,
+    pub content: Arc<dyn crate::content::ContentProvider>,
+    pub signer: crate::smtp::UnsubscribeSigner,
+    pub unsubscribe_base: Option<String>,
+    pub outbox_dir: std::path::PathBuf,
+    /// Run Now: this campaign ignores its sending window.
+    pub ignore_windows_for: Option<crate::domain::CampaignId>,
+    pub dkim: crate::smtp::DkimSigners,
+}
+
+impl Supervisor {
+    async fn run(&mut self, cancel: CancellationToken) {
+        let tick = match self.options.until_idle {
+            Some(_) => self.options.interval.min(Duration::from_millis(500)),
+            None => self.options.interval,
+        };
+        loop {
+            let ok = self.reconcile().await;
+            self.ctx.metrics.supervisor_reconcile(ok);
+            self.ctx.metrics.db_pool().set(self.ctx.store.pool_stats());
+            self.ctx.metrics.run_upkeep();
+            if ok {
+                self.handle
+                    .heartbeat_ms
+                    .store(Utc::now().timestamp_millis(), Ordering::Relaxed);
+            }
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = self.handle.notify.notified() => self.reload_all(),
+                () = tokio::time::sleep(tick) => {}
+            }
+        }
+    }
+
+    /// One pass. `false` when the store could not be read.
+    async fn reconcile(&mut self) -> bool {
+        let store = self.ctx.store.clone();
+        match store.expire_leases(Utc::now()).await {
+            Ok(r) if r.unknown > 0 => tracing::warn!(
+                unknown = r.unknown,
+                "Sends stuck in flight past their lease are now unknown; they will not be resent automatically."
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "Supervisor cannot reach the store; retrying.");
+                return false;
+            }
+        }
+        let mailboxes = match store.dispatch_mailboxes().await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "Cannot list mailboxes to run.");
+                return false;
+            }
+        };
+        self.reconcile_mailboxes(mailboxes).await;
+        let due = match store.campaigns_due().await {
+            Ok(d) => d
+                .into_iter()
+                .filter(|c| {
+                    self.options
+                        .only_campaign
+                        .is_none_or(|only| only == c.campaign_id)
+                })
+                .collect::<Vec<_>>(),
+            Err(e) => {
+                tracing::warn!(error = %e, "Cannot list running campaigns.");
+                return false;
+            }
+        };
+        self.reconcile_campaigns(&due);
+        self.check_idle(&due);
+        true
+    }
+
+    fn reload_all(&self) {
+        for slot in self.campaigns.values() {
+            slot.handle.reload();
+        }
+    }
+
+    fn check_idle(&mut self, due: &[crate::store::CampaignDue]) {
+        let Some(period) = self.options.until_idle else {
+            return;
+        };
+        let horizon = Utc::now() + chrono::TimeDelta::from_std(period).unwrap_or_default();
+        let busy = self.handle.in_flight() > 0
+            || due.iter().any(|c| c.next_due.is_some_and(|t| t <= horizon));
+        if busy {
+            self.idle_since = None;
+            return;
+        }
+        let since = *self
+            .idle_since
+            .get_or_insert_with(tokio::time::Instant::now);
+        if since.elapsed() >= period {
+            tracing::info!("Nothing in flight and nothing due: stopping (--until-idle).");
+            self.shutdown.cancel();
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Starting, updating and stopping the mailbox and campaign actors of one reconcile pass.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+
+use super::{Slot, Supervisor};
+use crate::actors::campaign::spawn_campaign;
+use crate::actors::context::DispatchContext;
+use crate::actors::mailbox::spawn_mailbox;
+use crate::actors::transport::Transport;
+use crate::domain::MailboxStatus;
+use crate::smtp::{OutboxTransport, SmtpEndpoint, Timeouts};
+use crate::store::{CampaignDue, Mailbox, StoreError};
+
+/// Mailboxes whose SMTP host is this name write `.eml` files into the outbox folder instead of
+/// sending (demo, dry runs).
+pub const OUTBOX_HOST: &str = "outbox";
+
+/// The transport for a mailbox: its SMTP server, or the outbox folder.
+pub async fn transport_for(mailbox: &Mailbox, ctx: &DispatchContext) -> Result<Transport, String> {
+    if mailbox.smtp.host == OUTBOX_HOST {
+        let dir = ctx.outbox_dir.join(&mailbox.address);
+        return OutboxTransport::new(dir)
+            .map(Transport::Outbox)
+            .map_err(|e| e.to_string());
+    }
+    let credentials = ctx
+        .store
+        .mailbox_credentials(mailbox.workspace_id, mailbox.id)
+        .await
+        .map_err(|e: StoreError| e.to_string())?;
+    let s = &ctx.settings;
+    let endpoint = SmtpEndpoint {
+        host: mailbox.smtp.host.clone(),
+        port: mailbox.smtp.port,
+        security: mailbox.smtp.security,
+        username: mailbox.smtp.username.clone(),
+        password: credentials.smtp_password,
+        helo_name: s.helo_name.clone(),
+        extra_root_pem: None,
+    };
+    let timeouts = Timeouts {
+        connect: s.smtp_connect_timeout.as_duration(),
+        command: s.smtp_command_timeout.as_duration(),
+        data: s.smtp_data_timeout.as_duration(),
+    };
+    Ok(Transport::smtp(endpoint, timeouts))
+}
+
+impl Supervisor {
+    pub(super) async fn reconcile_mailboxes(&mut self, wanted: Vec<Mailbox>) {
+        // Shutting down: actors end because they were cancelled, not because they crashed;
+        // `stop_all` drains them (restarting them would only log false errors).
+        if self.handle.cancel.is_cancelled() {
+            return;
+        }
+        let wanted: HashMap<_, _> = wanted
+            .into_iter()
+            .filter(|m| m.status != MailboxStatus::Paused)
+            .map(|m| (m.id, m))
+            .collect();
+        // Stop what is no longer wanted (campaign paused, mailbox paused or removed).
+        let gone: Vec<_> = self
+            .mailboxes
+            .keys()
+            .filter(|id| !wanted.contains_key(id))
+            .copied()
+            .collect();
+        for id in gone {
+            if let Some(slot) = self.mailboxes.remove(&id) {
+                self.registry.remove(id);
+                slot.cancel.cancel();
+                let _ = slot.task.await;
+            }
+            self.mailbox_rows.remove(&id);
+        }
+        // Forget crashed actors so they are restarted below, after their backoff.
+        let crashed: Vec<_> = self
+            .mailboxes
+            .iter()
+            .filter(|(_, s)| s.task.is_finished())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in crashed {
+            self.mailboxes.remove(&id);
+            self.registry.remove(id);
+            let delay = self.backoff.entry(id.0).or_default().fail();
+            tracing::error!(mailbox = %id, retry_in = ?delay, "Mailbox actor stopped unexpectedly; restarting after backoff.");
+        }
+        for (id, mailbox) in wanted {
+            if let Some(slot) = self.mailboxes.get(&id) {
+                if self
+                    .mailbox_rows
+                    .get(&id)
+                    .is_some_and(|old| old.updated_at != mailbox.updated_at)
+                {
+                    slot.handle.reconfigure(mailbox.clone()).await;
+                    self.mailbox_rows.insert(id, mailbox);
+                }
+                continue;
+            }
+            if !self.backoff.get(&id.0).is_none_or(|b| b.may_start()) {
+                continue;
+            }
+            if let Err(reason) = self.start_mailbox(mailbox).await {
+                let delay = self.backoff.entry(id.0).or_default().fail();
+                tracing::warn!(mailbox = %id, %reason, retry_in = ?delay, "Cannot start mailbox actor.");
+            }
+        }
+    }
+
+    async fn start_mailbox(&mut self, mailbox: Mailbox) -> Result<(), String> {
+        let transport = transport_for(&mailbox, &self.ctx).await?;
+        let cancel = self.handle.cancel.child_token();
+        let (handle, task) =
+            spawn_mailbox(mailbox.clone(), transport, self.ctx.clone(), cancel.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+        tracing::info!(mailbox = %mailbox.address, "Mailbox actor started.");
+        self.registry.insert(handle.clone());
+        self.mailbox_rows.insert(mailbox.id, mailbox.clone());
+        self.mailboxes.insert(
+            mailbox.id,
+            Slot {
+                handle,
+                task,
+                cancel,
+            },
+        );
+        Ok(())
+    }
+
+    pub(super) fn reconcile_campaigns(&mut self, due: &[CampaignDue]) {
+        if self.handle.cancel.is_cancelled() {
+            return; // see `reconcile_mailboxes`
+        }
+        let running: HashMap<_, _> = due.iter().map(|c| (c.campaign_id, *c)).collect();
+        let gone: Vec<_> = self
+            .campaigns
+            .iter()
+            .filter(|(id, slot)| !running.contains_key(id) || slot.task.is_finished())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in gone {
+            if let Some(slot) = self.campaigns.remove(&id) {
+                if slot.task.is_finished() && running.contains_key(&id) {
+                    let delay = self.backoff.entry(id.0).or_default().fail();
+                    tracing::error!(campaign = %id, retry_in = ?delay, "Campaign actor stopped unexpectedly; restarting after backoff.");
+                }
+                // Stopping a campaign only stops claiming; its in-flight jobs finish.
+                slot.cancel.cancel();
+            }
+        }
+        let horizon =
+            Utc::now() + chrono::TimeDelta::from_std(self.options.interval).unwrap_or_default();
+        for (id, c) in running {
+            if !self.campaigns.contains_key(&id) {
+                if !self.backoff.get(&id.0).is_none_or(|b| b.may_start()) {
+                    continue;
+                }
+                let cancel = self.handle.cancel.child_token();
+                let (handle, task) = spawn_campaign(
+                    c.workspace_id,
+                    id,
+                    self.ctx.clone(),
+                    self.registry.clone(),
+                    cancel.clone(),
+                );
+                tracing::info!(campaign = %id, "Campaign actor started.");
+                self.campaigns.insert(
+                    id,
+                    Slot {
+                        handle,
+                        task,
+                        cancel,
+                    },
+                );
+            }
+            if let (Some(slot), Some(next)) = (self.campaigns.get(&id), c.next_due)
+                && next <= horizon
+            {
+                slot.handle.wake_at(next);
+            }
+        }
+    }
+}

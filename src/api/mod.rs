@@ -1,0 +1,52 @@
+//! The HTTP surface (actix-web): health and readiness probes, the Prometheus endpoint, and (as
+//! issues add them) the workspace API and tracking/unsubscribe endpoints.
+//!
+//! Handlers translate HTTP to calls on the store and actors; business rules live elsewhere.
+
+mod health;
+mod unsubscribe;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+
+use crate::actors::SupervisorHandle;
+use crate::store::Store;
+use crate::telemetry::Metrics;
+
+/// Shared state every handler can reach.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Arc<dyn Store>,
+    pub metrics: Metrics,
+    pub supervisor: SupervisorHandle,
+    /// Verifies unsubscribe tokens (the same key the mailbox actors sign with).
+    pub signer: Arc<crate::smtp::UnsubscribeSigner>,
+}
+
+/// Builds the server on an already-bound listener (port 0 works in tests).
+pub fn serve(listener: TcpListener, state: ApiState) -> std::io::Result<Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/healthz", web::get().to(health::healthz))
+            .route("/readyz", web::get().to(health::readyz))
+            .route("/metrics", web::get().to(health::metrics))
+            .route(
+                "/unsubscribe/{send}/{token}",
+                web::get().to(unsubscribe::confirm_page),
+            )
+            .route(
+                "/unsubscribe/{send}/{token}",
+                web::post().to(unsubscribe::unsubscribe),
+            )
+    })
+    .workers(2)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

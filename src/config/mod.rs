@@ -1,0 +1,12 @@
+//! Typed, layered, strict configuration.
+//!
+//! `config/default.toml` (compiled in) < files from `--config` / `$OUTREACHD_CONFIG` < environment
+//! variables `OUTREACHD__SECTION__KEY`. Every struct denies unknown fields, rates and durations
+//! parse from strings with units, and secrets are `SecretString`. Nothing else in the crate reads
+//! environment variables. Errors name the file, line and key at fault.
+
+mod load;
+mod settings;
+
+pub use load::{ConfigError, ENV_PREFIX, LoadedSettings, ignored_env_vars, load};
+pub use settings::*;

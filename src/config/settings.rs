@@ -1,0 +1,271 @@
+//! The `Settings` tree. Field docs say what each key trades off; `config/default.toml` repeats
+//! them for admins.
+
+use std::path::PathBuf;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::domain::HumanDuration;
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub server: ServerSettings,
+    pub security: SecuritySettings,
+    pub daemon: DaemonSettings,
+    pub log: LogSettings,
+    pub redis: RedisSettings,
+    pub mailbox_defaults: MailboxDefaults,
+    pub dispatch: DispatchSettings,
+    pub tracking: TrackingSettings,
+    pub content: crate::content::ContentSettings,
+    pub dkim: crate::smtp::DkimSettings,
+}
+
+fn redacted<S: Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    if secret.expose_secret().is_empty() {
+        s.serialize_str("")
+    } else {
+        s.serialize_str("[redacted]")
+    }
+}
+
+fn redacted_url<S: Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::store::redact_url(url.expose_secret()))
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://…` or `sqlite://…`. Secret because it may carry a password.
+    #[serde(serialize_with = "redacted_url")]
+    pub url: SecretString,
+    /// Pool size: more lets more actors query at once, each costs a server connection.
+    pub max_connections: u32,
+    /// How long a query waits for a pooled connection before failing.
+    pub acquire_timeout: HumanDuration,
+}
+
+impl DatabaseSettings {
+    pub fn url(&self) -> &str {
+        self.url.expose_secret()
+    }
+
+    /// Settings for a given URL with default pool sizes (tests, tools).
+    pub fn for_url(url: &str) -> Self {
+        Self {
+            url: SecretString::from(url.to_owned()),
+            max_connections: 10,
+            acquire_timeout: HumanDuration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    /// 0 picks a free port.
+    pub port: u16,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Base64 AES-256 key; empty = use `encryption_key_file` (or, on SQLite, a generated file).
+    #[serde(serialize_with = "redacted")]
+    pub encryption_key: SecretString,
+    /// Path of a file holding the base64 key; empty = none.
+    pub encryption_key_file: PathBuf,
+}
+
+impl SecuritySettings {
+    pub fn key(&self) -> Option<&SecretString> {
+        (!self.encryption_key.expose_secret().trim().is_empty()).then_some(&self.encryption_key)
+    }
+
+    pub fn key_file(&self) -> Option<&std::path::Path> {
+        (!self.encryption_key_file.as_os_str().is_empty())
+            .then_some(self.encryption_key_file.as_path())
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonSettings {
+    pub data_dir: PathBuf,
+    /// Grace period for in-flight SMTP transactions on shutdown.
+    pub shutdown_timeout_seconds: u64,
+    /// Supervisor reconcile period; shorter reacts faster to store changes, costs a query each.
+    pub reconcile_interval: HumanDuration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Auto,
+    Human,
+    Json,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSettings {
+    /// Empty: limits are kept in-process (fine for one daemon).
+    #[serde(serialize_with = "redacted_url")]
+    pub url: SecretString,
+}
+
+impl RedisSettings {
+    pub fn url(&self) -> Option<&str> {
+        let url = self.url.expose_secret().trim();
+        (!url.is_empty()).then_some(url)
+    }
+}
+
+/// Defaults for mailboxes whose apply file leaves these out.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxDefaults {
+    pub daily_cap: u32,
+    /// 0 = no hourly cap.
+    pub hourly_cap: u32,
+    pub min_gap: HumanDuration,
+    pub max_gap: HumanDuration,
+    pub timezone: String,
+}
+
+/// The sending pipeline's knobs: leases, batch sizes, retries. Defaults suit production; tests
+/// and benchmarks shorten the times.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchSettings {
+    /// A claimed lead not sent within this is due again (nothing left the machine). Longer
+    /// tolerates slow generation; shorter recovers faster after a crash.
+    pub claim_lease: HumanDuration,
+    /// A send still `sending` after this is declared `unknown` (never resent automatically).
+    /// Must exceed the SMTP data timeout.
+    pub sending_lease: HumanDuration,
+    /// Most leads one claim takes. Claims are also sized by what the mailboxes can send before
+    /// the claim lease ends, so this only bounds a single statement.
+    pub max_claim_batch: u32,
+    /// Jobs waiting per mailbox actor; a full queue is backpressure on the campaign actors.
+    pub mailbox_queue: u32,
+    /// Unpaced mailboxes (min_gap 0) mark up to this many queued jobs `sending` in one commit.
+    /// A crash leaves at most twice this many `unknown` sends per mailbox (the batch on the
+    /// wire and the one being recorded), never resent.
+    /// 1 = one commit per message. Paced mailboxes always mark one at a time.
+    pub sending_batch: u32,
+    /// Outcomes recorded per transaction.
+    pub completion_batch: u32,
+    /// Longest an outcome waits before its batch is written.
+    pub completion_flush: HumanDuration,
+    /// Messages generated at once per campaign (LLM calls in flight).
+    pub generation_concurrency: u32,
+    /// Attempts of one step (temporary failures) before the lead fails.
+    pub max_attempts: u32,
+    /// Wait before the first retry of a temporarily failed step; doubles per attempt.
+    pub retry_backoff: HumanDuration,
+    /// How long a mailbox rests after a rate, reputation or 421 reply; doubles while it keeps
+    /// happening, up to 16x.
+    pub throttle_cooldown: HumanDuration,
+    /// `run --until-idle`: exit once nothing is in flight and nothing is due within this long.
+    pub idle_period: HumanDuration,
+    /// SMTP time limits: TCP connect (with implicit TLS), each command, the data and its reply.
+    pub smtp_connect_timeout: HumanDuration,
+    pub smtp_command_timeout: HumanDuration,
+    pub smtp_data_timeout: HumanDuration,
+    /// EHLO name; empty = this machine's host name.
+    pub helo_name: String,
+}
+
+/// Links in messages (the one-click unsubscribe URL).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingSettings {
+    /// Public base URL of this daemon's HTTP API as recipients reach it (behind your proxy).
+    /// Empty: messages carry only the mailto unsubscribe, no https one-click URL.
+    pub public_url: String,
+    /// HMAC key for unsubscribe tokens; empty = derived from the encryption key. Changing it
+    /// invalidates links in mail already sent.
+    #[serde(serialize_with = "redacted")]
+    pub link_secret: SecretString,
+}
+
+impl Settings {
+    /// Cross-field checks the types cannot express. Returns every problem, not just the first.
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Err(e) = crate::store::backend_of(self.database.url()) {
+            problems.push(format!("database.url: {e}"));
+        }
+        if self.database.max_connections == 0 {
+            problems.push("database.max_connections: must be at least 1".into());
+        }
+        let d = &self.mailbox_defaults;
+        if d.min_gap > d.max_gap {
+            problems.push(format!(
+                "mailbox_defaults: min_gap ({}) is greater than max_gap ({})",
+                d.min_gap, d.max_gap
+            ));
+        }
+        if d.timezone.parse::<chrono_tz::Tz>().is_err() {
+            problems.push(format!(
+                "mailbox_defaults.timezone: unknown IANA time zone {:?}",
+                d.timezone
+            ));
+        }
+        if let Some(url) = self.redis.url()
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            problems.push("redis.url: must start with redis:// or rediss://".into());
+        }
+        problems.extend(self.content.validate());
+        let d = &self.dispatch;
+        if d.sending_lease.as_duration() <= d.smtp_data_timeout.as_duration() {
+            problems.push(format!(
+                "dispatch.sending_lease ({}) must exceed dispatch.smtp_data_timeout ({})",
+                d.sending_lease, d.smtp_data_timeout
+            ));
+        }
+        for (key, v) in [
+            ("max_claim_batch", d.max_claim_batch),
+            ("mailbox_queue", d.mailbox_queue),
+            ("sending_batch", d.sending_batch),
+            ("completion_batch", d.completion_batch),
+            ("generation_concurrency", d.generation_concurrency),
+            ("max_attempts", d.max_attempts),
+        ] {
+            if v == 0 {
+                problems.push(format!("dispatch.{key}: must be at least 1"));
+            }
+        }
+        let url = self.tracking.public_url.trim();
+        if !url.is_empty() && !url.starts_with("http://") && !url.starts_with("https://") {
+            problems.push("tracking.public_url: must start with http:// or https://".into());
+        }
+        if self
+            .log
+            .level
+            .parse::<tracing_subscriber::EnvFilter>()
+            .is_err()
+        {
+            problems.push(format!("log.level: invalid filter {:?}", self.log.level));
+        }
+        problems
+    }
+
+    /// The effective configuration as TOML with every secret redacted (`check-config`).
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render settings: {e}\n"))
+    }
+}

@@ -1,0 +1,33 @@
+//! Message content: template rendering (minijinja with strict undefined, no environment, file
+//! or include access; spintax), LLM providers behind a `ContentProvider` trait, and personas.
+//!
+//! It produces subjects and bodies; it never sends mail nor writes to the store. Filled by the
+//! sending pipeline (issue #4).
+//!
+//! The flow for one (lead, step): build a [`RenderContext`] from the store rows, render the step
+//! with [`render_draft`] seeded by [`spin_seed`] (same lead and step, same text), hand the
+//! [`Draft`] to the configured [`ContentProvider`] (from [`build_provider`]), store the
+//! [`Generated`] it returns, then send. A [`ContentError`] says whether trying again later can
+//! help ([`ContentError::is_retryable`]); template errors fail the step with their message.
+
+mod context;
+mod error;
+mod openai;
+mod provider;
+mod settings;
+mod spintax;
+mod template;
+
+pub use context::{CampaignVars, LeadVars, ProductVars, RenderContext, SenderVars, snake_case};
+pub use error::{ContentError, TemplatePart};
+pub use openai::{OpenAiProvider, SYSTEM_PROMPT};
+pub use provider::{
+    ContentProvider, FallbackProvider, Generated, GenerationRequest, TemplateProvider,
+    build_provider,
+};
+pub use settings::{ContentSettings, OnFailure, OpenAiSettings, ProviderKind};
+pub use spintax::{expand as expand_spintax, spin_seed};
+pub use template::{
+    Draft, MAX_OUTPUT_BYTES, MAX_SUBJECT_CHARS, MAX_TEMPLATE_BYTES, normalize_subject, render,
+    render_draft, validate,
+};

@@ -1,0 +1,72 @@
+//! `classify`: turns one raw inbound message into what it means for our sends: a reply, an
+//! auto-reply, a bounce (per recipient, hard or soft), an ARF complaint, an unsubscribe
+//! request, or nothing of ours. Pure (no I/O, no clock): what it needs from the store comes in
+//! a `ClassifyContext`. Any byte sequence gets an answer or a `ClassifyError` quickly (input is
+//! capped, every scan is linear); it never panics.
+//!
+//! Order, first match wins:
+//! 1. A copy of our own send (its Message-ID is ours) is `Unrelated`.
+//! 2. An ARF feedback report is a `Complaint` (complaint.rs).
+//! 3. A DSN or a free-text bounce is a `Bounce`, even when it also says "auto" (bounce.rs).
+//! 4. An auto-reply is an `AutoReply`, never a reply (autoreply.rs).
+//! 5. A reply to one of our sends (threading headers, or lead sender + our subject) is a
+//!    `Reply`, or an `UnsubscribeRequest` when it asks us to stop (reply.rs, unsubscribe.rs).
+//!
+//! `outreachd classify FILE.eml…` calls [`classify_file`], the same code as the poller.
+
+mod autoreply;
+mod bounce;
+mod bounce_kind;
+mod bounce_text;
+mod complaint;
+mod context;
+mod date_tokens;
+mod dsn;
+mod file;
+mod ids;
+mod inbound;
+mod quote;
+mod reply;
+mod return_date;
+mod subject;
+mod text;
+mod types;
+mod unsubscribe;
+
+#[cfg(test)]
+mod tests;
+
+use mail_parser::MessageParser;
+
+pub use context::{ClassifyContext, KnownLeads, LeadSet, NoLeads};
+pub use file::{ClassifyFileError, classify_file};
+pub use inbound::MAX_INPUT_BYTES;
+pub use subject::normalize_subject;
+pub use types::{BounceKind, BounceRecipient, Classification, ClassifyError};
+
+/// Classifies one raw message (RFC 5322 bytes with CRLF, LF or CR line endings). Bytes past
+/// [`MAX_INPUT_BYTES`] are ignored: they are attachments in any real message.
+pub fn classify(raw: &[u8], ctx: &ClassifyContext<'_>) -> Result<Classification, ClassifyError> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(ClassifyError::Empty);
+    }
+    let normalized = inbound::normalize(raw);
+    let message = MessageParser::default()
+        .parse(&normalized)
+        .filter(|m| !m.headers().is_empty())
+        .ok_or(ClassifyError::NoHeaders)?;
+    let inbound = inbound::Inbound::new(&message, ids::OurIds::new(ctx.our_domains));
+    if inbound.is_our_own() {
+        return Ok(Classification::Unrelated);
+    }
+    if let Some(found) = complaint::detect(&inbound) {
+        return Ok(found);
+    }
+    if let Some(found) = bounce::detect(&inbound) {
+        return Ok(found);
+    }
+    if let Some(found) = autoreply::detect(&inbound, ctx) {
+        return Ok(found);
+    }
+    Ok(reply::classify(&inbound, ctx))
+}

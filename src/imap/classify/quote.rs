@@ -1,0 +1,126 @@
+//! The new text of a reply: what the sender wrote above the quoted original. Our own quoted
+//! message carries an unsubscribe footer, so phrase rules must never read it.
+//!
+//! Cut at the first quote header ("On … wrote:", "Am … schrieb:", "Le … a écrit :", an
+//! Outlook "From:/Sent:" block, "-----Original Message-----", a "____" rule) or signature
+//! delimiter ("-- "); lines quoted with ">" are dropped wherever they are.
+
+use super::text::{find_at_word_start, fold};
+
+/// Endings of attribution lines: English, German, French, Spanish, Italian, Dutch, Swedish,
+/// Portuguese (folded).
+#[rustfmt::skip]
+const WROTE: &[&str] = &[
+    "wrote:", "schrieb:", "a ecrit :", "a ecrit:", "escribio:", "ha scritto:", "schreef:", "skrev:",
+    "escreveu:",
+];
+
+/// Outlook-style header blocks: a "From:" line followed closely by one of the others.
+const FROM_LABELS: &[&str] = &["from:", "von:", "de:", "de :", "da:", "van:", "fran:"];
+#[rustfmt::skip]
+const NEXT_LABELS: &[&str] = &[
+    "sent:", "date:", "to:", "subject:", "gesendet:", "datum:", "an:", "betreff:", "envoye :",
+    "envoye:", "a :", "objet :", "enviado", "para:", "asunto:", "inviato:", "data:", "a:",
+    "oggetto:", "verzonden:", "aan:", "onderwerp:", "skickat:", "till:", "amne:", "enviada em:",
+    "assunto:", "cc:",
+];
+
+/// The new text of `body` (see the module comment).
+pub(super) fn new_text(body: &str) -> String {
+    let lines: Vec<&str> = body.lines().collect();
+    let folded: Vec<String> = lines.iter().map(|l| fold(l.trim())).collect();
+    let mut kept = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let f = folded[i].as_str();
+        if line.trim_end() == "--" || is_quote_header(&folded, i) {
+            break;
+        }
+        if f.starts_with('>') {
+            continue;
+        }
+        // HTML converted to text can put the header block mid-line ("… for iOS From: Jonas").
+        if let Some(cut) = inline_header_start(line, &folded, i) {
+            kept.push(&line[..cut]);
+            break;
+        }
+        kept.push(*line);
+    }
+    kept.join("\n")
+}
+
+fn is_quote_header(folded: &[String], i: usize) -> bool {
+    let line = folded[i].as_str();
+    if line.starts_with("-----") && line.chars().any(char::is_alphabetic) {
+        return true;
+    }
+    if line.len() >= 10 && line.chars().all(|c| c == '_') {
+        return true;
+    }
+    if WROTE.iter().any(|w| line.ends_with(w)) {
+        return true;
+    }
+    FROM_LABELS.iter().any(|l| line.starts_with(l)) && header_lines_follow(folded, i)
+}
+
+fn header_lines_follow(folded: &[String], i: usize) -> bool {
+    folded
+        .iter()
+        .skip(i + 1)
+        .take(4)
+        .any(|next| NEXT_LABELS.iter().any(|l| next.starts_with(l)))
+}
+
+/// The byte offset of a "From:"-style label after the start of `line`, when header lines follow.
+fn inline_header_start(line: &str, folded: &[String], i: usize) -> Option<usize> {
+    let lower = line.to_ascii_lowercase();
+    let at = ["from:", "von:", "de:", "de :", "da:", "van:", "från:"]
+        .iter()
+        .filter_map(|label| find_at_word_start(&lower, label, 1))
+        .min()?;
+    header_lines_follow(folded, i).then_some(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gmail_attribution_and_quoted_lines_are_cut() {
+        let body = "Sounds good, call me.\n\nOn Mon, 4 Jan 2027 at 10:00, Jonas <j@b.io> wrote:\n> Hi\n> unsubscribe here\n";
+        assert_eq!(new_text(body).trim(), "Sounds good, call me.");
+    }
+
+    #[test]
+    fn outlook_header_blocks_in_several_languages_are_cut() {
+        for block in [
+            "From: Jonas\nSent: Monday\nTo: Lena\nSubject: x",
+            "Von: Jonas\nGesendet: Montag, 4. Januar 2027\nAn: Lena",
+            "De : Jonas\nEnvoyé : lundi 4 janvier 2027\nÀ : Lena",
+            "-----Ursprüngliche Nachricht-----\nVon: Jonas",
+            "________________________________\nFrom: Jonas",
+        ] {
+            let body = format!("Danke!\n\n{block}\n\nTo unsubscribe reply stop");
+            assert_eq!(new_text(&body).trim(), "Danke!", "{block}");
+        }
+    }
+
+    #[test]
+    fn a_from_line_in_prose_is_not_a_quote_header() {
+        let body = "From: the team, with thanks.\nWe would like a demo.";
+        assert_eq!(new_text(body), body);
+    }
+
+    #[test]
+    fn a_header_block_mid_line_from_converted_html_is_cut() {
+        let body = "Happy to chat.\nGet Outlook for iOS From: Jonas <j@b.io>\n Sent:Monday\n To:Priya\n Not interested? unsubscribe";
+        assert_eq!(new_text(body), "Happy to chat.\nGet Outlook for iOS ");
+    }
+
+    #[test]
+    fn signatures_are_cut() {
+        assert_eq!(
+            new_text("Yes please\n-- \nLena\nunsubscribe").trim(),
+            "Yes please"
+        );
+    }
+}

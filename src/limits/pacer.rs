@@ -1,0 +1,62 @@
+//! `GapPacer`: at least `min_gap` between two sends of a mailbox, plus a uniform random extra of
+//! up to `max_gap - min_gap`, so a mailbox never sends on a machine-regular beat.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Jitter, Quota, RateLimiter};
+
+pub struct GapPacer {
+    /// `None` when `min_gap` is zero: pacing off (benchmarks, tests).
+    limiter: Option<DefaultDirectRateLimiter>,
+    jitter: Jitter,
+}
+
+impl GapPacer {
+    pub fn new(min_gap: Duration, max_gap: Duration) -> Self {
+        let limiter = Quota::with_period(min_gap)
+            .map(|q| RateLimiter::direct(q.allow_burst(NonZeroU32::MIN)));
+        Self {
+            limiter,
+            jitter: Jitter::up_to(max_gap.saturating_sub(min_gap)),
+        }
+    }
+
+    /// Waits until the next send may start. The first send after start-up goes at once.
+    pub async fn wait(&self) {
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready_with_jitter(self.jitter).await;
+        }
+    }
+
+    /// True if a send could start now without waiting (ignoring jitter).
+    pub fn ready_now(&self) -> bool {
+        self.limiter.as_ref().is_none_or(|l| l.check().is_ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_zero_gap_never_waits() {
+        let pacer = GapPacer::new(Duration::ZERO, Duration::ZERO);
+        let start = std::time::Instant::now();
+        for _ in 0..1_000 {
+            pacer.wait().await;
+        }
+        assert!(start.elapsed() < Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn the_second_send_waits_at_least_the_minimum_gap() {
+        let pacer = GapPacer::new(Duration::from_millis(150), Duration::from_millis(200));
+        pacer.wait().await;
+        let start = std::time::Instant::now();
+        pacer.wait().await;
+        let gap = start.elapsed();
+        assert!(gap >= Duration::from_millis(140), "{gap:?}");
+        assert!(gap < Duration::from_millis(1_000), "{gap:?}");
+    }
+}

@@ -1,0 +1,279 @@
+//! From the parsed file to validated desired state: defaults filled in, secrets looked up,
+//! cross-field rules checked. Every problem is collected (not just the first) with its line, so
+//! an admin fixes a file in one round.
+//!
+//! References to other objects stay names here; whether they exist is a question for the store,
+//! answered by the planner.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+use toml::Spanned;
+
+use super::CampaignDecl;
+use super::campaign::campaign;
+use super::error::Problem;
+use super::file::{FileDoc, ProductDoc};
+use super::locate::line_of;
+use super::mailbox::{self, Defaults};
+use crate::config::MailboxDefaults;
+use crate::store::{MailboxSpec, ProductSpec};
+
+/// The validated contents of a file, before it becomes a `Manifest`.
+pub(super) struct Parts {
+    pub workspace: String,
+    pub products: Vec<ProductSpec>,
+    pub mailboxes: Vec<MailboxSpec>,
+    pub campaigns: Vec<CampaignDecl>,
+    pub warnings: Vec<Problem>,
+}
+
+/// What resolving needs to read and where it collects findings.
+pub(super) struct Ctx<'a> {
+    pub text: &'a str,
+    pub base_dir: &'a Path,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+impl Ctx<'_> {
+    pub fn line(&self, span: &Range<usize>) -> Option<usize> {
+        Some(line_of(self.text, span))
+    }
+
+    pub fn finding(
+        &self,
+        span: &Range<usize>,
+        object: &str,
+        key: Option<&str>,
+        message: String,
+    ) -> Problem {
+        Problem {
+            line: self.line(span),
+            column: None,
+            object: Some(object.to_owned()),
+            key: key.map(str::to_owned),
+            message,
+        }
+    }
+
+    pub fn problem(
+        &mut self,
+        span: &Range<usize>,
+        object: &str,
+        key: Option<&str>,
+        message: impl Into<String>,
+    ) {
+        let p = self.finding(span, object, key, message.into());
+        self.problems.push(p);
+    }
+
+    pub fn warn(
+        &mut self,
+        span: &Range<usize>,
+        object: &str,
+        key: Option<&str>,
+        message: impl Into<String>,
+    ) {
+        let w = self.finding(span, object, key, message.into());
+        self.warnings.push(w);
+    }
+
+    /// A name (or other one-line text) must be non-empty, trimmed and free of control
+    /// characters: it is an identity, and it ends up in headers and one-line reports.
+    pub fn check_line_text(&mut self, value: &Spanned<String>, object: &str, key: &str) {
+        let s = value.get_ref();
+        let message = if s.trim().is_empty() {
+            format!("{key} is empty")
+        } else if s.trim() != s {
+            format!("{key} {s:?} has leading or trailing spaces")
+        } else if s.chars().any(char::is_control) {
+            format!("{key} {s:?} contains a line break or control character")
+        } else {
+            return;
+        };
+        self.problem(&value.span(), object, Some(key), message);
+    }
+
+    pub fn check_timezone(&mut self, tz: &Spanned<String>, object: &str, key: &str) {
+        if tz.get_ref().parse::<chrono_tz::Tz>().is_err() {
+            let message = format!(
+                "unknown time zone {:?} (use an IANA name such as \"Europe/Berlin\" or \"UTC\")",
+                tz.get_ref()
+            );
+            self.problem(&tz.span(), object, Some(key), message);
+        }
+    }
+
+    /// Counts and caps are stored as 32-bit signed integers.
+    pub fn cap(&mut self, value: Option<Spanned<u32>>, object: &str, key: &str) -> Option<u32> {
+        let value = value?;
+        if i32::try_from(*value.get_ref()).is_err() {
+            self.problem(
+                &value.span(),
+                object,
+                Some(key),
+                format!("{key} must be at most {}", i32::MAX),
+            );
+        }
+        Some(value.into_inner())
+    }
+
+    /// Reads a file named relative to the apply file. Errors name the path, never the content.
+    pub fn read_relative(
+        &mut self,
+        path: &Spanned<std::path::PathBuf>,
+        object: &str,
+        key: &str,
+    ) -> Option<String> {
+        let full = self.base_dir.join(path.get_ref());
+        match std::fs::read_to_string(&full) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                self.problem(
+                    &path.span(),
+                    object,
+                    Some(key),
+                    format!("cannot read {}: {e}", full.display()),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Remembers the first line each identity was declared on, to report duplicates.
+pub(super) struct Seen(HashMap<String, Option<usize>>);
+
+impl Seen {
+    pub fn new() -> Self {
+        Self(HashMap::new())
+    }
+
+    /// The line of an earlier declaration of `identity`, if there was one.
+    pub fn earlier(&mut self, identity: String, line: Option<usize>) -> Option<Option<usize>> {
+        match self.0.get(&identity) {
+            Some(first) => Some(*first),
+            None => {
+                self.0.insert(identity, line);
+                None
+            }
+        }
+    }
+}
+
+fn first_on(line: Option<usize>) -> String {
+    line.map(|l| format!(" (first on line {l})"))
+        .unwrap_or_default()
+}
+
+pub(super) fn resolve(
+    doc: FileDoc,
+    text: &str,
+    base_dir: &Path,
+    config_defaults: &MailboxDefaults,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Parts, Vec<Problem>> {
+    let mut cx = Ctx {
+        text,
+        base_dir,
+        env,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
+    cx.check_line_text(&doc.workspace.name, "workspace", "name");
+    let workspace = doc.workspace.name.into_inner();
+
+    let mut seen = Seen::new();
+    let mut products = Vec::new();
+    for p in doc.products {
+        let line = cx.line(&p.name.span());
+        if let Some(first) = seen.earlier(p.name.get_ref().clone(), line) {
+            let message = format!(
+                "product {:?} is declared twice{}",
+                p.name.get_ref(),
+                first_on(first)
+            );
+            cx.problem(&p.name.span(), "products", Some("name"), message);
+        }
+        products.push(product(&mut cx, p));
+    }
+
+    let defaults = Defaults::new(&mut cx, config_defaults, doc.mailbox_defaults);
+    let mut seen = Seen::new();
+    let mut mailboxes = Vec::new();
+    for m in doc.mailboxes {
+        let line = cx.line(&m.address.span());
+        if let Some(first) = seen.earlier(m.address.get_ref().normalized(), line) {
+            let message = format!(
+                "mailbox {} is declared twice{}",
+                m.address.get_ref(),
+                first_on(first)
+            );
+            cx.problem(&m.address.span(), "mailboxes", Some("address"), message);
+        }
+        mailboxes.push(mailbox::resolve(&mut cx, &defaults, m));
+    }
+
+    let mut seen = Seen::new();
+    let mut campaigns = Vec::new();
+    for c in doc.campaigns {
+        let line = cx.line(&c.name.span());
+        if let Some(first) = seen.earlier(c.name.get_ref().clone(), line) {
+            let message = format!(
+                "campaign {:?} is declared twice{}",
+                c.name.get_ref(),
+                first_on(first)
+            );
+            cx.problem(&c.name.span(), "campaigns", Some("name"), message);
+        }
+        campaigns.push(campaign(&mut cx, c));
+    }
+
+    if !cx.problems.is_empty() {
+        cx.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+        return Err(cx.problems);
+    }
+    Ok(Parts {
+        workspace,
+        products,
+        mailboxes,
+        campaigns,
+        warnings: cx.warnings,
+    })
+}
+
+fn product(cx: &mut Ctx<'_>, doc: ProductDoc) -> ProductSpec {
+    let label = format!("product {:?}", doc.name.get_ref());
+    cx.check_line_text(&doc.name, &label, "name");
+    let (description, source_file_name) = match (doc.description, doc.description_file) {
+        (Some(_), Some(file)) => {
+            cx.problem(
+                &file.span(),
+                &label,
+                Some("description_file"),
+                "give description or description_file, not both",
+            );
+            (String::new(), None)
+        }
+        (Some(text), None) => (text, None),
+        (None, Some(file)) => {
+            let text = cx
+                .read_relative(&file, &label, "description_file")
+                .unwrap_or_default();
+            let name = file
+                .get_ref()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            (text, name)
+        }
+        (None, None) => (String::new(), None),
+    };
+    ProductSpec {
+        name: doc.name.into_inner(),
+        description,
+        source_file_name,
+    }
+}

@@ -1,0 +1,249 @@
+//! Building the running daemon from `Settings`: the store (opened, migrated, key checked), the
+//! metrics recorder, the supervisor and the HTTP server; then running until a signal.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use secrecy::ExposeSecret;
+
+use crate::actors::{DispatchParts, SupervisorHandle, SupervisorOptions, spawn_supervisor};
+use crate::api::{self, ApiState};
+use crate::config::Settings;
+use crate::content::build_provider;
+use crate::smtp::{DkimSigners, UnsubscribeSigner};
+use crate::store::{self, Backend, OpenMode, SecretCipher, Store, cipher};
+use crate::telemetry::Metrics;
+
+/// Installs rustls' ring provider once per process. Two providers in the tree would make rustls
+/// panic at first use; installing ours first makes the choice explicit.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Loads the AES key: `security.encryption_key`, else `security.encryption_key_file`, else on
+/// SQLite `<data_dir>/encryption.key` (created 0600 on first use). PostgreSQL requires a key:
+/// generating one silently would strand every other daemon sharing the database.
+pub fn load_cipher(settings: &Settings) -> anyhow::Result<SecretCipher> {
+    let security = &settings.security;
+    if let Some(key) = security.key() {
+        return SecretCipher::from_base64(key).context("security.encryption_key is invalid");
+    }
+    if let Some(path) = security.key_file() {
+        return cipher::read_key_file(path).context("security.encryption_key_file is unusable");
+    }
+    match store::backend_of(settings.database.url())? {
+        Backend::Postgres => anyhow::bail!(
+            "no encryption key: with PostgreSQL set security.encryption_key (or \
+             OUTREACHD__SECURITY__ENCRYPTION_KEY) or security.encryption_key_file to a base64 \
+             32-byte key, the same on every daemon (generate one with `openssl rand -base64 32`)"
+        ),
+        Backend::Sqlite => {
+            let path: PathBuf = settings.daemon.data_dir.join("encryption.key");
+            if path.exists() {
+                return cipher::read_key_file(&path)
+                    .with_context(|| format!("the key file {} is unusable", path.display()));
+            }
+            let created = cipher::create_key_file(&path)?;
+            tracing::warn!(
+                path = %path.display(),
+                "Created a new encryption key file for mailbox passwords (mode 0600). Back it up \
+                 with the database: without it stored passwords cannot be decrypted."
+            );
+            Ok(created)
+        }
+    }
+}
+
+/// Opens the configured store, applies migrations and checks the encryption key.
+pub async fn open_store(settings: &Settings, mode: OpenMode) -> anyhow::Result<Arc<dyn Store>> {
+    open_store_with(settings, load_cipher(settings)?, mode).await
+}
+
+async fn open_store_with(
+    settings: &Settings,
+    cipher: SecretCipher,
+    mode: OpenMode,
+) -> anyhow::Result<Arc<dyn Store>> {
+    let store = store::open(&settings.database, cipher, mode).await?;
+    store.migrate().await?;
+    store.verify_encryption_key().await?;
+    Ok(store)
+}
+
+/// The daemon: HTTP server, supervisor and everything they own.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    store: Arc<dyn Store>,
+    supervisor: SupervisorHandle,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+    shutdown_timeout: Duration,
+}
+
+/// How `outreachd run` runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Exit once nothing is in flight and nothing is due within `dispatch.idle_period`.
+    pub until_idle: bool,
+    /// Run Now: dispatch only this campaign, and send its due leads regardless of its sending
+    /// window (mailbox caps, suppressions and unsubscribes still apply).
+    pub run_now: Option<crate::domain::CampaignId>,
+}
+
+/// The pieces of the dispatch context that come from settings: content provider, unsubscribe
+/// signer (keyed by `tracking.link_secret` or a key derived from the encryption key), outbox.
+fn unsubscribe_signer(
+    settings: &Settings,
+    cipher: &SecretCipher,
+) -> anyhow::Result<UnsubscribeSigner> {
+    let link_key: Vec<u8> = match settings.tracking.link_secret.expose_secret().trim() {
+        "" => cipher.derive_key("unsubscribe-links").to_vec(),
+        secret => secret.as_bytes().to_vec(),
+    };
+    UnsubscribeSigner::new(&link_key).context("tracking.link_secret is too short")
+}
+
+fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<DispatchParts> {
+    let content = build_provider(&settings.content).context("invalid [content] settings")?;
+    let signer = unsubscribe_signer(settings, cipher)?;
+    let public = settings.tracking.public_url.trim().trim_end_matches('/');
+    Ok(DispatchParts {
+        settings: settings.dispatch.clone(),
+        content,
+        signer,
+        unsubscribe_base: (!public.is_empty()).then(|| format!("{public}/unsubscribe")),
+        outbox_dir: settings.daemon.data_dir.join("outbox"),
+        ignore_windows_for: None,
+        dkim: DkimSigners::from_settings(&settings.dkim).context("Failed to load the DKIM keys")?,
+    })
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, RunOptions::default()).await
+    }
+
+    pub async fn build_with(settings: Settings, options: RunOptions) -> anyhow::Result<Self> {
+        install_crypto_provider();
+        let metrics = Metrics::install();
+        let cipher = load_cipher(&settings)?;
+        let mut parts = dispatch_parts(&settings, &cipher)?;
+        let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
+        parts.ignore_windows_for = options.run_now;
+        let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let dispatch = &settings.dispatch;
+        let supervisor = spawn_supervisor(
+            store.clone(),
+            parts,
+            metrics.clone(),
+            SupervisorOptions {
+                interval: settings.daemon.reconcile_interval.as_duration(),
+                until_idle: options
+                    .until_idle
+                    .then(|| dispatch.idle_period.as_duration()),
+                only_campaign: options.run_now,
+            },
+            cancel.child_token(),
+            cancel.clone(),
+            &tracker,
+        );
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&address)
+            .with_context(|| format!("cannot listen on {address} (server.host/server.port)"))?;
+        let port = listener.local_addr()?.port();
+        let state = ApiState {
+            store: store.clone(),
+            metrics,
+            supervisor: supervisor.clone(),
+            signer: api_signer,
+        };
+        let server = api::serve(listener, state)?;
+        tracing::info!(port, backend = ?store.backend(), "outreachd is listening.");
+        Ok(Self {
+            port,
+            server,
+            store,
+            supervisor,
+            cancel,
+            tracker,
+            shutdown_timeout: Duration::from_secs(settings.daemon.shutdown_timeout_seconds),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    pub fn supervisor(&self) -> SupervisorHandle {
+        self.supervisor.clone()
+    }
+
+    /// Cancelling this token shuts the daemon down as a signal would.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT (or the shutdown token), then drains within the timeout.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let server = tokio::spawn(self.server);
+        let cancel = self.cancel.clone();
+        tokio::select! {
+            () = shutdown_signal() => tracing::info!("Shutdown requested by signal."),
+            () = cancel.cancelled() => tracing::info!("Shutdown requested."),
+        }
+        self.cancel.cancel();
+        self.tracker.close();
+        if tokio::time::timeout(self.shutdown_timeout, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::error!(
+                timeout_seconds = self.shutdown_timeout.as_secs(),
+                "Actors did not stop within the shutdown timeout; exiting anyway."
+            );
+        }
+        handle.stop(true).await;
+        let _ = server.await;
+        tracing::info!("outreachd stopped.");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

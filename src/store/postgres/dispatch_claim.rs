@@ -1,0 +1,211 @@
+//! `claim_due`: leasing the due leads of one campaign, in one statement.
+//!
+//! The statement picks due follow-ups (step > 1, oldest first) and then up to `max_new_leads`
+//! step-1 leads with `FOR UPDATE OF cl SKIP LOCKED`, so concurrent claimers (other daemons, or
+//! this one twice) split the rows instead of waiting or colliding: a row another claimer
+//! committed meanwhile fails the lease re-check PostgreSQL applies to a locked row. It then
+//! leases the picked `campaign_leads` rows, creates or re-claims their `email_sends` rows and
+//! returns each with its lead, thread and stored text. A lead whose current step already has a
+//! send row past `claimed`/`retry` (sending, sent, unknown, ...) is never picked: the step went
+//! out or may have.
+//!
+//! Send ids are UUIDv7 made here (bound as an array and handed out by row number), so they stay
+//! time-ordered in the index; a re-claimed row keeps its id and attempts.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::deadlock::retrying;
+use crate::domain::{CampaignLeadId, MailboxId, SendId};
+use crate::store::rows::{LEAD_COLUMNS, LeadRow};
+use crate::store::{
+    ClaimRequest, ClaimedSend, GeneratedMessage, Lead, LeaseToken, QueryContext, SendRef,
+    StoreError, ThreadInfo,
+};
+
+/// Conditions a candidate (`cl` joined to its lead `l`) must meet besides its step: due, not
+/// leased, with a mailbox, reachable (not unsubscribed, not suppressed by address or domain),
+/// and no send of its current step that went (or may have gone) out.
+const ELIGIBLE: &str = "cl.next_scheduled_at <= $3 \
+    AND (cl.lease_expires_at IS NULL OR cl.lease_expires_at < $3) \
+    AND cl.mailbox_id IS NOT NULL \
+    AND l.unsubscribed_at IS NULL \
+    AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = $2 \
+        AND s.kind = 'email' AND s.value = lower(l.email)) \
+    AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = $2 \
+        AND s.kind = 'domain' AND s.value = split_part(lower(l.email), '@', -1)) \
+    AND NOT EXISTS (SELECT 1 FROM email_sends es WHERE es.campaign_lead_id = cl.id \
+        AND es.step_order = cl.current_step_order AND es.state NOT IN ('claimed', 'retry'))";
+
+/// $1 campaign, $2 workspace, $3 now, $4 lease expiry, $5 max rows, $6 max new leads,
+/// $7 lease token, $8 fresh send ids (at least $5 of them). `leased` finds the picked rows with
+/// `= ANY(ARRAY(...))`: PostgreSQL cannot estimate how many a claim picks, and with a join it
+/// hashed the whole table (1.9 s instead of 40 ms for 500 of 200,000 rows).
+static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
+    let lead_columns = LEAD_COLUMNS
+        .split(',')
+        .map(|c| format!("l.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "WITH campaign AS ( \
+             SELECT id FROM campaigns WHERE id = $1 AND workspace_id = $2 AND status = 'running'), \
+         followups AS ( \
+             SELECT cl.id FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
+             WHERE cl.campaign_id = (SELECT id FROM campaign) AND cl.status = 'active' \
+                 AND cl.current_step_order > 1 AND {ELIGIBLE} \
+             ORDER BY cl.next_scheduled_at LIMIT $5 \
+             FOR UPDATE OF cl SKIP LOCKED), \
+         newcomers AS ( \
+             SELECT cl.id FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
+             WHERE cl.campaign_id = (SELECT id FROM campaign) AND cl.status = 'active' \
+                 AND cl.current_step_order = 1 AND {ELIGIBLE} \
+             ORDER BY cl.next_scheduled_at \
+             LIMIT GREATEST(0, LEAST($6, $5 - (SELECT count(*) FROM followups))) \
+             FOR UPDATE OF cl SKIP LOCKED), \
+         leased AS ( \
+             UPDATE campaign_leads cl SET lease_token = $7, lease_expires_at = $4, updated_at = $3 \
+             WHERE cl.id = ANY(ARRAY( \
+                 SELECT id FROM followups UNION ALL SELECT id FROM newcomers)) \
+             RETURNING cl.id, cl.lead_id, cl.mailbox_id, cl.current_step_order, \
+                 cl.next_scheduled_at, cl.thread_message_id, cl.first_subject), \
+         sends AS ( \
+             INSERT INTO email_sends AS es (id, workspace_id, campaign_id, campaign_lead_id, \
+                 mailbox_id, step_order, state, lease_token, lease_expires_at, scheduled_for, \
+                 created_at, updated_at) \
+             SELECT ($8::uuid[])[row_number() OVER ()], $2, $1, id, mailbox_id, \
+                 current_step_order, 'claimed', $7, $4, next_scheduled_at, $3, $3 \
+             FROM leased \
+             ON CONFLICT (campaign_lead_id, step_order) DO UPDATE SET state = 'claimed', \
+                 lease_token = EXCLUDED.lease_token, lease_expires_at = EXCLUDED.lease_expires_at, \
+                 mailbox_id = EXCLUDED.mailbox_id, scheduled_for = EXCLUDED.scheduled_for, \
+                 updated_at = EXCLUDED.updated_at \
+             WHERE es.state IN ('claimed', 'retry') \
+             RETURNING es.id, es.campaign_lead_id, es.attempts) \
+         SELECT {lead_columns}, s.id AS send_id, c.id AS campaign_lead_id, c.mailbox_id, \
+             c.current_step_order AS step_order, s.attempts, c.next_scheduled_at AS due_at, \
+             c.thread_message_id, c.first_subject, g.subject AS g_subject, \
+             g.body_text AS g_body_text, g.body_html AS g_body_html, g.provider AS g_provider, \
+             g.model AS g_model, g.prompt_tokens AS g_prompt_tokens, \
+             g.completion_tokens AS g_completion_tokens, g.cost_usd AS g_cost_usd \
+         FROM leased c JOIN sends s ON s.campaign_lead_id = c.id \
+         JOIN leads l ON l.id = c.lead_id \
+         LEFT JOIN generated_messages g ON g.campaign_lead_id = c.id \
+             AND g.step_order = c.current_step_order \
+         ORDER BY c.current_step_order > 1 DESC, c.next_scheduled_at"
+    )
+});
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    #[sqlx(flatten)]
+    lead: LeadRow,
+    send_id: SendId,
+    campaign_lead_id: CampaignLeadId,
+    mailbox_id: MailboxId,
+    step_order: i32,
+    attempts: i32,
+    due_at: DateTime<Utc>,
+    thread_message_id: Option<String>,
+    first_subject: Option<String>,
+    g_subject: Option<String>,
+    g_body_text: Option<String>,
+    g_body_html: Option<String>,
+    g_provider: Option<String>,
+    g_model: Option<String>,
+    g_prompt_tokens: Option<i32>,
+    g_completion_tokens: Option<i32>,
+    g_cost_usd: Option<f64>,
+}
+
+pub(super) fn to_u32(column: &'static str, v: i32) -> Result<u32, StoreError> {
+    u32::try_from(v).map_err(|_| StoreError::Corrupt {
+        column,
+        detail: format!("{v} is negative"),
+    })
+}
+
+impl ClaimRow {
+    fn into_claimed(
+        self,
+        req: &ClaimRequest,
+        lease: LeaseToken,
+    ) -> Result<ClaimedSend, StoreError> {
+        let thread = match (self.thread_message_id, self.first_subject) {
+            (Some(message_id), Some(first_subject)) => Some(ThreadInfo {
+                message_id,
+                first_subject,
+            }),
+            _ => None,
+        };
+        let generated = match (self.g_subject, self.g_body_text, self.g_provider) {
+            (Some(subject), Some(body_text), Some(provider)) => Some(GeneratedMessage {
+                subject,
+                body_text,
+                body_html: self.g_body_html,
+                provider,
+                model: self.g_model,
+                prompt_tokens: to_u32(
+                    "generated_messages.prompt_tokens",
+                    self.g_prompt_tokens.unwrap_or(0),
+                )?,
+                completion_tokens: to_u32(
+                    "generated_messages.completion_tokens",
+                    self.g_completion_tokens.unwrap_or(0),
+                )?,
+                cost_usd: self.g_cost_usd.unwrap_or(0.0),
+            }),
+            _ => None,
+        };
+        Ok(ClaimedSend {
+            send: SendRef {
+                send_id: self.send_id,
+                lease,
+                campaign_lead_id: self.campaign_lead_id,
+                mailbox_id: self.mailbox_id,
+            },
+            workspace_id: req.workspace_id,
+            campaign_id: req.campaign_id,
+            lead: Lead::try_from(self.lead)?,
+            step_order: to_u32("campaign_leads.current_step_order", self.step_order)?,
+            attempts: to_u32("email_sends.attempts", self.attempts)?,
+            due_at: self.due_at,
+            thread,
+            generated,
+        })
+    }
+}
+
+pub(super) async fn claim_due(
+    pool: &PgPool,
+    req: &ClaimRequest,
+) -> Result<Vec<ClaimedSend>, StoreError> {
+    if req.max_rows == 0 {
+        return Ok(Vec::new());
+    }
+    let lease = LeaseToken::new();
+    let until = req.now + req.lease_for;
+    let ids: Vec<uuid::Uuid> = (0..req.max_rows).map(|_| SendId::new().0).collect();
+    let ids = &ids;
+    let rows: Vec<ClaimRow> = retrying(|| async move {
+        // Built once from constants only: no input reaches the SQL text.
+        sqlx::query_as(CLAIM_SQL.as_str())
+            .bind(req.campaign_id)
+            .bind(req.workspace_id)
+            .bind(req.now)
+            .bind(until)
+            .bind(i64::from(req.max_rows))
+            .bind(i64::from(req.max_new_leads))
+            .bind(lease)
+            .bind(ids)
+            .fetch_all(pool)
+            .await
+            .ctx("claim due leads")
+    })
+    .await?;
+    rows.into_iter()
+        .map(|row| row.into_claimed(req, lease))
+        .collect()
+}

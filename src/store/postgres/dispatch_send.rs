@@ -1,0 +1,233 @@
+//! The transitions of a claimed send between its claim and its completion: storing the
+//! generated text, `claimed → sending` (one send, or a mailbox's batch in one statement), and
+//! turning sends whose lease ran out mid-send into `unknown`.
+//!
+//! Like claims and completions, marking and expiring lock the campaign lead before its send
+//! row and re-check the lead's lease token on the locked row, so they never deadlock with a
+//! claim and never act on a lease that changed meanwhile.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sqlx::PgPool;
+
+use super::deadlock::retrying;
+use super::dispatch_claim::to_u32;
+use crate::store::{ExpiryReport, GeneratedMessage, QueryContext, SendRef, StoreError};
+
+const GENERATED_COLUMNS: &str =
+    "subject, body_text, body_html, provider, model, prompt_tokens, completion_tokens, cost_usd";
+
+#[derive(sqlx::FromRow)]
+struct GeneratedRow {
+    subject: String,
+    body_text: String,
+    body_html: Option<String>,
+    provider: String,
+    model: Option<String>,
+    prompt_tokens: i32,
+    completion_tokens: i32,
+    cost_usd: f64,
+}
+
+impl TryFrom<GeneratedRow> for GeneratedMessage {
+    type Error = StoreError;
+    fn try_from(r: GeneratedRow) -> Result<Self, StoreError> {
+        Ok(GeneratedMessage {
+            subject: r.subject,
+            body_text: r.body_text,
+            body_html: r.body_html,
+            provider: r.provider,
+            model: r.model,
+            prompt_tokens: to_u32("generated_messages.prompt_tokens", r.prompt_tokens)?,
+            completion_tokens: to_u32("generated_messages.completion_tokens", r.completion_tokens)?,
+            cost_usd: r.cost_usd,
+        })
+    }
+}
+
+fn tokens(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// First writer wins: inserts unless a text is stored for (lead, step), then returns the stored
+/// one. The fallback `SELECT` is a statement of its own, so it sees a row a concurrent writer
+/// committed while our insert waited on it.
+pub(super) async fn save_generated(
+    pool: &PgPool,
+    send: &SendRef,
+    step_order: u32,
+    msg: &GeneratedMessage,
+) -> Result<GeneratedMessage, StoreError> {
+    let step = i32::try_from(step_order)
+        .map_err(|_| StoreError::Invalid(format!("step order {step_order} is too large")))?;
+    let inserted: Option<GeneratedRow> = sqlx::query_as(
+        "INSERT INTO generated_messages (id, campaign_lead_id, step_order, subject, body_text, \
+             body_html, provider, model, prompt_tokens, completion_tokens, cost_usd, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (campaign_lead_id, step_order) DO NOTHING \
+         RETURNING subject, body_text, body_html, provider, model, prompt_tokens, \
+             completion_tokens, cost_usd",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(send.campaign_lead_id)
+    .bind(step)
+    .bind(&msg.subject)
+    .bind(&msg.body_text)
+    .bind(&msg.body_html)
+    .bind(&msg.provider)
+    .bind(&msg.model)
+    .bind(tokens(msg.prompt_tokens))
+    .bind(tokens(msg.completion_tokens))
+    .bind(msg.cost_usd)
+    .bind(Utc::now())
+    .fetch_optional(pool)
+    .await
+    .ctx("store a generated message")?;
+    let row = match inserted {
+        Some(row) => row,
+        None => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {GENERATED_COLUMNS} FROM generated_messages \
+             WHERE campaign_lead_id = $1 AND step_order = $2"
+        )))
+        .bind(send.campaign_lead_id)
+        .bind(step)
+        .fetch_one(pool)
+        .await
+        .ctx("load the stored generated message")?,
+    };
+    GeneratedMessage::try_from(row)
+}
+
+pub(super) async fn mark_sending(
+    pool: &PgPool,
+    send: &SendRef,
+    message_id: &str,
+    now: DateTime<Utc>,
+    lease_for: TimeDelta,
+) -> Result<bool, StoreError> {
+    let until = now + lease_for;
+    let marked: i64 = retrying(|| async move {
+        sqlx::query_scalar(
+            "WITH c AS ( \
+                 UPDATE campaign_leads cl SET lease_expires_at = $4, updated_at = $5 \
+                 WHERE cl.id = $3 AND cl.lease_token = $2 AND EXISTS ( \
+                     SELECT 1 FROM email_sends es WHERE es.id = $1 AND es.lease_token = $2 \
+                     AND es.state = 'claimed' AND es.campaign_lead_id = cl.id) \
+                 RETURNING cl.id), \
+             s AS ( \
+                 UPDATE email_sends es SET state = 'sending', message_id = $6, \
+                     lease_expires_at = $4, updated_at = $5 \
+                 FROM c WHERE es.id = $1 AND es.campaign_lead_id = c.id \
+                     AND es.lease_token = $2 AND es.state = 'claimed' \
+                 RETURNING es.id) \
+             SELECT count(*) FROM s",
+        )
+        .bind(send.send_id)
+        .bind(send.lease)
+        .bind(send.campaign_lead_id)
+        .bind(until)
+        .bind(now)
+        .bind(message_id)
+        .fetch_one(pool)
+        .await
+        .ctx("mark a send as sending")
+    })
+    .await?;
+    Ok(marked == 1)
+}
+
+/// `mark_sending` for a mailbox's batch in one statement and one commit: the same fence per
+/// send, set-based. Results are in input order; a send listed twice is marked once (the first).
+pub(super) async fn mark_sending_many(
+    pool: &PgPool,
+    sends: &[(SendRef, String)],
+    now: DateTime<Utc>,
+    lease_for: TimeDelta,
+) -> Result<Vec<bool>, StoreError> {
+    if sends.is_empty() {
+        return Ok(Vec::new());
+    }
+    let until = now + lease_for;
+    let send_ids: Vec<uuid::Uuid> = sends.iter().map(|(s, _)| s.send_id.0).collect();
+    let tokens: Vec<uuid::Uuid> = sends.iter().map(|(s, _)| s.lease.0).collect();
+    let leads: Vec<uuid::Uuid> = sends.iter().map(|(s, _)| s.campaign_lead_id.0).collect();
+    let message_ids: Vec<&str> = sends.iter().map(|(_, m)| m.as_str()).collect();
+    let (send_ids, tokens, leads, message_ids) = (&send_ids, &tokens, &leads, &message_ids);
+    retrying(|| async move {
+        sqlx::query_scalar(
+            "WITH u AS ( \
+                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) \
+                 WITH ORDINALITY AS u(send_id, token, lead_id, message_id, ord)), \
+             c AS ( \
+                 UPDATE campaign_leads cl SET lease_expires_at = $5, updated_at = $6 \
+                 FROM u WHERE cl.id = u.lead_id AND cl.lease_token = u.token AND EXISTS ( \
+                     SELECT 1 FROM email_sends es WHERE es.id = u.send_id \
+                     AND es.lease_token = u.token AND es.state = 'claimed' \
+                     AND es.campaign_lead_id = cl.id) \
+                 RETURNING u.send_id, u.token, u.message_id, cl.id AS lead_id), \
+             s AS ( \
+                 UPDATE email_sends es SET state = 'sending', message_id = c.message_id, \
+                     lease_expires_at = $5, updated_at = $6 \
+                 FROM c WHERE es.id = c.send_id AND es.campaign_lead_id = c.lead_id \
+                     AND es.lease_token = c.token AND es.state = 'claimed' \
+                 RETURNING es.id) \
+             SELECT u.send_id IN (SELECT id FROM s) \
+                 AND u.ord = (SELECT min(v.ord) FROM u v WHERE v.send_id = u.send_id) \
+             FROM u ORDER BY u.ord",
+        )
+        .bind(send_ids)
+        .bind(tokens)
+        .bind(leads)
+        .bind(message_ids)
+        .bind(until)
+        .bind(now)
+        .fetch_all(pool)
+        .await
+        .ctx("mark sends as sending")
+    })
+    .await
+}
+
+const EXPIRED_WHILE_SENDING: &str =
+    "lease expired while sending: the daemon stopped or stalled mid-transaction";
+
+/// `sending` rows past their lease become `unknown` and their leads are parked; expired
+/// `claimed` rows need nothing (their lead's lease expired too, so the next claim takes them
+/// again) and are only counted.
+pub(super) async fn expire_leases(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+) -> Result<ExpiryReport, StoreError> {
+    let (unknown, released): (i64, i64) = retrying(|| async move {
+        sqlx::query_as(
+            "WITH stale AS ( \
+                 SELECT id, campaign_lead_id, lease_token FROM email_sends \
+                 WHERE state = 'sending' AND lease_expires_at < $1), \
+             c AS ( \
+                 UPDATE campaign_leads cl SET next_scheduled_at = NULL, lease_token = NULL, \
+                     lease_expires_at = NULL, updated_at = $1 \
+                 FROM stale WHERE cl.id = stale.campaign_lead_id \
+                     AND cl.lease_token = stale.lease_token AND cl.lease_expires_at < $1 \
+                 RETURNING stale.id, stale.lease_token), \
+             s AS ( \
+                 UPDATE email_sends es SET state = 'unknown', last_error = $2, sent_at = $1, \
+                     lease_token = NULL, lease_expires_at = NULL, updated_at = $1 \
+                 FROM c WHERE es.id = c.id AND es.lease_token = c.lease_token \
+                     AND es.state = 'sending' \
+                 RETURNING es.id) \
+             SELECT (SELECT count(*) FROM s), \
+                 (SELECT count(*) FROM email_sends \
+                     WHERE state = 'claimed' AND lease_expires_at < $1)",
+        )
+        .bind(now)
+        .bind(EXPIRED_WHILE_SENDING)
+        .fetch_one(pool)
+        .await
+        .ctx("expire send leases")
+    })
+    .await?;
+    let to_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(ExpiryReport {
+        released: to_u32(released),
+        unknown: to_u32(unknown),
+    })
+}

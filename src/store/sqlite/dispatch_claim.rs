@@ -1,0 +1,259 @@
+//! `claim_due`: leasing the due leads of one campaign, in one write transaction.
+//!
+//! SQLite has one writer at a time and one daemon per file, so there is nothing to skip-lock:
+//! under `BEGIN IMMEDIATE` the rows a `SELECT` picks cannot change before the transaction
+//! leases them. A claim is four statements whatever its size: pick the due follow-ups (step > 1,
+//! oldest first), pick up to `max_new_leads` step-1 leads, lease both sets, and create or
+//! re-claim their `email_sends` rows (ids and pairs bound as JSON arrays, see [`json_rows`]). A
+//! lead whose current step already has a send row past `claimed`/`retry` (sending, sent,
+//! unknown, ...) is never picked: the step went out or may have.
+//!
+//! Suppressions are matched with SQLite's `lower()`, which folds ASCII only; leads with
+//! non-ASCII capitals are caught earlier, where Rust lower-cases exactly: enrolment skips
+//! suppressed leads and `add_suppression` stops the enrolments it matches.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteConnection;
+
+use super::{SqliteStore, id_list, json_id, json_rows, ts};
+use crate::domain::{CampaignLeadId, MailboxId, SendId};
+use crate::store::rows::{LEAD_COLUMNS, LeadRow};
+use crate::store::{
+    ClaimRequest, ClaimedSend, GeneratedMessage, Lead, LeaseToken, QueryContext, SendRef,
+    StoreError, ThreadInfo,
+};
+
+/// What a candidate (`cl` joined to its lead `l`) must meet besides its step: due, not leased,
+/// with a mailbox, reachable (not unsubscribed, not suppressed by address or domain), and no
+/// send of its current step that went (or may have gone) out. ?2 workspace, ?3 now.
+const ELIGIBLE: &str = "cl.next_scheduled_at <= ?3 \
+    AND (cl.lease_expires_at IS NULL OR cl.lease_expires_at < ?3) \
+    AND cl.mailbox_id IS NOT NULL \
+    AND l.unsubscribed_at IS NULL \
+    AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = ?2 \
+        AND s.kind = 'email' AND s.value = lower(l.email)) \
+    AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = ?2 \
+        AND s.kind = 'domain' AND s.value = substr(lower(l.email), instr(l.email, '@') + 1)) \
+    AND NOT EXISTS (SELECT 1 FROM email_sends es WHERE es.campaign_lead_id = cl.id \
+        AND es.step_order = cl.current_step_order AND es.state NOT IN ('claimed', 'retry'))";
+
+/// Candidates of one kind with everything a claim returns. `step` selects follow-ups or new
+/// leads, and repeats the WHERE terms of the partial index that serves each (0001
+/// `campaign_leads_due`, 0002 `campaign_leads_due_followups`). ?1 campaign, ?4 limit.
+fn pick_sql(step: &str) -> String {
+    let lead_columns = LEAD_COLUMNS
+        .split(',')
+        .map(|c| format!("l.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {lead_columns}, cl.id AS campaign_lead_id, cl.mailbox_id, \
+             cl.current_step_order AS step_order, cl.next_scheduled_at AS due_at, \
+             cl.thread_message_id, cl.first_subject, g.subject AS g_subject, \
+             g.body_text AS g_body_text, g.body_html AS g_body_html, g.provider AS g_provider, \
+             g.model AS g_model, g.prompt_tokens AS g_prompt_tokens, \
+             g.completion_tokens AS g_completion_tokens, g.cost_usd AS g_cost_usd \
+         FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
+         LEFT JOIN generated_messages g ON g.campaign_lead_id = cl.id \
+             AND g.step_order = cl.current_step_order \
+         WHERE cl.campaign_id = ?1 AND cl.status = 'active' AND {step} AND {ELIGIBLE} \
+         ORDER BY cl.next_scheduled_at LIMIT ?4"
+    )
+}
+
+pub(super) static FOLLOWUPS_SQL: LazyLock<String> =
+    LazyLock::new(|| pick_sql("cl.current_step_order > 1"));
+pub(super) static NEWCOMERS_SQL: LazyLock<String> =
+    LazyLock::new(|| pick_sql("cl.current_step_order = 1"));
+
+/// ?1 token, ?2 lease expiry, ?3 now, ?4 campaign lead ids.
+const LEASE_SQL: &str = "UPDATE campaign_leads SET lease_token = ?1, lease_expires_at = ?2, \
+    updated_at = ?3 WHERE id IN (SELECT unhex(value) FROM json_each(?4))";
+
+/// Creates each lead's send row for its current step, or re-claims an unsent one (keeping its
+/// id and attempts). ?1 token, ?2 lease expiry, ?3 now, ?4 `[[send id, campaign lead id], ...]`.
+/// (`WHERE true` keeps SQLite from reading `ON CONFLICT` as part of the join.)
+const SENDS_SQL: &str = "INSERT INTO email_sends (id, workspace_id, campaign_id, \
+        campaign_lead_id, mailbox_id, step_order, state, lease_token, lease_expires_at, \
+        scheduled_for, created_at, updated_at) \
+    SELECT unhex(j.value ->> 0), cl.workspace_id, cl.campaign_id, cl.id, cl.mailbox_id, \
+        cl.current_step_order, 'claimed', ?1, ?2, cl.next_scheduled_at, ?3, ?3 \
+    FROM json_each(?4) j JOIN campaign_leads cl ON cl.id = unhex(j.value ->> 1) WHERE true \
+    ON CONFLICT (campaign_lead_id, step_order) DO UPDATE SET state = 'claimed', \
+        lease_token = excluded.lease_token, lease_expires_at = excluded.lease_expires_at, \
+        mailbox_id = excluded.mailbox_id, scheduled_for = excluded.scheduled_for, \
+        updated_at = excluded.updated_at \
+    WHERE email_sends.state IN ('claimed', 'retry') \
+    RETURNING id, campaign_lead_id, attempts";
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    #[sqlx(flatten)]
+    lead: LeadRow,
+    campaign_lead_id: CampaignLeadId,
+    mailbox_id: MailboxId,
+    step_order: i64,
+    due_at: DateTime<Utc>,
+    thread_message_id: Option<String>,
+    first_subject: Option<String>,
+    g_subject: Option<String>,
+    g_body_text: Option<String>,
+    g_body_html: Option<String>,
+    g_provider: Option<String>,
+    g_model: Option<String>,
+    g_prompt_tokens: Option<i64>,
+    g_completion_tokens: Option<i64>,
+    g_cost_usd: Option<f64>,
+}
+
+pub(super) fn to_u32(column: &'static str, v: i64) -> Result<u32, StoreError> {
+    u32::try_from(v).map_err(|_| StoreError::Corrupt {
+        column,
+        detail: format!("{v} out of range"),
+    })
+}
+
+impl ClaimRow {
+    fn into_claimed(
+        self,
+        req: &ClaimRequest,
+        send: SendRef,
+        attempts: i64,
+    ) -> Result<ClaimedSend, StoreError> {
+        let thread = match (self.thread_message_id, self.first_subject) {
+            (Some(message_id), Some(first_subject)) => Some(ThreadInfo {
+                message_id,
+                first_subject,
+            }),
+            _ => None,
+        };
+        let generated = match (self.g_subject, self.g_body_text, self.g_provider) {
+            (Some(subject), Some(body_text), Some(provider)) => Some(GeneratedMessage {
+                subject,
+                body_text,
+                body_html: self.g_body_html,
+                provider,
+                model: self.g_model,
+                prompt_tokens: to_u32(
+                    "generated_messages.prompt_tokens",
+                    self.g_prompt_tokens.unwrap_or(0),
+                )?,
+                completion_tokens: to_u32(
+                    "generated_messages.completion_tokens",
+                    self.g_completion_tokens.unwrap_or(0),
+                )?,
+                cost_usd: self.g_cost_usd.unwrap_or(0.0),
+            }),
+            _ => None,
+        };
+        Ok(ClaimedSend {
+            send,
+            workspace_id: req.workspace_id,
+            campaign_id: req.campaign_id,
+            lead: Lead::try_from(self.lead)?,
+            step_order: to_u32("campaign_leads.current_step_order", self.step_order)?,
+            attempts: to_u32("email_sends.attempts", attempts)?,
+            due_at: self.due_at,
+            thread,
+            generated,
+        })
+    }
+}
+
+pub(super) async fn claim_due(
+    s: &SqliteStore,
+    req: &ClaimRequest,
+) -> Result<Vec<ClaimedSend>, StoreError> {
+    if req.max_rows == 0 {
+        return Ok(Vec::new());
+    }
+    let mut tx = s.begin_write().await?;
+    let conn = tx.conn();
+    let running: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM campaigns WHERE id = ? AND workspace_id = ? AND status = 'running'",
+    )
+    .bind(req.campaign_id)
+    .bind(req.workspace_id)
+    .fetch_optional(&mut *conn)
+    .await
+    .ctx("check that the campaign is running")?;
+    if running.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut picked = pick(conn, req, &FOLLOWUPS_SQL, req.max_rows).await?;
+    let taken = u32::try_from(picked.len()).unwrap_or(u32::MAX);
+    let room = req.max_rows.saturating_sub(taken);
+    let new_leads = room.min(req.max_new_leads);
+    if new_leads > 0 {
+        picked.extend(pick(conn, req, &NEWCOMERS_SQL, new_leads).await?);
+    }
+    if picked.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    let lease = LeaseToken::new();
+    let (now, until) = (ts(req.now), ts(req.now + req.lease_for));
+    sqlx::query(LEASE_SQL)
+        .bind(lease)
+        .bind(until.clone())
+        .bind(now.clone())
+        .bind(id_list(picked.iter().map(|r| r.campaign_lead_id.0)))
+        .execute(&mut *conn)
+        .await
+        .ctx("lease the claimed leads")?;
+    let pairs = json_rows(picked.iter().map(|r| {
+        serde_json::Value::Array(vec![
+            json_id(SendId::new().0),
+            json_id(r.campaign_lead_id.0),
+        ])
+    }));
+    let sends: Vec<(SendId, CampaignLeadId, i64)> = sqlx::query_as(SENDS_SQL)
+        .bind(lease)
+        .bind(until)
+        .bind(now)
+        .bind(pairs)
+        .fetch_all(&mut *conn)
+        .await
+        .ctx("create or re-claim the send rows")?;
+    tx.commit().await?;
+
+    let sends: HashMap<CampaignLeadId, (SendId, i64)> = sends
+        .into_iter()
+        .map(|(send_id, lead, attempts)| (lead, (send_id, attempts)))
+        .collect();
+    // Every picked lead has a claimable send row (the eligibility check excludes the others),
+    // so the filter only guards against a row that changed under a hand-edited database.
+    picked
+        .into_iter()
+        .filter_map(|row| {
+            let &(send_id, attempts) = sends.get(&row.campaign_lead_id)?;
+            let send = SendRef {
+                send_id,
+                lease,
+                campaign_lead_id: row.campaign_lead_id,
+                mailbox_id: row.mailbox_id,
+            };
+            Some(row.into_claimed(req, send, attempts))
+        })
+        .collect()
+}
+
+async fn pick(
+    conn: &mut SqliteConnection,
+    req: &ClaimRequest,
+    sql: &'static LazyLock<String>,
+    limit: u32,
+) -> Result<Vec<ClaimRow>, StoreError> {
+    // Built once from constants only: no input reaches the SQL text.
+    sqlx::query_as(sql.as_str())
+        .bind(req.campaign_id)
+        .bind(req.workspace_id)
+        .bind(ts(req.now))
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await
+        .ctx("pick due leads")
+}

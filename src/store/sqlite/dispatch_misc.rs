@@ -1,0 +1,167 @@
+//! What the supervisor and the actors read and set around the step contract: which campaigns
+//! have work and when, which mailboxes must run, a mailbox's usage and state, a campaign's
+//! new-lead count and Run Now. (Lookups by id live with their tables.)
+//!
+//! Each is one statement (or one snapshot) whatever the number of campaigns or mailboxes, and
+//! each is served by an index (0001 `campaign_leads_due` and `email_sends_open`, 0002
+//! `email_sends_mailbox_counted` and `email_sends_campaign_new`). SQLite uses a partial index
+//! only when the query repeats its WHERE terms, hence the redundant-looking `state IN (...)`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::sqlite::SqliteConnection;
+
+use super::{SqliteStore, day, ts};
+use crate::domain::{CampaignId, MailboxId, WorkspaceId};
+use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow};
+use crate::store::{
+    CampaignDue, Mailbox, MailboxStateChange, MailboxUsage, QueryContext, StoreError,
+};
+
+/// Running campaigns with the earliest due time of their active leads: a subquery per campaign
+/// reads the first entry of the partial index `campaign_leads_due`.
+pub(super) async fn campaigns_due(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<CampaignDue>, StoreError> {
+    let rows: Vec<(WorkspaceId, CampaignId, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT c.workspace_id, c.id, ( \
+             SELECT cl.next_scheduled_at FROM campaign_leads cl \
+             WHERE cl.campaign_id = c.id AND cl.status = 'active' \
+                 AND cl.next_scheduled_at IS NOT NULL \
+             ORDER BY cl.next_scheduled_at LIMIT 1) \
+         FROM campaigns c WHERE c.status = 'running' ORDER BY c.id",
+    )
+    .fetch_all(conn)
+    .await
+    .ctx("list due campaigns")?;
+    Ok(rows
+        .into_iter()
+        .map(|(workspace_id, campaign_id, next_due)| CampaignDue {
+            workspace_id,
+            campaign_id,
+            next_due,
+        })
+        .collect())
+}
+
+/// A mailbox's sends (sent or unknown) since ?2, through `email_sends_mailbox_counted`.
+pub(super) const RECENT_SENDS_SQL: &str = "SELECT sent_at FROM email_sends WHERE mailbox_id = ? \
+    AND state IN ('sent', 'unknown') AND sent_at >= ? ORDER BY sent_at";
+
+/// The day count and the recent send times, read in one snapshot.
+pub(super) async fn mailbox_usage(
+    s: &SqliteStore,
+    mailbox: MailboxId,
+    local_date: NaiveDate,
+    since: DateTime<Utc>,
+) -> Result<MailboxUsage, StoreError> {
+    let mut tx = s.snapshot().await?;
+    let sent_today: Option<i64> = sqlx::query_scalar(
+        "SELECT sent FROM mailbox_daily_counts WHERE mailbox_id = ? AND local_date = ?",
+    )
+    .bind(mailbox)
+    .bind(day(local_date))
+    .fetch_optional(&mut *tx)
+    .await
+    .ctx("load a mailbox's day count")?;
+    let last_hour: Vec<DateTime<Utc>> = sqlx::query_scalar(RECENT_SENDS_SQL)
+        .bind(mailbox)
+        .bind(ts(since))
+        .fetch_all(&mut *tx)
+        .await
+        .ctx("load a mailbox's recent sends")?;
+    Ok(MailboxUsage {
+        sent_today: u32::try_from(sent_today.unwrap_or(0)).unwrap_or(0),
+        last_hour,
+    })
+}
+
+/// Mailboxes in the pool of at least one running campaign (all workspaces).
+pub(super) async fn dispatch_mailboxes(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<Mailbox>, StoreError> {
+    let rows: Vec<MailboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {MAILBOX_COLUMNS} FROM mailboxes m WHERE EXISTS ( \
+             SELECT 1 FROM campaign_mailboxes cm JOIN campaigns c ON c.id = cm.campaign_id \
+             WHERE cm.mailbox_id = m.id AND c.status = 'running') \
+         ORDER BY workspace_id, lower(address)"
+    )))
+    .fetch_all(conn)
+    .await
+    .ctx("list mailboxes of running campaigns")?;
+    rows.iter().map(Mailbox::try_from).collect()
+}
+
+/// `NotFound` when the mailbox does not exist (it may have been deleted under its actor).
+pub(super) async fn set_mailbox_state(
+    s: &SqliteStore,
+    mailbox: MailboxId,
+    change: &MailboxStateChange,
+) -> Result<(), StoreError> {
+    let mut tx = s.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE mailboxes SET status = ?, status_reason = ?, cooling_until = ?, updated_at = ? \
+         WHERE id = ?",
+    )
+    .bind(change.status.as_str())
+    .bind(change.reason.clone())
+    .bind(change.cooling_until.map(ts))
+    .bind(ts(Utc::now()))
+    .bind(mailbox)
+    .execute(tx.conn())
+    .await
+    .ctx("change a mailbox's state")?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::not_found("mailbox", mailbox.to_string()));
+    }
+    tx.commit().await
+}
+
+/// Step-1 sends since ?2, plus those in flight (`sending` has no send time yet). The first
+/// count reads `email_sends_campaign_new`, the second the few in-flight rows of
+/// `email_sends_open` (named: without statistics SQLite would prefer the campaign's index and
+/// walk every step-1 send the campaign ever made).
+pub(super) const NEW_LEADS_SQL: &str = "SELECT \
+        (SELECT count(*) FROM email_sends WHERE campaign_id = ?1 AND step_order = 1 \
+            AND sent_at >= ?2 AND state IN ('sent', 'unknown', 'bounced')) \
+      + (SELECT count(*) FROM email_sends INDEXED BY email_sends_open \
+            WHERE state IN ('claimed', 'sending', 'unknown') AND state = 'sending' \
+            AND campaign_id = ?1 AND step_order = 1)";
+
+pub(super) async fn new_leads_sent_since(
+    conn: &mut SqliteConnection,
+    campaign: CampaignId,
+    since: DateTime<Utc>,
+) -> Result<u32, StoreError> {
+    let n: i64 = sqlx::query_scalar(NEW_LEADS_SQL)
+        .bind(campaign)
+        .bind(ts(since))
+        .fetch_one(conn)
+        .await
+        .ctx("count a campaign's new leads sent")?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Run Now: scheduled active leads are due at `now`. Parked ones (no due time: an unknown
+/// outcome awaiting reconciliation) stay parked.
+pub(super) async fn run_now(
+    s: &SqliteStore,
+    ws: WorkspaceId,
+    campaign: CampaignId,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let now = ts(now);
+    let mut tx = s.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE campaign_leads SET next_scheduled_at = ?3, updated_at = ?3 \
+         WHERE workspace_id = ?1 AND campaign_id = ?2 AND status = 'active' \
+             AND next_scheduled_at IS NOT NULL",
+    )
+    .bind(ws)
+    .bind(campaign)
+    .bind(now)
+    .execute(tx.conn())
+    .await
+    .ctx("make a campaign's leads due now")?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}

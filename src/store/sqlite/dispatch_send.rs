@@ -1,0 +1,219 @@
+//! The transitions of one claimed send between its claim and its completion: storing the
+//! generated text, `claimed → sending` (one send or a mailbox's batch in one transaction), and
+//! turning sends whose lease ran out mid-send into `unknown`.
+//!
+//! Each transition checks the lease token on both the send row and its campaign lead, as the
+//! PostgreSQL backend does; in SQLite the write transaction makes the two checks one. Batches
+//! are bound as JSON rows (see [`json_rows`]), so marking a mailbox's sends costs two
+//! statements however many there are.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::json;
+
+use super::dispatch_claim::to_u32;
+use super::{SqliteStore, id_list, json_id, json_rows, ts};
+use crate::domain::{CampaignLeadId, SendId};
+use crate::store::{ExpiryReport, GeneratedMessage, QueryContext, SendRef, StoreError};
+
+#[derive(sqlx::FromRow)]
+struct GeneratedRow {
+    subject: String,
+    body_text: String,
+    body_html: Option<String>,
+    provider: String,
+    model: Option<String>,
+    prompt_tokens: i64,
+    completion_tokens: i64,
+    cost_usd: f64,
+}
+
+impl TryFrom<GeneratedRow> for GeneratedMessage {
+    type Error = StoreError;
+    fn try_from(r: GeneratedRow) -> Result<Self, StoreError> {
+        Ok(GeneratedMessage {
+            subject: r.subject,
+            body_text: r.body_text,
+            body_html: r.body_html,
+            provider: r.provider,
+            model: r.model,
+            prompt_tokens: to_u32("generated_messages.prompt_tokens", r.prompt_tokens)?,
+            completion_tokens: to_u32("generated_messages.completion_tokens", r.completion_tokens)?,
+            cost_usd: r.cost_usd,
+        })
+    }
+}
+
+/// First writer wins: inserts unless a text is stored for (lead, step), then returns the stored
+/// one, read in the same transaction.
+pub(super) async fn save_generated(
+    s: &SqliteStore,
+    send: &SendRef,
+    step_order: u32,
+    msg: &GeneratedMessage,
+) -> Result<GeneratedMessage, StoreError> {
+    let mut tx = s.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO generated_messages (id, campaign_lead_id, step_order, subject, body_text, \
+             body_html, provider, model, prompt_tokens, completion_tokens, cost_usd, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (campaign_lead_id, step_order) DO NOTHING",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(send.campaign_lead_id)
+    .bind(i64::from(step_order))
+    .bind(msg.subject.clone())
+    .bind(msg.body_text.clone())
+    .bind(msg.body_html.clone())
+    .bind(msg.provider.clone())
+    .bind(msg.model.clone())
+    .bind(i64::from(msg.prompt_tokens))
+    .bind(i64::from(msg.completion_tokens))
+    .bind(msg.cost_usd)
+    .bind(ts(Utc::now()))
+    .execute(tx.conn())
+    .await
+    .ctx("store a generated message")?;
+    let row: GeneratedRow = sqlx::query_as(
+        "SELECT subject, body_text, body_html, provider, model, prompt_tokens, \
+             completion_tokens, cost_usd \
+         FROM generated_messages WHERE campaign_lead_id = ? AND step_order = ?",
+    )
+    .bind(send.campaign_lead_id)
+    .bind(i64::from(step_order))
+    .fetch_one(tx.conn())
+    .await
+    .ctx("load the stored generated message")?;
+    tx.commit().await?;
+    GeneratedMessage::try_from(row)
+}
+
+pub(super) async fn mark_sending(
+    s: &SqliteStore,
+    send: &SendRef,
+    message_id: &str,
+    now: DateTime<Utc>,
+    lease_for: TimeDelta,
+) -> Result<bool, StoreError> {
+    let marked = mark_sending_many(s, &[(*send, message_id.to_owned())], now, lease_for).await?;
+    Ok(marked.first().copied().unwrap_or(false))
+}
+
+/// `claimed → sending` for each send whose row and lead still carry its lease token: ?1 lease
+/// expiry, ?2 now, ?3 rows `[send id, token, campaign lead id, message id]`.
+pub(super) const MARK_SQL: &str = "UPDATE email_sends AS es SET state = 'sending', \
+        message_id = j.value ->> 3, lease_expires_at = ?1, updated_at = ?2 \
+    FROM json_each(?3) AS j \
+    WHERE es.id = unhex(j.value ->> 0) AND es.lease_token = unhex(j.value ->> 1) \
+        AND es.campaign_lead_id = unhex(j.value ->> 2) AND es.state = 'claimed' \
+        AND EXISTS (SELECT 1 FROM campaign_leads cl \
+            WHERE cl.id = es.campaign_lead_id AND cl.lease_token = es.lease_token) \
+    RETURNING id, campaign_lead_id";
+
+/// The marked sends' leads hold their lease as long: ?1 lease expiry, ?2 now, ?3 lead ids.
+const EXTEND_SQL: &str = "UPDATE campaign_leads SET lease_expires_at = ?1, updated_at = ?2 \
+    WHERE id IN (SELECT unhex(value) FROM json_each(?3))";
+
+/// Several sends (of one mailbox) in one transaction and two statements. Results in input
+/// order; a send listed twice is marked once, for its first listing.
+pub(super) async fn mark_sending_many(
+    s: &SqliteStore,
+    sends: &[(SendRef, String)],
+    now: DateTime<Utc>,
+    lease_for: TimeDelta,
+) -> Result<Vec<bool>, StoreError> {
+    if sends.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (now, until) = (ts(now), ts(now + lease_for));
+    let rows = json_rows(sends.iter().map(|(send, message_id)| {
+        json!([
+            json_id(send.send_id.0),
+            json_id(send.lease.0),
+            json_id(send.campaign_lead_id.0),
+            message_id
+        ])
+    }));
+    let mut tx = s.begin_write().await?;
+    let marked: Vec<(SendId, CampaignLeadId)> = sqlx::query_as(MARK_SQL)
+        .bind(until.clone())
+        .bind(now.clone())
+        .bind(rows)
+        .fetch_all(tx.conn())
+        .await
+        .ctx("mark sends as sending")?;
+    if marked.is_empty() {
+        return Ok(vec![false; sends.len()]);
+    }
+    sqlx::query(EXTEND_SQL)
+        .bind(until)
+        .bind(now)
+        .bind(id_list(marked.iter().map(|(_, lead)| lead.0)))
+        .execute(tx.conn())
+        .await
+        .ctx("extend the leases of leads being sent")?;
+    tx.commit().await?;
+    let mut marked: HashSet<SendId> = marked.into_iter().map(|(id, _)| id).collect();
+    Ok(sends
+        .iter()
+        .map(|(send, _)| marked.remove(&send.send_id))
+        .collect())
+}
+
+const EXPIRED_WHILE_SENDING: &str =
+    "lease expired while sending: the daemon stopped or stalled mid-transaction";
+
+/// `sending` rows past their lease (?1 now) become `unknown` with reason ?2, when their lead
+/// still carries the same, expired lease.
+pub(super) const EXPIRE_SENDING_SQL: &str = "UPDATE email_sends SET state = 'unknown', \
+        last_error = ?2, sent_at = ?1, lease_token = NULL, lease_expires_at = NULL, updated_at = ?1 \
+    WHERE state IN ('claimed', 'sending', 'unknown') AND state = 'sending' \
+        AND lease_expires_at < ?1 \
+        AND EXISTS (SELECT 1 FROM campaign_leads cl WHERE cl.id = email_sends.campaign_lead_id \
+            AND cl.lease_token = email_sends.lease_token AND cl.lease_expires_at < ?1) \
+    RETURNING campaign_lead_id";
+
+/// Claims whose lease ran out before sending.
+pub(super) const EXPIRED_CLAIMS_SQL: &str = "SELECT count(*) FROM email_sends \
+    WHERE state IN ('claimed', 'sending', 'unknown') AND state = 'claimed' \
+        AND lease_expires_at < ?";
+
+/// `sending` rows past their lease become `unknown` and their leads are parked; expired
+/// `claimed` rows need nothing (their lead's lease expired too, so the next claim takes them
+/// again) and are only counted. The `state IN (...)` terms let SQLite use `email_sends_open`.
+pub(super) async fn expire_leases(
+    s: &SqliteStore,
+    now: DateTime<Utc>,
+) -> Result<ExpiryReport, StoreError> {
+    let now = ts(now);
+    let mut tx = s.begin_write().await?;
+    let stale: Vec<uuid::Uuid> = sqlx::query_scalar(EXPIRE_SENDING_SQL)
+        .bind(now.clone())
+        .bind(EXPIRED_WHILE_SENDING)
+        .fetch_all(tx.conn())
+        .await
+        .ctx("turn stale sends into unknown")?;
+    if !stale.is_empty() {
+        sqlx::query(
+            "UPDATE campaign_leads SET next_scheduled_at = NULL, lease_token = NULL, \
+                 lease_expires_at = NULL, updated_at = ?1 \
+             WHERE id IN (SELECT unhex(value) FROM json_each(?2))",
+        )
+        .bind(now.clone())
+        .bind(id_list(stale.iter().copied()))
+        .execute(tx.conn())
+        .await
+        .ctx("park the leads of stale sends")?;
+    }
+    let released: i64 = sqlx::query_scalar(EXPIRED_CLAIMS_SQL)
+        .bind(now)
+        .fetch_one(tx.conn())
+        .await
+        .ctx("count expired claims")?;
+    tx.commit().await?;
+    Ok(ExpiryReport {
+        released: u32::try_from(released).unwrap_or(u32::MAX),
+        unknown: u32::try_from(stale.len()).unwrap_or(u32::MAX),
+    })
+}

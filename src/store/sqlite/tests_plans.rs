@@ -1,0 +1,95 @@
+//! The dispatch statements read their (partial) indexes and never scan a table: SQLite uses a
+//! partial index only when the query repeats its WHERE terms, and a batch statement must go
+//! from its JSON rows to primary keys, so these pin the plans the hot path depends on.
+
+use super::dispatch_claim::{FOLLOWUPS_SQL, NEWCOMERS_SQL};
+use super::dispatch_misc::{NEW_LEADS_SQL, RECENT_SENDS_SQL};
+use super::dispatch_outcomes::Kind;
+use super::dispatch_send::{EXPIRE_SENDING_SQL, EXPIRED_CLAIMS_SQL, MARK_SQL};
+use super::tests::ready_store;
+use super::*;
+
+/// `EXPLAIN QUERY PLAN` details of a statement with `params` parameters (bound to NULL).
+async fn plan(store: &SqliteStore, sql: &str, params: usize) -> String {
+    let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(format!(
+        "EXPLAIN QUERY PLAN {sql}"
+    )));
+    for _ in 0..params {
+        q = q.bind(Option::<String>::None);
+    }
+    let rows = q.fetch_all(&store.pool).await.unwrap();
+    rows.into_iter()
+        .map(|(.., detail)| detail)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn dispatch_queries_read_their_partial_indexes_not_whole_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ready_store(&dir).await;
+    let expectations: [(&str, &str, usize, &str); 6] = [
+        (
+            "follow-ups",
+            FOLLOWUPS_SQL.as_str(),
+            4,
+            "campaign_leads_due_followups",
+        ),
+        ("new leads", NEWCOMERS_SQL.as_str(), 4, "campaign_leads_due"),
+        (
+            "recent sends",
+            RECENT_SENDS_SQL,
+            2,
+            "email_sends_mailbox_counted",
+        ),
+        (
+            "new-lead count",
+            NEW_LEADS_SQL,
+            2,
+            "email_sends_campaign_new",
+        ),
+        ("stale sends", EXPIRE_SENDING_SQL, 2, "email_sends_open"),
+        ("expired claims", EXPIRED_CLAIMS_SQL, 1, "email_sends_open"),
+    ];
+    for (what, sql, params, index) in expectations {
+        assert_reads_index(&store, what, sql, params, index).await;
+    }
+    let counted = plan(&store, NEW_LEADS_SQL, 2).await;
+    assert!(
+        counted.contains("email_sends_open"),
+        "in-flight sends by state:\n{counted}"
+    );
+}
+
+/// Asserts that `sql` reads `index` and scans no table (its JSON rows are no table).
+async fn assert_reads_index(
+    store: &SqliteStore,
+    what: &str,
+    sql: &str,
+    params: usize,
+    index: &str,
+) {
+    let plan = plan(store, sql, params).await;
+    assert!(plan.contains(index), "{what} should use {index}:\n{plan}");
+    let scans = |l: &&str| {
+        l.starts_with("SCAN") && *l != "SCAN CONSTANT ROW" && !l.contains("VIRTUAL TABLE")
+    };
+    assert!(
+        !plan.lines().any(|l| scans(&l)),
+        "{what} scans a table:\n{plan}"
+    );
+}
+
+#[tokio::test]
+async fn batch_statements_go_from_their_json_rows_to_primary_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ready_store(&dir).await;
+    const SENDS_PK: &str = "sqlite_autoindex_email_sends_1 (id=?)";
+    const LEADS_PK: &str = "sqlite_autoindex_campaign_leads_1 (id=?)";
+    for kind in [Kind::Sent, Kind::Unknown, Kind::Retry, Kind::Failed] {
+        let (sends, leads) = kind.statements();
+        assert_reads_index(&store, "a completion", sends, 2, SENDS_PK).await;
+        assert_reads_index(&store, "a completion's leads", leads, 2, LEADS_PK).await;
+    }
+    assert_reads_index(&store, "mark sending", MARK_SQL, 3, SENDS_PK).await;
+}

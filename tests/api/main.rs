@@ -1,0 +1,11 @@
+//! HTTP-level integration tests: the real daemon (`startup::Application`) on port 0, over a
+//! fresh PostgreSQL database or SQLite file per test, driven through its HTTP API.
+//!
+//! One test binary for all API tests (zero-to-production's layout): it links the crate once and
+//! shares `helpers::spawn_app`. Add a module per area of the API.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod health;
+mod helpers;

@@ -1,0 +1,13 @@
+//! Integration tests of the `outreachd` command line: each module runs the real binary against
+//! a fresh SQLite file in a temp dir and checks what it prints and what it stored.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod helpers;
+
+mod apply;
+mod classify;
+mod demo;
+mod errors;
+mod import_leads;

@@ -1,0 +1,121 @@
+//! SMTP faults through the whole pipeline, each from a real `smtp-sink` fault option.
+
+use std::time::Duration;
+
+use crate::fixtures::{lead_states, seed, step, wait_for};
+use crate::helpers::spawn_app_with;
+use crate::sink::Sink;
+use crate::support::{TestBackend, send_states};
+
+const FAST: &[(&str, &str)] = &[
+    ("OUTREACHD__DISPATCH__COMPLETION_FLUSH", "10ms"),
+    ("OUTREACHD__DISPATCH__RETRY_BACKOFF", "300ms"),
+    ("OUTREACHD__DISPATCH__THROTTLE_COOLDOWN", "1s"),
+];
+
+fn one_step() -> Vec<outreachd::store::StepSpec> {
+    vec![step("0s", Some("Hi {{ first_name }}"), "Hello.")]
+}
+
+async fn a_temporary_rcpt_failure_is_retried_then_sent(backend: TestBackend) {
+    let failing = Sink::start(&["-r", "RCPT"]).await;
+    let port = failing.port;
+    let app = spawn_app_with(backend, FAST).await;
+    let seeded = seed(app.store.as_ref(), port, 1, 3, one_step()).await;
+    app.supervisor.notify();
+    // Let at least one attempt fail, then replace the sink by a healthy one on the same port.
+    wait_for(
+        app.store.as_ref(),
+        seeded.workspace,
+        Duration::from_secs(20),
+        |_| true,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let port = failing.stop();
+    let healthy = Sink::start_on(port, &[]).await;
+    wait_for(
+        app.store.as_ref(),
+        seeded.workspace,
+        Duration::from_secs(30),
+        |s| lead_states(s).get("completed") == Some(&3),
+    )
+    .await;
+    assert_eq!(healthy.dumps(3).await.len(), 3);
+}
+
+async fn a_permanent_rcpt_failure_bounces_and_suppresses(backend: TestBackend) {
+    let sink = Sink::start(&["-f", "RCPT", "-B", "550 5.1.1 User unknown"]).await;
+    let app = spawn_app_with(backend, FAST).await;
+    let seeded = seed(app.store.as_ref(), sink.port, 1, 2, one_step()).await;
+    app.supervisor.notify();
+    let s = wait_for(
+        app.store.as_ref(),
+        seeded.workspace,
+        Duration::from_secs(20),
+        // The summary's counts come from separate statements: wait for both.
+        |s| lead_states(s).get("bounced") == Some(&2) && s.suppressions == 2,
+    )
+    .await;
+    assert_eq!(
+        s.suppressions, 2,
+        "both addresses are suppressed workspace-wide"
+    );
+}
+
+async fn a_421_at_connect_cools_the_mailbox_and_requeues_the_leads(backend: TestBackend) {
+    let sink = Sink::start(&["-Q", "CONNECT"]).await;
+    let app = spawn_app_with(backend, FAST).await;
+    let seeded = seed(app.store.as_ref(), sink.port, 1, 3, one_step()).await;
+    app.supervisor.notify();
+    let s = wait_for(
+        app.store.as_ref(),
+        seeded.workspace,
+        Duration::from_secs(20),
+        |s| {
+            s.mailboxes
+                .iter()
+                .any(|m| m.status.to_string() == "cooling")
+        },
+    )
+    .await;
+    assert_eq!(
+        lead_states(&s).get("active"),
+        Some(&3),
+        "leads are requeued, not blamed"
+    );
+    let states = send_states(&app.database_url, seeded.campaign).await;
+    assert!(
+        !states.contains_key("failed") && !states.contains_key("bounced"),
+        "{states:?}"
+    );
+}
+
+async fn a_lost_connection_after_the_data_is_unknown_and_never_resent(backend: TestBackend) {
+    let sink = Sink::start(&["-q", "."]).await;
+    let app = spawn_app_with(backend, FAST).await;
+    let seeded = seed(app.store.as_ref(), sink.port, 1, 2, one_step()).await;
+    app.supervisor.notify();
+    let url = app.database_url.clone();
+    let campaign = seeded.campaign;
+    let start = std::time::Instant::now();
+    loop {
+        let states = send_states(&url, campaign).await;
+        if states.get("unknown") == Some(&2) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{states:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Nothing is resent: two transactions reached the sink, and stay two.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sink.dumps(3).await.len(), 2);
+    assert_eq!(send_states(&url, campaign).await.get("unknown"), Some(&2));
+}
+
+crate::on_both_backends!(
+    a_temporary_rcpt_failure_is_retried_then_sent,
+    a_permanent_rcpt_failure_bounces_and_suppresses,
+    a_421_at_connect_cools_the_mailbox_and_requeues_the_leads,
+    a_lost_connection_after_the_data_is_unknown_and_never_resent,
+);

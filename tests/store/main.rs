@@ -1,0 +1,33 @@
+//! The `Store` conformance suite: the contract both backends must keep, run against each.
+//!
+//! Every test here is declared with `on_both_backends!`, so it exists twice, as
+//! `<module>::postgres::<name>` and `<module>::sqlite::<name>`; `cargo test --test store
+//! postgres::` runs one half. Tests go through the `Store` trait only, except where the trait has
+//! no way to observe or set something (which mailbox a lead was given, a lead's unsubscribe): then
+//! `sql` runs plain SQL that is valid on both schemas. `postgres_only` holds checks that need
+//! backend-specific SQL (send counts per local date, leads on later steps).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod campaigns;
+mod dispatch_claim;
+mod dispatch_fixtures;
+mod dispatch_lookups;
+mod dispatch_marks;
+mod dispatch_misc;
+mod dispatch_outcomes;
+mod dispatch_stops;
+mod dispatch_throughput;
+mod enroll;
+mod fixtures;
+mod isolation;
+mod leads;
+mod mailboxes;
+mod postgres_only;
+mod products;
+mod schema;
+mod sql;
+mod summary;
+mod suppressions;
+mod workspaces;
