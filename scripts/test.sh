@@ -99,6 +99,10 @@ fi
 if [ "$manage_redis" = 1 ] && ! port_open 6379 && ! command -v redis-server > /dev/null; then
   packages+=(redis-server)
 fi
+# Node and npm type-check the Grafana dashboard against @grafana/schema (tests/observability).
+if ! command -v npm > /dev/null; then
+  packages+=(nodejs npm)
+fi
 apt_install_missing "${packages[@]}"
 
 # --- PostgreSQL -------------------------------------------------------------------------------
@@ -155,6 +159,11 @@ started_peers=1 # set first: a half-started instance is stopped by the PID files
 bash scripts/mail-peers/start.sh || die "the mail peers did not start"
 # shellcheck source=/dev/null
 . "$MAILPEERS_DIR/env.sh"
+
+# --- dashboard schema checker (tests/observability): @grafana/schema and tsc, from the lock file
+log "installing the dashboard schema checker (npm ci in dashboards/schema-check)"
+(cd dashboards/schema-check && npm ci --no-audit --no-fund --loglevel=error) ||
+  die "npm ci in dashboards/schema-check failed"
 
 # --- the checks -------------------------------------------------------------------------------
 summary=() failed=0

@@ -20,6 +20,10 @@ use crate::smtp::{DkimSigners, UnsubscribeSigner};
 use crate::store::{self, Backend, OpenMode, SecretCipher, Store, cipher};
 use crate::telemetry::Metrics;
 
+mod reload;
+
+pub use reload::{POLL as RELOAD_POLL, ReloadSources};
+
 /// Installs rustls' ring provider once per process. Two providers in the tree would make rustls
 /// panic at first use; installing ours first makes the choice explicit.
 pub fn install_crypto_provider() {
@@ -85,6 +89,8 @@ pub struct Application {
     cancel: CancellationToken,
     tracker: TaskTracker,
     shutdown_timeout: Duration,
+    /// The dispatch settings the actors read; a reload replaces the live keys.
+    dispatch: crate::config::Live<crate::config::DispatchSettings>,
 }
 
 /// How `outreachd run` runs.
@@ -115,7 +121,7 @@ fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<
     let signer = unsubscribe_signer(settings, cipher)?;
     let public = settings.tracking.public_url.trim().trim_end_matches('/');
     Ok(DispatchParts {
-        settings: settings.dispatch.clone(),
+        settings: crate::config::Live::new(settings.dispatch.clone()),
         content,
         signer,
         unsubscribe_base: (!public.is_empty()).then(|| format!("{public}/unsubscribe")),
@@ -137,6 +143,7 @@ impl Application {
         let mut parts = dispatch_parts(&settings, &cipher)?;
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         parts.ignore_windows_for = options.run_now;
+        let live_dispatch = parts.settings.clone();
         let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
@@ -156,6 +163,15 @@ impl Application {
             cancel.clone(),
             &tracker,
         );
+        if options.run_now.is_none() {
+            crate::actors::spawn_imap_pollers(
+                store.clone(),
+                settings.imap.clone(),
+                settings.daemon.reconcile_interval.as_duration(),
+                cancel.child_token(),
+                &tracker,
+            );
+        }
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address)
             .with_context(|| format!("cannot listen on {address} (server.host/server.port)"))?;
@@ -176,6 +192,7 @@ impl Application {
             cancel,
             tracker,
             shutdown_timeout: Duration::from_secs(settings.daemon.shutdown_timeout_seconds),
+            dispatch: live_dispatch,
         })
     }
 
@@ -189,6 +206,31 @@ impl Application {
 
     pub fn supervisor(&self) -> SupervisorHandle {
         self.supervisor.clone()
+    }
+
+    /// Applies `daemon.apply_files` of `settings` (the ones it was built with), then reloads
+    /// the configuration on SIGHUP and whenever a config or apply file changes (see
+    /// `startup/reload.rs`). An invalid apply file at this point fails the start.
+    pub async fn enable_reload(
+        &self,
+        settings: Settings,
+        sources: ReloadSources,
+    ) -> anyhow::Result<()> {
+        let reloader = reload::Reloader::new(
+            sources,
+            settings,
+            self.store.clone(),
+            self.supervisor.clone(),
+            self.dispatch.clone(),
+        );
+        reloader
+            .apply_at_start()
+            .await
+            .context("Failed to apply daemon.apply_files")?;
+        self.supervisor.notify();
+        self.tracker
+            .spawn(reloader.watch(self.cancel.child_token()));
+        Ok(())
     }
 
     /// Cancelling this token shuts the daemon down as a signal would.

@@ -57,8 +57,9 @@ struct CampaignActor {
     product: Option<crate::store::Product>,
     /// The pool's mailbox rows (sender name and signature for templates).
     mailboxes: std::collections::HashMap<crate::domain::MailboxId, crate::store::Mailbox>,
-    /// Step-1 sends today: (local day, count), for the daily cap on new leads.
-    new_today: Option<(chrono::NaiveDate, u32)>,
+    /// Step-1 claims and sends today, for the daily cap on new leads.
+    new_today: Option<NewLeadTally>,
+    metrics: crate::telemetry::CampaignMetrics,
 }
 
 pub fn spawn_campaign(
@@ -76,6 +77,7 @@ pub fn spawn_campaign(
     let mut actor = CampaignActor {
         workspace_id,
         campaign_id,
+        metrics: ctx.metrics.campaign(campaign_id),
         ctx,
         registry,
         cancel,
@@ -87,6 +89,17 @@ pub fn spawn_campaign(
     };
     let task = tokio::spawn(async move { actor.run().await });
     (handle, task)
+}
+
+/// How often a campaign at its daily new-lead cap asks the store again.
+const NEW_LEAD_RECOUNT_EVERY: Duration = Duration::from_secs(2);
+
+/// Step-1 leads claimed today, as last counted by the store plus this actor's claims since.
+#[derive(Clone, Copy)]
+struct NewLeadTally {
+    day: chrono::NaiveDate,
+    count: u32,
+    read_at: std::time::Instant,
 }
 
 impl CampaignActor {
@@ -113,6 +126,7 @@ impl CampaignActor {
             self.handle.due_ms.store(i64::MAX, Ordering::Relaxed);
             if let Err(e) = self.drain().await {
                 tracing::warn!(campaign = %self.campaign_id, error = %e, "Claiming failed; retrying shortly.");
+                self.ctx.metrics.error("claim", "store");
                 self.handle
                     .due_ms
                     .fetch_min(Utc::now().timestamp_millis() + 1_000, Ordering::Relaxed);
@@ -132,9 +146,9 @@ impl CampaignActor {
         let lease = self.ctx.settings.claim_lease.as_duration();
         let mut full_rounds = 0u32;
         while !self.cancel.is_cancelled() {
-            let capacity = self
+            let (capacity, with_room) = self
                 .registry
-                .capacity_within(&plan.campaign.mailbox_ids, lease);
+                .with_room_within(&plan.campaign.mailbox_ids, lease);
             if capacity == 0 {
                 // Mailboxes are full, cooling or capped: look again shortly (bounded), then
                 // leave it to the next wake-up.
@@ -161,13 +175,15 @@ impl CampaignActor {
                 lease_for: self.ctx.settings.claim_lease.to_chrono(),
                 max_rows,
                 max_new_leads: self.new_lead_budget(&plan, now).await?,
+                mailboxes: Some(with_room),
             };
             let claims = self.ctx.store.claim_due(&req).await?;
             let got = claims.len();
             self.ctx.sink.claimed(got);
+            self.metrics.claimed(got);
             let new_leads = claims.iter().filter(|c| c.step_order == 1).count() as u32;
-            if let Some((_, count)) = &mut self.new_today {
-                *count += new_leads;
+            if let Some(tally) = &mut self.new_today {
+                tally.count += new_leads;
             }
             self.dispatch(&plan, claims).await;
             if got < max_rows as usize {
@@ -214,19 +230,30 @@ impl CampaignActor {
             return Ok(u32::MAX);
         };
         let today = now.with_timezone(&plan.timezone).date_naive();
-        let count = match self.new_today {
-            Some((day, count)) if day == today => count,
-            _ => {
-                let midnight = crate::domain::resolve_local(today, 0, plan.timezone);
-                let count = self
-                    .ctx
-                    .store
-                    .new_leads_sent_since(self.campaign_id, midnight)
-                    .await?;
-                self.new_today = Some((today, count));
-                count
+        // The local tally counts this actor's claims; it is refreshed from the store (which
+        // counts live claims, sends in flight and sent ones) at a new day and whenever it says
+        // the cap is reached, so claims released without sending (backpressure, a mailbox
+        // that is not sending yet) give their place back instead of idling the day away.
+        let fresh = match self.new_today {
+            Some(t) if t.day == today => {
+                t.count < cap || t.read_at.elapsed() < NEW_LEAD_RECOUNT_EVERY
             }
+            _ => false,
         };
+        if !fresh {
+            let midnight = crate::domain::resolve_local(today, 0, plan.timezone);
+            let count = self
+                .ctx
+                .store
+                .new_leads_sent_since(self.campaign_id, midnight)
+                .await?;
+            self.new_today = Some(NewLeadTally {
+                day: today,
+                count,
+                read_at: std::time::Instant::now(),
+            });
+        }
+        let count = self.new_today.map_or(0, |t| t.count);
         Ok(cap.saturating_sub(count))
     }
 }

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::store::{Completion, Store};
+use crate::telemetry::CompletionMetrics;
 
 /// Where actors send outcomes. Cloning is cheap; the writer stops once every clone is dropped
 /// and what was sent is written.
@@ -119,6 +120,7 @@ pub fn spawn_completion_writer(
     store: Arc<dyn Store>,
     batch: usize,
     flush: Duration,
+    metrics: CompletionMetrics,
 ) -> (CompletionSink, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Entry>(batch * 4);
     let in_flight = Arc::new(AtomicUsize::new(0));
@@ -135,7 +137,7 @@ pub fn spawn_completion_writer(
                     Ok(None) | Err(_) => break,
                 }
             }
-            write_batch(store.as_ref(), &buffer).await;
+            write_batch(store.as_ref(), &buffer, &metrics).await;
             release_count(&counter, buffer.len());
             buffer.clear();
             for recorded in waiting.drain(..) {
@@ -146,11 +148,12 @@ pub fn spawn_completion_writer(
     (CompletionSink { tx, in_flight }, task)
 }
 
-async fn write_batch(store: &dyn Store, batch: &[Completion]) {
+async fn write_batch(store: &dyn Store, batch: &[Completion], metrics: &CompletionMetrics) {
     let mut delay = Duration::from_millis(100);
     loop {
         match store.complete_sends(batch, chrono::Utc::now()).await {
             Ok(report) => {
+                metrics.written(batch.len(), u64::from(report.fenced));
                 if report.fenced > 0 {
                     tracing::warn!(
                         fenced = report.fenced,
@@ -161,6 +164,7 @@ async fn write_batch(store: &dyn Store, batch: &[Completion]) {
             }
             Err(e) => {
                 tracing::error!(error = %e, size = batch.len(), "Cannot record send outcomes; retrying.");
+                metrics.failed();
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(10));
             }

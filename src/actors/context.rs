@@ -15,13 +15,16 @@ pub struct DispatchContext {
     pub store: Arc<dyn Store>,
     pub sink: CompletionSink,
     pub content: Arc<dyn ContentProvider>,
-    pub settings: DispatchSettings,
+    /// Reloadable: reads see a reload's values (see `config::reload::LIVE_KEYS`).
+    pub settings: crate::config::Live<DispatchSettings>,
     pub signer: UnsubscribeSigner,
     /// `{public_url}/unsubscribe` when tracking.public_url is set.
     pub unsubscribe_base: Option<String>,
     /// Where mailboxes on the outbox transport write their `.eml` files.
     pub outbox_dir: std::path::PathBuf,
     pub metrics: Metrics,
+    /// Content generation handles for the configured provider, resolved once per daemon.
+    pub content_metrics: crate::telemetry::ContentMetrics,
     /// DKIM keys by From domain; messages from other domains go out unsigned.
     pub dkim: crate::smtp::DkimSigners,
     /// Run Now: this campaign's leads are sent regardless of its sending window.

@@ -36,6 +36,9 @@ struct Shared {
     remaining_today: AtomicU32,
     accepting: AtomicBool,
     min_gap_ms: AtomicU32,
+    /// New limits (a reload or an apply), taken by the actor even while it waits for its gap.
+    pending: std::sync::Mutex<Option<Mailbox>>,
+    reconfigured: tokio::sync::Notify,
 }
 
 #[derive(Clone)]
@@ -62,11 +65,16 @@ impl MailboxHandle {
         }
     }
 
+    /// Hands new limits (caps, gaps, warm-up) to the running actor: its connection and counts
+    /// are kept, and a wait for the old gap is cut short. Never blocks on a full queue.
     pub async fn reconfigure(&self, mailbox: Mailbox) {
-        let _ = self
-            .tx
-            .send(MailboxMsg::Reconfigure(Box::new(mailbox)))
-            .await;
+        if let Ok(mut pending) = self.shared.pending.lock() {
+            *pending = Some(mailbox.clone());
+        }
+        self.shared.reconfigured.notify_one();
+        // Wakes an idle actor; when the queue is full the actor is busy and takes the pending
+        // limits at its next gap or message anyway.
+        let _ = self.tx.try_send(MailboxMsg::Reconfigure(Box::new(mailbox)));
     }
 
     /// How many more jobs this mailbox could send within `horizon` (queue room, pacing, caps,
@@ -109,7 +117,7 @@ struct MailboxActor {
     ctx: Arc<DispatchContext>,
     shared: Arc<Shared>,
     cancel: CancellationToken,
-    counters: crate::telemetry::catalogue::SendCounters,
+    metrics: crate::telemetry::MailboxMetrics,
     /// Receipts for the outcomes of the batch before the last one and of the last one: a new
     /// batch is marked `sending` only once the older are recorded (see `send.rs`).
     older_outcomes: Vec<Recorded>,
@@ -137,6 +145,8 @@ pub async fn spawn_mailbox(
         remaining_today: AtomicU32::new(0),
         accepting: AtomicBool::new(true),
         min_gap_ms: AtomicU32::new(0),
+        pending: std::sync::Mutex::new(None),
+        reconfigured: tokio::sync::Notify::new(),
     });
     let state = match mailbox.status {
         MailboxStatus::Cooling => match mailbox.cooling_until {
@@ -158,7 +168,7 @@ pub async fn spawn_mailbox(
     };
     let mut actor = MailboxActor {
         pacer: GapPacer::new(mailbox.min_gap.as_duration(), mailbox.max_gap.as_duration()),
-        counters: ctx.metrics.send_counters(),
+        metrics: ctx.metrics.mailbox(&mailbox.address),
         mailbox,
         transport,
         budget,
@@ -242,7 +252,30 @@ impl MailboxActor {
         tracing::debug!(mailbox = %self.mailbox.address, "Mailbox actor stopped.");
     }
 
+    /// Applies limits handed over by [`MailboxHandle::reconfigure`], if any.
+    fn take_pending(&mut self) -> bool {
+        let pending = self.shared.pending.lock().ok().and_then(|mut p| p.take());
+        match pending {
+            Some(mailbox) => {
+                self.reconfigure(mailbox);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn reconfigure(&mut self, mailbox: Mailbox) {
+        if let Ok(mut pending) = self.shared.pending.lock() {
+            pending.take();
+        }
+        tracing::info!(
+            mailbox = %mailbox.address,
+            daily_cap = mailbox.daily_cap,
+            hourly_cap = mailbox.hourly_cap.unwrap_or(0),
+            min_gap = %mailbox.min_gap,
+            max_gap = %mailbox.max_gap,
+            "Mailbox limits reloaded; SMTP connection kept."
+        );
         if mailbox.min_gap != self.mailbox.min_gap || mailbox.max_gap != self.mailbox.max_gap {
             self.pacer =
                 GapPacer::new(mailbox.min_gap.as_duration(), mailbox.max_gap.as_duration());
@@ -264,6 +297,11 @@ impl MailboxActor {
             .store(self.budget.remaining_today(now), Ordering::Relaxed);
         let gap = u32::try_from(self.mailbox.min_gap.as_duration().as_millis()).unwrap_or(u32::MAX);
         self.shared.min_gap_ms.store(gap, Ordering::Relaxed);
+        let today = now
+            .with_timezone(&self.budget.config().timezone)
+            .date_naive();
+        self.metrics
+            .cap_used(self.budget.sent_today(), self.budget.daily_cap_on(today));
     }
 
     /// Gives a job back untouched: due again at `at`, no attempt counted.

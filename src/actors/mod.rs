@@ -9,6 +9,7 @@
 mod campaign;
 mod completions;
 mod context;
+mod imap_poller;
 mod job;
 mod mailbox;
 mod registry;
@@ -16,6 +17,7 @@ mod supervisor;
 mod transport;
 
 pub use completions::CompletionSink;
+pub use imap_poller::spawn_imap_pollers;
 pub use job::{CampaignPlan, SendJob};
 pub use supervisor::{
     DispatchParts, OUTBOX_HOST, SupervisorHandle, SupervisorOptions, spawn_supervisor,

@@ -28,12 +28,27 @@ impl MailboxRegistry {
         self.inner.write().ok()?.remove(&id)
     }
 
-    /// Jobs the given mailboxes could take and send within `horizon`, in total.
-    pub fn capacity_within(&self, pool: &[MailboxId], horizon: Duration) -> usize {
-        let Ok(map) = self.inner.read() else { return 0 };
-        pool.iter()
-            .filter_map(|id| map.get(id))
-            .map(|h| h.capacity_within(horizon))
-            .sum()
+    /// The mailboxes of `pool` with room for jobs they could send within `horizon`, and the
+    /// number of jobs in total.
+    pub fn with_room_within(
+        &self,
+        pool: &[MailboxId],
+        horizon: Duration,
+    ) -> (usize, Vec<MailboxId>) {
+        let Ok(map) = self.inner.read() else {
+            return (0, Vec::new());
+        };
+        let mut total = 0;
+        let mut ids = Vec::new();
+        for (id, room) in pool
+            .iter()
+            .filter_map(|id| map.get(id).map(|h| (*id, h.capacity_within(horizon))))
+        {
+            if room > 0 {
+                total += room;
+                ids.push(id);
+            }
+        }
+        (total, ids)
     }
 }

@@ -114,7 +114,15 @@ struct Supervisor {
     /// Cancelled to stop the whole daemon (until-idle).
     shutdown: CancellationToken,
     idle_since: Option<tokio::time::Instant>,
+    /// The latest campaign update seen; when it moves, campaign actors reload their plan.
+    campaigns_changed_at: Option<chrono::DateTime<Utc>>,
+    metrics: crate::telemetry::SupervisorMetrics,
+    /// When the due backlog was last counted (every [`BACKLOG_EVERY`] at most).
+    backlog_read_at: Option<tokio::time::Instant>,
 }
+
+/// How often the supervisor counts the due backlog for the metrics.
+const BACKLOG_EVERY: Duration = Duration::from_secs(5);
 
 /// Starts the supervisor and the completion writer on `tracker`; both stop when `cancel`
 /// fires, after draining.
@@ -132,10 +140,12 @@ pub fn spawn_supervisor(
         store.clone(),
         settings.completion_batch as usize,
         settings.completion_flush.as_duration(),
+        metrics.completions(),
     );
     let ctx = Arc::new(DispatchContext {
         store,
         sink: sink.clone(),
+        content_metrics: metrics.content(ctx_parts.content.name()),
         content: ctx_parts.content,
         settings,
         signer: ctx_parts.signer,
@@ -153,6 +163,8 @@ pub fn spawn_supervisor(
         in_flight: sink.in_flight_view(),
     };
     let mut supervisor = Supervisor {
+        metrics: ctx.metrics.supervisor(),
+        backlog_read_at: None,
         ctx,
         registry: MailboxRegistry::default(),
         mailboxes: HashMap::new(),
@@ -163,6 +175,7 @@ pub fn spawn_supervisor(
         options,
         shutdown,
         idle_since: None,
+        campaigns_changed_at: None,
     };
     tracker.spawn(async move {
         supervisor.run(cancel).await;
@@ -178,7 +191,7 @@ pub fn spawn_supervisor(
 
 /// What the daemon hands the supervisor to build the dispatch context.
 pub struct DispatchParts {
-    pub settings: crate::config::DispatchSettings,
+    pub settings: crate::config::Live<crate::config::DispatchSettings>,
     pub content: Arc<dyn crate::content::ContentProvider>,
     pub signer: crate::smtp::UnsubscribeSigner,
     pub unsubscribe_base: Option<String>,
@@ -196,8 +209,9 @@ impl Supervisor {
         };
         loop {
             let ok = self.reconcile().await;
-            self.ctx.metrics.supervisor_reconcile(ok);
-            self.ctx.metrics.db_pool().set(self.ctx.store.pool_stats());
+            self.metrics.reconciled(ok);
+            self.metrics.db_pool.set(self.ctx.store.pool_stats());
+            self.metrics.in_flight(self.handle.in_flight());
             self.ctx.metrics.run_upkeep();
             if ok {
                 self.handle
@@ -223,6 +237,7 @@ impl Supervisor {
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "Supervisor cannot reach the store; retrying.");
+                self.ctx.metrics.error("supervisor", "store");
                 return false;
             }
         }
@@ -233,6 +248,8 @@ impl Supervisor {
                 return false;
             }
         };
+        self.metrics
+            .mailbox_states(mailboxes.iter().map(|m| (m.address.as_str(), m.status)));
         self.reconcile_mailboxes(mailboxes).await;
         let due = match store.campaigns_due().await {
             Ok(d) => d
@@ -248,9 +265,55 @@ impl Supervisor {
                 return false;
             }
         };
+        self.metrics
+            .due(Utc::now(), due.iter().map(|c| (c.campaign_id, c.next_due)));
+        self.count_backlog(&due).await;
         self.reconcile_campaigns(&due);
+        self.reload_changed_campaigns().await;
         self.check_idle(&due);
         true
+    }
+
+    /// An apply from another process changed a running campaign: its actor reloads the plan.
+    /// One query per pass, however many campaigns run.
+    async fn reload_changed_campaigns(&mut self) {
+        match self.ctx.store.campaigns_changed_at().await {
+            Ok(latest) => {
+                if self.campaigns_changed_at.is_some() && latest > self.campaigns_changed_at {
+                    tracing::info!(
+                        "A running campaign changed; campaign actors reload their plan."
+                    );
+                    self.reload_all();
+                }
+                self.campaigns_changed_at = latest;
+            }
+            Err(e) => tracing::warn!(error = %e, "Cannot read when campaigns last changed."),
+        }
+    }
+
+    /// Refreshes the due-backlog gauge: free when nothing is due, else one capped count every
+    /// [`BACKLOG_EVERY`].
+    async fn count_backlog(&mut self, due: &[crate::store::CampaignDue]) {
+        let now = Utc::now();
+        if !due.iter().any(|c| c.next_due.is_some_and(|t| t <= now)) {
+            self.metrics.due_backlog(0);
+            return;
+        }
+        if self
+            .backlog_read_at
+            .is_some_and(|at| at.elapsed() < BACKLOG_EVERY)
+        {
+            return;
+        }
+        self.backlog_read_at = Some(tokio::time::Instant::now());
+        let cap = crate::telemetry::catalogue::dispatch::DUE_BACKLOG_CAP;
+        match self.ctx.store.due_backlog(now, cap).await {
+            Ok(steps) => self.metrics.due_backlog(steps),
+            Err(e) => {
+                tracing::warn!(error = %e, "Cannot count the due backlog.");
+                self.ctx.metrics.error("supervisor", "store");
+            }
+        }
     }
 
     fn reload_all(&self) {

@@ -7,7 +7,9 @@ mod check_config;
 mod classify;
 mod demo;
 mod enroll;
+mod explain;
 mod import_leads;
+mod plan;
 mod run;
 mod status;
 
@@ -72,6 +74,12 @@ pub enum Command {
     /// Campaign operations.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// Show what an apply file (-f) or a new daemon configuration (--new-config) would change,
+    /// without writing.
+    Plan(PlanArgs),
+    /// Evaluate every limit for a lead of a campaign (or a mailbox): which one binds and when
+    /// the next send is eligible.
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +108,41 @@ pub struct ApplyArgs {
     /// Show what would change without writing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["file", "new_config"])))]
+pub struct PlanArgs {
+    /// An apply file: show what `apply -f` would create, update (with old and new values) or
+    /// leave unchanged.
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
+    /// Config file(s) a daemon started with the global --config files would reload: show the
+    /// changed keys and which of them need a restart.
+    #[arg(long = "new-config", value_delimiter = ',')]
+    pub new_config: Vec<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Workspace name (optional when there is only one).
+    #[arg(long, short = 'w')]
+    pub workspace: Option<String>,
+    /// Campaign name (with --lead).
+    #[arg(long, requires = "lead", conflicts_with = "mailbox")]
+    pub campaign: Option<String>,
+    /// Lead email (with --campaign).
+    #[arg(long, requires = "campaign")]
+    pub lead: Option<String>,
+    /// Mailbox address: explain the mailbox's own limits.
+    #[arg(long, required_unless_present = "campaign")]
+    pub mailbox: Option<String>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -181,7 +224,13 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     telemetry::init_tracing(&settings.log.level, settings.log.format);
     crate::startup::install_crypto_provider();
     match cli.command {
-        Command::Run(args) => run::run(settings, args).await,
+        Command::Run(args) => {
+            let sources = crate::startup::ReloadSources {
+                files: loaded.files.clone(),
+                env: env.clone(),
+            };
+            run::run(settings, args, sources).await
+        }
         Command::Demo(args) => demo::demo(settings, args).await,
         Command::Migrate => migrate(&settings).await,
         Command::CheckConfig => check_config::check_config(&settings, &loaded.files, &env),
@@ -191,6 +240,8 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::status(&settings, args).await,
         Command::Classify(args) => classify::classify(args),
         Command::Campaign(CampaignCommand::RunNow(args)) => campaign::run_now(settings, args).await,
+        Command::Plan(args) => plan::plan(&settings, args, &env).await,
+        Command::Explain(args) => explain::explain(&settings, args).await,
     }
 }
 

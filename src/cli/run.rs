@@ -3,16 +3,21 @@
 use std::process::ExitCode;
 
 use crate::config::Settings;
-use crate::startup::{Application, RunOptions};
+use crate::startup::{Application, ReloadSources, RunOptions};
 
 use super::RunArgs;
 
-pub async fn run(settings: Settings, args: RunArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    settings: Settings,
+    args: RunArgs,
+    sources: ReloadSources,
+) -> anyhow::Result<ExitCode> {
     let options = RunOptions {
         until_idle: args.until_idle,
         ..RunOptions::default()
     };
-    let app = Application::build_with(settings, options).await?;
+    let app = Application::build_with(settings.clone(), options).await?;
+    app.enable_reload(settings, sources).await?;
     app.run_until_stopped().await?;
     Ok(ExitCode::SUCCESS)
 }

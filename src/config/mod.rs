@@ -5,8 +5,14 @@
 //! parse from strings with units, and secrets are `SecretString`. Nothing else in the crate reads
 //! environment variables. Errors name the file, line and key at fault.
 
+mod live;
 mod load;
+mod reload;
 mod settings;
 
+pub use live::Live;
 pub use load::{ConfigError, ENV_PREFIX, LoadedSettings, ignored_env_vars, load};
+pub use reload::{
+    ConfigChange, LIVE_KEYS, Reload, diff_settings, live_dispatch, reload_class, render_changes,
+};
 pub use settings::*;

@@ -22,6 +22,9 @@ pub struct Settings {
     pub tracking: TrackingSettings,
     pub content: crate::content::ContentSettings,
     pub dkim: crate::smtp::DkimSettings,
+    /// `[imap]`: the per-mailbox inbound pollers (defaults apply when the section is absent).
+    #[serde(default)]
+    pub imap: crate::imap::ImapSettings,
 }
 
 fn redacted<S: Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
@@ -100,6 +103,10 @@ pub struct DaemonSettings {
     pub shutdown_timeout_seconds: u64,
     /// Supervisor reconcile period; shorter reacts faster to store changes, costs a query each.
     pub reconcile_interval: HumanDuration,
+    /// Apply files (mailboxes, campaigns: caps, gaps, warm-up, windows) the daemon applies at
+    /// start and again on SIGHUP or when one changes. Empty: only `outreachd apply` writes them.
+    #[serde(default)]
+    pub apply_files: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]

@@ -7,6 +7,7 @@
 //! restart never grants a fresh burst.
 
 mod budget;
+pub mod explain;
 mod pacer;
 
 pub use budget::{Blocked, BudgetConfig, CapKind, SendBudget};

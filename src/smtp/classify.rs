@@ -107,7 +107,9 @@ fn recipient_reply(phase: Phase, reply: &Reply, text: &str, reason: String) -> S
     }
 
     if let Some(e) = enhanced {
-        if e.is(2, 2) {
+        // 5.2.1 (mailbox disabled) and 5.2.2 (full) say the address exists: soft, as the
+        // inbound classifier says (a false hard bounce suppresses a good lead).
+        if e.is(2, 2) || (permanent && e.is(2, 1)) {
             return soft_bounce(reply);
         }
         if e.is(2, 1) || e.subject == 1 {
@@ -306,7 +308,7 @@ mod tests {
         (
             Phase::Rcpt,
             "550-5.2.1 The email account that you tried to reach is disabled.",
-            "hard_bounce",
+            "soft_bounce",
         ),
         (
             Phase::Rcpt,

@@ -30,7 +30,7 @@ impl Default for LeaseToken {
 }
 
 /// What to claim for one campaign.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ClaimRequest {
     pub workspace_id: WorkspaceId,
     pub campaign_id: CampaignId,
@@ -41,6 +41,17 @@ pub struct ClaimRequest {
     pub max_rows: u32,
     /// At most this many of them may be step 1 (the campaign's daily cap on new leads).
     pub max_new_leads: u32,
+    /// Only leads assigned to these mailboxes (the ones with room now), or any when `None`:
+    /// a claim for a full or stopped mailbox would only be released again.
+    pub mailboxes: Option<Vec<MailboxId>>,
+}
+
+/// A text to store for one (campaign lead, step), see [`super::Store::save_generated_many`].
+#[derive(Clone, Debug)]
+pub struct GeneratedFor {
+    pub campaign_lead_id: CampaignLeadId,
+    pub step_order: u32,
+    pub message: GeneratedMessage,
 }
 
 /// Subject and body as they will be (or were) sent, stored before sending so a retry resends

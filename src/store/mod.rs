@@ -11,6 +11,9 @@
 pub mod cipher;
 mod dispatch;
 mod error;
+mod explain;
+mod inbound;
+mod inbound_sql;
 pub mod model;
 mod open;
 pub mod postgres;
@@ -23,6 +26,8 @@ use chrono::{DateTime, Utc};
 pub use cipher::{CipherError, SecretCipher, SecretPurpose};
 pub use dispatch::*;
 pub use error::{QueryContext, StoreError};
+pub use explain::EnrolmentState;
+pub use inbound::*;
 pub use model::*;
 pub use open::{Backend, OpenMode, backend_of, open, redact_url};
 
@@ -177,6 +182,11 @@ pub trait Store: Send + Sync + 'static {
     /// work, so idle campaigns cost no queries.
     async fn campaigns_due(&self) -> Result<Vec<CampaignDue>, StoreError>;
 
+    /// Lead steps of running campaigns (all workspaces) due at `now`, in flight included,
+    /// counted up to `cap` (the cost stays bounded): the due-backlog metric, read every few
+    /// seconds by the supervisor.
+    async fn due_backlog(&self, now: DateTime<Utc>, cap: u32) -> Result<u64, StoreError>;
+
     /// Claims due leads of one campaign under a fresh lease: follow-ups (step > 1) first, then
     /// at most `max_new_leads` step-1 leads, `max_rows` in all, oldest due first. Creates or
     /// re-claims each lead's `email_sends` row for its current step (state `claimed`); a row in
@@ -185,14 +195,31 @@ pub trait Store: Send + Sync + 'static {
     /// daemons never claim the same row.
     async fn claim_due(&self, req: &ClaimRequest) -> Result<Vec<ClaimedSend>, StoreError>;
 
-    /// Stores the text for (campaign lead, step) unless one is stored already; returns the
-    /// stored one, so every attempt of a step sends the same text.
+    /// Stores the text for each (campaign lead, step) unless one is stored already; returns the
+    /// stored texts in input order, so every attempt of a step sends the same words. One
+    /// round trip (PostgreSQL) or one transaction (SQLite) for the whole batch.
+    async fn save_generated_many(
+        &self,
+        items: &[GeneratedFor],
+    ) -> Result<Vec<GeneratedMessage>, StoreError>;
+
+    /// [`Store::save_generated_many`] for one message.
     async fn save_generated(
         &self,
         send: &SendRef,
         step_order: u32,
         message: &GeneratedMessage,
-    ) -> Result<GeneratedMessage, StoreError>;
+    ) -> Result<GeneratedMessage, StoreError> {
+        let item = GeneratedFor {
+            campaign_lead_id: send.campaign_lead_id,
+            step_order,
+            message: message.clone(),
+        };
+        self.save_generated_many(std::slice::from_ref(&item))
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Invalid("no stored message came back".to_owned()))
+    }
 
     /// `claimed → sending`, fenced by the lease; records the Message-ID and extends the lease
     /// to `lease_for` (after which an unfinished send becomes `unknown`). `false` when the lease
@@ -250,7 +277,8 @@ pub trait Store: Send + Sync + 'static {
         change: &MailboxStateChange,
     ) -> Result<(), StoreError>;
 
-    /// Step-1 sends of a campaign since `since` (its daily cap on new leads).
+    /// Step-1 sends of a campaign since `since`, plus those in flight: sending, or claimed
+    /// with a lease that runs past `since` (its daily cap on new leads).
     async fn new_leads_sent_since(
         &self,
         campaign: CampaignId,
@@ -292,6 +320,72 @@ pub trait Store: Send + Sync + 'static {
         ws: WorkspaceId,
         id: ProductId,
     ) -> Result<Option<Product>, StoreError>;
+
+    /// The latest update time of any running campaign (one query): when it moves, an apply
+    /// (from any process) changed a campaign and the supervisor has campaign actors reload.
+    async fn campaigns_changed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// One lead's row in one campaign (`outreachd explain`); `None` when not enrolled.
+    async fn enrolment_state(
+        &self,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+        lead: LeadId,
+    ) -> Result<Option<EnrolmentState>, StoreError>;
+
+    // --- inbound (IMAP pollers, issue #5; see `inbound.rs`) ---
+    /// Mailboxes (all workspaces) with IMAP configured in the pool of a running or paused
+    /// campaign, with their inbound options: the pollers to run. One query per call.
+    async fn inbound_mailboxes(&self) -> Result<Vec<(Mailbox, InboundOptions)>, StoreError>;
+    async fn set_inbound_options(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+        options: &InboundOptions,
+    ) -> Result<(), StoreError>;
+    async fn inbound_options(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+    ) -> Result<Option<InboundOptions>, StoreError>;
+    async fn imap_checkpoints(&self, mailbox: MailboxId)
+    -> Result<Vec<ImapCheckpoint>, StoreError>;
+    async fn save_imap_checkpoint(
+        &self,
+        mailbox: MailboxId,
+        checkpoint: &ImapCheckpoint,
+    ) -> Result<(), StoreError>;
+    async fn set_imap_status(
+        &self,
+        mailbox: MailboxId,
+        status: &ImapStatus,
+    ) -> Result<(), StoreError>;
+    async fn imap_status(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+    ) -> Result<Option<ImapStatus>, StoreError>;
+    /// Lead addresses enrolled through a mailbox and their first subjects (fallback matching).
+    async fn mailbox_leads(&self, mailbox: MailboxId) -> Result<MailboxLeads, StoreError>;
+    /// Records an inbound message and applies its actions in one transaction; a message seen
+    /// before (same mailbox and Message-ID) changes nothing and is reported `duplicate`.
+    async fn record_inbound(&self, record: &InboundRecord) -> Result<InboundOutcome, StoreError>;
+    /// The last `window` sends (sent or bounced) of a mailbox and how many hard-bounced.
+    async fn mailbox_bounce_rate(
+        &self,
+        mailbox: MailboxId,
+        window: u32,
+    ) -> Result<BounceRate, StoreError>;
+    /// `unknown` sends of a mailbox, oldest first (at most 500 per call).
+    async fn unknown_sends(&self, mailbox: MailboxId) -> Result<Vec<UnknownSend>, StoreError>;
+    /// Applies what the Sent folder said; `false` when the send is no longer `unknown`.
+    async fn resolve_unknown_send(
+        &self,
+        mailbox: MailboxId,
+        send: crate::domain::SendId,
+        resolution: UnknownResolution,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
     // --- reporting ---
     async fn workspace_summary(

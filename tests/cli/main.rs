@@ -4,10 +4,16 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod daemon;
 mod helpers;
+mod ops;
 
 mod apply;
 mod classify;
 mod demo;
 mod errors;
+mod explain;
 mod import_leads;
+mod logs;
+mod plan;
+mod reload;

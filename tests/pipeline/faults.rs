@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::fixtures::{lead_states, seed, step, wait_for};
 use crate::helpers::spawn_app_with;
+use crate::observe::send_rows;
 use crate::sink::Sink;
 use crate::support::{TestBackend, send_states};
 
@@ -23,15 +24,20 @@ async fn a_temporary_rcpt_failure_is_retried_then_sent(backend: TestBackend) {
     let app = spawn_app_with(backend, FAST).await;
     let seeded = seed(app.store.as_ref(), port, 1, 3, one_step()).await;
     app.supervisor.notify();
-    // Let at least one attempt fail, then replace the sink by a healthy one on the same port.
-    wait_for(
-        app.store.as_ref(),
-        seeded.workspace,
-        Duration::from_secs(20),
-        |_| true,
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Let an attempt fail (and be counted), then replace the sink by a healthy one on the
+    // same port.
+    let start = std::time::Instant::now();
+    while !send_rows(&app.database_url, seeded.campaign)
+        .await
+        .iter()
+        .any(|s| s.attempts >= 1)
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no failed attempt was counted"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let port = failing.stop();
     let healthy = Sink::start_on(port, &[]).await;
     wait_for(

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use outreachd::domain::CampaignStatus;
-use outreachd::store::{ClaimRequest, GeneratedMessage, NextStep, Store};
+use outreachd::store::{ClaimRequest, GeneratedFor, GeneratedMessage, NextStep, Store};
 
 use crate::dispatch_fixtures::{LEASE, Setup, base, minutes};
 use crate::sql;
@@ -88,6 +88,7 @@ async fn follow_ups_come_first_and_new_leads_are_capped(backend: TestBackend) {
 
     let req = ClaimRequest {
         max_new_leads: 1,
+        mailboxes: None,
         ..s.request(now, 10)
     };
     let claimed = s.store().claim_due(&req).await.unwrap();
@@ -242,6 +243,54 @@ async fn the_first_stored_text_wins_and_a_re_claim_returns_it(backend: TestBacke
     assert_eq!(again[0].generated, Some(text("First")));
 }
 
+async fn a_claim_for_some_mailboxes_takes_only_their_leads(backend: TestBackend) {
+    let now = base();
+    let s = Setup::new(backend, &["a@x.example", "b@x.example"], now - minutes(1)).await;
+    let elsewhere = ClaimRequest {
+        mailboxes: Some(vec![outreachd::domain::MailboxId::new()]),
+        ..s.request(now, 10)
+    };
+    assert!(s.store().claim_due(&elsewhere).await.unwrap().is_empty());
+    let none = ClaimRequest {
+        mailboxes: Some(Vec::new()),
+        ..s.request(now, 10)
+    };
+    assert!(s.store().claim_due(&none).await.unwrap().is_empty());
+    let ours = ClaimRequest {
+        mailboxes: Some(vec![s.mailbox]),
+        ..s.request(now, 10)
+    };
+    assert_eq!(s.store().claim_due(&ours).await.unwrap().len(), 2);
+}
+
+async fn a_batch_of_texts_is_stored_in_order_keeping_any_stored_first(backend: TestBackend) {
+    let now = base();
+    let s = Setup::new(
+        backend,
+        &["a@x.example", "b@x.example", "c@x.example"],
+        now - minutes(1),
+    )
+    .await;
+    let claimed = s.claim(now, 10).await;
+    assert_eq!(claimed.len(), 3);
+    s.store()
+        .save_generated(&claimed[1].send, 1, &text("Earlier"))
+        .await
+        .unwrap();
+    let items: Vec<GeneratedFor> = claimed
+        .iter()
+        .zip(["A", "B", "C"])
+        .map(|(c, subject)| GeneratedFor {
+            campaign_lead_id: c.send.campaign_lead_id,
+            step_order: 1,
+            message: text(subject),
+        })
+        .collect();
+    let stored = s.store().save_generated_many(&items).await.unwrap();
+    assert_eq!(stored, vec![text("A"), text("Earlier"), text("C")]);
+    assert!(s.store().save_generated_many(&[]).await.unwrap().is_empty());
+}
+
 async fn run_now_makes_scheduled_leads_due_now(backend: TestBackend) {
     let now = base();
     let s = Setup::new(backend, &["a@x.example", "b@x.example"], now + minutes(600)).await;
@@ -272,7 +321,7 @@ async fn concurrent_claimers_never_claim_the_same_lead(backend: TestBackend) {
     };
     let req = s.request(now, 50);
     let (a, b) = (
-        claimer(s.ts.store.clone(), req),
+        claimer(s.ts.store.clone(), req.clone()),
         claimer(s.ts.store.clone(), req),
     );
     let (a, b) = (a.await.unwrap(), b.await.unwrap());
@@ -288,6 +337,8 @@ crate::on_both_backends!(
     suppressed_and_unsubscribed_leads_are_not_claimed,
     adding_a_suppression_stops_the_active_leads_it_matches,
     the_first_stored_text_wins_and_a_re_claim_returns_it,
+    a_batch_of_texts_is_stored_in_order_keeping_any_stored_first,
+    a_claim_for_some_mailboxes_takes_only_their_leads,
     run_now_makes_scheduled_leads_due_now,
     concurrent_claimers_never_claim_the_same_lead,
 );

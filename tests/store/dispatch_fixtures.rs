@@ -64,6 +64,7 @@ impl Setup {
             lease_for: LEASE,
             max_rows,
             max_new_leads: max_rows,
+            mailboxes: None,
         }
     }
 

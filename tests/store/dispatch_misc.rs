@@ -167,15 +167,15 @@ async fn new_leads_sent_count_step_one_sends_in_flight_or_since(backend: TestBac
             .new_leads_sent_since(s.campaign, since)
             .await
             .unwrap(),
-        1,
-        "only the one sending"
+        2,
+        "the one sending and the one claimed"
     );
     assert_eq!(
         s.store()
             .new_leads_sent_since(s.campaign, now - minutes(100))
             .await
             .unwrap(),
-        4
+        5
     );
 }
 

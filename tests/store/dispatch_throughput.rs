@@ -57,6 +57,7 @@ async fn claim_mark_and_complete_20k_sends(backend: TestBackend) {
         lease_for: LEASE,
         max_rows: BATCH,
         max_new_leads: BATCH,
+        mailboxes: None,
     };
     let next = NextStep::At {
         step_order: 2,

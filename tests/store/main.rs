@@ -21,6 +21,7 @@ mod dispatch_stops;
 mod dispatch_throughput;
 mod enroll;
 mod fixtures;
+mod inbound;
 mod isolation;
 mod leads;
 mod mailboxes;

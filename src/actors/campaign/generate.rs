@@ -1,66 +1,146 @@
 //! From a claim to a ready job: render the step's templates for the lead, let the content
-//! provider write the final text, store it (so a retry resends the same words), then route the
-//! job to the lead's mailbox. Template errors fail the step with their reason; a provider
+//! provider write the final text, store it (so a retry resends the same words; a batch per
+//! round trip), then route the job to the lead's mailbox. Template errors fail the step with their reason; a provider
 //! error that may pass is retried later.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::CampaignActor;
 use crate::actors::context::DispatchContext;
 use crate::actors::job::{CampaignPlan, SendJob};
-use crate::actors::registry::MailboxRegistry;
+use crate::actors::mailbox::MailboxHandle;
 use crate::content::{
     Draft, GenerationRequest, RenderContext, TemplatePart, normalize_subject, render, render_draft,
     spin_seed,
 };
-use crate::store::{ClaimedSend, Completion, GeneratedMessage, Mailbox, Product};
+use crate::store::{ClaimedSend, Completion, GeneratedFor, GeneratedMessage, Mailbox, Product};
+use crate::telemetry::GenerationResult;
+
+/// Fresh texts are stored in batches of at most this many (one round trip each)...
+const SAVE_BATCH: usize = 64;
+/// ...and no ready message waits longer than this for its batch to fill (slow providers).
+const SAVE_WAIT: Duration = Duration::from_millis(20);
+
+/// A claim with its text, ready for its mailbox.
+struct Ready {
+    claim: ClaimedSend,
+    message: GeneratedMessage,
+    /// Written now, not stored by an earlier attempt: it must be stored before it is sent.
+    fresh: bool,
+    handle: MailboxHandle,
+}
 
 impl CampaignActor {
-    /// Generates and routes every claim, at most `generation_concurrency` at once.
+    /// Generates every claim, at most `generation_concurrency` at once, stores the new texts in
+    /// batches and routes each job to its mailbox.
     pub(super) async fn dispatch(&self, plan: &Arc<CampaignPlan>, claims: Vec<ClaimedSend>) {
-        let limit = Arc::new(Semaphore::new(
-            self.ctx.settings.generation_concurrency as usize,
-        ));
+        let concurrency = (self.ctx.settings.generation_concurrency as usize).max(1);
+        let mut claims = claims.into_iter();
         let mut tasks = JoinSet::new();
-        for claim in claims {
-            let Ok(permit) = limit.clone().acquire_owned().await else {
+        let mut batch: Vec<Ready> = Vec::new();
+        let mut oldest: Option<Instant> = None;
+        loop {
+            while tasks.len() < concurrency {
+                let Some(claim) = claims.next() else { break };
+                let ctx = self.ctx.clone();
+                let plan = plan.clone();
+                let product = self.product.clone();
+                let handle = self.registry.get(claim.send.mailbox_id);
+                let mailbox = self.mailboxes.get(&claim.send.mailbox_id).cloned();
+                tasks.spawn(async move {
+                    prepare(&ctx, &plan, product.as_ref(), mailbox.zip(handle), claim).await
+                });
+            }
+            if tasks.is_empty() {
                 break;
+            }
+            let wait = oldest.map_or(Duration::MAX, |t| SAVE_WAIT.saturating_sub(t.elapsed()));
+            // Anything else was released or failed (and recorded), or panicked: the lease
+            // brings that claim back.
+            if let Ok(Some(Ok(Some(ready)))) = tokio::time::timeout(wait, tasks.join_next()).await {
+                oldest.get_or_insert_with(Instant::now);
+                batch.push(ready);
+            }
+            let waited = oldest.is_some_and(|t| t.elapsed() >= SAVE_WAIT);
+            if batch.len() >= SAVE_BATCH || (waited && !batch.is_empty()) {
+                self.store_and_route(plan, std::mem::take(&mut batch)).await;
+                oldest = None;
+            }
+        }
+        self.store_and_route(plan, batch).await;
+    }
+
+    /// Stores the fresh texts of `batch` in one call (keeping any text stored first), then
+    /// hands each job to its mailbox. If storing fails the fresh ones retry later: a text is
+    /// never sent before it is stored.
+    async fn store_and_route(&self, plan: &Arc<CampaignPlan>, batch: Vec<Ready>) {
+        if batch.is_empty() {
+            return;
+        }
+        let fresh: Vec<GeneratedFor> = batch
+            .iter()
+            .filter(|r| r.fresh)
+            .map(|r| GeneratedFor {
+                campaign_lead_id: r.claim.send.campaign_lead_id,
+                step_order: r.claim.step_order,
+                message: r.message.clone(),
+            })
+            .collect();
+        let mut stored = match self.ctx.store.save_generated_many(&fresh).await {
+            Ok(stored) => Some(stored.into_iter()),
+            Err(e) => {
+                tracing::warn!(campaign = %self.campaign_id, error = %e, "Storing generated messages failed; their sends retry shortly.");
+                None
+            }
+        };
+        for mut ready in batch {
+            if ready.fresh {
+                match stored.as_mut().and_then(Iterator::next) {
+                    Some(text) => ready.message = text,
+                    None => {
+                        let at = Utc::now() + chrono::TimeDelta::seconds(30);
+                        release(
+                            &self.ctx,
+                            &ready.claim,
+                            at,
+                            "cannot store the generated message",
+                        )
+                        .await;
+                        continue;
+                    }
+                }
+            }
+            let job = SendJob {
+                claim: ready.claim,
+                message: ready.message,
+                plan: plan.clone(),
             };
-            let ctx = self.ctx.clone();
-            let plan = plan.clone();
-            let product = self.product.clone();
-            let registry = self.registry.clone();
-            let mailbox = self.mailboxes.get(&claim.send.mailbox_id).cloned();
-            tasks.spawn(async move {
-                let _permit = permit;
-                prepare_and_route(
-                    &ctx,
-                    plan,
-                    product.as_ref(),
-                    mailbox.as_ref(),
-                    &registry,
-                    claim,
+            if let Err(job) = ready.handle.try_send(job) {
+                // Backpressure: the mailbox is full. Give the claim back as it was.
+                release(
+                    &self.ctx,
+                    &job.claim,
+                    job.claim.due_at,
+                    "mailbox queue full",
                 )
                 .await;
-            });
-            while tasks.try_join_next().is_some() {}
+            }
         }
-        while tasks.join_next().await.is_some() {}
     }
 }
 
-async fn prepare_and_route(
+/// The claim's text and mailbox, or `None` when it was released or failed (recorded here).
+async fn prepare(
     ctx: &DispatchContext,
-    plan: Arc<CampaignPlan>,
+    plan: &CampaignPlan,
     product: Option<&Product>,
-    mailbox: Option<&Mailbox>,
-    registry: &MailboxRegistry,
+    mailbox: Option<(Mailbox, MailboxHandle)>,
     claim: ClaimedSend,
-) {
+) -> Option<Ready> {
     // A due row outside the campaign's sending window waits for its next opening: it is never
     // sent early, and never lost. Run Now bypasses windows (but never caps or suppressions).
     if ctx.ignore_windows_for != Some(plan.campaign.id) {
@@ -75,29 +155,34 @@ async fn prepare_and_route(
                 "outside the sending window",
             )
             .await;
-            return;
+            return None;
         }
     }
-    let (Some(mailbox), Some(handle)) = (mailbox, registry.get(claim.send.mailbox_id)) else {
+    let Some((mailbox, handle)) = mailbox else {
         // The lead's mailbox is paused or gone: leave the lead waiting for it.
         let at = Utc::now() + ctx.settings.throttle_cooldown.to_chrono();
         release(ctx, &claim, at, "the lead's mailbox is not sending").await;
-        return;
+        return None;
     };
-    let message = match generate(ctx, &plan, product, mailbox, &claim).await {
-        Ok(message) => message,
+    if let Some(stored) = claim.generated.clone() {
+        return Some(Ready {
+            claim,
+            message: stored,
+            fresh: false,
+            handle,
+        });
+    }
+    match generate(ctx, plan, product, &mailbox, &claim).await {
+        Ok(message) => Some(Ready {
+            claim,
+            message,
+            fresh: true,
+            handle,
+        }),
         Err(completion) => {
             ctx.sink.record(completion).await;
-            return;
+            None
         }
-    };
-    if let Err(job) = handle.try_send(SendJob {
-        claim,
-        message,
-        plan,
-    }) {
-        // Backpressure: the mailbox is full. Give the claim back as it was.
-        release(ctx, &job.claim, job.claim.due_at, "mailbox queue full").await;
     }
 }
 
@@ -117,7 +202,7 @@ async fn release(
         .await;
 }
 
-/// The text to send for this claim: the stored one if an earlier attempt made it, else a new one.
+/// A new text for this claim (the caller stores it before it is sent).
 async fn generate(
     ctx: &DispatchContext,
     plan: &CampaignPlan,
@@ -125,9 +210,6 @@ async fn generate(
     mailbox: &Mailbox,
     claim: &ClaimedSend,
 ) -> Result<GeneratedMessage, Completion> {
-    if let Some(stored) = &claim.generated {
-        return Ok(stored.clone());
-    }
     let failed = |reason: String| Completion::Failed {
         send: claim.send,
         reason,
@@ -176,9 +258,25 @@ async fn generate(
         ai_instructions: step.ai_instructions.clone(),
         context,
     };
-    let generated = match ctx.content.generate(&request).await {
-        Ok(generated) => generated,
+    let started = Instant::now();
+    let result = ctx.content.generate(&request).await;
+    let generated = match result {
+        Ok(generated) => {
+            let m = &ctx.content_metrics;
+            m.generated(GenerationResult::Ok, started.elapsed());
+            let g = &generated;
+            m.usage(
+                &g.provider,
+                g.prompt_tokens,
+                g.completion_tokens,
+                g.cost_usd,
+            );
+            generated
+        }
         Err(e) if e.is_retryable() && claim.attempts + 1 < ctx.settings.max_attempts => {
+            ctx.content_metrics
+                .generated(GenerationResult::Retry, started.elapsed());
+            ctx.metrics.error("generate", "provider_temporary");
             return Err(Completion::Retry {
                 send: claim.send,
                 at: Utc::now() + ctx.retry_delay(claim.attempts),
@@ -186,9 +284,14 @@ async fn generate(
                 counts_as_attempt: true,
             });
         }
-        Err(e) => return Err(failed(e.to_string())),
+        Err(e) => {
+            ctx.content_metrics
+                .generated(GenerationResult::Failed, started.elapsed());
+            ctx.metrics.error("generate", "provider_permanent");
+            return Err(failed(e.to_string()));
+        }
     };
-    let message = GeneratedMessage {
+    Ok(GeneratedMessage {
         subject: normalize_subject(&generated.subject),
         body_text: generated.body,
         body_html: None,
@@ -197,16 +300,7 @@ async fn generate(
         prompt_tokens: generated.prompt_tokens,
         completion_tokens: generated.completion_tokens,
         cost_usd: generated.cost_usd,
-    };
-    ctx.store
-        .save_generated(&claim.send, claim.step_order, &message)
-        .await
-        .map_err(|e| Completion::Retry {
-            send: claim.send,
-            at: Utc::now() + chrono::TimeDelta::seconds(30),
-            reason: format!("cannot store the generated message: {e}"),
-            counts_as_attempt: false,
-        })
+    })
 }
 
 /// "Re: <first subject>", without stacking prefixes.

@@ -20,12 +20,17 @@ impl MailboxActor {
     ) -> Recorded {
         let now = Utc::now();
         let outcome = smtp::classify(&result);
-        self.count(&outcome);
+        self.metrics.outcome(
+            &outcome,
+            crate::telemetry::ProviderClass::of(&job.claim.lead.email),
+            job.plan.campaign.id,
+        );
         let send = job.claim.send;
         let attempts = job.claim.attempts;
         let completion = match outcome {
             StepOutcome::Sent { reply } => {
                 self.budget.record(now);
+                self.metrics.schedule_lag(now - job.claim.due_at);
                 self.on_success();
                 let step = job.claim.step_order;
                 let thread = (step == 1).then(|| ThreadInfo {
@@ -166,22 +171,6 @@ impl MailboxActor {
             .await
         {
             tracing::warn!(error = %e, "Cannot record the mailbox state.");
-        }
-    }
-}
-
-impl MailboxActor {
-    fn count(&self, outcome: &StepOutcome) {
-        let c = &self.counters;
-        match outcome {
-            StepOutcome::Sent { .. } => c.sent.increment(1),
-            StepOutcome::Retry { .. } => c.retry.increment(1),
-            StepOutcome::Bounced { hard: true, .. } => c.bounced.increment(1),
-            StepOutcome::Bounced { hard: false, .. } => c.soft_bounced.increment(1),
-            StepOutcome::Failed { .. } => c.failed.increment(1),
-            StepOutcome::Unknown { .. } => c.unknown.increment(1),
-            StepOutcome::MailboxThrottled { .. } => c.throttled.increment(1),
-            StepOutcome::MailboxMisconfigured { .. } => c.misconfigured.increment(1),
         }
     }
 }

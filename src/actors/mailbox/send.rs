@@ -7,6 +7,7 @@ use crate::actors::job::SendJob;
 use crate::domain::EmailAddress;
 use crate::smtp::{self, ListUnsubscribe, OutgoingMessage};
 use crate::store::{Completion, SendRef};
+use crate::telemetry::ProviderClass;
 
 /// A job that passed the gates, with its wire form.
 struct Ready {
@@ -73,7 +74,12 @@ impl MailboxActor {
                 self.ctx.sink.abandoned(1);
                 continue;
             }
+            let started = std::time::Instant::now();
             let result = self.transport.send(&r.envelope, &r.bytes).await;
+            self.metrics.smtp_transaction(
+                ProviderClass::of(&r.job.claim.lead.email),
+                started.elapsed(),
+            );
             receipts.push(self.finish(r.job, r.message_id, result).await);
         }
         self.older_outcomes = std::mem::replace(&mut self.newer_outcomes, receipts);
@@ -122,14 +128,36 @@ impl MailboxActor {
                 .await;
             return None;
         }
-        tokio::select! {
-            biased;
-            () = self.cancel.cancelled() => {
-                self.release(&job, job.claim.due_at, "daemon shutting down").await;
+        let waiting = std::time::Instant::now();
+        loop {
+            let reconfigured = tokio::select! {
+                biased;
+                () = self.cancel.cancelled() => {
+                    self.release(&job, job.claim.due_at, "daemon shutting down").await;
+                    return None;
+                }
+                () = self.shared.reconfigured.notified() => true,
+                () = self.pacer.wait() => false,
+            };
+            // New limits arrived while waiting (a reload): wait on the new gap instead, and
+            // check the new caps again.
+            if !reconfigured || !self.take_pending() {
+                if reconfigured {
+                    continue;
+                }
+                break;
+            }
+            if let Err(blocked) = self.budget.check_with_pending(Utc::now(), pending) {
+                let reason = match blocked.cap {
+                    crate::limits::CapKind::Daily => "mailbox daily cap reached",
+                    crate::limits::CapKind::Hourly => "mailbox hourly cap reached",
+                };
+                self.release(&job, blocked.until.max(job.claim.due_at), reason)
+                    .await;
                 return None;
             }
-            () = self.pacer.wait() => {}
         }
+        self.metrics.limiter_wait(waiting.elapsed());
         match self.build(&job) {
             Ok((message_id, envelope, bytes)) => Some(Ready {
                 job,

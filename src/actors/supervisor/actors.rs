@@ -12,6 +12,7 @@ use crate::actors::transport::Transport;
 use crate::domain::MailboxStatus;
 use crate::smtp::{OutboxTransport, SmtpEndpoint, Timeouts};
 use crate::store::{CampaignDue, Mailbox, StoreError};
+use crate::telemetry::ActorKind;
 
 /// Mailboxes whose SMTP host is this name write `.eml` files into the outbox folder instead of
 /// sending (demo, dry runs).
@@ -86,6 +87,7 @@ impl Supervisor {
             self.mailboxes.remove(&id);
             self.registry.remove(id);
             let delay = self.backoff.entry(id.0).or_default().fail();
+            self.metrics.restarted(ActorKind::Mailbox);
             tracing::error!(mailbox = %id, retry_in = ?delay, "Mailbox actor stopped unexpectedly; restarting after backoff.");
         }
         for (id, mailbox) in wanted {
@@ -105,6 +107,7 @@ impl Supervisor {
             }
             if let Err(reason) = self.start_mailbox(mailbox).await {
                 let delay = self.backoff.entry(id.0).or_default().fail();
+                self.metrics.restarted(ActorKind::Mailbox);
                 tracing::warn!(mailbox = %id, %reason, retry_in = ?delay, "Cannot start mailbox actor.");
             }
         }
@@ -146,6 +149,7 @@ impl Supervisor {
             if let Some(slot) = self.campaigns.remove(&id) {
                 if slot.task.is_finished() && running.contains_key(&id) {
                     let delay = self.backoff.entry(id.0).or_default().fail();
+                    self.metrics.restarted(ActorKind::Campaign);
                     tracing::error!(campaign = %id, retry_in = ?delay, "Campaign actor stopped unexpectedly; restarting after backoff.");
                 }
                 // Stopping a campaign only stops claiming; its in-flight jobs finish.

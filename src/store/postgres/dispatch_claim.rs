@@ -9,6 +9,10 @@
 //! send row past `claimed`/`retry` (sending, sent, unknown, ...) is never picked: the step went
 //! out or may have.
 //!
+//! A leased row's `next_scheduled_at` moves to its lease expiry: it is due again only if the
+//! lease runs out with nothing done, and until then claims do not walk past it in the due
+//! index. A claim returns (and a release restores) the time it was really due.
+//!
 //! Send ids are UUIDv7 made here (bound as an array and handed out by row number), so they stay
 //! time-ordered in the index; a re-claimed row keeps its id and attempts.
 
@@ -31,6 +35,7 @@ use crate::store::{
 const ELIGIBLE: &str = "cl.next_scheduled_at <= $3 \
     AND (cl.lease_expires_at IS NULL OR cl.lease_expires_at < $3) \
     AND cl.mailbox_id IS NOT NULL \
+    AND ($9::uuid[] IS NULL OR cl.mailbox_id = ANY($9)) \
     AND l.unsubscribed_at IS NULL \
     AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = $2 \
         AND s.kind = 'email' AND s.value = lower(l.email)) \
@@ -40,7 +45,7 @@ const ELIGIBLE: &str = "cl.next_scheduled_at <= $3 \
         AND es.step_order = cl.current_step_order AND es.state NOT IN ('claimed', 'retry'))";
 
 /// $1 campaign, $2 workspace, $3 now, $4 lease expiry, $5 max rows, $6 max new leads,
-/// $7 lease token, $8 fresh send ids (at least $5 of them). `leased` finds the picked rows with
+/// $7 lease token, $8 fresh send ids (at least $5 of them), $9 mailboxes (NULL: any). `leased` finds the picked rows with
 /// `= ANY(ARRAY(...))`: PostgreSQL cannot estimate how many a claim picks, and with a join it
 /// hashed the whole table (1.9 s instead of 40 ms for 500 of 200,000 rows).
 static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
@@ -53,24 +58,26 @@ static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
         "WITH campaign AS ( \
              SELECT id FROM campaigns WHERE id = $1 AND workspace_id = $2 AND status = 'running'), \
          followups AS ( \
-             SELECT cl.id FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
+             SELECT cl.id, cl.next_scheduled_at AS due FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
              WHERE cl.campaign_id = (SELECT id FROM campaign) AND cl.status = 'active' \
                  AND cl.current_step_order > 1 AND {ELIGIBLE} \
              ORDER BY cl.next_scheduled_at LIMIT $5 \
              FOR UPDATE OF cl SKIP LOCKED), \
          newcomers AS ( \
-             SELECT cl.id FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
+             SELECT cl.id, cl.next_scheduled_at AS due FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
              WHERE cl.campaign_id = (SELECT id FROM campaign) AND cl.status = 'active' \
                  AND cl.current_step_order = 1 AND {ELIGIBLE} \
              ORDER BY cl.next_scheduled_at \
              LIMIT GREATEST(0, LEAST($6, $5 - (SELECT count(*) FROM followups))) \
              FOR UPDATE OF cl SKIP LOCKED), \
+         picked AS (SELECT * FROM followups UNION ALL SELECT * FROM newcomers), \
          leased AS ( \
-             UPDATE campaign_leads cl SET lease_token = $7, lease_expires_at = $4, updated_at = $3 \
-             WHERE cl.id = ANY(ARRAY( \
-                 SELECT id FROM followups UNION ALL SELECT id FROM newcomers)) \
+             UPDATE campaign_leads cl SET lease_token = $7, lease_expires_at = $4, \
+                 next_scheduled_at = $4, updated_at = $3 \
+             WHERE cl.id = ANY(ARRAY(SELECT id FROM picked)) \
              RETURNING cl.id, cl.lead_id, cl.mailbox_id, cl.current_step_order, \
-                 cl.next_scheduled_at, cl.thread_message_id, cl.first_subject), \
+                 (SELECT p.due FROM picked p WHERE p.id = cl.id) AS next_scheduled_at, \
+                 cl.thread_message_id, cl.first_subject), \
          sends AS ( \
              INSERT INTO email_sends AS es (id, workspace_id, campaign_id, campaign_lead_id, \
                  mailbox_id, step_order, state, lease_token, lease_expires_at, scheduled_for, \
@@ -189,6 +196,11 @@ pub(super) async fn claim_due(
     let until = req.now + req.lease_for;
     let ids: Vec<uuid::Uuid> = (0..req.max_rows).map(|_| SendId::new().0).collect();
     let ids = &ids;
+    let mailboxes: Option<Vec<uuid::Uuid>> = req
+        .mailboxes
+        .as_ref()
+        .map(|m| m.iter().map(|id| id.0).collect());
+    let mailboxes = &mailboxes;
     let rows: Vec<ClaimRow> = retrying(|| async move {
         // Built once from constants only: no input reaches the SQL text.
         sqlx::query_as(CLAIM_SQL.as_str())
@@ -200,6 +212,7 @@ pub(super) async fn claim_due(
             .bind(i64::from(req.max_new_leads))
             .bind(lease)
             .bind(ids)
+            .bind(mailboxes.as_deref())
             .fetch_all(pool)
             .await
             .ctx("claim due leads")

@@ -113,7 +113,8 @@ pub(super) async fn new_leads_sent_since(
     let n: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM email_sends WHERE campaign_id = $1 AND step_order = 1 \
                  AND sent_at >= $2 AND state IN ('sent', 'unknown', 'bounced')) \
-             + (SELECT count(*) FROM email_sends WHERE state = 'sending' \
+             + (SELECT count(*) FROM email_sends WHERE state IN ('claimed', 'sending') \
+                 AND (state = 'sending' OR lease_expires_at >= $2) \
                  AND campaign_id = $1 AND step_order = 1)",
     )
     .bind(campaign)

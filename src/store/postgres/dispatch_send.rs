@@ -1,5 +1,4 @@
-//! The transitions of a claimed send between its claim and its completion: storing the
-//! generated text, `claimed → sending` (one send, or a mailbox's batch in one statement), and
+//! The transitions of a claimed send between its claim and its completion: `claimed → sending` (one send, or a mailbox's batch in one statement), and
 //! turning sends whose lease ran out mid-send into `unknown`.
 //!
 //! Like claims and completions, marking and expiring lock the campaign lead before its send
@@ -10,92 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgPool;
 
 use super::deadlock::retrying;
-use super::dispatch_claim::to_u32;
-use crate::store::{ExpiryReport, GeneratedMessage, QueryContext, SendRef, StoreError};
-
-const GENERATED_COLUMNS: &str =
-    "subject, body_text, body_html, provider, model, prompt_tokens, completion_tokens, cost_usd";
-
-#[derive(sqlx::FromRow)]
-struct GeneratedRow {
-    subject: String,
-    body_text: String,
-    body_html: Option<String>,
-    provider: String,
-    model: Option<String>,
-    prompt_tokens: i32,
-    completion_tokens: i32,
-    cost_usd: f64,
-}
-
-impl TryFrom<GeneratedRow> for GeneratedMessage {
-    type Error = StoreError;
-    fn try_from(r: GeneratedRow) -> Result<Self, StoreError> {
-        Ok(GeneratedMessage {
-            subject: r.subject,
-            body_text: r.body_text,
-            body_html: r.body_html,
-            provider: r.provider,
-            model: r.model,
-            prompt_tokens: to_u32("generated_messages.prompt_tokens", r.prompt_tokens)?,
-            completion_tokens: to_u32("generated_messages.completion_tokens", r.completion_tokens)?,
-            cost_usd: r.cost_usd,
-        })
-    }
-}
-
-fn tokens(v: u32) -> i32 {
-    i32::try_from(v).unwrap_or(i32::MAX)
-}
-
-/// First writer wins: inserts unless a text is stored for (lead, step), then returns the stored
-/// one. The fallback `SELECT` is a statement of its own, so it sees a row a concurrent writer
-/// committed while our insert waited on it.
-pub(super) async fn save_generated(
-    pool: &PgPool,
-    send: &SendRef,
-    step_order: u32,
-    msg: &GeneratedMessage,
-) -> Result<GeneratedMessage, StoreError> {
-    let step = i32::try_from(step_order)
-        .map_err(|_| StoreError::Invalid(format!("step order {step_order} is too large")))?;
-    let inserted: Option<GeneratedRow> = sqlx::query_as(
-        "INSERT INTO generated_messages (id, campaign_lead_id, step_order, subject, body_text, \
-             body_html, provider, model, prompt_tokens, completion_tokens, cost_usd, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         ON CONFLICT (campaign_lead_id, step_order) DO NOTHING \
-         RETURNING subject, body_text, body_html, provider, model, prompt_tokens, \
-             completion_tokens, cost_usd",
-    )
-    .bind(uuid::Uuid::now_v7())
-    .bind(send.campaign_lead_id)
-    .bind(step)
-    .bind(&msg.subject)
-    .bind(&msg.body_text)
-    .bind(&msg.body_html)
-    .bind(&msg.provider)
-    .bind(&msg.model)
-    .bind(tokens(msg.prompt_tokens))
-    .bind(tokens(msg.completion_tokens))
-    .bind(msg.cost_usd)
-    .bind(Utc::now())
-    .fetch_optional(pool)
-    .await
-    .ctx("store a generated message")?;
-    let row = match inserted {
-        Some(row) => row,
-        None => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {GENERATED_COLUMNS} FROM generated_messages \
-             WHERE campaign_lead_id = $1 AND step_order = $2"
-        )))
-        .bind(send.campaign_lead_id)
-        .bind(step)
-        .fetch_one(pool)
-        .await
-        .ctx("load the stored generated message")?,
-    };
-    GeneratedMessage::try_from(row)
-}
+use crate::store::{ExpiryReport, QueryContext, SendRef, StoreError};
 
 pub(super) async fn mark_sending(
     pool: &PgPool,
@@ -109,7 +23,7 @@ pub(super) async fn mark_sending(
         sqlx::query_scalar(
             "WITH c AS ( \
                  UPDATE campaign_leads cl SET lease_expires_at = $4, updated_at = $5 \
-                 WHERE cl.id = $3 AND cl.lease_token = $2 AND EXISTS ( \
+                 WHERE cl.id = $3 AND cl.lease_token = $2 AND cl.status = 'active' AND EXISTS ( \
                      SELECT 1 FROM email_sends es WHERE es.id = $1 AND es.lease_token = $2 \
                      AND es.state = 'claimed' AND es.campaign_lead_id = cl.id) \
                  RETURNING cl.id), \
@@ -159,7 +73,7 @@ pub(super) async fn mark_sending_many(
                  WITH ORDINALITY AS u(send_id, token, lead_id, message_id, ord)), \
              c AS ( \
                  UPDATE campaign_leads cl SET lease_expires_at = $5, updated_at = $6 \
-                 FROM u WHERE cl.id = u.lead_id AND cl.lease_token = u.token AND EXISTS ( \
+                 FROM u WHERE cl.id = u.lead_id AND cl.lease_token = u.token AND cl.status = 'active' AND EXISTS ( \
                      SELECT 1 FROM email_sends es WHERE es.id = u.send_id \
                      AND es.lease_token = u.token AND es.state = 'claimed' \
                      AND es.campaign_lead_id = cl.id) \

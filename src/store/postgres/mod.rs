@@ -12,16 +12,20 @@
 //! kind per batch) and `dispatch_misc` (what the supervisor reads, lookups by id); `deadlock`
 //! retries a unit PostgreSQL aborted to break one.
 
+mod backlog;
 mod campaign_write;
 mod campaigns;
 mod deadlock;
 mod dispatch_batch;
 mod dispatch_claim;
 mod dispatch_complete;
+mod dispatch_generated;
 mod dispatch_misc;
 mod dispatch_outcomes;
 mod dispatch_send;
 mod enroll;
+mod explain;
+mod inbound;
 mod leads;
 mod mailboxes;
 mod meta;
@@ -250,17 +254,19 @@ impl Store for PgStore {
         dispatch_misc::campaigns_due(&self.pool).await
     }
 
+    async fn due_backlog(&self, now: DateTime<Utc>, cap: u32) -> Result<u64, StoreError> {
+        backlog::due_backlog(&self.pool, now, cap).await
+    }
+
     async fn claim_due(&self, req: &ClaimRequest) -> Result<Vec<ClaimedSend>, StoreError> {
         dispatch_claim::claim_due(&self.pool, req).await
     }
 
-    async fn save_generated(
+    async fn save_generated_many(
         &self,
-        send: &SendRef,
-        step_order: u32,
-        message: &GeneratedMessage,
-    ) -> Result<GeneratedMessage, StoreError> {
-        dispatch_send::save_generated(&self.pool, send, step_order, message).await
+        items: &[GeneratedFor],
+    ) -> Result<Vec<GeneratedMessage>, StoreError> {
+        dispatch_generated::save_generated_many(&self.pool, items).await
     }
 
     async fn mark_sending(
@@ -313,6 +319,19 @@ impl Store for PgStore {
         change: &MailboxStateChange,
     ) -> Result<(), StoreError> {
         dispatch_misc::set_mailbox_state(&self.pool, mailbox, change).await
+    }
+
+    async fn campaigns_changed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        explain::campaigns_changed_at(&self.pool).await
+    }
+
+    async fn enrolment_state(
+        &self,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+        lead: LeadId,
+    ) -> Result<Option<EnrolmentState>, StoreError> {
+        explain::enrolment_state(&self.pool, ws, campaign, lead).await
     }
 
     async fn new_leads_sent_since(
@@ -371,5 +390,88 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> Result<WorkspaceSummary, StoreError> {
         summary::workspace(&self.pool, ws, now).await
+    }
+
+    // --- inbound ---
+    async fn inbound_mailboxes(&self) -> Result<Vec<(Mailbox, InboundOptions)>, StoreError> {
+        inbound::mailboxes(&self.pool).await
+    }
+
+    async fn set_inbound_options(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+        options: &InboundOptions,
+    ) -> Result<(), StoreError> {
+        inbound::set_options(&self.pool, ws, mailbox, options).await
+    }
+
+    async fn inbound_options(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+    ) -> Result<Option<InboundOptions>, StoreError> {
+        inbound::options(&self.pool, ws, mailbox).await
+    }
+
+    async fn imap_checkpoints(
+        &self,
+        mailbox: MailboxId,
+    ) -> Result<Vec<ImapCheckpoint>, StoreError> {
+        inbound::checkpoints(&self.pool, mailbox).await
+    }
+
+    async fn save_imap_checkpoint(
+        &self,
+        mailbox: MailboxId,
+        checkpoint: &ImapCheckpoint,
+    ) -> Result<(), StoreError> {
+        inbound::save_checkpoint(&self.pool, mailbox, checkpoint).await
+    }
+
+    async fn set_imap_status(
+        &self,
+        mailbox: MailboxId,
+        status: &ImapStatus,
+    ) -> Result<(), StoreError> {
+        inbound::set_status(&self.pool, mailbox, status).await
+    }
+
+    async fn imap_status(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+    ) -> Result<Option<ImapStatus>, StoreError> {
+        inbound::status(&self.pool, ws, mailbox).await
+    }
+
+    async fn mailbox_leads(&self, mailbox: MailboxId) -> Result<MailboxLeads, StoreError> {
+        inbound::leads(&self.pool, mailbox).await
+    }
+
+    async fn record_inbound(&self, record: &InboundRecord) -> Result<InboundOutcome, StoreError> {
+        inbound::record(&self.pool, record).await
+    }
+
+    async fn mailbox_bounce_rate(
+        &self,
+        mailbox: MailboxId,
+        window: u32,
+    ) -> Result<BounceRate, StoreError> {
+        inbound::bounce_rate(&self.pool, mailbox, window).await
+    }
+
+    async fn unknown_sends(&self, mailbox: MailboxId) -> Result<Vec<UnknownSend>, StoreError> {
+        inbound::unknown(&self.pool, mailbox).await
+    }
+
+    async fn resolve_unknown_send(
+        &self,
+        mailbox: MailboxId,
+        send: crate::domain::SendId,
+        resolution: UnknownResolution,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        inbound::resolve(&self.pool, mailbox, send, resolution, now).await
     }
 }

@@ -28,10 +28,12 @@ use crate::store::{
 
 /// What a candidate (`cl` joined to its lead `l`) must meet besides its step: due, not leased,
 /// with a mailbox, reachable (not unsubscribed, not suppressed by address or domain), and no
-/// send of its current step that went (or may have gone) out. ?2 workspace, ?3 now.
+/// send of its current step that went (or may have gone) out. ?2 workspace, ?3 now, ?5 the
+/// mailboxes (a JSON array of ids, or NULL for any).
 const ELIGIBLE: &str = "cl.next_scheduled_at <= ?3 \
     AND (cl.lease_expires_at IS NULL OR cl.lease_expires_at < ?3) \
     AND cl.mailbox_id IS NOT NULL \
+    AND (?5 IS NULL OR cl.mailbox_id IN (SELECT unhex(value) FROM json_each(?5))) \
     AND l.unsubscribed_at IS NULL \
     AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = ?2 \
         AND s.kind = 'email' AND s.value = lower(l.email)) \
@@ -69,9 +71,11 @@ pub(super) static FOLLOWUPS_SQL: LazyLock<String> =
 pub(super) static NEWCOMERS_SQL: LazyLock<String> =
     LazyLock::new(|| pick_sql("cl.current_step_order = 1"));
 
-/// ?1 token, ?2 lease expiry, ?3 now, ?4 campaign lead ids.
+/// ?1 token, ?2 lease expiry, ?3 now, ?4 campaign lead ids. The lead is due again at the
+/// lease expiry (if nothing completes it first), so later claims do not walk past it in the
+/// due index.
 const LEASE_SQL: &str = "UPDATE campaign_leads SET lease_token = ?1, lease_expires_at = ?2, \
-    updated_at = ?3 WHERE id IN (SELECT unhex(value) FROM json_each(?4))";
+    next_scheduled_at = ?2, updated_at = ?3 WHERE id IN (SELECT unhex(value) FROM json_each(?4))";
 
 /// Creates each lead's send row for its current step, or re-claims an unsent one (keeping its
 /// id and attempts). ?1 token, ?2 lease expiry, ?3 now, ?4 `[[send id, campaign lead id], ...]`.
@@ -196,14 +200,7 @@ pub(super) async fn claim_due(
 
     let lease = LeaseToken::new();
     let (now, until) = (ts(req.now), ts(req.now + req.lease_for));
-    sqlx::query(LEASE_SQL)
-        .bind(lease)
-        .bind(until.clone())
-        .bind(now.clone())
-        .bind(id_list(picked.iter().map(|r| r.campaign_lead_id.0)))
-        .execute(&mut *conn)
-        .await
-        .ctx("lease the claimed leads")?;
+    // Send rows first: they copy the due time the lease is about to move.
     let pairs = json_rows(picked.iter().map(|r| {
         serde_json::Value::Array(vec![
             json_id(SendId::new().0),
@@ -212,12 +209,20 @@ pub(super) async fn claim_due(
     }));
     let sends: Vec<(SendId, CampaignLeadId, i64)> = sqlx::query_as(SENDS_SQL)
         .bind(lease)
-        .bind(until)
-        .bind(now)
+        .bind(until.clone())
+        .bind(now.clone())
         .bind(pairs)
         .fetch_all(&mut *conn)
         .await
         .ctx("create or re-claim the send rows")?;
+    sqlx::query(LEASE_SQL)
+        .bind(lease)
+        .bind(until)
+        .bind(now)
+        .bind(id_list(picked.iter().map(|r| r.campaign_lead_id.0)))
+        .execute(&mut *conn)
+        .await
+        .ctx("lease the claimed leads")?;
     tx.commit().await?;
 
     let sends: HashMap<CampaignLeadId, (SendId, i64)> = sends
@@ -253,6 +258,11 @@ async fn pick(
         .bind(req.workspace_id)
         .bind(ts(req.now))
         .bind(i64::from(limit))
+        .bind(
+            req.mailboxes
+                .as_ref()
+                .map(|m| id_list(m.iter().map(|id| id.0))),
+        )
         .fetch_all(conn)
         .await
         .ctx("pick due leads")

@@ -124,7 +124,8 @@ pub(super) const NEW_LEADS_SQL: &str = "SELECT \
         (SELECT count(*) FROM email_sends WHERE campaign_id = ?1 AND step_order = 1 \
             AND sent_at >= ?2 AND state IN ('sent', 'unknown', 'bounced')) \
       + (SELECT count(*) FROM email_sends INDEXED BY email_sends_open \
-            WHERE state IN ('claimed', 'sending', 'unknown') AND state = 'sending' \
+            WHERE state IN ('claimed', 'sending', 'unknown') \
+            AND (state = 'sending' OR (state = 'claimed' AND lease_expires_at >= ?2)) \
             AND campaign_id = ?1 AND step_order = 1)";
 
 pub(super) async fn new_leads_sent_since(

@@ -1,5 +1,5 @@
-//! The transitions of one claimed send between its claim and its completion: storing the
-//! generated text, `claimed → sending` (one send or a mailbox's batch in one transaction), and
+//! The transitions of one claimed send between its claim and its completion: `claimed →
+//! sending` (one send or a mailbox's batch in one transaction), and
 //! turning sends whose lease ran out mid-send into `unknown`.
 //!
 //! Each transition checks the lease token on both the send row and its campaign lead, as the
@@ -12,82 +12,9 @@ use std::collections::HashSet;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
-use super::dispatch_claim::to_u32;
 use super::{SqliteStore, id_list, json_id, json_rows, ts};
 use crate::domain::{CampaignLeadId, SendId};
-use crate::store::{ExpiryReport, GeneratedMessage, QueryContext, SendRef, StoreError};
-
-#[derive(sqlx::FromRow)]
-struct GeneratedRow {
-    subject: String,
-    body_text: String,
-    body_html: Option<String>,
-    provider: String,
-    model: Option<String>,
-    prompt_tokens: i64,
-    completion_tokens: i64,
-    cost_usd: f64,
-}
-
-impl TryFrom<GeneratedRow> for GeneratedMessage {
-    type Error = StoreError;
-    fn try_from(r: GeneratedRow) -> Result<Self, StoreError> {
-        Ok(GeneratedMessage {
-            subject: r.subject,
-            body_text: r.body_text,
-            body_html: r.body_html,
-            provider: r.provider,
-            model: r.model,
-            prompt_tokens: to_u32("generated_messages.prompt_tokens", r.prompt_tokens)?,
-            completion_tokens: to_u32("generated_messages.completion_tokens", r.completion_tokens)?,
-            cost_usd: r.cost_usd,
-        })
-    }
-}
-
-/// First writer wins: inserts unless a text is stored for (lead, step), then returns the stored
-/// one, read in the same transaction.
-pub(super) async fn save_generated(
-    s: &SqliteStore,
-    send: &SendRef,
-    step_order: u32,
-    msg: &GeneratedMessage,
-) -> Result<GeneratedMessage, StoreError> {
-    let mut tx = s.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO generated_messages (id, campaign_lead_id, step_order, subject, body_text, \
-             body_html, provider, model, prompt_tokens, completion_tokens, cost_usd, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (campaign_lead_id, step_order) DO NOTHING",
-    )
-    .bind(uuid::Uuid::now_v7())
-    .bind(send.campaign_lead_id)
-    .bind(i64::from(step_order))
-    .bind(msg.subject.clone())
-    .bind(msg.body_text.clone())
-    .bind(msg.body_html.clone())
-    .bind(msg.provider.clone())
-    .bind(msg.model.clone())
-    .bind(i64::from(msg.prompt_tokens))
-    .bind(i64::from(msg.completion_tokens))
-    .bind(msg.cost_usd)
-    .bind(ts(Utc::now()))
-    .execute(tx.conn())
-    .await
-    .ctx("store a generated message")?;
-    let row: GeneratedRow = sqlx::query_as(
-        "SELECT subject, body_text, body_html, provider, model, prompt_tokens, \
-             completion_tokens, cost_usd \
-         FROM generated_messages WHERE campaign_lead_id = ? AND step_order = ?",
-    )
-    .bind(send.campaign_lead_id)
-    .bind(i64::from(step_order))
-    .fetch_one(tx.conn())
-    .await
-    .ctx("load the stored generated message")?;
-    tx.commit().await?;
-    GeneratedMessage::try_from(row)
-}
+use crate::store::{ExpiryReport, QueryContext, SendRef, StoreError};
 
 pub(super) async fn mark_sending(
     s: &SqliteStore,
@@ -108,7 +35,7 @@ pub(super) const MARK_SQL: &str = "UPDATE email_sends AS es SET state = 'sending
     WHERE es.id = unhex(j.value ->> 0) AND es.lease_token = unhex(j.value ->> 1) \
         AND es.campaign_lead_id = unhex(j.value ->> 2) AND es.state = 'claimed' \
         AND EXISTS (SELECT 1 FROM campaign_leads cl \
-            WHERE cl.id = es.campaign_lead_id AND cl.lease_token = es.lease_token) \
+            WHERE cl.id = es.campaign_lead_id AND cl.lease_token = es.lease_token AND cl.status = 'active') \
     RETURNING id, campaign_lead_id";
 
 /// The marked sends' leads hold their lease as long: ?1 lease expiry, ?2 now, ?3 lead ids.

@@ -10,15 +10,19 @@
 //! Timestamps are bound as fixed-width RFC 3339 text via [`ts`], never as `DateTime`: sqlx would
 //! write a variable number of fraction digits, and then text comparison is not time order.
 
+mod backlog;
 mod campaign_write;
 mod campaigns;
 mod dispatch_bounce;
 mod dispatch_claim;
 mod dispatch_complete;
+mod dispatch_generated;
 mod dispatch_misc;
 mod dispatch_outcomes;
 mod dispatch_send;
 mod enroll;
+mod explain;
+mod inbound;
 mod leads;
 mod lock;
 mod mailboxes;

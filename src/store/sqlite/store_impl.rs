@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{
-    SqliteStore, campaign_write, campaigns, dispatch_claim, dispatch_complete, dispatch_misc,
-    dispatch_send, enroll, leads, mailboxes, meta, products, summary, suppressions, workspaces,
+    SqliteStore, campaign_write, campaigns, dispatch_claim, dispatch_complete, dispatch_generated,
+    dispatch_misc, dispatch_send, enroll, leads, mailboxes, meta, products, summary, suppressions,
+    workspaces,
 };
 use crate::domain::{
     CampaignId, CampaignStatus, EmailAddress, LeadId, MailboxId, ProductId, WorkspaceId,
@@ -191,17 +192,19 @@ impl Store for SqliteStore {
         dispatch_misc::campaigns_due(&mut *self.read().await?).await
     }
 
+    async fn due_backlog(&self, now: DateTime<Utc>, cap: u32) -> Result<u64, StoreError> {
+        super::backlog::due_backlog(&mut *self.read().await?, now, cap).await
+    }
+
     async fn claim_due(&self, req: &ClaimRequest) -> Result<Vec<ClaimedSend>, StoreError> {
         dispatch_claim::claim_due(self, req).await
     }
 
-    async fn save_generated(
+    async fn save_generated_many(
         &self,
-        send: &SendRef,
-        step_order: u32,
-        message: &GeneratedMessage,
-    ) -> Result<GeneratedMessage, StoreError> {
-        dispatch_send::save_generated(self, send, step_order, message).await
+        items: &[GeneratedFor],
+    ) -> Result<Vec<GeneratedMessage>, StoreError> {
+        dispatch_generated::save_generated_many(self, items).await
     }
 
     async fn mark_sending(
@@ -254,6 +257,19 @@ impl Store for SqliteStore {
         change: &MailboxStateChange,
     ) -> Result<(), StoreError> {
         dispatch_misc::set_mailbox_state(self, mailbox, change).await
+    }
+
+    async fn campaigns_changed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        super::explain::campaigns_changed_at(&mut *self.read().await?).await
+    }
+
+    async fn enrolment_state(
+        &self,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+        lead: LeadId,
+    ) -> Result<Option<EnrolmentState>, StoreError> {
+        super::explain::enrolment_state(&mut *self.read().await?, ws, campaign, lead).await
     }
 
     async fn new_leads_sent_since(
@@ -312,5 +328,88 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<WorkspaceSummary, StoreError> {
         summary::workspace_summary(&mut *self.snapshot().await?, ws, now).await
+    }
+
+    // --- inbound ---
+    async fn inbound_mailboxes(&self) -> Result<Vec<(Mailbox, InboundOptions)>, StoreError> {
+        super::inbound::mailboxes(self).await
+    }
+
+    async fn set_inbound_options(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+        options: &InboundOptions,
+    ) -> Result<(), StoreError> {
+        super::inbound::set_options(self, ws, mailbox, options).await
+    }
+
+    async fn inbound_options(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+    ) -> Result<Option<InboundOptions>, StoreError> {
+        super::inbound::options(self, ws, mailbox).await
+    }
+
+    async fn imap_checkpoints(
+        &self,
+        mailbox: MailboxId,
+    ) -> Result<Vec<ImapCheckpoint>, StoreError> {
+        super::inbound::checkpoints(self, mailbox).await
+    }
+
+    async fn save_imap_checkpoint(
+        &self,
+        mailbox: MailboxId,
+        checkpoint: &ImapCheckpoint,
+    ) -> Result<(), StoreError> {
+        super::inbound::save_checkpoint(self, mailbox, checkpoint).await
+    }
+
+    async fn set_imap_status(
+        &self,
+        mailbox: MailboxId,
+        status: &ImapStatus,
+    ) -> Result<(), StoreError> {
+        super::inbound::set_status(self, mailbox, status).await
+    }
+
+    async fn imap_status(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+    ) -> Result<Option<ImapStatus>, StoreError> {
+        super::inbound::status(self, ws, mailbox).await
+    }
+
+    async fn mailbox_leads(&self, mailbox: MailboxId) -> Result<MailboxLeads, StoreError> {
+        super::inbound::leads(self, mailbox).await
+    }
+
+    async fn record_inbound(&self, record: &InboundRecord) -> Result<InboundOutcome, StoreError> {
+        super::inbound::record(self, record).await
+    }
+
+    async fn mailbox_bounce_rate(
+        &self,
+        mailbox: MailboxId,
+        window: u32,
+    ) -> Result<BounceRate, StoreError> {
+        super::inbound::bounce_rate(self, mailbox, window).await
+    }
+
+    async fn unknown_sends(&self, mailbox: MailboxId) -> Result<Vec<UnknownSend>, StoreError> {
+        super::inbound::unknown(self, mailbox).await
+    }
+
+    async fn resolve_unknown_send(
+        &self,
+        mailbox: MailboxId,
+        send: crate::domain::SendId,
+        resolution: UnknownResolution,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        super::inbound::resolve(self, mailbox, send, resolution, now).await
     }
 }

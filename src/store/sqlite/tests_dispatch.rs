@@ -56,6 +56,7 @@ fn request(ws: WorkspaceId, campaign: CampaignId, now: DateTime<Utc>, n: u32) ->
         lease_for: LEASE,
         max_rows: n,
         max_new_leads: n,
+        mailboxes: None,
     }
 }
 

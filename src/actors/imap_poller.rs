@@ -1,0 +1,114 @@
+//! Runs one IMAP poller task per mailbox that has IMAP configured (and is in the pool of a
+//! running or paused campaign), next to the supervisor. Every `interval` it reads the wanted
+//! set (one query however many mailboxes), starts the missing pollers, stops unwanted ones and
+//! restarts a poller whose server settings changed or whose task died (a panic in one poller
+//! never touches another). The protocol lives in `imap::poller`; this file only supervises.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::domain::MailboxId;
+use crate::imap::ImapSettings;
+use crate::imap::poller::{PollerConfig, run};
+use crate::store::{InboundOptions, Mailbox, ServerInfo, Store};
+
+/// How long stopping pollers may take on shutdown (each ends its IDLE or command first).
+const STOP_LIMIT: Duration = Duration::from_secs(10);
+
+struct Running {
+    key: (ServerInfo, InboundOptions, String),
+    task: JoinHandle<()>,
+    cancel: CancellationToken,
+}
+
+/// Starts the poller manager on `tracker` (nothing when `[imap] enabled = false`); it stops
+/// every poller when `cancel` fires.
+pub fn spawn_imap_pollers(
+    store: Arc<dyn Store>,
+    settings: ImapSettings,
+    interval: Duration,
+    cancel: CancellationToken,
+    tracker: &TaskTracker,
+) {
+    if !settings.enabled {
+        tracing::info!("IMAP pollers disabled ([imap] enabled = false).");
+        return;
+    }
+    tracker.spawn(async move {
+        let mut running: HashMap<MailboxId, Running> = HashMap::new();
+        loop {
+            match store.inbound_mailboxes().await {
+                Ok(wanted) => reconcile(&store, &settings, &mut running, wanted, &cancel),
+                Err(e) => tracing::warn!(error = %e, "Cannot list mailboxes to poll; retrying."),
+            }
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = tokio::time::sleep(interval) => {}
+            }
+        }
+        for poller in running.values() {
+            poller.cancel.cancel();
+        }
+        for (id, poller) in running {
+            if tokio::time::timeout(STOP_LIMIT, poller.task).await.is_err() {
+                tracing::warn!(mailbox = %id, "IMAP poller did not stop in time.");
+            }
+        }
+    });
+}
+
+fn reconcile(
+    store: &Arc<dyn Store>,
+    settings: &ImapSettings,
+    running: &mut HashMap<MailboxId, Running>,
+    wanted: Vec<(Mailbox, InboundOptions)>,
+    cancel: &CancellationToken,
+) {
+    let mut keep = HashMap::with_capacity(wanted.len());
+    for (mailbox, options) in wanted {
+        let Some(imap) = mailbox.imap.clone() else {
+            continue;
+        };
+        let key = (imap, options, mailbox.address.clone());
+        let id = mailbox.id;
+        match running.remove(&id) {
+            Some(r) if r.key == key && !r.task.is_finished() => {
+                keep.insert(id, r);
+            }
+            previous => {
+                if let Some(r) = previous {
+                    if r.task.is_finished() {
+                        tracing::warn!(mailbox = %id, "IMAP poller ended unexpectedly; restarting.");
+                    }
+                    r.cancel.cancel();
+                }
+                let child = cancel.child_token();
+                let config = PollerConfig {
+                    mailbox,
+                    options,
+                    settings: settings.clone(),
+                };
+                let task = tokio::spawn(run(store.clone(), config, child.clone()));
+                tracing::debug!(mailbox = %id, "IMAP poller started.");
+                keep.insert(
+                    id,
+                    Running {
+                        key,
+                        task,
+                        cancel: child,
+                    },
+                );
+            }
+        }
+    }
+    for (id, r) in running.drain() {
+        tracing::debug!(mailbox = %id, "IMAP poller no longer wanted; stopping.");
+        r.cancel.cancel();
+    }
+    *running = keep;
+}

@@ -1,0 +1,347 @@
+//! One logged-in IMAP connection and the few commands the poller needs: STATUS, EXAMINE, UID
+//! FETCH, IDLE, LIST (special-use `\Sent`), UID SEARCH by Message-ID and APPEND. Every command
+//! runs under the configured timeout; a timed-out or failed connection is dropped, never reused.
+//! Folders are opened read-only (EXAMINE) and bodies fetched with `BODY.PEEK[]`, so reading
+//! never marks the user's mail as seen.
+
+use std::time::Duration;
+
+use async_imap::extensions::idle::IdleResponse;
+use async_imap::types::NameAttribute;
+use futures_util::TryStreamExt;
+use secrecy::{ExposeSecret, SecretString};
+use tokio_util::sync::CancellationToken;
+
+use super::error::ImapError;
+use super::stream::{ImapStream, connect_tcp, tls};
+use crate::domain::SmtpSecurity;
+
+/// Where and how to log in. `Debug` never shows the password.
+#[derive(Clone, Debug)]
+pub struct ImapTarget {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: String,
+    pub password: SecretString,
+    pub timeout: Duration,
+}
+
+/// What STATUS or EXAMINE says about a folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FolderState {
+    pub uidvalidity: u32,
+    /// The UID the next message will get (`last UID + 1` when nothing was expunged).
+    pub uidnext: u32,
+}
+
+/// How an IDLE ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdleEnd {
+    /// The server reported a change in the folder.
+    Changed,
+    /// The renewal period passed (or the caller was cancelled).
+    Quiet,
+}
+
+pub struct ImapSession {
+    session: async_imap::Session<ImapStream>,
+    timeout: Duration,
+    supports_idle: bool,
+    /// The folder opened with EXAMINE, if any.
+    examined: Option<String>,
+}
+
+async fn timed<T, E>(
+    limit: Duration,
+    command: &'static str,
+    fut: impl Future<Output = Result<T, E>>,
+    map: impl FnOnce(E) -> ImapError,
+) -> Result<T, ImapError> {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(r) => r.map_err(map),
+        Err(_) => Err(ImapError::Timeout {
+            command,
+            seconds: limit.as_secs(),
+        }),
+    }
+}
+
+fn protocol(command: &'static str) -> impl FnOnce(async_imap::error::Error) -> ImapError {
+    move |source| match source {
+        async_imap::error::Error::ConnectionLost => ImapError::Closed { command },
+        source => ImapError::Protocol { command, source },
+    }
+}
+
+/// Reads the server greeting, so the first command is not sent before the server is ready.
+async fn greeting(
+    client: &mut async_imap::Client<ImapStream>,
+    limit: Duration,
+) -> Result<(), ImapError> {
+    let read = timed(limit, "greeting", client.read_response(), |e| {
+        ImapError::Protocol {
+            command: "greeting",
+            source: e.into(),
+        }
+    })
+    .await?;
+    read.map(|_| ()).ok_or(ImapError::Closed {
+        command: "greeting",
+    })
+}
+
+impl ImapSession {
+    /// Connects, secures the connection as configured, and logs in.
+    pub async fn connect(target: &ImapTarget) -> Result<Self, ImapError> {
+        let limit = target.timeout;
+        let tcp = connect_tcp(&target.host, target.port, limit).await?;
+        let client = match target.security {
+            SmtpSecurity::Plain => {
+                let mut client = async_imap::Client::new(ImapStream::Plain(tcp));
+                greeting(&mut client, limit).await?;
+                client
+            }
+            SmtpSecurity::Tls => {
+                let mut client = async_imap::Client::new(tls(&target.host, tcp, limit).await?);
+                greeting(&mut client, limit).await?;
+                client
+            }
+            SmtpSecurity::Starttls => {
+                let mut client = async_imap::Client::new(ImapStream::Plain(tcp));
+                greeting(&mut client, limit).await?;
+                timed(
+                    limit,
+                    "STARTTLS",
+                    client.run_command_and_check_ok("STARTTLS", None),
+                    |_| ImapError::NoStarttls,
+                )
+                .await?;
+                let ImapStream::Plain(tcp) = client.into_inner() else {
+                    return Err(ImapError::NoStarttls);
+                };
+                async_imap::Client::new(tls(&target.host, tcp, limit).await?)
+            }
+        };
+        let login = client.login(&target.username, target.password.expose_secret());
+        let session = match tokio::time::timeout(limit, login).await {
+            Err(_) => {
+                return Err(ImapError::Timeout {
+                    command: "LOGIN",
+                    seconds: limit.as_secs(),
+                });
+            }
+            Ok(Ok(session)) => session,
+            Ok(Err((async_imap::error::Error::No(reason), _))) => {
+                return Err(ImapError::Auth {
+                    reason: server_text(&reason),
+                });
+            }
+            Ok(Err((source, _))) => return Err(protocol("LOGIN")(source)),
+        };
+        let mut this = Self {
+            session,
+            timeout: limit,
+            supports_idle: false,
+            examined: None,
+        };
+        let caps = timed(
+            limit,
+            "CAPABILITY",
+            this.session.capabilities(),
+            protocol("CAPABILITY"),
+        )
+        .await?;
+        this.supports_idle = caps.has_str("IDLE");
+        Ok(this)
+    }
+
+    pub fn supports_idle(&self) -> bool {
+        self.supports_idle
+    }
+
+    /// `STATUS folder (UIDNEXT UIDVALIDITY)`: cheap, needs no EXAMINE.
+    pub async fn status(&mut self, folder: &str) -> Result<FolderState, ImapError> {
+        let mb = timed(
+            self.timeout,
+            "STATUS",
+            self.session.status(folder, "(UIDNEXT UIDVALIDITY)"),
+            protocol("STATUS"),
+        )
+        .await?;
+        Ok(FolderState {
+            uidvalidity: mb.uid_validity.unwrap_or(0),
+            uidnext: mb.uid_next.unwrap_or(1),
+        })
+    }
+
+    /// Opens `folder` read-only (a no-op if it is open already).
+    pub async fn examine(&mut self, folder: &str) -> Result<FolderState, ImapError> {
+        let mb = timed(
+            self.timeout,
+            "EXAMINE",
+            self.session.examine(folder),
+            protocol("EXAMINE"),
+        )
+        .await?;
+        self.examined = Some(folder.to_owned());
+        Ok(FolderState {
+            uidvalidity: mb.uid_validity.unwrap_or(0),
+            uidnext: mb.uid_next.unwrap_or(1),
+        })
+    }
+
+    /// UIDs of the open folder's messages received since `date` (`SEARCH SINCE`).
+    pub async fn uids_since(&mut self, date: chrono::NaiveDate) -> Result<Vec<u32>, ImapError> {
+        let query = format!("SINCE {}", date.format("%d-%b-%Y"));
+        let found = timed(
+            self.timeout,
+            "UID SEARCH",
+            self.session.uid_search(query),
+            protocol("UID SEARCH"),
+        )
+        .await?;
+        let mut uids: Vec<u32> = found.into_iter().collect();
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
+    /// Up to `max` messages of the open folder with a UID above `after`, in UID order, as
+    /// (UID, raw bytes).
+    pub async fn fetch_after(
+        &mut self,
+        after: u32,
+        max: u32,
+    ) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
+        let first = after.saturating_add(1);
+        let last = after.saturating_add(max.max(1));
+        let limit = self.timeout;
+        let fetch = async {
+            let stream = self
+                .session
+                .uid_fetch(format!("{first}:{last}"), "(UID BODY.PEEK[])")
+                .await?;
+            stream.try_collect::<Vec<_>>().await
+        };
+        let fetched = timed(limit, "UID FETCH", fetch, protocol("UID FETCH")).await?;
+        let mut out: Vec<(u32, Vec<u8>)> = fetched
+            .iter()
+            .filter_map(|f| Some((f.uid?, f.body()?.to_vec())))
+            // "n:m" may name the last message even when its UID is below n (RFC 3501 6.4.8).
+            .filter(|(uid, _)| *uid > after)
+            .collect();
+        out.sort_by_key(|(uid, _)| *uid);
+        Ok(out)
+    }
+
+    /// Waits in IDLE on the open folder for at most `renewal` (or until `cancel`), then ends
+    /// the IDLE. The session comes back for the next command.
+    pub async fn idle(
+        self,
+        renewal: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<(Self, IdleEnd), ImapError> {
+        let Self {
+            session,
+            timeout,
+            supports_idle,
+            examined,
+        } = self;
+        let mut handle = session.idle();
+        timed(timeout, "IDLE", handle.init(), protocol("IDLE")).await?;
+        let end = {
+            let (wait, _stop) = handle.wait_with_timeout(renewal);
+            tokio::select! {
+                r = wait => match r.map_err(protocol("IDLE"))? {
+                    IdleResponse::NewData(_) => IdleEnd::Changed,
+                    IdleResponse::Timeout | IdleResponse::ManualInterrupt => IdleEnd::Quiet,
+                },
+                () = tokio::time::sleep(renewal) => IdleEnd::Quiet,
+                () = cancel.cancelled() => IdleEnd::Quiet,
+            }
+        };
+        let session = timed(timeout, "DONE", handle.done(), protocol("DONE")).await?;
+        Ok((
+            Self {
+                session,
+                timeout,
+                supports_idle,
+                examined,
+            },
+            end,
+        ))
+    }
+
+    /// The folder with the special-use attribute `\Sent` (RFC 6154), else one named "Sent".
+    pub async fn sent_folder(&mut self) -> Result<Option<String>, ImapError> {
+        let limit = self.timeout;
+        let list = async {
+            let stream = self.session.list(Some(""), Some("*")).await?;
+            stream.try_collect::<Vec<_>>().await
+        };
+        let names = timed(limit, "LIST", list, protocol("LIST")).await?;
+        let special = names
+            .iter()
+            .find(|n| n.attributes().contains(&NameAttribute::Sent))
+            .or_else(|| names.iter().find(|n| n.name().eq_ignore_ascii_case("Sent")));
+        Ok(special.map(|n| n.name().to_owned()))
+    }
+
+    /// Whether the open folder holds a message with this Message-ID.
+    pub async fn has_message_id(&mut self, message_id: &str) -> Result<bool, ImapError> {
+        let clean: String = message_id
+            .chars()
+            .filter(|c| !matches!(c, '"' | '\\' | '\r' | '\n'))
+            .collect();
+        let found = timed(
+            self.timeout,
+            "UID SEARCH",
+            self.session
+                .uid_search(format!("HEADER Message-ID \"{clean}\"")),
+            protocol("UID SEARCH"),
+        )
+        .await?;
+        Ok(!found.is_empty())
+    }
+
+    /// Appends a message to `folder` (flagged `\Seen`).
+    pub async fn append(&mut self, folder: &str, message: &[u8]) -> Result<(), ImapError> {
+        timed(
+            self.timeout,
+            "APPEND",
+            self.session.append(folder, Some("(\\Seen)"), None, message),
+            protocol("APPEND"),
+        )
+        .await
+    }
+
+    /// Says goodbye; errors are irrelevant at this point.
+    pub async fn logout(mut self) {
+        let _ = tokio::time::timeout(self.timeout, self.session.logout()).await;
+    }
+}
+
+/// The server's own words from async-imap's rendering of a NO response
+/// (`code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")`).
+fn server_text(rendered: &str) -> String {
+    let text = rendered
+        .split_once("info: Some(\"")
+        .and_then(|(_, rest)| rest.rsplit_once("\")"))
+        .map_or(rendered, |(info, _)| info);
+    let text: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
+    text.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_refusal_keeps_only_the_server_text() {
+        assert_eq!(
+            super::server_text(
+                "code: None, info: Some(\"[AUTHENTICATIONFAILED] Authentication failed.\")"
+            ),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(super::server_text(" plain words "), "plain words");
+    }
+}

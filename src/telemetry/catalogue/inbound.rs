@@ -1,0 +1,47 @@
+//! Inbound mail: IMAP poll freshness, classification, and how fast a reply stops a lead.
+
+use super::{MetricDef, MetricKind};
+
+pub const IMAP_POLL_LAG: &str = "outreachd_imap_poll_lag_seconds";
+pub const IMAP_LAST_POLL: &str = "outreachd_imap_last_poll_timestamp_seconds";
+pub const IMAP_POLLS: &str = "outreachd_imap_polls_total";
+pub const INBOUND_MESSAGES: &str = "outreachd_inbound_messages_total";
+pub const REPLY_STOP_LATENCY: &str = "outreachd_reply_stop_latency_seconds";
+
+/// A poll every minute or so: seconds to an hour.
+const POLL_LAG_BUCKETS: &[f64] = &[
+    1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
+];
+
+pub const DEFS: &[MetricDef] = &[
+    MetricDef {
+        name: IMAP_POLL_LAG,
+        kind: MetricKind::Histogram(POLL_LAG_BUCKETS),
+        labels: &[],
+        help: "Seconds from a message's arrival in the mailbox (IMAP INTERNALDATE) to its classification. Growing means replies are read late and follow-ups may go to people who answered: check the IMAP poller's errors and the poll interval.",
+    },
+    MetricDef {
+        name: IMAP_LAST_POLL,
+        kind: MetricKind::Gauge,
+        labels: &["mailbox"],
+        help: "Unix time of the last successful IMAP poll per mailbox. time() minus this growing past a few poll intervals means the mailbox's inbox is not read: check its IMAP credentials and server.",
+    },
+    MetricDef {
+        name: IMAP_POLLS,
+        kind: MetricKind::Counter,
+        labels: &["result"],
+        help: "IMAP polls by result (ok, error). A rising error share means IMAP servers refuse us: check credentials, TLS settings and the errors counter with stage imap.",
+    },
+    MetricDef {
+        name: INBOUND_MESSAGES,
+        kind: MetricKind::Counter,
+        labels: &["class"],
+        help: "Inbound messages by class (reply, auto_reply, bounce, complaint, unsubscribe_request, unrelated). A rise in bounce or complaint means list quality or content problems: pause the campaign and check it.",
+    },
+    MetricDef {
+        name: REPLY_STOP_LATENCY,
+        kind: MetricKind::Histogram(POLL_LAG_BUCKETS),
+        labels: &[],
+        help: "Seconds from a reply's arrival to its lead being stopped. Above the poll interval plus a little means a follow-up can reach someone who answered: check IMAP lag and store errors.",
+    },
+];

@@ -1,0 +1,88 @@
+//! Handles for content generation, for the configured provider and the template fallback.
+
+use std::time::Duration;
+
+use metrics::{Counter, Histogram, counter, histogram};
+
+use crate::telemetry::catalogue::content::{COST, GENERATION, GENERATIONS, TOKENS};
+
+/// How one generation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GenerationResult {
+    Ok,
+    /// A temporary provider error; the step is retried later.
+    Retry,
+    /// A permanent error (or the last attempt); the step fails.
+    Failed,
+}
+
+struct ProviderHandles {
+    seconds: Histogram,
+    ok: Counter,
+    retry: Counter,
+    failed: Counter,
+    fallback: Counter,
+    prompt_tokens: Counter,
+    completion_tokens: Counter,
+    cost: Counter,
+}
+
+impl ProviderHandles {
+    fn new(provider: &'static str) -> Self {
+        let result = |r: &'static str| counter!(GENERATIONS, "provider" => provider, "result" => r);
+        Self {
+            seconds: histogram!(GENERATION, "provider" => provider),
+            ok: result("ok"),
+            retry: result("retry"),
+            failed: result("failed"),
+            fallback: result("fallback"),
+            prompt_tokens: counter!(TOKENS, "provider" => provider, "kind" => "prompt"),
+            completion_tokens: counter!(TOKENS, "provider" => provider, "kind" => "completion"),
+            cost: counter!(COST, "provider" => provider),
+        }
+    }
+}
+
+/// Built once per daemon (content generation runs in many short tasks).
+pub struct ContentMetrics {
+    configured_is_template: bool,
+    configured: ProviderHandles,
+    template: ProviderHandles,
+}
+
+impl ContentMetrics {
+    pub(super) fn new(provider: &'static str) -> Self {
+        Self {
+            configured_is_template: provider == "template",
+            configured: ProviderHandles::new(provider),
+            template: ProviderHandles::new("template"),
+        }
+    }
+
+    /// A generation by the configured provider ended with `result` after `took`.
+    pub fn generated(&self, result: GenerationResult, took: Duration) {
+        let h = &self.configured;
+        h.seconds.record(took.as_secs_f64());
+        match result {
+            GenerationResult::Ok => h.ok.increment(1),
+            GenerationResult::Retry => h.retry.increment(1),
+            GenerationResult::Failed => h.failed.increment(1),
+        }
+    }
+
+    /// The text came from `provider` (the configured one, or `"template"` after a fallback)
+    /// and used these tokens and this much money.
+    pub fn usage(&self, provider: &str, prompt_tokens: u32, completion_tokens: u32, cost_usd: f64) {
+        let h = if provider == "template" && !self.configured_is_template {
+            self.configured.fallback.increment(1);
+            &self.template
+        } else {
+            &self.configured
+        };
+        h.prompt_tokens.increment(u64::from(prompt_tokens));
+        h.completion_tokens.increment(u64::from(completion_tokens));
+        if cost_usd.is_finite() && cost_usd > 0.0 {
+            h.cost.increment((cost_usd * 1e6).round() as u64);
+        }
+    }
+}

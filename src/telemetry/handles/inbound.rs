@@ -1,0 +1,116 @@
+//! Handles for inbound mail, for the IMAP poller: one [`InboundMetrics`] per poller task and one
+//! [`ImapMailboxMetrics`] per polled mailbox, both built when the poller starts.
+
+use std::time::Duration;
+
+use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
+
+use crate::imap::classify::Classification;
+use crate::telemetry::catalogue::inbound::{
+    IMAP_LAST_POLL, IMAP_POLL_LAG, IMAP_POLLS, INBOUND_MESSAGES, REPLY_STOP_LATENCY,
+};
+
+/// The bounded `class` label of an inbound message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InboundClass {
+    Reply,
+    AutoReply,
+    Bounce,
+    Complaint,
+    UnsubscribeRequest,
+    Unrelated,
+}
+
+impl InboundClass {
+    pub const ALL: [InboundClass; 6] = [
+        Self::Reply,
+        Self::AutoReply,
+        Self::Bounce,
+        Self::Complaint,
+        Self::UnsubscribeRequest,
+        Self::Unrelated,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Reply => "reply",
+            Self::AutoReply => "auto_reply",
+            Self::Bounce => "bounce",
+            Self::Complaint => "complaint",
+            Self::UnsubscribeRequest => "unsubscribe_request",
+            Self::Unrelated => "unrelated",
+        }
+    }
+
+    pub fn of(classification: &Classification) -> Self {
+        match classification {
+            Classification::Reply { .. } => Self::Reply,
+            Classification::AutoReply { .. } => Self::AutoReply,
+            Classification::Bounce { .. } => Self::Bounce,
+            Classification::Complaint { .. } => Self::Complaint,
+            Classification::UnsubscribeRequest { .. } => Self::UnsubscribeRequest,
+            Classification::Unrelated => Self::Unrelated,
+        }
+    }
+}
+
+pub struct InboundMetrics {
+    poll_lag: Histogram,
+    reply_stop: Histogram,
+    polls_ok: Counter,
+    polls_error: Counter,
+    classes: [Counter; InboundClass::ALL.len()],
+}
+
+impl InboundMetrics {
+    pub(super) fn new() -> Self {
+        Self {
+            poll_lag: histogram!(IMAP_POLL_LAG),
+            reply_stop: histogram!(REPLY_STOP_LATENCY),
+            polls_ok: counter!(IMAP_POLLS, "result" => "ok"),
+            polls_error: counter!(IMAP_POLLS, "result" => "error"),
+            classes: std::array::from_fn(
+                |i| counter!(INBOUND_MESSAGES, "class" => InboundClass::ALL[i].label()),
+            ),
+        }
+    }
+
+    /// One message was classified, `lag` after it arrived in the mailbox.
+    pub fn classified(&self, classification: &Classification, lag: Duration) {
+        self.classes[InboundClass::of(classification) as usize].increment(1);
+        self.poll_lag.record(lag.as_secs_f64());
+    }
+
+    /// A reply stopped its lead `latency` after the reply arrived.
+    pub fn reply_stopped(&self, latency: Duration) {
+        self.reply_stop.record(latency.as_secs_f64());
+    }
+
+    /// Handles for one polled mailbox.
+    pub fn mailbox(&self, address: &str) -> ImapMailboxMetrics {
+        ImapMailboxMetrics {
+            last_poll: gauge!(IMAP_LAST_POLL, "mailbox" => address.to_owned()),
+            polls_ok: self.polls_ok.clone(),
+            polls_error: self.polls_error.clone(),
+        }
+    }
+}
+
+/// One polled mailbox's handles.
+pub struct ImapMailboxMetrics {
+    last_poll: Gauge,
+    polls_ok: Counter,
+    polls_error: Counter,
+}
+
+impl ImapMailboxMetrics {
+    /// A poll finished at `at`: on success it becomes the mailbox's last poll time.
+    pub fn polled(&self, ok: bool, at: chrono::DateTime<chrono::Utc>) {
+        if ok {
+            self.polls_ok.increment(1);
+            self.last_poll.set(at.timestamp_millis() as f64 / 1000.0);
+        } else {
+            self.polls_error.increment(1);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The issue's scenario: step 1 of a two-step sequence goes to four leads; one answers (a real
+//! reply threaded with In-Reply-To), one bounces (a DSN), one is out of office until a date,
+//! one stays quiet. Step 2 goes only to the quiet one; the out-of-office lead's step 2 waits
+//! for its return date.
+
+use chrono::{NaiveDate, TimeDelta, Utc};
+
+use crate::messages::{hard_bounce, out_of_office, reply};
+use crate::peers::peers;
+use crate::setup::{lead, two_steps, world};
+use crate::support::TestBackend;
+
+async fn replies_bounces_and_auto_replies_stop_or_delay_step_two(backend: TestBackend) {
+    let Some(peers) = peers() else { return };
+    let leads = [lead("reply"), lead("bounce"), lead("ooo"), lead("quiet")];
+    // Step 2 is due 15 s after step 1: ample time for the poller, short for the test.
+    let w = world(
+        backend,
+        &peers,
+        &leads,
+        two_steps("15s"),
+        &peers.password,
+        &[],
+    )
+    .await;
+    w.eventually("step 1 sent to every lead", || async {
+        let s = w.sends().await;
+        leads
+            .iter()
+            .all(|l| s.get(&(l.clone(), 1)).is_some_and(|st| st == "sent"))
+            .then_some(())
+    })
+    .await;
+    let (id, subject) = w.step_one_to(&leads[0], 4).await;
+    let answer = reply(
+        &leads[0],
+        &w.sender,
+        &subject,
+        &id,
+        "Sounds good, call me Tuesday.",
+    );
+    peers.append(&w.sender, "INBOX", &answer).await;
+    let (id, _) = w.step_one_to(&leads[1], 4).await;
+    peers
+        .append(&w.sender, "INBOX", &hard_bounce(&w.sender, &leads[1], &id))
+        .await;
+    let back = (Utc::now() + TimeDelta::days(20)).date_naive();
+    let (id, subject) = w.step_one_to(&leads[2], 4).await;
+    let ooo = out_of_office(
+        &leads[2],
+        &w.sender,
+        &subject,
+        &id,
+        &back.format("%-d %B %Y").to_string(),
+    );
+    peers.append(&w.sender, "INBOX", &ooo).await;
+
+    let events = w
+        .eventually(
+            "the reply, the bounce and the auto-reply are processed",
+            || async {
+                let e = w.events().await;
+                (e.get("reply") == Some(&1)
+                    && e.get("bounce_hard") == Some(&1)
+                    && e.get("auto_reply") == Some(&1))
+                .then_some(e)
+            },
+        )
+        .await;
+    assert_eq!(events.len(), 3, "{events:?}");
+    let status = w.lead_status().await;
+    assert_eq!(status[&leads[0]], "replied");
+    assert_eq!(status[&leads[1]], "bounced");
+    assert_eq!(status[&leads[2]], "active");
+    assert!(
+        w.store()
+            .is_suppressed(
+                w.ws,
+                &outreachd::domain::EmailAddress::parse(&leads[1]).unwrap()
+            )
+            .await
+            .unwrap()
+    );
+
+    w.eventually("step 2 sent to the quiet lead", || async {
+        let s = w.sends().await;
+        s.get(&(leads[3].clone(), 2))
+            .is_some_and(|st| st == "sent")
+            .then_some(())
+    })
+    .await;
+    let sends = w.sends().await;
+    for l in &leads[..3] {
+        assert!(
+            !sends.contains_key(&(l.clone(), 2)),
+            "{l} must not get step 2: {sends:?}"
+        );
+    }
+    assert_eq!(
+        w.received(5).await.len(),
+        5,
+        "4 first steps and 1 follow-up"
+    );
+    let due = w
+        .query_pairs(
+            "SELECT l.email, CAST(cl.next_scheduled_at AS TEXT) FROM campaign_leads cl \
+             JOIN leads l ON l.id = cl.lead_id WHERE cl.next_scheduled_at IS NOT NULL",
+        )
+        .await;
+    let ooo_due = due
+        .iter()
+        .find(|(e, _)| *e == leads[2])
+        .map(|(_, d)| NaiveDate::parse_from_str(&d[..10], "%Y-%m-%d").unwrap())
+        .expect("the out-of-office lead is still scheduled");
+    assert!(ooo_due > back, "step 2 waits past {back}, due {ooo_due}");
+}
+
+crate::on_both_backends!(replies_bounces_and_auto_replies_stop_or_delay_step_two);
