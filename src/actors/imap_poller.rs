@@ -2,10 +2,12 @@
 //! running or paused campaign), next to the supervisor. Every `interval` it reads the wanted
 //! set (one query however many mailboxes), starts the missing pollers, stops unwanted ones and
 //! restarts a poller whose server settings changed or whose task died (a panic in one poller
-//! never touches another). The protocol lives in `imap::poller`; this file only supervises.
+//! never touches another). A second query per pass lists the mailboxes with `unknown` sends and
+//! flags their pollers to look in Sent, so idle pollers never query the store on their own. The protocol lives in `imap::poller`; this file only supervises.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
@@ -22,6 +24,7 @@ const STOP_LIMIT: Duration = Duration::from_secs(10);
 
 struct Running {
     key: (ServerInfo, InboundOptions, String),
+    unknown_sends: Arc<AtomicBool>,
     task: JoinHandle<()>,
     cancel: CancellationToken,
 }
@@ -46,6 +49,16 @@ pub fn spawn_imap_pollers(
                 Ok(wanted) => reconcile(&store, &settings, &mut running, wanted, &cancel),
                 Err(e) => tracing::warn!(error = %e, "Cannot list mailboxes to poll; retrying."),
             }
+            match store.mailboxes_with_unknown_sends().await {
+                Ok(ids) => {
+                    for id in ids {
+                        if let Some(poller) = running.get(&id) {
+                            poller.unknown_sends.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "Cannot list mailboxes with unknown sends."),
+            }
             tokio::select! {
                 () = cancel.cancelled() => break,
                 () = tokio::time::sleep(interval) => {}
@@ -54,10 +67,13 @@ pub fn spawn_imap_pollers(
         for poller in running.values() {
             poller.cancel.cancel();
         }
-        for (id, poller) in running {
-            if tokio::time::timeout(STOP_LIMIT, poller.task).await.is_err() {
-                tracing::warn!(mailbox = %id, "IMAP poller did not stop in time.");
-            }
+        let count = running.len();
+        let tasks = running.into_values().map(|p| p.task);
+        if tokio::time::timeout(STOP_LIMIT, futures_util::future::join_all(tasks))
+            .await
+            .is_err()
+        {
+            tracing::warn!(pollers = count, "IMAP pollers did not all stop in time.");
         }
     });
 }
@@ -88,10 +104,12 @@ fn reconcile(
                     r.cancel.cancel();
                 }
                 let child = cancel.child_token();
+                let unknown_sends = Arc::new(AtomicBool::new(false));
                 let config = PollerConfig {
                     mailbox,
                     options,
                     settings: settings.clone(),
+                    unknown_sends: unknown_sends.clone(),
                 };
                 let task = tokio::spawn(run(store.clone(), config, child.clone()));
                 tracing::debug!(mailbox = %id, "IMAP poller started.");
@@ -99,6 +117,7 @@ fn reconcile(
                     id,
                     Running {
                         key,
+                        unknown_sends,
                         task,
                         cancel: child,
                     },

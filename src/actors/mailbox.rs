@@ -279,6 +279,8 @@ impl MailboxActor {
         if mailbox.min_gap != self.mailbox.min_gap || mailbox.max_gap != self.mailbox.max_gap {
             self.pacer =
                 GapPacer::new(mailbox.min_gap.as_duration(), mailbox.max_gap.as_duration());
+            // The new gap counts from now, never granting an immediate send.
+            self.pacer.spend();
         }
         self.budget.reconfigure(budget_config(&mailbox));
         self.mailbox = mailbox;

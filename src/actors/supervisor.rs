@@ -1,7 +1,8 @@
 //! The supervisor: reconciles the actors that should run (from the store) with those that do,
 //! every `daemon.reconcile_interval` and whenever notified. Each pass costs a fixed number of
 //! queries however many campaigns and mailboxes are idle: expire leases, list pool mailboxes of
-//! running campaigns, list running campaigns with their next due time.
+//! running campaigns, list running campaigns with their next due time, and read when a running
+//! campaign last changed (an apply from another process: campaign actors reload their plan).
 //!
 //! It restarts a failed actor with exponential backoff, leaves paused mailboxes alone (an
 //! operator must act), wakes campaign actors when their work is due, and on shutdown stops

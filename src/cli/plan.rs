@@ -206,6 +206,10 @@ fn rules_values(r: &SendingRules) -> Values {
         ("daily_new_leads_cap", opt(r.daily_new_leads_cap)),
         ("stop_on_reply", r.stop_on_reply.to_string()),
         ("stop_on_company_reply", r.stop_on_company_reply.to_string()),
+        (
+            "stop_other_campaigns_on_reply",
+            r.stop_other_campaigns_on_reply.to_string(),
+        ),
         ("track_opens", r.track_opens.to_string()),
         ("track_clicks", r.track_clicks.to_string()),
     ]

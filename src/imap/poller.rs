@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
@@ -39,6 +40,9 @@ pub struct PollerConfig {
     pub mailbox: Mailbox,
     pub options: InboundOptions,
     pub settings: ImapSettings,
+    /// Set (by whoever watches the store) when the mailbox has `unknown` sends: the poller then
+    /// looks in Sent at its next reconcile time. Idle mailboxes thus cost no periodic query.
+    pub unknown_sends: Arc<AtomicBool>,
 }
 
 /// Runs until `cancel` fires. Never returns an error: every failure is logged, recorded as the
@@ -96,6 +100,7 @@ struct Poller {
     next_reconcile: Instant,
     sent_folder: Option<String>,
     paused_for_bounces: bool,
+    unknown_sends: Arc<AtomicBool>,
     /// Set once a session logged in, so the reconnect backoff starts over.
     connected_once: bool,
     /// Folders the server does not have (skipped for this session).
@@ -122,6 +127,7 @@ impl Poller {
             next_reconcile: Instant::now(),
             sent_folder: None,
             paused_for_bounces: false,
+            unknown_sends: config.unknown_sends,
             connected_once: false,
             missing: Vec::new(),
         }
@@ -176,19 +182,25 @@ impl Poller {
         self.connected_once = true;
         self.missing.clear();
         self.set_status("ok", None).await;
+        // Each new session looks for unknown sends once, whatever the flag says.
+        self.unknown_sends.store(true, Ordering::Relaxed);
+        self.next_reconcile = Instant::now();
         if self.checkpoints.is_none() {
             let loaded = self.store.imap_checkpoints(self.mailbox.id).await?;
             self.checkpoints = Some(loaded.into_iter().map(|c| (c.folder.clone(), c)).collect());
         }
         tracing::debug!(mailbox = %self.mailbox.id, idle = session.supports_idle(), "IMAP session ready.");
         loop {
+            session.drain_notes();
             for folder in self.folders() {
                 self.check_folder(&mut session, &folder).await?;
             }
             if Instant::now() >= self.next_reconcile {
-                self.reconcile_unknown(&mut session).await?;
                 self.next_reconcile =
                     Instant::now() + self.settings.reconcile_interval.as_duration();
+                if self.unknown_sends.swap(false, Ordering::Relaxed) {
+                    self.reconcile_unknown(&mut session).await?;
+                }
             }
             if cancel.is_cancelled() {
                 session.logout().await;
@@ -206,7 +218,15 @@ impl Poller {
                 if self.folders().len() > 1 {
                     renewal = renewal.min(self.settings.poll_interval.as_duration());
                 }
-                session.examine(INBOX).await?;
+                // Mail that arrived after INBOX's STATUS is not announced by IDLE: look first.
+                let inbox = session.examine(INBOX).await?;
+                let known = self.checkpoints.as_ref().and_then(|c| c.get(INBOX));
+                if known.is_none_or(|cp| {
+                    cp.uidvalidity != inbox.uidvalidity
+                        || inbox.uidnext.saturating_sub(1) > cp.last_uid
+                }) {
+                    continue;
+                }
                 let (back, end) = session.idle(renewal, cancel).await?;
                 session = back;
                 if end == IdleEnd::Changed {

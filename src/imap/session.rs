@@ -160,6 +160,12 @@ impl ImapSession {
         self.supports_idle
     }
 
+    /// Drops the untagged EXISTS/RECENT/... notes async-imap queues (we re-read STATUS
+    /// instead); the queue is bounded, so this only keeps it from holding stale entries.
+    pub fn drain_notes(&mut self) {
+        while self.session.unsolicited_responses.try_recv().is_ok() {}
+    }
+
     /// `STATUS folder (UIDNEXT UIDVALIDITY)`: cheap, needs no EXAMINE.
     pub async fn status(&mut self, folder: &str) -> Result<FolderState, ImapError> {
         let mb = timed(

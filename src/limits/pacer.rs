@@ -29,6 +29,14 @@ impl GapPacer {
         }
     }
 
+    /// Counts a send as if it just happened, so the next one waits a full gap (a pacer
+    /// replaced by a reload must not grant a send at once).
+    pub fn spend(&self) {
+        if let Some(limiter) = &self.limiter {
+            let _ = limiter.check();
+        }
+    }
+
     /// True if a send could start now without waiting (ignoring jitter).
     pub fn ready_now(&self) -> bool {
         self.limiter.as_ref().is_none_or(|l| l.check().is_ok())
@@ -38,6 +46,14 @@ impl GapPacer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spent_pacer_makes_the_next_send_wait() {
+        let pacer = GapPacer::new(Duration::from_secs(60), Duration::from_secs(60));
+        assert!(pacer.ready_now());
+        pacer.spend();
+        assert!(!pacer.ready_now());
+    }
 
     #[tokio::test]
     async fn a_zero_gap_never_waits() {

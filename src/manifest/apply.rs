@@ -126,18 +126,36 @@ async fn execute(
     }
 
     let mut mailbox_ids: HashMap<String, MailboxId> = plan.external_mailboxes.clone();
-    for (spec, planned) in m.mailboxes.iter().zip(&plan.mailboxes) {
+    for (i, (spec, planned)) in m.mailboxes.iter().zip(&plan.mailboxes).enumerate() {
+        let label = || format!("mailbox {}", spec.address);
         let up = store
             .upsert_mailbox(ws_id, spec)
             .await
-            .map_err(failed(format!("mailbox {}", spec.address)))?;
+            .map_err(failed(label()))?;
         mailbox_ids.insert(spec.address.normalized(), up.value.id);
-        objects.push(written(
+        let mut report = written(
             ObjectKind::Mailbox,
             spec.address.as_str(),
             up.change,
             Some(planned),
-        ));
+        );
+        let want = m.mailbox_options.get(i).copied().unwrap_or_default();
+        let have = store
+            .inbound_options(ws_id, up.value.id)
+            .await
+            .map_err(failed(label()))?
+            .unwrap_or_default();
+        if have != want {
+            store
+                .set_inbound_options(ws_id, up.value.id, &want)
+                .await
+                .map_err(failed(label()))?;
+            if report.change == Change::Unchanged {
+                report.change = Change::Updated;
+            }
+            report.changed.push("inbound options".to_owned());
+        }
+        objects.push(report);
     }
 
     for (decl, planned) in m.campaigns.iter().zip(&plan.campaigns) {

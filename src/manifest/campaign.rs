@@ -51,6 +51,9 @@ pub(super) fn campaign(cx: &mut Ctx<'_>, doc: CampaignDoc) -> CampaignDecl {
         stop_on_company_reply: doc
             .stop_on_company_reply
             .unwrap_or(defaults.stop_on_company_reply),
+        stop_other_campaigns_on_reply: doc
+            .stop_other_campaigns_on_reply
+            .unwrap_or(defaults.stop_other_campaigns_on_reply),
         track_opens: doc.track_opens.unwrap_or(defaults.track_opens),
         track_clicks: doc.track_clicks.unwrap_or(defaults.track_clicks),
     };

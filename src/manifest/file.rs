@@ -62,6 +62,10 @@ pub(super) struct MailboxDoc {
     pub warmup: Option<Spanned<WarmupDoc>>,
     pub smtp: Spanned<ServerDoc>,
     pub imap: Option<Spanned<ServerDoc>>,
+    /// The provider files every SMTP-sent message in Sent (default false).
+    pub sent_folder_is_authoritative: Option<bool>,
+    /// Append our copy of each send to Sent (default false).
+    pub append_sent: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]
@@ -113,6 +117,7 @@ pub(super) struct CampaignDoc {
     pub daily_new_leads_cap: Option<Spanned<u32>>,
     pub stop_on_reply: Option<bool>,
     pub stop_on_company_reply: Option<bool>,
+    pub stop_other_campaigns_on_reply: Option<bool>,
     pub track_opens: Option<bool>,
     pub track_clicks: Option<bool>,
     #[serde(default)]

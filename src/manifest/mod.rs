@@ -40,6 +40,9 @@ pub struct Manifest {
     pub workspace: String,
     pub products: Vec<ProductSpec>,
     pub mailboxes: Vec<MailboxSpec>,
+    /// Inbound options (`sent_folder_is_authoritative`, `append_sent`) of each mailbox, in
+    /// `mailboxes` order.
+    pub mailbox_options: Vec<crate::store::InboundOptions>,
     pub campaigns: Vec<CampaignDecl>,
     /// Things that work but deserve a look (an inline password, an unusual port); never secret.
     pub warnings: Vec<Problem>,
@@ -101,6 +104,7 @@ pub fn parse(
             workspace: parts.workspace,
             products: parts.products,
             mailboxes: parts.mailboxes,
+            mailbox_options: parts.mailbox_options,
             campaigns: parts.campaigns,
             warnings: parts.warnings,
         })

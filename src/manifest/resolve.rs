@@ -25,6 +25,8 @@ pub(super) struct Parts {
     pub workspace: String,
     pub products: Vec<ProductSpec>,
     pub mailboxes: Vec<MailboxSpec>,
+    /// Inbound options of each mailbox, in `mailboxes` order.
+    pub mailbox_options: Vec<crate::store::InboundOptions>,
     pub campaigns: Vec<CampaignDecl>,
     pub warnings: Vec<Problem>,
 }
@@ -204,6 +206,7 @@ pub(super) fn resolve(
     let defaults = Defaults::new(&mut cx, config_defaults, doc.mailbox_defaults);
     let mut seen = Seen::new();
     let mut mailboxes = Vec::new();
+    let mut mailbox_options = Vec::new();
     for m in doc.mailboxes {
         let line = cx.line(&m.address.span());
         if let Some(first) = seen.earlier(m.address.get_ref().normalized(), line) {
@@ -214,6 +217,10 @@ pub(super) fn resolve(
             );
             cx.problem(&m.address.span(), "mailboxes", Some("address"), message);
         }
+        mailbox_options.push(crate::store::InboundOptions {
+            sent_folder_is_authoritative: m.sent_folder_is_authoritative.unwrap_or(false),
+            append_sent: m.append_sent.unwrap_or(false),
+        });
         mailboxes.push(mailbox::resolve(&mut cx, &defaults, m));
     }
 
@@ -240,6 +247,7 @@ pub(super) fn resolve(
         workspace,
         products,
         mailboxes,
+        mailbox_options,
         campaigns,
         warnings: cx.warnings,
     })

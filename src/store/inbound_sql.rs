@@ -687,6 +687,19 @@ macro_rules! inbound_sql {
             })
         }
 
+        pub(super) async fn mailboxes_with_unknown_sends(
+            conn: &mut $Conn,
+        ) -> Result<Vec<MailboxId>, StoreError> {
+            sqlx::query_scalar(
+                "SELECT DISTINCT mailbox_id FROM email_sends \
+                 WHERE state IN ('claimed', 'sending', 'unknown') AND state = 'unknown' \
+                     AND mailbox_id IS NOT NULL",
+            )
+            .fetch_all(&mut *conn)
+            .await
+            .ctx("list mailboxes with unknown sends")
+        }
+
         pub(super) async fn unknown_sends(
             conn: &mut $Conn,
             mailbox: MailboxId,

@@ -376,6 +376,9 @@ pub trait Store: Send + Sync + 'static {
         mailbox: MailboxId,
         window: u32,
     ) -> Result<BounceRate, StoreError>;
+    /// Mailboxes (all workspaces) with at least one `unknown` send: the pollers that should
+    /// look in their Sent folder. One query however many mailboxes there are.
+    async fn mailboxes_with_unknown_sends(&self) -> Result<Vec<MailboxId>, StoreError>;
     /// `unknown` sends of a mailbox, oldest first (at most 500 per call).
     async fn unknown_sends(&self, mailbox: MailboxId) -> Result<Vec<UnknownSend>, StoreError>;
     /// Applies what the Sent folder said; `false` when the send is no longer `unknown`.

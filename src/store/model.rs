@@ -207,6 +207,8 @@ pub struct SendingRules {
     pub stop_on_reply: bool,
     /// A reply from anyone at the lead's company domain stops the others there too.
     pub stop_on_company_reply: bool,
+    /// A reply also stops the lead's other campaigns of the workspace (off: this one only).
+    pub stop_other_campaigns_on_reply: bool,
     pub track_opens: bool,
     pub track_clicks: bool,
 }
@@ -220,6 +222,7 @@ impl Default for SendingRules {
             daily_new_leads_cap: None,
             stop_on_reply: true,
             stop_on_company_reply: false,
+            stop_other_campaigns_on_reply: false,
             track_opens: false,
             track_clicks: false,
         }

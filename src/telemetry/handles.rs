@@ -7,6 +7,8 @@ mod content;
 mod dispatch;
 mod inbound;
 mod supervisor;
+#[cfg(test)]
+mod tests;
 
 pub use content::{ContentMetrics, GenerationResult};
 pub use dispatch::{CampaignMetrics, CompletionMetrics, MailboxMetrics, OUTCOMES, outcome_label};

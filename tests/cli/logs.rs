@@ -75,6 +75,11 @@ async fn no_secret_appears_in_the_logs_of_a_full_run_in_either_format() {
 
     assert!(logs.contains("outreachd is listening"), "{logs}");
     assert!(logs.contains("\"message\":"), "no JSON lines:\n{logs}");
+    assert!(logs.contains(" INFO "), "no human lines:\n{logs}");
+    assert!(
+        logs.contains("DEBUG") || logs.contains("\"level\":\"DEBUG\""),
+        "the run logs at debug:\n{logs}"
+    );
     let auth_plain =
         base64::engine::general_purpose::STANDARD.encode(format!("\0{MAILBOX}\0{SMTP_PASSWORD}"));
     let password_b64 = base64::engine::general_purpose::STANDARD.encode(SMTP_PASSWORD);

@@ -7,7 +7,7 @@ use chrono::{NaiveDate, TimeDelta, Utc};
 
 use crate::messages::{hard_bounce, out_of_office, reply};
 use crate::peers::peers;
-use crate::setup::{lead, two_steps, world};
+use crate::setup::{lead, two_steps, world, world_with};
 use crate::support::TestBackend;
 
 async fn replies_bounces_and_auto_replies_stop_or_delay_step_two(backend: TestBackend) {
@@ -115,4 +115,42 @@ async fn replies_bounces_and_auto_replies_stop_or_delay_step_two(backend: TestBa
     assert!(ooo_due > back, "step 2 waits past {back}, due {ooo_due}");
 }
 
-crate::on_both_backends!(replies_bounces_and_auto_replies_stop_or_delay_step_two);
+async fn a_mailbox_whose_bounce_rate_passes_the_threshold_is_paused(backend: TestBackend) {
+    let Some(peers) = peers() else { return };
+    let leads = [lead("gone"), lead("here")];
+    let settings = [("OUTREACHD__IMAP__BOUNCE_RATE_MIN_SENDS", "2")];
+    let w = world_with(
+        backend,
+        &peers,
+        &leads,
+        two_steps("1h"),
+        &peers.password,
+        &[],
+        &settings,
+    )
+    .await;
+    w.eventually("step 1 sent", || async {
+        (w.sends().await.values().filter(|s| *s == "sent").count() == 2).then_some(())
+    })
+    .await;
+    let (id, _) = w.step_one_to(&leads[0], 2).await;
+    peers
+        .append(&w.sender, "INBOX", &hard_bounce(&w.sender, &leads[0], &id))
+        .await;
+    let mailbox = w
+        .eventually("the mailbox paused for its bounce rate", || async {
+            w.store()
+                .mailbox_by_id(w.ws, w.mailbox)
+                .await
+                .unwrap()
+                .filter(|m| m.status == outreachd::domain::MailboxStatus::Paused)
+        })
+        .await;
+    let reason = mailbox.status_reason.unwrap_or_default();
+    assert!(reason.contains("bounce rate 50.0%"), "{reason}");
+}
+
+crate::on_both_backends!(
+    replies_bounces_and_auto_replies_stop_or_delay_step_two,
+    a_mailbox_whose_bounce_rate_passes_the_threshold_is_paused,
+);

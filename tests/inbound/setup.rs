@@ -38,8 +38,31 @@ pub async fn world(
     imap_password: &str,
     sink_faults: &[&str],
 ) -> World {
+    world_with(
+        backend,
+        peers,
+        leads,
+        steps,
+        imap_password,
+        sink_faults,
+        &[],
+    )
+    .await
+}
+
+/// [`world`] with extra daemon settings (`OUTREACHD__…` overrides, later wins).
+pub async fn world_with(
+    backend: TestBackend,
+    peers: &Peers,
+    leads: &[String],
+    steps: Vec<StepSpec>,
+    imap_password: &str,
+    sink_faults: &[&str],
+    settings: &[(&str, &str)],
+) -> World {
     let sink = Sink::start(sink_faults).await;
-    let app = spawn_app_with(backend, FAST_IMAP).await;
+    let overrides: Vec<(&str, &str)> = FAST_IMAP.iter().chain(settings).copied().collect();
+    let app = spawn_app_with(backend, &overrides).await;
     let started = Utc::now();
     let sender = peers.add_user("sender");
     let store = app.store.as_ref();

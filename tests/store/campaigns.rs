@@ -26,6 +26,7 @@ async fn campaign_upsert_reports_created_unchanged_and_updated(backend: TestBack
         daily_new_leads_cap: Some(25),
         stop_on_reply: true,
         stop_on_company_reply: true,
+        stop_other_campaigns_on_reply: true,
         track_opens: true,
         track_clicks: false,
     };

@@ -371,6 +371,10 @@ async fn an_unknown_send_found_in_sent_advances_and_a_missing_one_is_resent(back
     let claimed = unknown_step_one(&s).await;
     let unknown = s.store().unknown_sends(s.mailbox).await.unwrap();
     assert_eq!(unknown.len(), 2);
+    assert_eq!(
+        s.store().mailboxes_with_unknown_sends().await.unwrap(),
+        [s.mailbox]
+    );
     let a = claimed
         .iter()
         .find(|c| c.lead.email == "a@x.example")
@@ -410,6 +414,13 @@ async fn an_unknown_send_found_in_sent_advances_and_a_missing_one_is_resent(back
             .unwrap()
     );
     assert!(store.unknown_sends(s.mailbox).await.unwrap().is_empty());
+    assert!(
+        store
+            .mailboxes_with_unknown_sends()
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let due = s.claim(now + minutes(1), 10).await;
     let got: Vec<(&str, u32)> = due
         .iter()

@@ -51,9 +51,10 @@ pub(super) async fn upsert(
                     "INSERT INTO campaigns (id, workspace_id, name, goal, status, product_id, \
                      window_days, window_start_minute, window_end_minute, timezone, \
                      timezone_policy, daily_new_leads_cap, stop_on_reply, stop_on_company_reply, \
-                     track_opens, track_clicks, created_at, updated_at) \
+                     track_opens, track_clicks, created_at, updated_at, \
+                     stop_other_campaigns_on_reply) \
                      VALUES ($1, $2, $3, $4, COALESCE($5, 'draft'), $6, $7, $8, $9, $10, $11, \
-                     $12, $13, $14, $15, $16, $17, $17) \
+                     $12, $13, $14, $15, $16, $17, $17, $18) \
                      ON CONFLICT (workspace_id, name) DO NOTHING",
                 ),
                 id,
@@ -88,7 +89,8 @@ pub(super) async fn upsert(
              product_id = $6, window_days = $7, window_start_minute = $8, \
              window_end_minute = $9, timezone = $10, timezone_policy = $11, \
              daily_new_leads_cap = $12, stop_on_reply = $13, stop_on_company_reply = $14, \
-             track_opens = $15, track_clicks = $16, updated_at = $17 \
+             track_opens = $15, track_clicks = $16, updated_at = $17, \
+             stop_other_campaigns_on_reply = $18 \
              WHERE id = $1 AND workspace_id = $2",
         ),
         id,
@@ -130,7 +132,8 @@ async fn find_for_update(
         .ctx("load a campaign for update")
 }
 
-/// Binds `$1` id, `$2` workspace, `$3..=$16` the spec's columns and `$17` the timestamp.
+/// Binds `$1` id, `$2` workspace, `$3..=$16` the spec's columns, `$17` the timestamp and `$18`
+/// `stop_other_campaigns_on_reply` (added by migration 0003).
 fn bind_row<'q>(
     query: Query<'q, Postgres, PgArguments>,
     id: CampaignId,
@@ -163,6 +166,7 @@ fn bind_row<'q>(
         .bind(rules.track_opens)
         .bind(rules.track_clicks)
         .bind(now)
+        .bind(rules.stop_other_campaigns_on_reply)
 }
 
 async fn ensure_mailboxes_in_workspace(

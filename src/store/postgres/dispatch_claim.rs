@@ -45,9 +45,15 @@ const ELIGIBLE: &str = "cl.next_scheduled_at <= $3 \
         AND es.step_order = cl.current_step_order AND es.state NOT IN ('claimed', 'retry'))";
 
 /// $1 campaign, $2 workspace, $3 now, $4 lease expiry, $5 max rows, $6 max new leads,
-/// $7 lease token, $8 fresh send ids (at least $5 of them), $9 mailboxes (NULL: any). `leased` finds the picked rows with
-/// `= ANY(ARRAY(...))`: PostgreSQL cannot estimate how many a claim picks, and with a join it
-/// hashed the whole table (1.9 s instead of 40 ms for 500 of 200,000 rows).
+/// $7 lease token, $8 fresh send ids (at least $5 of them), $9 mailboxes (NULL: any).
+///
+/// Shaped for plans that stay linear whatever the planner believes (a fresh database has no
+/// statistics, and every CTE is estimated at a few rows): `leased` finds the picked rows with
+/// `= ANY(ARRAY(...))` (with a join it hashed the whole table: 1.9 s instead of 40 ms for 500
+/// of 200,000 rows), and the answer is read from `sends` joined to the tables by primary key,
+/// never CTE to CTE (a nested loop over two 2,000-row CTEs compared 4 million pairs). Reading
+/// `campaign_leads` there sees the statement's snapshot, from before the lease: the columns
+/// read (lead, thread) are ones a claim does not change.
 static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
     let lead_columns = LEAD_COLUMNS
         .split(',')
@@ -58,13 +64,15 @@ static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
         "WITH campaign AS ( \
              SELECT id FROM campaigns WHERE id = $1 AND workspace_id = $2 AND status = 'running'), \
          followups AS ( \
-             SELECT cl.id, cl.next_scheduled_at AS due FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
+             SELECT cl.id, cl.mailbox_id, cl.current_step_order, cl.next_scheduled_at \
+             FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
              WHERE cl.campaign_id = (SELECT id FROM campaign) AND cl.status = 'active' \
                  AND cl.current_step_order > 1 AND {ELIGIBLE} \
              ORDER BY cl.next_scheduled_at LIMIT $5 \
              FOR UPDATE OF cl SKIP LOCKED), \
          newcomers AS ( \
-             SELECT cl.id, cl.next_scheduled_at AS due FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
+             SELECT cl.id, cl.mailbox_id, cl.current_step_order, cl.next_scheduled_at \
+             FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
              WHERE cl.campaign_id = (SELECT id FROM campaign) AND cl.status = 'active' \
                  AND cl.current_step_order = 1 AND {ELIGIBLE} \
              ORDER BY cl.next_scheduled_at \
@@ -74,34 +82,32 @@ static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
          leased AS ( \
              UPDATE campaign_leads cl SET lease_token = $7, lease_expires_at = $4, \
                  next_scheduled_at = $4, updated_at = $3 \
-             WHERE cl.id = ANY(ARRAY(SELECT id FROM picked)) \
-             RETURNING cl.id, cl.lead_id, cl.mailbox_id, cl.current_step_order, \
-                 (SELECT p.due FROM picked p WHERE p.id = cl.id) AS next_scheduled_at, \
-                 cl.thread_message_id, cl.first_subject), \
+             WHERE cl.id = ANY(ARRAY(SELECT id FROM picked))), \
          sends AS ( \
              INSERT INTO email_sends AS es (id, workspace_id, campaign_id, campaign_lead_id, \
                  mailbox_id, step_order, state, lease_token, lease_expires_at, scheduled_for, \
                  created_at, updated_at) \
              SELECT ($8::uuid[])[row_number() OVER ()], $2, $1, id, mailbox_id, \
                  current_step_order, 'claimed', $7, $4, next_scheduled_at, $3, $3 \
-             FROM leased \
+             FROM picked \
              ON CONFLICT (campaign_lead_id, step_order) DO UPDATE SET state = 'claimed', \
                  lease_token = EXCLUDED.lease_token, lease_expires_at = EXCLUDED.lease_expires_at, \
                  mailbox_id = EXCLUDED.mailbox_id, scheduled_for = EXCLUDED.scheduled_for, \
                  updated_at = EXCLUDED.updated_at \
              WHERE es.state IN ('claimed', 'retry') \
-             RETURNING es.id, es.campaign_lead_id, es.attempts) \
-         SELECT {lead_columns}, s.id AS send_id, c.id AS campaign_lead_id, c.mailbox_id, \
-             c.current_step_order AS step_order, s.attempts, c.next_scheduled_at AS due_at, \
+             RETURNING es.id, es.campaign_lead_id, es.mailbox_id, es.step_order, es.attempts, \
+                 es.scheduled_for) \
+         SELECT {lead_columns}, s.id AS send_id, s.campaign_lead_id, s.mailbox_id, \
+             s.step_order, s.attempts, s.scheduled_for AS due_at, \
              c.thread_message_id, c.first_subject, g.subject AS g_subject, \
              g.body_text AS g_body_text, g.body_html AS g_body_html, g.provider AS g_provider, \
              g.model AS g_model, g.prompt_tokens AS g_prompt_tokens, \
              g.completion_tokens AS g_completion_tokens, g.cost_usd AS g_cost_usd \
-         FROM leased c JOIN sends s ON s.campaign_lead_id = c.id \
+         FROM sends s JOIN campaign_leads c ON c.id = s.campaign_lead_id \
          JOIN leads l ON l.id = c.lead_id \
-         LEFT JOIN generated_messages g ON g.campaign_lead_id = c.id \
-             AND g.step_order = c.current_step_order \
-         ORDER BY c.current_step_order > 1 DESC, c.next_scheduled_at"
+         LEFT JOIN generated_messages g ON g.campaign_lead_id = s.campaign_lead_id \
+             AND g.step_order = s.step_order \
+         ORDER BY s.step_order > 1 DESC, s.scheduled_for"
     )
 });
 

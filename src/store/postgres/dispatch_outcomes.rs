@@ -1,6 +1,8 @@
 //! The statements `complete_sends` runs, one per kind of outcome, each for a whole batch.
 //!
-//! Each binds its completions as parallel arrays and `UNNEST`s them (`u`), then:
+//! Each binds its completions as parallel arrays and `UNNEST`s them (`u`; the send ids are
+//! also matched with `= ANY($1)`, so the plan looks rows up by key even when the planner
+//! believes `email_sends` is empty, as on a fresh database), then:
 //! `f` keeps the completions whose send row still carries their lease token in an allowed state
 //! (the fence; everything else is counted as fenced by the caller); `c` updates the campaign
 //! leads first and `s` the send rows after, so, like a claim, every writer locks a lead before
@@ -19,7 +21,7 @@ pub(super) const SENT: &str = "WITH u AS ( \
         AS u(send_id, token, message_id, reply, sent_at, thread_id, thread_subject, next_step, \
              next_due, count_date)), \
     f AS ( \
-        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id \
+        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id AND es.id = ANY($1::uuid[]) \
         AND es.lease_token = u.token AND es.state = 'sending'), \
     c AS ( \
         UPDATE campaign_leads cl SET \
@@ -56,7 +58,7 @@ pub(super) const UNKNOWN: &str = "WITH u AS ( \
         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[]) \
         AS u(send_id, token, message_id, reason, count_date)), \
     f AS ( \
-        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id \
+        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id AND es.id = ANY($1::uuid[]) \
         AND es.lease_token = u.token AND es.state = 'sending'), \
     c AS ( \
         UPDATE campaign_leads cl SET next_scheduled_at = NULL, lease_token = NULL, \
@@ -81,7 +83,7 @@ pub(super) const RETRY: &str = "WITH u AS ( \
         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::bool[]) \
         AS u(send_id, token, at, reason, counts)), \
     f AS ( \
-        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id \
+        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id AND es.id = ANY($1::uuid[]) \
         AND es.lease_token = u.token AND es.state IN ('claimed', 'sending')), \
     c AS ( \
         UPDATE campaign_leads cl SET next_scheduled_at = f.at, lease_token = NULL, \
@@ -101,7 +103,7 @@ pub(super) const RETRY: &str = "WITH u AS ( \
 pub(super) const FAILED: &str = "WITH u AS ( \
         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[]) AS u(send_id, token, reason)), \
     f AS ( \
-        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id \
+        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id AND es.id = ANY($1::uuid[]) \
         AND es.lease_token = u.token AND es.state IN ('claimed', 'sending')), \
     c AS ( \
         UPDATE campaign_leads cl SET \
@@ -127,7 +129,7 @@ pub(super) const BOUNCED: &str = "WITH u AS ( \
         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[]) \
         AS u(send_id, token, reply, suppression_id, event_id)), \
     f AS ( \
-        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id \
+        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id AND es.id = ANY($1::uuid[]) \
         AND es.lease_token = u.token AND es.state IN ('claimed', 'sending')), \
     c AS ( \
         UPDATE campaign_leads cl SET \

@@ -73,10 +73,11 @@ pub(super) async fn mark_sending_many(
                  WITH ORDINALITY AS u(send_id, token, lead_id, message_id, ord)), \
              c AS ( \
                  UPDATE campaign_leads cl SET lease_expires_at = $5, updated_at = $6 \
-                 FROM u WHERE cl.id = u.lead_id AND cl.lease_token = u.token AND cl.status = 'active' AND EXISTS ( \
+                 FROM u WHERE cl.id = u.lead_id AND cl.id = ANY($3::uuid[]) \
+                     AND cl.lease_token = u.token AND cl.status = 'active' AND EXISTS ( \
                      SELECT 1 FROM email_sends es WHERE es.id = u.send_id \
-                     AND es.lease_token = u.token AND es.state = 'claimed' \
-                     AND es.campaign_lead_id = cl.id) \
+                     AND es.id = ANY($1::uuid[]) AND es.lease_token = u.token \
+                     AND es.state = 'claimed' AND es.campaign_lead_id = cl.id) \
                  RETURNING u.send_id, u.token, u.message_id, cl.id AS lead_id), \
              s AS ( \
                  UPDATE email_sends es SET state = 'sending', message_id = c.message_id, \

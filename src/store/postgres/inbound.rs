@@ -94,6 +94,10 @@ pub(super) async fn bounce_rate(
     mailbox_bounce_rate(&mut *conn(pool).await?, mailbox, window).await
 }
 
+pub(super) async fn with_unknown(pool: &PgPool) -> Result<Vec<MailboxId>, StoreError> {
+    mailboxes_with_unknown_sends(&mut *conn(pool).await?).await
+}
+
 pub(super) async fn unknown(
     pool: &PgPool,
     mailbox: MailboxId,

@@ -461,6 +461,10 @@ impl Store for PgStore {
         inbound::bounce_rate(&self.pool, mailbox, window).await
     }
 
+    async fn mailboxes_with_unknown_sends(&self) -> Result<Vec<MailboxId>, StoreError> {
+        inbound::with_unknown(&self.pool).await
+    }
+
     async fn unknown_sends(&self, mailbox: MailboxId) -> Result<Vec<UnknownSend>, StoreError> {
         inbound::unknown(&self.pool, mailbox).await
     }

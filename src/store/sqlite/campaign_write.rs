@@ -18,7 +18,7 @@ use crate::store::{
 };
 
 /// The columns an upsert writes, bound by [`bind_spec`] in this order.
-const SPEC_COLUMNS: [&str; 14] = [
+const SPEC_COLUMNS: [&str; 15] = [
     "name",
     "goal",
     "product_id",
@@ -33,6 +33,7 @@ const SPEC_COLUMNS: [&str; 14] = [
     "stop_on_company_reply",
     "track_opens",
     "track_clicks",
+    "stop_other_campaigns_on_reply",
 ];
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
@@ -53,6 +54,7 @@ fn bind_spec<'q>(q: Query<'q>, spec: &CampaignSpec, status: CampaignStatus) -> Q
         .bind(rules.stop_on_company_reply)
         .bind(rules.track_opens)
         .bind(rules.track_clicks)
+        .bind(rules.stop_other_campaigns_on_reply)
 }
 
 pub(super) async fn upsert(

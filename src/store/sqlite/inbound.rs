@@ -87,6 +87,10 @@ pub(super) async fn bounce_rate(
     mailbox_bounce_rate(&mut *s.read().await?, mailbox, window).await
 }
 
+pub(super) async fn with_unknown(s: &SqliteStore) -> Result<Vec<MailboxId>, StoreError> {
+    mailboxes_with_unknown_sends(&mut *s.read().await?).await
+}
+
 pub(super) async fn unknown(
     s: &SqliteStore,
     mailbox: MailboxId,

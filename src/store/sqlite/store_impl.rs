@@ -399,6 +399,10 @@ impl Store for SqliteStore {
         super::inbound::bounce_rate(self, mailbox, window).await
     }
 
+    async fn mailboxes_with_unknown_sends(&self) -> Result<Vec<MailboxId>, StoreError> {
+        super::inbound::with_unknown(self).await
+    }
+
     async fn unknown_sends(&self, mailbox: MailboxId) -> Result<Vec<UnknownSend>, StoreError> {
         super::inbound::unknown(self, mailbox).await
     }

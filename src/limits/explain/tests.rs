@@ -1,5 +1,8 @@
 use super::*;
-use crate::domain::{HumanDuration, MailboxId, SendWindow, SmtpSecurity, WorkspaceId};
+use crate::domain::{
+    CampaignLeadStatus, HumanDuration, MailboxId, MailboxStatus, SendWindow, SmtpSecurity,
+    WorkspaceId,
+};
 use crate::store::{ServerInfo, Warmup};
 
 fn at(s: &str) -> DateTime<Utc> {

@@ -1,0 +1,188 @@
+//! The handles against a private Prometheus recorder: what a scrape shows after each call.
+
+use chrono::{TimeDelta, Utc};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
+
+use super::{InboundMetrics, MailboxMetrics, SupervisorMetrics};
+use crate::domain::{CampaignId, MailboxStatus, StepOutcome};
+use crate::telemetry::ProviderClass;
+
+fn recorder() -> PrometheusRecorder {
+    PrometheusBuilder::new().build_recorder()
+}
+
+/// The value of `series` (name and labels exactly as rendered) in `scrape`.
+fn value(scrape: &str, series: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[test]
+fn due_gauges_show_the_oldest_due_age_and_zero_campaigns_that_left() {
+    let r = recorder();
+    let (a, b) = (
+        CampaignId(uuid::Uuid::from_u128(1)),
+        CampaignId(uuid::Uuid::from_u128(2)),
+    );
+    let now = Utc::now();
+    let scrape = metrics::with_local_recorder(&r, || {
+        let mut m = SupervisorMetrics::new();
+        m.due(
+            now,
+            [
+                (a, Some(now - TimeDelta::seconds(90))),
+                (b, Some(now + TimeDelta::hours(1))),
+            ],
+        );
+        let first = r.handle().render();
+        m.due(now, [(b, None)]);
+        (first, r.handle().render())
+    });
+    let (first, second) = scrape;
+    assert_eq!(
+        value(&first, "outreachd_due_oldest_age_seconds"),
+        Some(90.0)
+    );
+    assert_eq!(value(&first, "outreachd_due_campaigns"), Some(1.0));
+    let a_age = format!("outreachd_campaign_due_age_seconds{{campaign=\"{a}\"}}");
+    let b_age = format!("outreachd_campaign_due_age_seconds{{campaign=\"{b}\"}}");
+    assert_eq!(value(&first, &a_age), Some(90.0));
+    assert_eq!(value(&first, &b_age), Some(0.0), "not due yet");
+    assert_eq!(value(&second, &a_age), Some(0.0), "zeroed once gone");
+    assert_eq!(
+        value(&second, "outreachd_due_oldest_age_seconds"),
+        Some(0.0)
+    );
+    assert_eq!(value(&second, "outreachd_due_campaigns"), Some(0.0));
+}
+
+#[test]
+fn mailbox_state_gauges_count_by_state_and_flag_each_mailbox() {
+    let r = recorder();
+    let (first, second) = metrics::with_local_recorder(&r, || {
+        let mut m = SupervisorMetrics::new();
+        m.mailbox_states([
+            ("a@x.test", MailboxStatus::Active),
+            ("b@x.test", MailboxStatus::Paused),
+            ("c@x.test", MailboxStatus::Active),
+        ]);
+        let first = r.handle().render();
+        m.mailbox_states([("a@x.test", MailboxStatus::Cooling)]);
+        (first, r.handle().render())
+    });
+    assert_eq!(
+        value(&first, r#"outreachd_mailboxes{state="active"}"#),
+        Some(2.0)
+    );
+    assert_eq!(
+        value(&first, r#"outreachd_mailboxes{state="paused"}"#),
+        Some(1.0)
+    );
+    let paused = r#"outreachd_mailbox_state{mailbox="b@x.test",state="paused"}"#;
+    assert_eq!(value(&first, paused), Some(1.0));
+    assert_eq!(value(&second, paused), Some(0.0), "gone from the pools");
+    let cooling = r#"outreachd_mailbox_state{mailbox="a@x.test",state="cooling"}"#;
+    let active = r#"outreachd_mailbox_state{mailbox="a@x.test",state="active"}"#;
+    assert_eq!(value(&second, cooling), Some(1.0));
+    assert_eq!(value(&second, active), Some(0.0));
+    assert_eq!(
+        value(&second, r#"outreachd_mailboxes{state="active"}"#),
+        Some(0.0)
+    );
+}
+
+#[test]
+fn a_send_is_counted_by_outcome_provider_mailbox_and_campaign() {
+    let r = recorder();
+    let campaign = CampaignId(uuid::Uuid::from_u128(7));
+    let scrape = metrics::with_local_recorder(&r, || {
+        let mut m = MailboxMetrics::new("s@x.test");
+        let sent = StepOutcome::Sent {
+            reply: String::new(),
+        };
+        m.outcome(&sent, ProviderClass::of("ann@gmail.com"), campaign);
+        m.outcome(&sent, ProviderClass::of("ann@gmail.com"), campaign);
+        m.cap_used(30, 120);
+        r.handle().render()
+    });
+    let sends = r#"outreachd_sends_total{outcome="sent",provider="gmail"}"#;
+    assert_eq!(value(&scrape, sends), Some(2.0));
+    let other = r#"outreachd_sends_total{outcome="bounced",provider="other"}"#;
+    assert_eq!(
+        value(&scrape, other),
+        Some(0.0),
+        "every series exists from the start"
+    );
+    let mailbox = r#"outreachd_mailbox_sends_total{mailbox="s@x.test",outcome="sent"}"#;
+    assert_eq!(value(&scrape, mailbox), Some(2.0));
+    let by_campaign =
+        format!("outreachd_campaign_sends_total{{campaign=\"{campaign}\",outcome=\"sent\"}}");
+    assert_eq!(value(&scrape, &by_campaign), Some(2.0));
+    let ratio = r#"outreachd_mailbox_daily_cap_used_ratio{mailbox="s@x.test"}"#;
+    assert_eq!(value(&scrape, ratio), Some(0.25));
+}
+
+#[test]
+fn a_cap_of_zero_reads_as_fully_used() {
+    let r = recorder();
+    let scrape = metrics::with_local_recorder(&r, || {
+        MailboxMetrics::new("s@x.test").cap_used(0, 0);
+        r.handle().render()
+    });
+    let ratio = r#"outreachd_mailbox_daily_cap_used_ratio{mailbox="s@x.test"}"#;
+    assert_eq!(value(&scrape, ratio), Some(1.0));
+}
+
+#[test]
+fn inbound_messages_are_counted_by_class_and_polls_stamp_the_mailbox() {
+    let r = recorder();
+    let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+    let scrape = metrics::with_local_recorder(&r, || {
+        let m = InboundMetrics::new();
+        let mailbox = m.mailbox("s@x.test");
+        m.classified(
+            &crate::imap::classify::Classification::Unrelated,
+            std::time::Duration::from_secs(3),
+        );
+        mailbox.polled(true, at);
+        mailbox.polled(false, at + TimeDelta::seconds(60));
+        r.handle().render()
+    });
+    let unrelated = r#"outreachd_inbound_messages_total{class="unrelated"}"#;
+    assert_eq!(value(&scrape, unrelated), Some(1.0));
+    let last = r#"outreachd_imap_last_poll_timestamp_seconds{mailbox="s@x.test"}"#;
+    assert_eq!(
+        value(&scrape, last),
+        Some(1_800_000_000.0),
+        "failed polls do not count"
+    );
+    assert_eq!(
+        value(&scrape, r#"outreachd_imap_polls_total{result="error"}"#),
+        Some(1.0)
+    );
+}
+
+#[test]
+fn content_usage_is_counted_by_the_provider_that_wrote_it_with_fallbacks_flagged() {
+    let r = recorder();
+    let scrape = metrics::with_local_recorder(&r, || {
+        let m = super::ContentMetrics::new("openai");
+        m.generated(
+            super::GenerationResult::Ok,
+            std::time::Duration::from_millis(800),
+        );
+        m.usage("openai", 120, 80, 0.000_25);
+        m.usage("template", 0, 0, 0.0);
+        r.handle().render()
+    });
+    let tokens = r#"outreachd_content_tokens_total{provider="openai",kind="prompt"}"#;
+    assert_eq!(value(&scrape, tokens), Some(120.0));
+    let cost = r#"outreachd_content_cost_microdollars_total{provider="openai"}"#;
+    assert_eq!(value(&scrape, cost), Some(250.0));
+    let fallback = r#"outreachd_content_generations_total{provider="openai",result="fallback"}"#;
+    assert_eq!(value(&scrape, fallback), Some(1.0));
+    let ok = r#"outreachd_content_generations_total{provider="openai",result="ok"}"#;
+    assert_eq!(value(&scrape, ok), Some(1.0));
+}
