@@ -14,6 +14,8 @@ use super::completions::CompletionSink;
 pub struct DispatchContext {
     pub store: Arc<dyn Store>,
     pub sink: CompletionSink,
+    /// Marks sends `sending` for all mailboxes together.
+    pub marker: super::marker::MarkerHandle,
     pub content: Arc<dyn ContentProvider>,
     /// Reloadable: reads see a reload's values (see `config::reload::LIVE_KEYS`).
     pub settings: crate::config::Live<DispatchSettings>,

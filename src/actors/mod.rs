@@ -12,6 +12,7 @@ mod context;
 mod imap_poller;
 mod job;
 mod mailbox;
+mod marker;
 mod registry;
 mod supervisor;
 mod transport;

@@ -143,9 +143,11 @@ pub fn spawn_supervisor(
         settings.completion_flush.as_duration(),
         metrics.completions(),
     );
+    let (marker, _) = super::marker::spawn_marker(store.clone());
     let ctx = Arc::new(DispatchContext {
         store,
         sink: sink.clone(),
+        marker,
         content_metrics: metrics.content(ctx_parts.content.name()),
         content: ctx_parts.content,
         settings,

@@ -209,7 +209,7 @@ impl Poller {
             let until_reconcile = self
                 .next_reconcile
                 .saturating_duration_since(Instant::now());
-            if session.supports_idle() {
+            if session.supports_idle() && self.settings.idle {
                 let mut renewal = self
                     .settings
                     .idle_renewal
@@ -299,22 +299,27 @@ impl Poller {
                 }
             }
         };
-        loop {
-            let batch = session
-                .fetch_after(after, self.settings.fetch_batch)
-                .await?;
-            let Some(last) = batch.last().map(|(uid, _)| *uid) else {
-                break;
-            };
+        // UID ranges of `fetch_batch`, so a gap of expunged UIDs is stepped over; never past
+        // `end` unless a message was actually read there (UIDs above it may still be assigned).
+        let batch_size = self.settings.fetch_batch.max(1);
+        let end = state.uidnext.saturating_sub(1);
+        while after < end {
+            let batch = session.fetch_after(after, batch_size).await?;
             for (uid, raw) in &batch {
                 self.process(folder, *uid, raw).await?;
             }
-            after = last;
+            let read = batch.last().map_or(0, |(uid, _)| *uid);
+            after = read.max(after.saturating_add(batch_size).min(end));
             self.save_checkpoint(folder, state.uidvalidity, after)
                 .await?;
         }
-        let top = state.uidnext.saturating_sub(1).max(after);
-        if known.as_ref().map(|c| (c.uidvalidity, c.last_uid)) != Some((state.uidvalidity, top)) {
+        let top = end.max(after);
+        let saved = self
+            .checkpoints
+            .as_ref()
+            .and_then(|c| c.get(folder))
+            .map(|c| (c.uidvalidity, c.last_uid));
+        if saved != Some((state.uidvalidity, top)) {
             self.save_checkpoint(folder, state.uidvalidity, top).await?;
         }
         Ok(())

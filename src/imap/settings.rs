@@ -12,6 +12,9 @@ pub struct ImapSettings {
     /// Run a poller per mailbox that has IMAP configured. Off: replies, bounces and
     /// unsubscribe requests are not read at all.
     pub enabled: bool,
+    /// Wait with IDLE when the server offers it (mail is seen at once). Off: `STATUS`
+    /// polling every `poll_interval`, for servers whose IDLE misbehaves.
+    pub idle: bool,
     /// Servers without IDLE: how often the warm connection asks `STATUS (UIDNEXT)`. Shorter
     /// stops sequences sooner after a reply, costs one round trip per mailbox per period.
     pub poll_interval: HumanDuration,
@@ -51,6 +54,7 @@ impl Default for ImapSettings {
     fn default() -> Self {
         Self {
             enabled: true,
+            idle: true,
             poll_interval: HumanDuration::from_secs(60),
             idle_renewal: HumanDuration::from_secs(9 * 60),
             command_timeout: HumanDuration::from_secs(30),

@@ -134,7 +134,41 @@ async fn a_wrong_password_marks_the_mailbox_auth_failed_without_a_retry_loop(bac
     .await;
 }
 
+async fn without_idle_status_polling_still_stops_a_replying_lead(backend: TestBackend) {
+    let Some(peers) = peers() else { return };
+    let leads = [lead("a")];
+    let settings = [("OUTREACHD__IMAP__IDLE", "false")];
+    let w = crate::setup::world_with(
+        backend,
+        &peers,
+        &leads,
+        two_steps("1h"),
+        &peers.password,
+        &[],
+        &settings,
+    )
+    .await;
+    w.eventually("step 1 sent", || async {
+        (w.sends().await.values().any(|s| s == "sent")).then_some(())
+    })
+    .await;
+    let (id, subject) = w.step_one_to(&leads[0], 1).await;
+    peers
+        .append(
+            &w.sender,
+            "INBOX",
+            &reply(&leads[0], &w.sender, &subject, &id, "Ok."),
+        )
+        .await;
+    w.eventually("the reply seen by polling", || async {
+        (w.lead_status().await[&leads[0]] == "replied").then_some(())
+    })
+    .await;
+    assert_eq!(w.events().await.get("reply"), Some(&1));
+}
+
 crate::on_both_backends!(
     the_poller_survives_dropped_connections_and_a_uid_reset_without_duplicates,
     a_wrong_password_marks_the_mailbox_auth_failed_without_a_retry_loop,
+    without_idle_status_polling_still_stops_a_replying_lead,
 );

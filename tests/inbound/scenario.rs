@@ -39,7 +39,16 @@ async fn replies_bounces_and_auto_replies_stop_or_delay_step_two(backend: TestBa
         &id,
         "Sounds good, call me Tuesday.",
     );
+    let appended = std::time::Instant::now();
     peers.append(&w.sender, "INBOX", &answer).await;
+    w.eventually("the replying lead stopped", || async {
+        (w.lead_status().await[&leads[0]] == "replied").then_some(())
+    })
+    .await;
+    eprintln!(
+        "reply-to-stop latency: {:?} (IMAP append to lead `replied`)",
+        appended.elapsed()
+    );
     let (id, _) = w.step_one_to(&leads[1], 4).await;
     peers
         .append(&w.sender, "INBOX", &hard_bounce(&w.sender, &leads[1], &id))

@@ -42,13 +42,12 @@ impl MailboxActor {
             }
             return;
         }
-        let now = Utc::now();
         let marks: Vec<(SendRef, String)> = ready
             .iter()
             .map(|r| (r.job.claim.send, r.message_id.clone()))
             .collect();
         let lease = self.ctx.settings.sending_lease.to_chrono();
-        let marked = match self.ctx.store.mark_sending_many(&marks, now, lease).await {
+        let marked = match self.ctx.marker.mark(marks, lease).await {
             Ok(marked) => marked,
             Err(e) => {
                 tracing::warn!(mailbox = %self.mailbox.address, error = %e, "Cannot mark sends as sending; releasing them.");
@@ -63,7 +62,7 @@ impl MailboxActor {
                 return;
             }
         };
-        let mut receipts = Vec::with_capacity(marks.len());
+        let mut receipts = Vec::with_capacity(marked.len());
         for (r, ok) in ready.into_iter().zip(marked) {
             if !ok {
                 // Our lease is gone: another claimer owns the row now. Sending would risk a

@@ -47,6 +47,18 @@ pub use types::{BounceKind, BounceRecipient, Classification, ClassifyError};
 /// Classifies one raw message (RFC 5322 bytes with CRLF, LF or CR line endings). Bytes past
 /// [`MAX_INPUT_BYTES`] are ignored: they are attachments in any real message.
 pub fn classify(raw: &[u8], ctx: &ClassifyContext<'_>) -> Result<Classification, ClassifyError> {
+    // mail-parser 0.11 can panic on some malformed MIME trees ("Invalid part ID"); the input is
+    // only read and the context is shared immutably, so unwinding leaves nothing inconsistent.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        classify_unguarded(raw, ctx)
+    }))
+    .unwrap_or(Err(ClassifyError::Malformed))
+}
+
+fn classify_unguarded(
+    raw: &[u8],
+    ctx: &ClassifyContext<'_>,
+) -> Result<Classification, ClassifyError> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(ClassifyError::Empty);
     }

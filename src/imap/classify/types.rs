@@ -75,4 +75,8 @@ pub enum ClassifyError {
     Empty,
     #[error("the input has no header fields: it is not an e-mail message")]
     NoHeaders,
+    /// The MIME parser (mail-parser) gave up with a panic on this input; caught and reported
+    /// so one hostile message never stops a poller.
+    #[error("the message is too malformed to parse")]
+    Malformed,
 }

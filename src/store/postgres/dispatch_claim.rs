@@ -31,7 +31,10 @@ use crate::store::{
 
 /// Conditions a candidate (`cl` joined to its lead `l`) must meet besides its step: due, not
 /// leased, with a mailbox, reachable (not unsubscribed, not suppressed by address or domain),
-/// and no send of its current step that went (or may have gone) out.
+/// and no send of its current step that went (or may have gone) out. (`step_order + 0`: with
+/// `step_order = 1` implied for new leads, the planner probed the partial index
+/// `email_sends_campaign_new`, a walk over every step-1 send of the campaign per candidate;
+/// the sum hides that index and leaves the `(campaign_lead_id, step_order)` key.)
 const ELIGIBLE: &str = "cl.next_scheduled_at <= $3 \
     AND (cl.lease_expires_at IS NULL OR cl.lease_expires_at < $3) \
     AND cl.mailbox_id IS NOT NULL \
@@ -42,7 +45,7 @@ const ELIGIBLE: &str = "cl.next_scheduled_at <= $3 \
     AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = $2 \
         AND s.kind = 'domain' AND s.value = split_part(lower(l.email), '@', -1)) \
     AND NOT EXISTS (SELECT 1 FROM email_sends es WHERE es.campaign_lead_id = cl.id \
-        AND es.step_order = cl.current_step_order AND es.state NOT IN ('claimed', 'retry'))";
+        AND es.step_order + 0 = cl.current_step_order AND es.state NOT IN ('claimed', 'retry'))";
 
 /// $1 campaign, $2 workspace, $3 now, $4 lease expiry, $5 max rows, $6 max new leads,
 /// $7 lease token, $8 fresh send ids (at least $5 of them), $9 mailboxes (NULL: any).
