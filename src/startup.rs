@@ -168,6 +168,7 @@ impl Application {
                 store.clone(),
                 settings.imap.clone(),
                 settings.daemon.reconcile_interval.as_duration(),
+                metrics.clone(),
                 cancel.child_token(),
                 &tracker,
             );

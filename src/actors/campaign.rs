@@ -21,6 +21,7 @@ use super::job::CampaignPlan;
 use super::registry::MailboxRegistry;
 use crate::domain::{CampaignId, WorkspaceId};
 use crate::store::{ClaimRequest, StoreError};
+use generate::Dispatcher;
 
 /// Handle kept by the supervisor.
 #[derive(Clone)]
@@ -56,7 +57,7 @@ struct CampaignActor {
     plan: Option<Arc<CampaignPlan>>,
     product: Option<crate::store::Product>,
     /// The pool's mailbox rows (sender name and signature for templates).
-    mailboxes: std::collections::HashMap<crate::domain::MailboxId, crate::store::Mailbox>,
+    mailboxes: Arc<std::collections::HashMap<crate::domain::MailboxId, crate::store::Mailbox>>,
     /// Step-1 claims and sends today, for the daily cap on new leads.
     new_today: Option<NewLeadTally>,
     metrics: crate::telemetry::CampaignMetrics,
@@ -143,13 +144,33 @@ impl CampaignActor {
         let Some(plan) = self.plan.clone() else {
             return Ok(());
         };
+        // One batch is generated and routed on its own task while the next one is claimed.
+        let mut dispatching: Option<(tokio::task::JoinHandle<()>, usize)> = None;
+        let result = self.claim_while_room(&plan, &mut dispatching).await;
+        if let Some((task, _)) = dispatching {
+            let _ = task.await;
+        }
+        result
+    }
+
+    async fn claim_while_room(
+        &mut self,
+        plan: &Arc<CampaignPlan>,
+        dispatching: &mut Option<(tokio::task::JoinHandle<()>, usize)>,
+    ) -> Result<(), StoreError> {
         let lease = self.ctx.settings.claim_lease.as_duration();
         let mut full_rounds = 0u32;
         while !self.cancel.is_cancelled() {
-            let (capacity, with_room) = self
+            let (room, with_room) = self
                 .registry
                 .with_room_within(&plan.campaign.mailbox_ids, lease);
+            // Jobs still being dispatched take room they do not occupy yet.
+            let capacity = room.saturating_sub(dispatching.as_ref().map_or(0, |(_, n)| *n));
             if capacity == 0 {
+                if let Some((task, _)) = dispatching.take() {
+                    let _ = task.await;
+                    continue;
+                }
                 // Mailboxes are full, cooling or capped: look again shortly (bounded), then
                 // leave it to the next wake-up.
                 full_rounds += 1;
@@ -174,18 +195,40 @@ impl CampaignActor {
                 now,
                 lease_for: self.ctx.settings.claim_lease.to_chrono(),
                 max_rows,
-                max_new_leads: self.new_lead_budget(&plan, now).await?,
+                max_new_leads: self.new_lead_budget(plan, now).await?,
                 mailboxes: Some(with_room),
             };
+            let started = std::time::Instant::now();
             let claims = self.ctx.store.claim_due(&req).await?;
             let got = claims.len();
+            tracing::debug!(
+                campaign = %self.campaign_id,
+                asked = max_rows,
+                claimed = got,
+                claim_ms = started.elapsed().as_millis() as u64,
+                "Claimed a batch."
+            );
             self.ctx.sink.claimed(got);
             self.metrics.claimed(got);
             let new_leads = claims.iter().filter(|c| c.step_order == 1).count() as u32;
             if let Some(tally) = &mut self.new_today {
                 tally.count += new_leads;
             }
-            self.dispatch(&plan, claims).await;
+            // Batches reach the mailboxes in claim order: the previous one first.
+            if let Some((task, _)) = dispatching.take() {
+                let _ = task.await;
+            }
+            if got > 0 {
+                let dispatcher = Dispatcher {
+                    campaign_id: self.campaign_id,
+                    ctx: self.ctx.clone(),
+                    registry: self.registry.clone(),
+                    product: self.product.clone(),
+                    mailboxes: self.mailboxes.clone(),
+                };
+                let task = tokio::spawn(dispatcher.dispatch(plan.clone(), claims));
+                *dispatching = Some((task, got));
+            }
             if got < max_rows as usize {
                 return Ok(());
             }
@@ -215,7 +258,7 @@ impl CampaignActor {
                 mailboxes.insert(m.id, m);
             }
         }
-        self.mailboxes = mailboxes;
+        self.mailboxes = Arc::new(mailboxes);
         self.plan = Some(Arc::new(CampaignPlan::new(campaign, steps)));
         Ok(())
     }

@@ -18,6 +18,7 @@ use crate::domain::MailboxId;
 use crate::imap::ImapSettings;
 use crate::imap::poller::{PollerConfig, run};
 use crate::store::{InboundOptions, Mailbox, ServerInfo, Store};
+use crate::telemetry::{InboundMetrics, Metrics};
 
 /// How long stopping pollers may take on shutdown (each ends its IDLE or command first).
 const STOP_LIMIT: Duration = Duration::from_secs(10);
@@ -35,6 +36,7 @@ pub fn spawn_imap_pollers(
     store: Arc<dyn Store>,
     settings: ImapSettings,
     interval: Duration,
+    metrics: Metrics,
     cancel: CancellationToken,
     tracker: &TaskTracker,
 ) {
@@ -43,11 +45,25 @@ pub fn spawn_imap_pollers(
         return;
     }
     tracker.spawn(async move {
+        let inbound = metrics.inbound();
+        let manager = Manager {
+            store: &store,
+            settings: &settings,
+            metrics: &metrics,
+            inbound: &inbound,
+            cancel: &cancel,
+        };
         let mut running: HashMap<MailboxId, Running> = HashMap::new();
         loop {
             match store.inbound_mailboxes().await {
-                Ok(wanted) => reconcile(&store, &settings, &mut running, wanted, &cancel),
-                Err(e) => tracing::warn!(error = %e, "Cannot list mailboxes to poll; retrying."),
+                Ok(wanted) => {
+                    manager.reconcile(&mut running, wanted);
+                    inbound.pollers_running(running.len());
+                }
+                Err(e) => {
+                    metrics.error("imap", "store");
+                    tracing::warn!(error = %e, "Cannot list mailboxes to poll; retrying.");
+                }
             }
             match store.mailboxes_with_unknown_sends().await {
                 Ok(ids) => {
@@ -57,7 +73,10 @@ pub fn spawn_imap_pollers(
                         }
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "Cannot list mailboxes with unknown sends."),
+                Err(e) => {
+                    metrics.error("imap", "store");
+                    tracing::warn!(error = %e, "Cannot list mailboxes with unknown sends.");
+                }
             }
             tokio::select! {
                 () = cancel.cancelled() => break,
@@ -68,6 +87,7 @@ pub fn spawn_imap_pollers(
             poller.cancel.cancel();
         }
         let count = running.len();
+        inbound.pollers_running(0);
         let tasks = running.into_values().map(|p| p.task);
         if tokio::time::timeout(STOP_LIMIT, futures_util::future::join_all(tasks))
             .await
@@ -78,56 +98,74 @@ pub fn spawn_imap_pollers(
     });
 }
 
-fn reconcile(
-    store: &Arc<dyn Store>,
-    settings: &ImapSettings,
-    running: &mut HashMap<MailboxId, Running>,
-    wanted: Vec<(Mailbox, InboundOptions)>,
-    cancel: &CancellationToken,
-) {
-    let mut keep = HashMap::with_capacity(wanted.len());
-    for (mailbox, options) in wanted {
-        let Some(imap) = mailbox.imap.clone() else {
-            continue;
-        };
-        let key = (imap, options, mailbox.address.clone());
-        let id = mailbox.id;
-        match running.remove(&id) {
-            Some(r) if r.key == key && !r.task.is_finished() => {
-                keep.insert(id, r);
-            }
-            previous => {
-                if let Some(r) = previous {
-                    if r.task.is_finished() {
-                        tracing::warn!(mailbox = %id, "IMAP poller ended unexpectedly; restarting.");
-                    }
-                    r.cancel.cancel();
+/// What starting a poller needs, borrowed from the manager task.
+struct Manager<'a> {
+    store: &'a Arc<dyn Store>,
+    settings: &'a ImapSettings,
+    metrics: &'a Metrics,
+    inbound: &'a InboundMetrics,
+    cancel: &'a CancellationToken,
+}
+
+impl Manager<'_> {
+    fn reconcile(
+        &self,
+        running: &mut HashMap<MailboxId, Running>,
+        wanted: Vec<(Mailbox, InboundOptions)>,
+    ) {
+        let Self {
+            store,
+            settings,
+            metrics,
+            inbound,
+            cancel,
+        } = *self;
+        let mut keep = HashMap::with_capacity(wanted.len());
+        for (mailbox, options) in wanted {
+            let Some(imap) = mailbox.imap.clone() else {
+                continue;
+            };
+            let key = (imap, options, mailbox.address.clone());
+            let id = mailbox.id;
+            match running.remove(&id) {
+                Some(r) if r.key == key && !r.task.is_finished() => {
+                    keep.insert(id, r);
                 }
-                let child = cancel.child_token();
-                let unknown_sends = Arc::new(AtomicBool::new(false));
-                let config = PollerConfig {
-                    mailbox,
-                    options,
-                    settings: settings.clone(),
-                    unknown_sends: unknown_sends.clone(),
-                };
-                let task = tokio::spawn(run(store.clone(), config, child.clone()));
-                tracing::debug!(mailbox = %id, "IMAP poller started.");
-                keep.insert(
-                    id,
-                    Running {
-                        key,
-                        unknown_sends,
-                        task,
-                        cancel: child,
-                    },
-                );
+                previous => {
+                    if let Some(r) = previous {
+                        if r.task.is_finished() {
+                            inbound.poller_restarted();
+                            tracing::warn!(mailbox = %id, "IMAP poller ended unexpectedly; restarting.");
+                        }
+                        r.cancel.cancel();
+                    }
+                    let child = cancel.child_token();
+                    let unknown_sends = Arc::new(AtomicBool::new(false));
+                    let config = PollerConfig {
+                        mailbox,
+                        options,
+                        settings: settings.clone(),
+                        unknown_sends: unknown_sends.clone(),
+                        metrics: metrics.clone(),
+                    };
+                    let task = tokio::spawn(run(store.clone(), config, child.clone()));
+                    tracing::debug!(mailbox = %id, "IMAP poller started.");
+                    keep.insert(
+                        id,
+                        Running {
+                            key,
+                            unknown_sends,
+                            task,
+                            cancel: child,
+                        },
+                    );
+                }
             }
         }
+        for (id, r) in running.drain() {
+            tracing::debug!(mailbox = %id, "IMAP poller no longer wanted; stopping.");
+            r.cancel.cancel();
+        }
+        *running = keep;
     }
-    for (id, r) in running.drain() {
-        tracing::debug!(mailbox = %id, "IMAP poller no longer wanted; stopping.");
-        r.cancel.cancel();
-    }
-    *running = keep;
 }

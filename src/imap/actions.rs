@@ -104,6 +104,13 @@ pub fn inbound_key(raw: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
+/// The message's Date header, for when the server gave no INTERNALDATE.
+pub fn header_date(raw: &[u8]) -> Option<DateTime<Utc>> {
+    let head = &raw[..find_header_end(raw)];
+    let message = mail_parser::MessageParser::new().parse_headers(head)?;
+    DateTime::from_timestamp(message.date()?.to_timestamp(), 0)
+}
+
 fn find_header_end(raw: &[u8]) -> usize {
     let limit = raw.len().min(256 * 1024);
     let head = &raw[..limit];
@@ -124,6 +131,14 @@ mod tests {
         let bare = b"From: a@b.test\r\n\r\nhi";
         assert_eq!(inbound_key(bare), inbound_key(bare));
         assert!(inbound_key(bare).starts_with("sha256:"));
+    }
+
+    #[test]
+    fn the_date_header_is_read_in_utc() {
+        let raw = b"From: a@b.test\r\nDate: Mon, 23 Nov 2026 09:30:00 +0100 (CET)\r\n\r\nhi";
+        let date = header_date(raw).map(|d| d.to_rfc3339());
+        assert_eq!(date.as_deref(), Some("2026-11-23T08:30:00+00:00"));
+        assert_eq!(header_date(b"From: a@b.test\r\n\r\nhi"), None);
     }
 
     #[test]

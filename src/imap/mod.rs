@@ -14,8 +14,8 @@ pub mod session;
 mod settings;
 mod stream;
 
-pub use actions::{actions_for, class_name, inbound_key};
+pub use actions::{actions_for, class_name, header_date, inbound_key};
 pub use error::ImapError;
-pub use session::{FolderState, IdleEnd, ImapSession, ImapTarget};
+pub use session::{Fetched, FolderState, IdleEnd, ImapSession, ImapTarget};
 pub use settings::ImapSettings;
 pub use stream::ImapStream;

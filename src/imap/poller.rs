@@ -19,16 +19,17 @@ use secrecy::SecretString;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::classify::{ClassifyContext, LeadSet, classify};
+use super::classify::{Classification, ClassifyContext, LeadSet, classify};
 use super::error::ImapError;
-use super::session::{IdleEnd, ImapSession, ImapTarget};
+use super::session::{Fetched, IdleEnd, ImapSession, ImapTarget};
 use super::settings::ImapSettings;
-use super::{actions_for, class_name, inbound_key};
+use super::{actions_for, class_name, header_date, inbound_key};
 use crate::domain::{EmailAddress, MailboxStatus};
 use crate::store::{
     ImapCheckpoint, ImapStatus, InboundOptions, InboundRecord, Mailbox, MailboxStateChange, Store,
     UnknownResolution,
 };
+use crate::telemetry::{ImapMailboxMetrics, InboundMetrics, Metrics};
 
 const INBOX: &str = "INBOX";
 /// How long the fallback-match lead list is reused before it is read again.
@@ -43,6 +44,21 @@ pub struct PollerConfig {
     /// Set (by whoever watches the store) when the mailbox has `unknown` sends: the poller then
     /// looks in Sent at its next reconcile time. Idle mailboxes thus cost no periodic query.
     pub unknown_sends: Arc<AtomicBool>,
+    pub metrics: Metrics,
+}
+
+/// The bounded `type` label of an IMAP error (`outreachd_errors_total{stage="imap"}`).
+fn error_kind(e: &ImapError) -> &'static str {
+    match e {
+        ImapError::Connect { .. } => "connect",
+        ImapError::Tls { .. } => "tls",
+        ImapError::NoStarttls => "starttls",
+        ImapError::Auth { .. } => "auth",
+        ImapError::Timeout { .. } => "timeout",
+        ImapError::Protocol { .. } => "protocol",
+        ImapError::Closed { .. } => "closed",
+        ImapError::Store(_) => "store",
+    }
 }
 
 /// Runs until `cancel` fires. Never returns an error: every failure is logged, recorded as the
@@ -55,6 +71,10 @@ pub async fn run(store: Arc<dyn Store>, config: PollerConfig, cancel: Cancellati
             Ok(target) => poller.serve(&target, &cancel).await,
             Err(e) => Err(e),
         };
+        if let Err(e) = &result {
+            poller.metrics.error("imap", error_kind(e));
+            poller.polls.polled(false, Utc::now());
+        }
         let delay = match result {
             Ok(()) => break,
             Err(e) if e.is_auth() => {
@@ -105,6 +125,9 @@ struct Poller {
     connected_once: bool,
     /// Folders the server does not have (skipped for this session).
     missing: Vec<String>,
+    metrics: Metrics,
+    inbound: InboundMetrics,
+    polls: ImapMailboxMetrics,
 }
 
 impl Poller {
@@ -115,6 +138,8 @@ impl Poller {
             .rsplit_once('@')
             .map(|(_, d)| d.trim().to_ascii_lowercase())
             .unwrap_or_default();
+        let inbound = config.metrics.inbound();
+        let polls = inbound.mailbox(&config.mailbox.address);
         Self {
             store,
             domains: vec![domain],
@@ -130,6 +155,9 @@ impl Poller {
             unknown_sends: config.unknown_sends,
             connected_once: false,
             missing: Vec::new(),
+            metrics: config.metrics,
+            inbound,
+            polls,
         }
     }
 
@@ -195,6 +223,7 @@ impl Poller {
             for folder in self.folders() {
                 self.check_folder(&mut session, &folder).await?;
             }
+            self.polls.polled(true, Utc::now());
             if Instant::now() >= self.next_reconcile {
                 self.next_reconcile =
                     Instant::now() + self.settings.reconcile_interval.as_duration();
@@ -305,10 +334,10 @@ impl Poller {
         let end = state.uidnext.saturating_sub(1);
         while after < end {
             let batch = session.fetch_after(after, batch_size).await?;
-            for (uid, raw) in &batch {
-                self.process(folder, *uid, raw).await?;
+            for message in &batch {
+                self.process(folder, message).await?;
             }
-            let read = batch.last().map_or(0, |(uid, _)| *uid);
+            let read = batch.last().map_or(0, |m| m.uid);
             after = read.max(after.saturating_add(batch_size).min(end));
             self.save_checkpoint(folder, state.uidvalidity, after)
                 .await?;
@@ -365,7 +394,8 @@ impl Poller {
         Ok(set)
     }
 
-    async fn process(&mut self, folder: &str, uid: u32, raw: &[u8]) -> Result<(), ImapError> {
+    async fn process(&mut self, folder: &str, message: &Fetched) -> Result<(), ImapError> {
+        let (uid, raw) = (message.uid, message.raw.as_slice());
         let leads = self.lead_set().await?;
         let classified = classify(
             raw,
@@ -387,7 +417,20 @@ impl Poller {
             received_at: Utc::now(),
             actions: actions_for(&classification, self.settings.soft_bounce_limit),
         };
+        let classified_at = Utc::now();
         let outcome = self.store.record_inbound(&record).await?;
+        if !outcome.duplicate {
+            // A reread after a UID renumbering is not counted again (nor its old arrival).
+            let arrived = message.internal_date.or_else(|| header_date(raw));
+            let since = |at: chrono::DateTime<Utc>| {
+                arrived.map_or(Duration::ZERO, |a| (at - a).to_std().unwrap_or_default())
+            };
+            self.inbound
+                .classified(&classification, since(classified_at));
+            if matches!(classification, Classification::Reply { .. }) && outcome.stopped > 0 {
+                self.inbound.reply_stopped(since(Utc::now()));
+            }
+        }
         if !outcome.duplicate && !record.actions.is_empty() {
             tracing::info!(
                 mailbox = %self.mailbox.id,
@@ -485,6 +528,7 @@ impl Poller {
             }
         }
         if found + resent > 0 {
+            self.inbound.unknown_reconciled(found, resent);
             tracing::info!(mailbox = %self.mailbox.id, found, resent, left = unknown.len() as u32 - found - resent, "Unknown sends reconciled against the Sent folder.");
         }
         Ok(())

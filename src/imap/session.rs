@@ -35,6 +35,15 @@ pub struct FolderState {
     pub uidnext: u32,
 }
 
+/// One message read by [`ImapSession::fetch_after`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fetched {
+    pub uid: u32,
+    /// When the server received it (IMAP INTERNALDATE), if the server said.
+    pub internal_date: Option<chrono::DateTime<chrono::Utc>>,
+    pub raw: Vec<u8>,
+}
+
 /// How an IDLE ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IdleEnd {
@@ -212,31 +221,33 @@ impl ImapSession {
         Ok(uids)
     }
 
-    /// Up to `max` messages of the open folder with a UID above `after`, in UID order, as
-    /// (UID, raw bytes).
-    pub async fn fetch_after(
-        &mut self,
-        after: u32,
-        max: u32,
-    ) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
+    /// Up to `max` messages of the open folder with a UID above `after`, in UID order, with
+    /// their INTERNALDATE and raw bytes.
+    pub async fn fetch_after(&mut self, after: u32, max: u32) -> Result<Vec<Fetched>, ImapError> {
         let first = after.saturating_add(1);
         let last = after.saturating_add(max.max(1));
         let limit = self.timeout;
         let fetch = async {
             let stream = self
                 .session
-                .uid_fetch(format!("{first}:{last}"), "(UID BODY.PEEK[])")
+                .uid_fetch(format!("{first}:{last}"), "(UID INTERNALDATE BODY.PEEK[])")
                 .await?;
             stream.try_collect::<Vec<_>>().await
         };
         let fetched = timed(limit, "UID FETCH", fetch, protocol("UID FETCH")).await?;
-        let mut out: Vec<(u32, Vec<u8>)> = fetched
+        let mut out: Vec<Fetched> = fetched
             .iter()
-            .filter_map(|f| Some((f.uid?, f.body()?.to_vec())))
+            .filter_map(|f| {
+                Some(Fetched {
+                    uid: f.uid?,
+                    internal_date: f.internal_date().map(|d| d.to_utc()),
+                    raw: f.body()?.to_vec(),
+                })
+            })
             // "n:m" may name the last message even when its UID is below n (RFC 3501 6.4.8).
-            .filter(|(uid, _)| *uid > after)
+            .filter(|f| f.uid > after)
             .collect();
-        out.sort_by_key(|(uid, _)| *uid);
+        out.sort_by_key(|f| f.uid);
         Ok(out)
     }
 

@@ -10,6 +10,16 @@ use crate::peers::peers;
 use crate::setup::{lead, two_steps, world, world_with};
 use crate::support::TestBackend;
 
+/// The value of the sample `series` (name and labels exactly as rendered) in a `/metrics`
+/// scrape, 0 when absent.
+fn sample(scrape: &str, series: &str) -> f64 {
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
 async fn replies_bounces_and_auto_replies_stop_or_delay_step_two(backend: TestBackend) {
     let Some(peers) = peers() else { return };
     let leads = [lead("reply"), lead("bounce"), lead("ooo"), lead("quiet")];
@@ -49,6 +59,27 @@ async fn replies_bounces_and_auto_replies_stop_or_delay_step_two(backend: TestBa
         "reply-to-stop latency: {:?} (IMAP append to lead `replied`)",
         appended.elapsed()
     );
+    // The poller counts the reply right after recording it: the scrape may trail the status.
+    let scrape = w
+        .eventually("/metrics shows the reply", || async {
+            let scrape = w.app.get("/metrics").await.text().await.unwrap();
+            let replies = sample(
+                &scrape,
+                r#"outreachd_inbound_messages_total{class="reply"}"#,
+            );
+            (replies >= 1.0).then_some(scrape)
+        })
+        .await;
+    assert!(sample(&scrape, "outreachd_imap_poll_lag_seconds_count") >= 1.0);
+    // Lag is measured from INTERNALDATE (whole seconds), never the zero of "no date known".
+    assert!(sample(&scrape, "outreachd_imap_poll_lag_seconds_sum") > 0.0);
+    assert!(sample(&scrape, "outreachd_reply_stop_latency_seconds_count") >= 1.0);
+    assert!(sample(&scrape, "outreachd_imap_pollers") >= 1.0, "{scrape}");
+    let polled = format!(
+        r#"outreachd_imap_last_poll_timestamp_seconds{{mailbox="{}"}}"#,
+        w.sender
+    );
+    assert!(sample(&scrape, &polled) >= w.started.timestamp() as f64);
     let (id, _) = w.step_one_to(&leads[1], 4).await;
     peers
         .append(&w.sender, "INBOX", &hard_bounce(&w.sender, &leads[1], &id))

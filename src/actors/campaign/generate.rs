@@ -3,25 +3,27 @@
 //! round trip), then route the job to the lead's mailbox. Template errors fail the step with their reason; a provider
 //! error that may pass is retried later.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::task::JoinSet;
 
-use super::CampaignActor;
 use crate::actors::context::DispatchContext;
 use crate::actors::job::{CampaignPlan, SendJob};
 use crate::actors::mailbox::MailboxHandle;
+use crate::actors::registry::MailboxRegistry;
 use crate::content::{
     Draft, GenerationRequest, RenderContext, TemplatePart, normalize_subject, render, render_draft,
     spin_seed,
 };
+use crate::domain::{CampaignId, MailboxId};
 use crate::store::{ClaimedSend, Completion, GeneratedFor, GeneratedMessage, Mailbox, Product};
 use crate::telemetry::GenerationResult;
 
 /// Fresh texts are stored in batches of at most this many (one round trip each)...
-const SAVE_BATCH: usize = 64;
+const SAVE_BATCH: usize = 500;
 /// ...and no ready message waits longer than this for its batch to fill (slow providers).
 const SAVE_WAIT: Duration = Duration::from_millis(20);
 
@@ -34,10 +36,21 @@ struct Ready {
     handle: MailboxHandle,
 }
 
-impl CampaignActor {
+/// What generating and routing one claim batch needs, owned, so the batch can be dispatched
+/// on a task of its own while the campaign actor claims the next one.
+pub(super) struct Dispatcher {
+    pub(super) campaign_id: CampaignId,
+    pub(super) ctx: Arc<DispatchContext>,
+    pub(super) registry: MailboxRegistry,
+    pub(super) product: Option<Product>,
+    pub(super) mailboxes: Arc<HashMap<MailboxId, Mailbox>>,
+}
+
+impl Dispatcher {
     /// Generates every claim, at most `generation_concurrency` at once, stores the new texts in
     /// batches and routes each job to its mailbox.
-    pub(super) async fn dispatch(&self, plan: &Arc<CampaignPlan>, claims: Vec<ClaimedSend>) {
+    pub(super) async fn dispatch(self, plan: Arc<CampaignPlan>, claims: Vec<ClaimedSend>) {
+        let plan = &plan;
         let concurrency = (self.ctx.settings.generation_concurrency as usize).max(1);
         let mut claims = claims.into_iter();
         let mut tasks = JoinSet::new();

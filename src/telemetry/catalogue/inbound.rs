@@ -7,6 +7,8 @@ pub const IMAP_LAST_POLL: &str = "outreachd_imap_last_poll_timestamp_seconds";
 pub const IMAP_POLLS: &str = "outreachd_imap_polls_total";
 pub const INBOUND_MESSAGES: &str = "outreachd_inbound_messages_total";
 pub const REPLY_STOP_LATENCY: &str = "outreachd_reply_stop_latency_seconds";
+pub const IMAP_POLLERS: &str = "outreachd_imap_pollers";
+pub const UNKNOWN_RECONCILED: &str = "outreachd_unknown_sends_reconciled_total";
 
 /// A poll every minute or so: seconds to an hour.
 const POLL_LAG_BUCKETS: &[f64] = &[
@@ -43,5 +45,17 @@ pub const DEFS: &[MetricDef] = &[
         kind: MetricKind::Histogram(POLL_LAG_BUCKETS),
         labels: &[],
         help: "Seconds from a reply's arrival to its lead being stopped. Above the poll interval plus a little means a follow-up can reach someone who answered: check IMAP lag and store errors.",
+    },
+    MetricDef {
+        name: IMAP_POLLERS,
+        kind: MetricKind::Gauge,
+        labels: &[],
+        help: "IMAP pollers running: one per mailbox with IMAP configured in the pool of a running or paused campaign. Below the number of such mailboxes, or 0 with [imap] enabled, means some inboxes are not read: look for 'IMAP poller ended unexpectedly' in the daemon's log and the actor restarts counter.",
+    },
+    MetricDef {
+        name: UNKNOWN_RECONCILED,
+        kind: MetricKind::Counter,
+        labels: &["result"],
+        help: "Sends in state unknown resolved against the mailbox's Sent folder, by result (found: it was sent, the lead advances; resent: missing from an authoritative Sent folder, sent again). Unknown sends that stay unresolved need an operator: check the mailbox's IMAP status and its Sent folder.",
     },
 ];

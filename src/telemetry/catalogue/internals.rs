@@ -32,7 +32,7 @@ pub const DEFS: &[MetricDef] = &[
         name: ACTOR_RESTARTS,
         kind: MetricKind::Counter,
         labels: &["actor"],
-        help: "Actors (mailbox, campaign) that stopped unexpectedly or failed to start and are restarted after backoff. More than a few per hour is a crash loop: read the daemon's ERROR logs for the actor and fix the cause (store, credentials, a bad row).",
+        help: "Actors (mailbox, campaign, imap_poller) that stopped unexpectedly or failed to start and are restarted after backoff. More than a few per hour is a crash loop: read the daemon's ERROR logs for the actor and fix the cause (store, credentials, a bad row).",
     },
     MetricDef {
         name: ERRORS,

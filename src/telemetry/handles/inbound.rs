@@ -7,8 +7,10 @@ use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
 
 use crate::imap::classify::Classification;
 use crate::telemetry::catalogue::inbound::{
-    IMAP_LAST_POLL, IMAP_POLL_LAG, IMAP_POLLS, INBOUND_MESSAGES, REPLY_STOP_LATENCY,
+    IMAP_LAST_POLL, IMAP_POLL_LAG, IMAP_POLLERS, IMAP_POLLS, INBOUND_MESSAGES, REPLY_STOP_LATENCY,
+    UNKNOWN_RECONCILED,
 };
+use crate::telemetry::catalogue::internals::ACTOR_RESTARTS;
 
 /// The bounded `class` label of an inbound message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,12 +56,17 @@ impl InboundClass {
     }
 }
 
+#[derive(Clone)]
 pub struct InboundMetrics {
     poll_lag: Histogram,
     reply_stop: Histogram,
     polls_ok: Counter,
     polls_error: Counter,
     classes: [Counter; InboundClass::ALL.len()],
+    pollers: Gauge,
+    poller_restarts: Counter,
+    unknown_found: Counter,
+    unknown_resent: Counter,
 }
 
 impl InboundMetrics {
@@ -72,7 +79,27 @@ impl InboundMetrics {
             classes: std::array::from_fn(
                 |i| counter!(INBOUND_MESSAGES, "class" => InboundClass::ALL[i].label()),
             ),
+            pollers: gauge!(IMAP_POLLERS),
+            poller_restarts: counter!(ACTOR_RESTARTS, "actor" => "imap_poller"),
+            unknown_found: counter!(UNKNOWN_RECONCILED, "result" => "found"),
+            unknown_resent: counter!(UNKNOWN_RECONCILED, "result" => "resent"),
         }
+    }
+
+    /// The poller manager runs `count` pollers now.
+    pub fn pollers_running(&self, count: usize) {
+        self.pollers.set(count as f64);
+    }
+
+    /// A poller task ended on its own (a panic) and is started again.
+    pub fn poller_restarted(&self) {
+        self.poller_restarts.increment(1);
+    }
+
+    /// `unknown` sends resolved against the Sent folder: `found` there, `resent` as missing.
+    pub fn unknown_reconciled(&self, found: u32, resent: u32) {
+        self.unknown_found.increment(u64::from(found));
+        self.unknown_resent.increment(u64::from(resent));
     }
 
     /// One message was classified, `lag` after it arrived in the mailbox.

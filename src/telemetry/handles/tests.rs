@@ -165,6 +165,39 @@ fn inbound_messages_are_counted_by_class_and_polls_stamp_the_mailbox() {
 }
 
 #[test]
+fn a_reply_records_its_lag_and_stop_latency_and_the_poller_manager_its_pollers() {
+    let r = recorder();
+    let scrape = metrics::with_local_recorder(&r, || {
+        let m = InboundMetrics::new();
+        let reply = crate::imap::classify::Classification::Reply {
+            send_id: None,
+            lead_email: None,
+        };
+        m.classified(&reply, std::time::Duration::from_secs(4));
+        m.reply_stopped(std::time::Duration::from_secs(6));
+        m.pollers_running(3);
+        m.poller_restarted();
+        m.unknown_reconciled(2, 1);
+        r.handle().render()
+    });
+    let reply = r#"outreachd_inbound_messages_total{class="reply"}"#;
+    assert_eq!(value(&scrape, reply), Some(1.0));
+    assert_eq!(
+        value(&scrape, "outreachd_imap_poll_lag_seconds_count"),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&scrape, "outreachd_reply_stop_latency_seconds_sum"),
+        Some(6.0)
+    );
+    assert_eq!(value(&scrape, "outreachd_imap_pollers"), Some(3.0));
+    let restarts = r#"outreachd_actor_restarts_total{actor="imap_poller"}"#;
+    assert_eq!(value(&scrape, restarts), Some(1.0));
+    let found = r#"outreachd_unknown_sends_reconciled_total{result="found"}"#;
+    assert_eq!(value(&scrape, found), Some(2.0));
+}
+
+#[test]
 fn content_usage_is_counted_by_the_provider_that_wrote_it_with_fallbacks_flagged() {
     let r = recorder();
     let scrape = metrics::with_local_recorder(&r, || {
