@@ -288,6 +288,43 @@ impl TryFrom<StepRow> for Step {
     }
 }
 
+/// A stored `generated_messages` row with its key (both backends decode these types).
+#[derive(sqlx::FromRow)]
+pub(crate) struct GeneratedRow {
+    pub campaign_lead_id: crate::domain::CampaignLeadId,
+    pub step_order: i32,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub provider: String,
+    pub model: Option<String>,
+    pub prompt_tokens: i32,
+    pub completion_tokens: i32,
+    pub cost_usd: f64,
+}
+
+pub(crate) const GENERATED_COLUMNS: &str = "campaign_lead_id, step_order, subject, body_text, \
+    body_html, provider, model, prompt_tokens, completion_tokens, cost_usd";
+
+impl TryFrom<GeneratedRow> for super::GeneratedMessage {
+    type Error = StoreError;
+    fn try_from(r: GeneratedRow) -> Result<Self, StoreError> {
+        Ok(super::GeneratedMessage {
+            subject: r.subject,
+            body_text: r.body_text,
+            body_html: r.body_html,
+            provider: r.provider,
+            model: r.model,
+            prompt_tokens: to_u32("generated_messages.prompt_tokens", r.prompt_tokens.into())?,
+            completion_tokens: to_u32(
+                "generated_messages.completion_tokens",
+                r.completion_tokens.into(),
+            )?,
+            cost_usd: r.cost_usd,
+        })
+    }
+}
+
 pub(crate) const LEAD_COLUMNS: &str = "id, workspace_id, email, first_name, last_name, title, \
     company, website, linkedin, phone, timezone, custom, persona, unsubscribed_at, created_at";
 

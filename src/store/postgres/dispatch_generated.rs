@@ -11,42 +11,8 @@ use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::dispatch_claim::to_u32;
-use crate::domain::CampaignLeadId;
+use crate::store::rows::{GENERATED_COLUMNS, GeneratedRow};
 use crate::store::{GeneratedFor, GeneratedMessage, QueryContext, StoreError};
-
-#[derive(sqlx::FromRow)]
-struct GeneratedRow {
-    campaign_lead_id: CampaignLeadId,
-    step_order: i32,
-    subject: String,
-    body_text: String,
-    body_html: Option<String>,
-    provider: String,
-    model: Option<String>,
-    prompt_tokens: i32,
-    completion_tokens: i32,
-    cost_usd: f64,
-}
-
-impl TryFrom<GeneratedRow> for GeneratedMessage {
-    type Error = StoreError;
-    fn try_from(r: GeneratedRow) -> Result<Self, StoreError> {
-        Ok(GeneratedMessage {
-            subject: r.subject,
-            body_text: r.body_text,
-            body_html: r.body_html,
-            provider: r.provider,
-            model: r.model,
-            prompt_tokens: to_u32("generated_messages.prompt_tokens", r.prompt_tokens)?,
-            completion_tokens: to_u32("generated_messages.completion_tokens", r.completion_tokens)?,
-            cost_usd: r.cost_usd,
-        })
-    }
-}
-
-const COLUMNS: &str = "campaign_lead_id, step_order, subject, body_text, body_html, provider, \
-    model, prompt_tokens, completion_tokens, cost_usd";
 
 fn tokens(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
@@ -85,7 +51,7 @@ pub(super) async fn save_generated_many(
          SELECT *, $12 FROM UNNEST($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], \
              $6::text[], $7::text[], $8::text[], $9::int[], $10::int[], $11::float8[]) \
          ON CONFLICT (campaign_lead_id, step_order) DO NOTHING \
-         RETURNING {COLUMNS}"
+         RETURNING {GENERATED_COLUMNS}"
     )))
     .bind(&ids)
     .bind(&leads)
@@ -109,7 +75,7 @@ pub(super) async fn save_generated_many(
     if stored.len() < items.len() {
         // Somebody stored some of these first: read theirs.
         let earlier: Vec<GeneratedRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM generated_messages g \
+            "SELECT {GENERATED_COLUMNS} FROM generated_messages g \
              JOIN UNNEST($1::uuid[], $2::int[]) AS w(lead, step) \
                  ON g.campaign_lead_id = w.lead AND g.step_order = w.step"
         )))

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use chrono::Utc;
 use serde_json::json;
 
-use super::dispatch_claim::to_u32;
 use super::{SqliteStore, json_id, json_rows, ts};
 use crate::domain::CampaignLeadId;
+use crate::store::rows::GeneratedRow;
 use crate::store::{GeneratedFor, GeneratedMessage, QueryContext, StoreError};
 
 /// ?1 created_at, ?2 rows `[id, campaign lead id, step, subject, body_text, body_html,
@@ -31,35 +31,6 @@ const SELECT_SQL: &str = "SELECT g.campaign_lead_id, g.step_order, g.subject, g.
     FROM json_each(?1) j JOIN generated_messages g \
         ON g.campaign_lead_id = unhex(j.value ->> 0) AND g.step_order = j.value ->> 1";
 
-#[derive(sqlx::FromRow)]
-struct GeneratedRow {
-    campaign_lead_id: CampaignLeadId,
-    step_order: i64,
-    subject: String,
-    body_text: String,
-    body_html: Option<String>,
-    provider: String,
-    model: Option<String>,
-    prompt_tokens: i64,
-    completion_tokens: i64,
-    cost_usd: f64,
-}
-
-impl TryFrom<GeneratedRow> for GeneratedMessage {
-    type Error = StoreError;
-    fn try_from(r: GeneratedRow) -> Result<Self, StoreError> {
-        Ok(GeneratedMessage {
-            subject: r.subject,
-            body_text: r.body_text,
-            body_html: r.body_html,
-            provider: r.provider,
-            model: r.model,
-            prompt_tokens: to_u32("generated_messages.prompt_tokens", r.prompt_tokens)?,
-            completion_tokens: to_u32("generated_messages.completion_tokens", r.completion_tokens)?,
-            cost_usd: r.cost_usd,
-        })
-    }
-}
 
 pub(super) async fn save_generated_many(
     s: &SqliteStore,
@@ -102,14 +73,14 @@ pub(super) async fn save_generated_many(
         .await
         .ctx("load the stored generated messages")?;
     tx.commit().await?;
-    let mut stored: HashMap<(CampaignLeadId, i64), GeneratedRow> = stored
+    let mut stored: HashMap<(CampaignLeadId, i32), GeneratedRow> = stored
         .into_iter()
         .map(|r| ((r.campaign_lead_id, r.step_order), r))
         .collect();
     items
         .iter()
         .map(|item| {
-            let step = i64::from(item.step_order);
+            let step = i32::try_from(item.step_order).unwrap_or(i32::MAX);
             stored
                 .remove(&(item.campaign_lead_id, step))
                 .ok_or_else(|| StoreError::Corrupt {
