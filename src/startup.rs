@@ -128,6 +128,7 @@ fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<
         outbox_dir: settings.daemon.data_dir.join("outbox"),
         ignore_windows_for: None,
         dkim: DkimSigners::from_settings(&settings.dkim).context("Failed to load the DKIM keys")?,
+        sent_copies: crate::actors::SentCopies::default(),
     })
 }
 
@@ -144,6 +145,7 @@ impl Application {
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         parts.ignore_windows_for = options.run_now;
         let live_dispatch = parts.settings.clone();
+        let sent_copies = parts.sent_copies.clone();
         let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
@@ -169,6 +171,7 @@ impl Application {
                 settings.imap.clone(),
                 settings.daemon.reconcile_interval.as_duration(),
                 metrics.clone(),
+                sent_copies,
                 cancel.child_token(),
                 &tracker,
             );

@@ -31,6 +31,8 @@ pub struct DispatchContext {
     pub dkim: crate::smtp::DkimSigners,
     /// Run Now: this campaign's leads are sent regardless of its sending window.
     pub ignore_windows_for: Option<crate::domain::CampaignId>,
+    /// Copies of sent messages for the IMAP pollers of `append_sent` mailboxes.
+    pub sent_copies: super::SentCopies,
 }
 
 impl DispatchContext {

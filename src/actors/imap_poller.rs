@@ -4,30 +4,105 @@
 //! restarts a poller whose server settings changed or whose task died (a panic in one poller
 //! never touches another). A second query per pass lists the mailboxes with `unknown` sends and
 //! flags their pollers to look in Sent, so idle pollers never query the store on their own. The protocol lives in `imap::poller`; this file only supervises.
+//!
+//! [`SentCopies`] links the senders to the pollers of `append_sent = true` mailboxes: a mailbox
+//! actor offers each successfully sent message, the poller appends it to Sent between polls.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::domain::MailboxId;
 use crate::imap::ImapSettings;
-use crate::imap::poller::{PollerConfig, run};
+use crate::imap::poller::{PollerConfig, SentCopyQueue, run};
 use crate::store::{InboundOptions, Mailbox, ServerInfo, Store};
 use crate::telemetry::{InboundMetrics, Metrics};
 
 /// How long stopping pollers may take on shutdown (each ends its IDLE or command first).
 const STOP_LIMIT: Duration = Duration::from_secs(10);
 
+/// Sent copies waiting per mailbox poller before new ones are dropped (a poller appends them
+/// within one poll interval; only a stuck connection fills this).
+const SENT_COPY_QUEUE: usize = 256;
+
+/// The sending end of one poller's [`SentCopyQueue`].
+type SentCopySender = (mpsc::Sender<Vec<u8>>, Arc<Notify>);
+
+/// Mailbox → the queue of its poller, for mailboxes with `append_sent = true` and a running
+/// poller. Cheap to clone; shared by the poller manager (which fills it) and the dispatch
+/// context (whose mailbox actors offer copies).
+#[derive(Clone, Default)]
+pub struct SentCopies {
+    queues: Arc<Mutex<HashMap<MailboxId, SentCopySender>>>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl SentCopies {
+    /// Whether `mailbox` wants copies of its sent messages (append_sent and a running poller).
+    pub fn wants(&self, mailbox: MailboxId) -> bool {
+        self.queues
+            .lock()
+            .is_ok_and(|q| q.get(&mailbox).is_some_and(|(tx, _)| !tx.is_closed()))
+    }
+
+    /// Hands a sent message to the mailbox's poller; never waits. A full queue or a stopped
+    /// poller drops the copy (logged at debug, counted in [`SentCopies::dropped`]).
+    pub fn offer(&self, mailbox: MailboxId, message: &[u8]) {
+        let Ok(queues) = self.queues.lock() else {
+            return;
+        };
+        let Some((tx, wake)) = queues.get(&mailbox) else {
+            return;
+        };
+        match tx.try_send(message.to_vec()) {
+            Ok(()) => wake.notify_one(),
+            Err(e) => {
+                let reason = match e {
+                    mpsc::error::TrySendError::Full(_) => "queue full",
+                    mpsc::error::TrySendError::Closed(_) => "poller stopped",
+                };
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(mailbox = %mailbox, reason, "Sent copy not appended to Sent.");
+            }
+        }
+    }
+
+    /// Copies dropped since the daemon started (queue full or no poller).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// A new queue for `mailbox`'s poller, replacing any previous one.
+    fn open(&self, mailbox: MailboxId) -> SentCopyQueue {
+        let (tx, copies) = mpsc::channel(SENT_COPY_QUEUE);
+        let wake = Arc::new(Notify::new());
+        if let Ok(mut q) = self.queues.lock() {
+            q.insert(mailbox, (tx, wake.clone()));
+        }
+        SentCopyQueue { copies, wake }
+    }
+
+    fn close(&self, mailbox: MailboxId) {
+        if let Ok(mut q) = self.queues.lock() {
+            q.remove(&mailbox);
+        }
+    }
+}
+
 struct Running {
     key: (ServerInfo, InboundOptions, String),
     unknown_sends: Arc<AtomicBool>,
     task: JoinHandle<()>,
     cancel: CancellationToken,
+    /// `outreachd_imap_poller_up{mailbox}`: 1 from the start, 0 once stopped.
+    up: crate::telemetry::handles::PollerUp,
 }
 
 /// Starts the poller manager on `tracker` (nothing when `[imap] enabled = false`); it stops
@@ -37,6 +112,7 @@ pub fn spawn_imap_pollers(
     settings: ImapSettings,
     interval: Duration,
     metrics: Metrics,
+    sent_copies: SentCopies,
     cancel: CancellationToken,
     tracker: &TaskTracker,
 ) {
@@ -52,6 +128,7 @@ pub fn spawn_imap_pollers(
             metrics: &metrics,
             inbound: &inbound,
             cancel: &cancel,
+            sent_copies: &sent_copies,
         };
         let mut running: HashMap<MailboxId, Running> = HashMap::new();
         loop {
@@ -83,8 +160,10 @@ pub fn spawn_imap_pollers(
                 () = tokio::time::sleep(interval) => {}
             }
         }
-        for poller in running.values() {
+        for (id, poller) in &running {
             poller.cancel.cancel();
+            poller.up.stopped();
+            sent_copies.close(*id);
         }
         let count = running.len();
         inbound.pollers_running(0);
@@ -105,6 +184,7 @@ struct Manager<'a> {
     metrics: &'a Metrics,
     inbound: &'a InboundMetrics,
     cancel: &'a CancellationToken,
+    sent_copies: &'a SentCopies,
 }
 
 impl Manager<'_> {
@@ -119,6 +199,7 @@ impl Manager<'_> {
             metrics,
             inbound,
             cancel,
+            sent_copies,
         } = *self;
         let mut keep = HashMap::with_capacity(wanted.len());
         for (mailbox, options) in wanted {
@@ -138,15 +219,25 @@ impl Manager<'_> {
                             tracing::warn!(mailbox = %id, "IMAP poller ended unexpectedly; restarting.");
                         }
                         r.cancel.cancel();
+                        r.up.stopped();
                     }
+                    let up = inbound.poller_up(&key.2);
+                    up.started();
                     let child = cancel.child_token();
                     let unknown_sends = Arc::new(AtomicBool::new(false));
+                    let queue = if options.append_sent {
+                        Some(sent_copies.open(id))
+                    } else {
+                        sent_copies.close(id);
+                        None
+                    };
                     let config = PollerConfig {
                         mailbox,
                         options,
                         settings: settings.clone(),
                         unknown_sends: unknown_sends.clone(),
                         metrics: metrics.clone(),
+                        sent_copies: queue,
                     };
                     let task = tokio::spawn(run(store.clone(), config, child.clone()));
                     tracing::debug!(mailbox = %id, "IMAP poller started.");
@@ -157,6 +248,7 @@ impl Manager<'_> {
                             unknown_sends,
                             task,
                             cancel: child,
+                            up,
                         },
                     );
                 }
@@ -165,6 +257,8 @@ impl Manager<'_> {
         for (id, r) in running.drain() {
             tracing::debug!(mailbox = %id, "IMAP poller no longer wanted; stopping.");
             r.cancel.cancel();
+            r.up.stopped();
+            sent_copies.close(id);
         }
         *running = keep;
     }

@@ -157,6 +157,7 @@ pub fn spawn_supervisor(
         metrics,
         ignore_windows_for: ctx_parts.ignore_windows_for,
         dkim: ctx_parts.dkim,
+        sent_copies: ctx_parts.sent_copies,
     });
     let handle = SupervisorHandle {
         notify: Arc::new(Notify::new()),
@@ -202,6 +203,8 @@ pub struct DispatchParts {
     /// Run Now: this campaign ignores its sending window.
     pub ignore_windows_for: Option<crate::domain::CampaignId>,
     pub dkim: crate::smtp::DkimSigners,
+    /// Shared with the IMAP poller manager (`append_sent`).
+    pub sent_copies: super::SentCopies,
 }
 
 impl Supervisor {

@@ -9,13 +9,14 @@
 //! connection, so a dead server affects only its mailbox. Idle mailboxes cost no queries: the
 //! store is read only when the server reports new mail and every `reconcile_interval`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use secrecy::SecretString;
+use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -34,6 +35,15 @@ use crate::telemetry::{ImapMailboxMetrics, InboundMetrics, Metrics};
 const INBOX: &str = "INBOX";
 /// How long the fallback-match lead list is reused before it is read again.
 const LEADS_TTL: Duration = Duration::from_secs(60);
+/// Sent copies a poller holds across a reconnect (beyond this, the oldest is dropped).
+const MAX_HELD_COPIES: usize = 64;
+
+/// Our sent copies waiting to be appended to Sent (`append_sent = true`), fed by whoever
+/// sends: the bytes exactly as sent, and a wake-up so a waiting poller appends at once.
+pub struct SentCopyQueue {
+    pub copies: mpsc::Receiver<Vec<u8>>,
+    pub wake: Arc<Notify>,
+}
 
 /// Everything one poller needs. The password is read from the store at each connect, so a
 /// corrected password is picked up by the next retry.
@@ -45,6 +55,8 @@ pub struct PollerConfig {
     /// looks in Sent at its next reconcile time. Idle mailboxes thus cost no periodic query.
     pub unknown_sends: Arc<AtomicBool>,
     pub metrics: Metrics,
+    /// `append_sent = true`: the copies to append to Sent between polls.
+    pub sent_copies: Option<SentCopyQueue>,
 }
 
 /// The bounded `type` label of an IMAP error (`outreachd_errors_total{stage="imap"}`).
@@ -107,6 +119,14 @@ pub async fn run(store: Arc<dyn Store>, config: PollerConfig, cancel: Cancellati
     tracing::debug!(mailbox = %poller.mailbox.id, "IMAP poller stopped.");
 }
 
+/// Resolves when a sent copy is offered; never without `append_sent`.
+async fn copy_offered(wake: Option<Arc<Notify>>) {
+    match wake {
+        Some(w) => w.notified().await,
+        None => std::future::pending().await,
+    }
+}
+
 struct Poller {
     store: Arc<dyn Store>,
     mailbox: Mailbox,
@@ -121,6 +141,9 @@ struct Poller {
     sent_folder: Option<String>,
     paused_for_bounces: bool,
     unknown_sends: Arc<AtomicBool>,
+    sent_copies: Option<SentCopyQueue>,
+    /// Copies taken from the queue but not yet appended (kept across a reconnect).
+    held_copies: VecDeque<Vec<u8>>,
     /// Set once a session logged in, so the reconnect backoff starts over.
     connected_once: bool,
     /// Folders the server does not have (skipped for this session).
@@ -153,6 +176,8 @@ impl Poller {
             sent_folder: None,
             paused_for_bounces: false,
             unknown_sends: config.unknown_sends,
+            sent_copies: config.sent_copies,
+            held_copies: VecDeque::new(),
             connected_once: false,
             missing: Vec::new(),
             metrics: config.metrics,
@@ -224,6 +249,7 @@ impl Poller {
                 self.check_folder(&mut session, &folder).await?;
             }
             self.polls.polled(true, Utc::now());
+            self.append_sent_copies(&mut session).await?;
             if Instant::now() >= self.next_reconcile {
                 self.next_reconcile =
                     Instant::now() + self.settings.reconcile_interval.as_duration();
@@ -253,10 +279,12 @@ impl Poller {
                 if known.is_none_or(|cp| {
                     cp.uidvalidity != inbox.uidvalidity
                         || inbox.uidnext.saturating_sub(1) > cp.last_uid
-                }) {
+                }) || self.copies_waiting()
+                {
                     continue;
                 }
-                let (back, end) = session.idle(renewal, cancel).await?;
+                let woken = copy_offered(self.sent_copies.as_ref().map(|q| q.wake.clone()));
+                let (back, end) = session.idle(renewal, cancel, woken).await?;
                 session = back;
                 if end == IdleEnd::Changed {
                     tracing::debug!(mailbox = %self.mailbox.id, "IMAP IDLE reported new mail.");
@@ -267,12 +295,69 @@ impl Poller {
                     .poll_interval
                     .as_duration()
                     .min(until_reconcile.max(Duration::from_millis(100)));
+                let woken = copy_offered(self.sent_copies.as_ref().map(|q| q.wake.clone()));
                 tokio::select! {
                     () = cancel.cancelled() => {}
                     () = tokio::time::sleep(wait) => {}
+                    () = woken => {}
                 }
             }
         }
+    }
+
+    /// Whether sent copies wait to be appended.
+    fn copies_waiting(&self) -> bool {
+        !self.held_copies.is_empty()
+            || self
+                .sent_copies
+                .as_ref()
+                .is_some_and(|q| !q.copies.is_empty())
+    }
+
+    /// Appends the waiting sent copies to the Sent folder (flagged `\Seen`). The poller never
+    /// reads Sent as inbound mail (only INBOX and `extra_folders`), so the copies are not
+    /// classified. A copy the server refuses is dropped with a warning; a connection error
+    /// keeps it for the next session.
+    async fn append_sent_copies(&mut self, session: &mut ImapSession) -> Result<(), ImapError> {
+        if let Some(queue) = self.sent_copies.as_mut() {
+            while let Ok(copy) = queue.copies.try_recv() {
+                if self.held_copies.len() >= MAX_HELD_COPIES {
+                    self.held_copies.pop_front();
+                    tracing::debug!(mailbox = %self.mailbox.id, "Sent copy dropped: too many waiting.");
+                }
+                self.held_copies.push_back(copy);
+            }
+        }
+        if self.held_copies.is_empty() {
+            return Ok(());
+        }
+        if self.sent_folder.is_none() {
+            self.sent_folder = session.sent_folder().await?;
+        }
+        let Some(sent) = self.sent_folder.clone() else {
+            tracing::warn!(mailbox = %self.mailbox.id, copies = self.held_copies.len(), "No Sent folder found; sent copies dropped.");
+            self.held_copies.clear();
+            return Ok(());
+        };
+        let mut appended = 0u32;
+        while let Some(copy) = self.held_copies.front() {
+            match session.append(&sent, copy).await {
+                Ok(()) => appended += 1,
+                Err(ImapError::Protocol {
+                    source:
+                        async_imap::error::Error::No(reason) | async_imap::error::Error::Bad(reason),
+                    ..
+                }) => {
+                    tracing::warn!(mailbox = %self.mailbox.id, folder = %sent, reason = %reason, "Server refused a sent copy; dropped.");
+                }
+                Err(e) => return Err(e),
+            }
+            self.held_copies.pop_front();
+        }
+        if appended > 0 {
+            tracing::debug!(mailbox = %self.mailbox.id, folder = %sent, appended, "Sent copies appended.");
+        }
+        Ok(())
     }
 
     fn folders(&self) -> Vec<String> {

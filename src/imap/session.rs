@@ -251,12 +251,13 @@ impl ImapSession {
         Ok(out)
     }
 
-    /// Waits in IDLE on the open folder for at most `renewal` (or until `cancel`), then ends
-    /// the IDLE. The session comes back for the next command.
+    /// Waits in IDLE on the open folder for at most `renewal` (or until `cancel` or `wake`),
+    /// then ends the IDLE. The session comes back for the next command.
     pub async fn idle(
         self,
         renewal: Duration,
         cancel: &CancellationToken,
+        wake: impl Future<Output = ()>,
     ) -> Result<(Self, IdleEnd), ImapError> {
         let Self {
             session,
@@ -275,6 +276,7 @@ impl ImapSession {
                 },
                 () = tokio::time::sleep(renewal) => IdleEnd::Quiet,
                 () = cancel.cancelled() => IdleEnd::Quiet,
+                () = wake => IdleEnd::Quiet,
             }
         };
         let session = timed(timeout, "DONE", handle.done(), protocol("DONE")).await?;

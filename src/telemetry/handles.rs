@@ -6,13 +6,15 @@
 mod content;
 mod dispatch;
 mod inbound;
+mod smtp_error;
 mod supervisor;
 #[cfg(test)]
 mod tests;
 
 pub use content::{ContentMetrics, GenerationResult};
 pub use dispatch::{CampaignMetrics, CompletionMetrics, MailboxMetrics, OUTCOMES, outcome_label};
-pub use inbound::{ImapMailboxMetrics, InboundClass, InboundMetrics};
+pub use inbound::{ImapMailboxMetrics, InboundClass, InboundMetrics, PollerUp};
+pub use smtp_error::SmtpErrorType;
 pub use supervisor::{ActorKind, DbPoolGauges, SupervisorMetrics};
 
 use super::Metrics;

@@ -23,9 +23,12 @@ mod fixtures;
 
 mod messages;
 mod peers;
+mod private_dovecot;
 mod reconcile;
 mod resilience;
+mod restart;
 mod scenario;
+mod sent_copy;
 mod setup;
 
 /// The message inside a smtp-sink dump (see `tests/pipeline/main.rs`).

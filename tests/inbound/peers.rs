@@ -130,6 +130,18 @@ impl Peers {
         session.logout().await;
     }
 
+    /// Whether `folder` of `address` holds a message with this Message-ID.
+    pub async fn holds(&self, address: &str, folder: &str, message_id: &str) -> bool {
+        let mut session = self.login(address).await;
+        session.examine(folder).await.expect("examine a folder");
+        let found = session
+            .has_message_id(message_id)
+            .await
+            .expect("search by Message-ID");
+        session.logout().await;
+        found
+    }
+
     fn doveadm(&self, args: &[&str]) {
         let conf = self.dir.join("dovecot/dovecot.conf");
         let out = Command::new("doveadm")

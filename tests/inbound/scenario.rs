@@ -59,15 +59,21 @@ async fn replies_bounces_and_auto_replies_stop_or_delay_step_two(backend: TestBa
         "reply-to-stop latency: {:?} (IMAP append to lead `replied`)",
         appended.elapsed()
     );
-    // The poller counts the reply right after recording it: the scrape may trail the status.
+    // The poller counts the reply right after recording it, and its last-poll time once the
+    // whole pass (every folder) is done: the scrape may trail the status.
+    let polled = format!(
+        r#"outreachd_imap_last_poll_timestamp_seconds{{mailbox="{}"}}"#,
+        w.sender
+    );
+    let started = w.started.timestamp() as f64;
     let scrape = w
-        .eventually("/metrics shows the reply", || async {
+        .eventually("/metrics shows the reply and a finished poll", || async {
             let scrape = w.app.get("/metrics").await.text().await.unwrap();
             let replies = sample(
                 &scrape,
                 r#"outreachd_inbound_messages_total{class="reply"}"#,
             );
-            (replies >= 1.0).then_some(scrape)
+            (replies >= 1.0 && sample(&scrape, &polled) >= started).then_some(scrape)
         })
         .await;
     assert!(sample(&scrape, "outreachd_imap_poll_lag_seconds_count") >= 1.0);
@@ -75,11 +81,6 @@ async fn replies_bounces_and_auto_replies_stop_or_delay_step_two(backend: TestBa
     assert!(sample(&scrape, "outreachd_imap_poll_lag_seconds_sum") > 0.0);
     assert!(sample(&scrape, "outreachd_reply_stop_latency_seconds_count") >= 1.0);
     assert!(sample(&scrape, "outreachd_imap_pollers") >= 1.0, "{scrape}");
-    let polled = format!(
-        r#"outreachd_imap_last_poll_timestamp_seconds{{mailbox="{}"}}"#,
-        w.sender
-    );
-    assert!(sample(&scrape, &polled) >= w.started.timestamp() as f64);
     let (id, _) = w.step_one_to(&leads[1], 4).await;
     peers
         .append(&w.sender, "INBOX", &hard_bounce(&w.sender, &leads[1], &id))

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use outreachd::domain::{CampaignId, CampaignStatus, EmailAddress, MailboxId, WorkspaceId};
-use outreachd::store::{CampaignSpec, NewLead, SendingRules, StepSpec, Store};
+use outreachd::store::{CampaignSpec, InboundOptions, NewLead, SendingRules, StepSpec, Store};
 use sqlx::Connection;
 
 use crate::fixtures::{Received, step};
@@ -60,6 +60,53 @@ pub async fn world_with(
     sink_faults: &[&str],
     settings: &[(&str, &str)],
 ) -> World {
+    build(
+        backend,
+        peers,
+        leads,
+        steps,
+        imap_password,
+        sink_faults,
+        settings,
+        None,
+    )
+    .await
+}
+
+/// [`world`] whose mailbox has these inbound options. The campaign starts paused (its mailbox
+/// is polled all the same) and runs once the poller has logged in, so the first send already
+/// finds the poller.
+pub async fn world_with_options(
+    backend: TestBackend,
+    peers: &Peers,
+    leads: &[String],
+    steps: Vec<StepSpec>,
+    options: InboundOptions,
+) -> World {
+    build(
+        backend,
+        peers,
+        leads,
+        steps,
+        &peers.password,
+        &[],
+        &[],
+        Some(options),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn build(
+    backend: TestBackend,
+    peers: &Peers,
+    leads: &[String],
+    steps: Vec<StepSpec>,
+    imap_password: &str,
+    sink_faults: &[&str],
+    settings: &[(&str, &str)],
+    options: Option<InboundOptions>,
+) -> World {
     let sink = Sink::start(sink_faults).await;
     let overrides: Vec<(&str, &str)> = FAST_IMAP.iter().chain(settings).copied().collect();
     let app = spawn_app_with(backend, &overrides).await;
@@ -69,16 +116,26 @@ pub async fn world_with(
     let ws = store.upsert_workspace("acme").await.unwrap().value.id;
     let spec = peers.mailbox_spec(&sender, sink.port, imap_password);
     let mailbox = store.upsert_mailbox(ws, &spec).await.unwrap().value.id;
-    let campaign = CampaignSpec {
+    if let Some(options) = &options {
+        store
+            .set_inbound_options(ws, mailbox, options)
+            .await
+            .unwrap();
+    }
+    let mut campaign = CampaignSpec {
         name: "Q4".into(),
         goal: "Book a call".into(),
         product_id: None,
-        status: Some(CampaignStatus::Running),
+        status: Some(if options.is_some() {
+            CampaignStatus::Paused
+        } else {
+            CampaignStatus::Running
+        }),
         rules: SendingRules::default(),
         mailbox_ids: vec![mailbox],
         steps,
     };
-    let campaign = store.upsert_campaign(ws, &campaign).await.unwrap().value.id;
+    let campaign_id = store.upsert_campaign(ws, &campaign).await.unwrap().value.id;
     let new: Vec<NewLead> = leads
         .iter()
         .map(|l| NewLead {
@@ -96,19 +153,32 @@ pub async fn world_with(
         .map(|r| r.id())
         .collect();
     store
-        .enroll_leads(ws, campaign, &ids, Utc::now())
+        .enroll_leads(ws, campaign_id, &ids, Utc::now())
         .await
         .unwrap();
-    app.supervisor.notify();
-    World {
+    let w = World {
         app,
         sink,
         sender,
         ws,
         mailbox,
-        campaign,
+        campaign: campaign_id,
         started,
+    };
+    if options.is_some() {
+        w.eventually("the poller logged in", || async {
+            w.store()
+                .imap_status(ws, mailbox)
+                .await
+                .unwrap()
+                .filter(|s| s.status == "ok")
+        })
+        .await;
+        campaign.status = Some(CampaignStatus::Running);
+        w.store().upsert_campaign(ws, &campaign).await.unwrap();
     }
+    w.app.supervisor.notify();
+    w
 }
 
 /// Two steps: "Hello" now, then a follow-up `delay` later.

@@ -133,3 +133,45 @@ async fn metrics_after_an_end_to_end_run_pass_promtool_and_show_the_sending_seri
         &out,
     );
 }
+
+/// A send to a port nobody listens on fails before any SMTP reply: the errors counter shows it
+/// under stage smtp, type connect (the outcome alone only says the mailbox was throttled).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_to_a_refusing_relay_counts_an_smtp_connect_error() {
+    let app = spawn_app_with(TestBackend::Postgres, FAST).await;
+    seed(
+        app.store.as_ref(),
+        crate::sink::free_port(),
+        1,
+        1,
+        vec![step("0s", Some("Hello"), "Hi there.")],
+    )
+    .await;
+    app.supervisor.notify();
+    let series = r#"outreachd_errors_total{stage="smtp",type="connect"}"#;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let scrape = app
+            .get("/metrics")
+            .await
+            .text()
+            .await
+            .expect("a /metrics body");
+        if sample(&scrape, series).is_some_and(|n| n >= 1.0) {
+            assert!(
+                sample(
+                    &scrape,
+                    r#"outreachd_errors_total{stage="smtp",type="rejected"}"#
+                )
+                .is_some(),
+                "every smtp error type is exported once a mailbox runs:\n{scrape}"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{series} never counted:\n{scrape}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

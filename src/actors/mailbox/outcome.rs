@@ -25,6 +25,9 @@ impl MailboxActor {
             crate::telemetry::ProviderClass::of(&job.claim.lead.email),
             job.plan.campaign.id,
         );
+        if let Err(error) = &result {
+            self.metrics.smtp_error(error, &outcome);
+        }
         let send = job.claim.send;
         let attempts = job.claim.attempts;
         let completion = match outcome {

@@ -75,6 +75,15 @@ impl MailboxActor {
             }
             let started = std::time::Instant::now();
             let result = self.transport.send(&r.envelope, &r.bytes).await;
+            // `append_sent`: the poller files our copy in Sent (only when surely sent).
+            if self.ctx.sent_copies.wants(self.mailbox.id)
+                && matches!(
+                    smtp::classify(&result),
+                    crate::domain::StepOutcome::Sent { .. }
+                )
+            {
+                self.ctx.sent_copies.offer(self.mailbox.id, &r.bytes);
+            }
             self.metrics.smtp_transaction(
                 ProviderClass::of(&r.job.claim.lead.email),
                 started.elapsed(),

@@ -31,7 +31,6 @@ const SELECT_SQL: &str = "SELECT g.campaign_lead_id, g.step_order, g.subject, g.
     FROM json_each(?1) j JOIN generated_messages g \
         ON g.campaign_lead_id = unhex(j.value ->> 0) AND g.step_order = j.value ->> 1";
 
-
 pub(super) async fn save_generated_many(
     s: &SqliteStore,
     items: &[GeneratedFor],

@@ -8,6 +8,7 @@ pub const IMAP_POLLS: &str = "outreachd_imap_polls_total";
 pub const INBOUND_MESSAGES: &str = "outreachd_inbound_messages_total";
 pub const REPLY_STOP_LATENCY: &str = "outreachd_reply_stop_latency_seconds";
 pub const IMAP_POLLERS: &str = "outreachd_imap_pollers";
+pub const IMAP_POLLER_UP: &str = "outreachd_imap_poller_up";
 pub const UNKNOWN_RECONCILED: &str = "outreachd_unknown_sends_reconciled_total";
 
 /// A poll every minute or so: seconds to an hour.
@@ -51,6 +52,12 @@ pub const DEFS: &[MetricDef] = &[
         kind: MetricKind::Gauge,
         labels: &[],
         help: "IMAP pollers running: one per mailbox with IMAP configured in the pool of a running or paused campaign. Below the number of such mailboxes, or 0 with [imap] enabled, means some inboxes are not read: look for 'IMAP poller ended unexpectedly' in the daemon's log and the actor restarts counter.",
+    },
+    MetricDef {
+        name: IMAP_POLLER_UP,
+        kind: MetricKind::Gauge,
+        labels: &["mailbox"],
+        help: "1 while the mailbox's IMAP poller runs, 0 once it was stopped (mailbox no longer in a running or paused campaign's pool, or the daemon shutting down). The last-poll timestamp of a stopped poller stays behind: judge staleness only where this is 1. 0 for a mailbox whose campaign still runs means its replies are not read: check the mailbox's IMAP settings and the daemon's log.",
     },
     MetricDef {
         name: UNKNOWN_RECONCILED,

@@ -38,7 +38,7 @@ pub const DEFS: &[MetricDef] = &[
         name: ERRORS,
         kind: MetricKind::Counter,
         labels: &["stage", "type"],
-        help: "Errors by pipeline stage (claim, generate, store, smtp, imap, completion, supervisor) and type. A sustained rate in one stage points at its dependency: the database for claim/store/completion, the LLM provider for generate, relays for smtp.",
+        help: "Errors by pipeline stage (claim, generate, store, smtp, imap, completion, supervisor) and type. A sustained rate in one stage points at its dependency: the database for claim/store/completion, the LLM provider for generate, relays for smtp. smtp counts every send without a clean 2xx, by type: connect, connection, tls, timeout, auth, protocol (set-up refused) point at the relay or the mailbox's settings; throttled at sending reputation or rates; rejected (bounces, content) at the list or the message.",
     },
     MetricDef {
         name: CONFIG_RELOADS,

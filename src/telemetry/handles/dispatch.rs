@@ -6,12 +6,15 @@ use std::time::Duration;
 
 use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
 
+use super::SmtpErrorType;
 use crate::domain::{CampaignId, StepOutcome};
+use crate::smtp::SendError;
 use crate::telemetry::ProviderClass;
 use crate::telemetry::catalogue::dispatch::{
     CAMPAIGN_SENDS, CLAIM_BATCH, CLAIMED, COMPLETION_BATCH, COMPLETIONS_FENCED, LIMITER_WAIT,
     MAILBOX_CAP_USED, MAILBOX_SENDS, SCHEDULE_LAG, SENDS, SMTP_TRANSACTION,
 };
+use crate::telemetry::catalogue::internals::ERRORS;
 
 /// Every `outcome` label value, in [`outcome_index`] order.
 pub const OUTCOMES: [&str; 8] = [
@@ -55,6 +58,7 @@ pub struct MailboxMetrics {
     schedule_lag: Histogram,
     limiter_wait: Histogram,
     cap_used: Gauge,
+    smtp_errors: [Counter; SmtpErrorType::ALL.len()],
 }
 
 impl MailboxMetrics {
@@ -76,6 +80,9 @@ impl MailboxMetrics {
             schedule_lag: histogram!(SCHEDULE_LAG),
             limiter_wait: histogram!(LIMITER_WAIT),
             cap_used: gauge!(MAILBOX_CAP_USED, "mailbox" => mailbox),
+            smtp_errors: std::array::from_fn(
+                |t| counter!(ERRORS, "stage" => "smtp", "type" => SmtpErrorType::ALL[t].label()),
+            ),
         }
     }
 
@@ -96,6 +103,11 @@ impl MailboxMetrics {
             )
         })[o]
             .increment(1);
+    }
+
+    /// A send ended in `error` rather than a clean 2xx; `outcome` is its classification.
+    pub fn smtp_error(&self, error: &SendError, outcome: &StepOutcome) {
+        self.smtp_errors[SmtpErrorType::of(error, outcome) as usize].increment(1);
     }
 
     /// One SMTP transaction (or outbox write) took `took`.
@@ -159,7 +171,7 @@ impl CompletionMetrics {
         Self {
             batch: histogram!(COMPLETION_BATCH),
             fenced: counter!(COMPLETIONS_FENCED),
-            errors: counter!(crate::telemetry::catalogue::internals::ERRORS, "stage" => "completion", "type" => "store"),
+            errors: counter!(ERRORS, "stage" => "completion", "type" => "store"),
         }
     }
 

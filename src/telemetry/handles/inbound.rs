@@ -7,8 +7,8 @@ use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
 
 use crate::imap::classify::Classification;
 use crate::telemetry::catalogue::inbound::{
-    IMAP_LAST_POLL, IMAP_POLL_LAG, IMAP_POLLERS, IMAP_POLLS, INBOUND_MESSAGES, REPLY_STOP_LATENCY,
-    UNKNOWN_RECONCILED,
+    IMAP_LAST_POLL, IMAP_POLL_LAG, IMAP_POLLER_UP, IMAP_POLLERS, IMAP_POLLS, INBOUND_MESSAGES,
+    REPLY_STOP_LATENCY, UNKNOWN_RECONCILED,
 };
 use crate::telemetry::catalogue::internals::ACTOR_RESTARTS;
 
@@ -113,6 +113,12 @@ impl InboundMetrics {
         self.reply_stop.record(latency.as_secs_f64());
     }
 
+    /// The poller manager's up/down gauge for one mailbox's poller, labelled like its last-poll
+    /// gauge so that alerts can join the two.
+    pub fn poller_up(&self, address: &str) -> PollerUp {
+        PollerUp(gauge!(IMAP_POLLER_UP, "mailbox" => address.to_owned()))
+    }
+
     /// Handles for one polled mailbox.
     pub fn mailbox(&self, address: &str) -> ImapMailboxMetrics {
         ImapMailboxMetrics {
@@ -139,5 +145,20 @@ impl ImapMailboxMetrics {
         } else {
             self.polls_error.increment(1);
         }
+    }
+}
+
+/// Whether a mailbox's poller runs: 1 from its start, 0 once the manager stops it (no longer
+/// wanted, restarted with new settings, daemon shutdown). Its last-poll gauge stays after a
+/// stop; alerts on staleness require this to be 1.
+pub struct PollerUp(Gauge);
+
+impl PollerUp {
+    pub fn started(&self) {
+        self.0.set(1.0);
+    }
+
+    pub fn stopped(&self) {
+        self.0.set(0.0);
     }
 }

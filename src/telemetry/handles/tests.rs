@@ -219,3 +219,44 @@ fn content_usage_is_counted_by_the_provider_that_wrote_it_with_fallbacks_flagged
     let ok = r#"outreachd_content_generations_total{provider="openai",result="ok"}"#;
     assert_eq!(value(&scrape, ok), Some(1.0));
 }
+
+#[test]
+fn failed_sends_count_smtp_errors_by_type_and_every_type_is_exported() {
+    use crate::smtp::{Cause, Phase, Reply, SendError, classify_error};
+    let r = recorder();
+    let scrape = metrics::with_local_recorder(&r, || {
+        let m = MailboxMetrics::new("m@x.test");
+        for error in [
+            SendError::new(Phase::Connect, Cause::Connection("refused".into())),
+            SendError::new(Phase::Rcpt, Cause::Rejected(Reply::new(550, "5.1.1 No"))),
+            SendError::new(Phase::Rcpt, Cause::Rejected(Reply::new(550, "5.1.1 No"))),
+        ] {
+            m.smtp_error(&error, &classify_error(&error));
+        }
+        r.handle().render()
+    });
+    let series = |t: &str| format!(r#"outreachd_errors_total{{stage="smtp",type="{t}"}}"#);
+    assert_eq!(value(&scrape, &series("connect")), Some(1.0));
+    assert_eq!(value(&scrape, &series("rejected")), Some(2.0));
+    assert_eq!(
+        value(&scrape, &series("tls")),
+        Some(0.0),
+        "every type is exported from the actor's start"
+    );
+}
+
+#[test]
+fn a_running_poller_reads_one_and_a_stopped_one_zero() {
+    let r = recorder();
+    let scrape = metrics::with_local_recorder(&r, || {
+        let m = InboundMetrics::new();
+        let (a, b) = (m.poller_up("a@x.test"), m.poller_up("b@x.test"));
+        a.started();
+        b.started();
+        b.stopped();
+        r.handle().render()
+    });
+    let up = |mailbox: &str| format!(r#"outreachd_imap_poller_up{{mailbox="{mailbox}"}}"#);
+    assert_eq!(value(&scrape, &up("a@x.test")), Some(1.0));
+    assert_eq!(value(&scrape, &up("b@x.test")), Some(0.0));
+}
