@@ -204,6 +204,7 @@ impl Poller {
             username: imap.username.clone(),
             password,
             timeout: self.settings.command_timeout.as_duration(),
+            extra_root_pem: None,
         })
     }
 

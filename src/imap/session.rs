@@ -25,6 +25,9 @@ pub struct ImapTarget {
     pub username: String,
     pub password: SecretString,
     pub timeout: Duration,
+    /// Extra trusted root certificates (PEM) for servers with a private CA (as SMTP's
+    /// `SmtpEndpoint::extra_root_pem`).
+    pub extra_root_pem: Option<String>,
 }
 
 /// What STATUS or EXAMINE says about a folder.
@@ -112,7 +115,9 @@ impl ImapSession {
                 client
             }
             SmtpSecurity::Tls => {
-                let mut client = async_imap::Client::new(tls(&target.host, tcp, limit).await?);
+                let mut client = async_imap::Client::new(
+                    tls(&target.host, tcp, limit, target.extra_root_pem.as_deref()).await?,
+                );
                 greeting(&mut client, limit).await?;
                 client
             }
@@ -123,13 +128,21 @@ impl ImapSession {
                     limit,
                     "STARTTLS",
                     client.run_command_and_check_ok("STARTTLS", None),
-                    |_| ImapError::NoStarttls,
+                    // A refusal means no STARTTLS; a lost connection is not a refusal.
+                    |e| match e {
+                        async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => {
+                            ImapError::NoStarttls
+                        }
+                        e => protocol("STARTTLS")(e),
+                    },
                 )
                 .await?;
                 let ImapStream::Plain(tcp) = client.into_inner() else {
                     return Err(ImapError::NoStarttls);
                 };
-                async_imap::Client::new(tls(&target.host, tcp, limit).await?)
+                async_imap::Client::new(
+                    tls(&target.host, tcp, limit, target.extra_root_pem.as_deref()).await?,
+                )
             }
         };
         let login = client.login(&target.username, target.password.expose_secret());

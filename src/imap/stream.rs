@@ -1,6 +1,7 @@
 //! The byte stream under an IMAP session: plain TCP, TLS from the first byte, or TCP upgraded
 //! with STARTTLS. TLS is rustls with the process-wide crypto provider (installed by `main` and
-//! by the tests) and the webpki roots; there is no switch to accept invalid certificates.
+//! by the tests), the webpki roots plus an optional private CA (as SMTP's `extra_root_pem`);
+//! there is no switch to accept invalid certificates.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -87,15 +88,55 @@ pub async fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<Tcp
     Ok(tcp)
 }
 
-/// Wraps `tcp` in TLS for `host` (certificate checked against the webpki roots).
-pub async fn tls(host: &str, tcp: TcpStream, timeout: Duration) -> Result<ImapStream, ImapError> {
+/// The trusted roots: webpki's plus the certificates in `extra_root_pem` (a private CA).
+fn roots(extra_root_pem: Option<&str>) -> Result<rustls::RootCertStore, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots =
+        rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(pem) = extra_root_pem {
+        let invalid = |detail: String| format!("invalid root certificate: {detail}");
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            let cert = cert.map_err(|e| invalid(e.to_string()))?;
+            roots.add(cert).map_err(|e| invalid(e.to_string()))?;
+            added += 1;
+        }
+        // An empty trust addition would only surface later as an unknown-issuer error.
+        if added == 0 {
+            return Err(invalid("no PEM certificate found".to_owned()));
+        }
+    }
+    Ok(roots)
+}
+
+/// Words for an operator: rustls says `invalid peer certificate: UnknownIssuer`.
+fn explain(detail: String) -> String {
+    if detail.contains("UnknownIssuer") {
+        format!("{detail} (the server's certificate is not signed by a trusted CA)")
+    } else if detail.contains("NotValidForName") {
+        format!("{detail} (the server's certificate does not name this host)")
+    } else if detail.contains("Expired") {
+        format!("{detail} (the server's certificate has expired)")
+    } else {
+        detail
+    }
+}
+
+/// Wraps `tcp` in TLS for `host` (certificate checked against the webpki roots and
+/// `extra_root_pem`).
+pub async fn tls(
+    host: &str,
+    tcp: TcpStream,
+    timeout: Duration,
+    extra_root_pem: Option<&str>,
+) -> Result<ImapStream, ImapError> {
     let tls_err = |detail: String| ImapError::Tls {
         host: host.to_owned(),
         detail,
     };
-    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let config = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
+        .with_root_certificates(roots(extra_root_pem).map_err(tls_err)?)
         .with_no_client_auth();
     let name = rustls::pki_types::ServerName::try_from(host.to_owned())
         .map_err(|e| tls_err(e.to_string()))?;
@@ -108,6 +149,18 @@ pub async fn tls(host: &str, tcp: TcpStream, timeout: Duration) -> Result<ImapSt
         command: "TLS handshake",
         seconds: timeout.as_secs(),
     })?
-    .map_err(|e| tls_err(e.to_string()))?;
+    .map_err(|e| tls_err(explain(e.to_string())))?;
     Ok(ImapStream::Tls(Box::new(stream)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_root_pem_without_certificates_is_refused() {
+        let Err(e) = super::roots(Some("not a pem")) else {
+            panic!("text without a certificate must be refused");
+        };
+        assert!(e.contains("no PEM certificate"), "{e}");
+        assert!(super::roots(None).is_ok());
+    }
 }

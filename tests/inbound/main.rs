@@ -30,6 +30,7 @@ mod restart;
 mod scenario;
 mod sent_copy;
 mod setup;
+mod tls;
 
 /// The message inside a smtp-sink dump (see `tests/pipeline/main.rs`).
 pub fn sink_message(dump: &str) -> &str {

@@ -114,6 +114,7 @@ impl Peers {
             username: address.into(),
             password: SecretString::from(password.to_owned()),
             timeout: Duration::from_secs(10),
+            extra_root_pem: None,
         }
     }
 

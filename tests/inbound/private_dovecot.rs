@@ -1,7 +1,10 @@
 //! A second Dovecot, private to one test, that the test may stop and start without disturbing
 //! the shared peers other tests use. Its configuration is the shared peers' `dovecot.conf`
 //! (written by `scripts/mail-peers/start.sh`) with its own directory (base_dir, state, log,
-//! users, maildirs) and its own IMAP port; LMTP's TCP listener is off.
+//! users, maildirs) and its own IMAP port; LMTP's TCP listener is off. With
+//! [`PrivateDovecot::start_tls`] it also speaks TLS: a certificate for `localhost` and
+//! 127.0.0.1 from a private CA made with openssl, an imaps listener (implicit TLS) on its own
+//! port, and STARTTLS on the plain port.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,9 +17,19 @@ pub struct PrivateDovecot {
     /// Laid out like the shared peers' directory (`dovecot/`, `mail/`), so [`Peers`] helpers
     /// work against it unchanged.
     pub peers: Peers,
+    /// Set by [`PrivateDovecot::start_tls`].
+    pub tls: Option<DovecotTls>,
     conf: PathBuf,
     // Removed on drop, after the server is stopped.
     _dir: tempfile::TempDir,
+}
+
+/// The TLS side of a [`PrivateDovecot`].
+pub struct DovecotTls {
+    /// The implicit-TLS (imaps) port; the plain port offers STARTTLS.
+    pub imaps_port: u16,
+    /// The private CA that signed the server's certificate (PEM).
+    pub ca_pem: String,
 }
 
 fn port_open(port: u16) -> bool {
@@ -48,6 +61,16 @@ async fn wait(what: &str, mut done: impl FnMut() -> bool) {
 impl PrivateDovecot {
     /// Copies the shared configuration into a new directory and starts Dovecot there.
     pub async fn start(shared: &Peers) -> Self {
+        Self::start_with(shared, false).await
+    }
+
+    /// Like [`PrivateDovecot::start`], with TLS (`ssl = yes`: implicit TLS on
+    /// [`DovecotTls::imaps_port`], STARTTLS on the plain port).
+    pub async fn start_tls(shared: &Peers) -> Self {
+        Self::start_with(shared, true).await
+    }
+
+    async fn start_with(shared: &Peers, with_tls: bool) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("outreachd-dovecot-")
             .tempdir()
@@ -80,6 +103,35 @@ impl PrivateDovecot {
             .join("\n");
         assert!(conf.contains(&format!("port = {port}")), "{conf}");
         std::fs::create_dir_all(root.join("dovecot")).expect("mkdir dovecot");
+        let (conf, tls) = if with_tls {
+            let imaps_port = loop {
+                let p = free_port();
+                if p != port {
+                    break p;
+                }
+            };
+            let certs = root.join("dovecot/tls");
+            std::fs::create_dir_all(&certs).expect("mkdir tls");
+            make_certificates(&certs);
+            let c = certs.display();
+            let imaps = "  inet_listener imaps {\n    port = 0\n  }";
+            assert!(conf.contains(imaps), "{conf}");
+            let conf = conf
+                .replace(
+                    imaps,
+                    &format!(
+                        "  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}"
+                    ),
+                )
+                .replace(
+                    "ssl = no",
+                    &format!("ssl = yes\nssl_cert = <{c}/leaf.pem\nssl_key = <{c}/leaf.key"),
+                );
+            let ca_pem = std::fs::read_to_string(certs.join("ca.pem")).expect("ca.pem");
+            (conf, Some(DovecotTls { imaps_port, ca_pem }))
+        } else {
+            (conf, None)
+        };
         std::fs::create_dir_all(root.join("mail")).expect("mkdir mail");
         let users = std::fs::read_to_string(shared.dir.join("dovecot/users")).expect("users");
         let first = users
@@ -105,6 +157,7 @@ impl PrivateDovecot {
                 domain: shared.domain.clone(),
                 password: shared.password.clone(),
             },
+            tls,
             conf: conf_path,
             _dir: dir,
         };
@@ -127,7 +180,11 @@ impl PrivateDovecot {
             .expect("run dovecot");
         assert!(status.success(), "dovecot did not start");
         let port = self.peers.imap_port;
-        wait("the private Dovecot to listen", || port_open(port)).await;
+        let imaps = self.tls.as_ref().map(|t| t.imaps_port);
+        wait("the private Dovecot to listen", || {
+            port_open(port) && imaps.is_none_or(port_open)
+        })
+        .await;
     }
 
     /// The master's PID, if it runs.
@@ -176,4 +233,83 @@ impl Drop for PrivateDovecot {
             let _ = Command::new("kill").arg(&pid).status();
         }
     }
+}
+
+/// A CA and a leaf for `localhost` and 127.0.0.1 signed by it, in `dir` (`ca.pem`, `leaf.pem`,
+/// `leaf.key`). A self-signed leaf would be a CA used as an end entity, which webpki refuses.
+fn make_certificates(dir: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("openssl is installed");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n\
+         extendedKeyUsage=serverAuth\n",
+    )
+    .expect("ext file");
+    let key = |out: &str| {
+        run(&[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            out,
+        ]);
+    };
+    key("ca.key");
+    run(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "ca.key",
+        "-subj",
+        "/CN=outreachd test CA",
+        "-days",
+        "2",
+        "-out",
+        "ca.pem",
+    ]);
+    key("leaf.key");
+    run(&[
+        "req",
+        "-new",
+        "-key",
+        "leaf.key",
+        "-subj",
+        "/CN=localhost",
+        "-out",
+        "leaf.csr",
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        "leaf.pem",
+    ]);
+    // Dovecot's config process reads them as root; nobody else needs to.
+    set_mode(&dir.join("leaf.key"), 0o600);
 }
