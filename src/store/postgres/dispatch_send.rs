@@ -51,6 +51,9 @@ pub(super) async fn mark_sending(
 
 /// `mark_sending` for a mailbox's batch in one statement and one commit: the same fence per
 /// send, set-based. Results are in input order; a send listed twice is marked once (the first).
+/// Send rows are found by key (`= ANY($1)`); `state || ''` hides the partial index
+/// `email_sends_open`, which a planner without statistics preferred, reading every claimed row
+/// of the database per mark.
 pub(super) async fn mark_sending_many(
     pool: &PgPool,
     sends: &[(SendRef, String)],
@@ -77,7 +80,7 @@ pub(super) async fn mark_sending_many(
                      AND cl.lease_token = u.token AND cl.status = 'active' AND EXISTS ( \
                      SELECT 1 FROM email_sends es WHERE es.id = u.send_id \
                      AND es.id = ANY($1::uuid[]) AND es.lease_token = u.token \
-                     AND es.state = 'claimed' AND es.campaign_lead_id = cl.id) \
+                     AND es.state || '' = 'claimed' AND es.campaign_lead_id = cl.id) \
                  RETURNING u.send_id, u.token, u.message_id, cl.id AS lead_id), \
              s AS ( \
                  UPDATE email_sends es SET state = 'sending', message_id = c.message_id, \

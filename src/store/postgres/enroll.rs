@@ -96,6 +96,9 @@ async fn classify(
     outcome: &mut EnrollOutcome,
 ) -> Result<Vec<LeadId>, StoreError> {
     let raw: Vec<uuid::Uuid> = chunk.iter().map(|id| id.0).collect();
+    // One key lookup per id (the `LIMIT 1` keeps the planner from flattening the lateral
+    // joins): planned as joins on a fresh database, a 5,000-id chunk compared every id with
+    // every lead of the workspace, 12.5 million pairs.
     let rows: Vec<(LeadId, bool, bool, bool)> = sqlx::query_as(
         "SELECT u.id, l.id IS NOT NULL, cl.id IS NOT NULL, \
              l.unsubscribed_at IS NOT NULL OR EXISTS ( \
@@ -103,8 +106,10 @@ async fn classify(
                      (s.kind = 'email' AND s.value = lower(l.email)) OR \
                      (s.kind = 'domain' AND s.value = split_part(lower(l.email), '@', -1)))) \
          FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, ord) \
-         LEFT JOIN leads l ON l.id = u.id AND l.workspace_id = $1 \
-         LEFT JOIN campaign_leads cl ON cl.campaign_id = $2 AND cl.lead_id = u.id \
+         LEFT JOIN LATERAL (SELECT id, email, unsubscribed_at FROM leads \
+             WHERE id = u.id AND workspace_id = $1 LIMIT 1) l ON true \
+         LEFT JOIN LATERAL (SELECT id FROM campaign_leads \
+             WHERE campaign_id = $2 AND lead_id = u.id LIMIT 1) cl ON true \
          ORDER BY u.ord",
     )
     .bind(ws)
