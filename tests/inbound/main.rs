@@ -7,6 +7,8 @@
 //! Without mail peers in the environment the tests are skipped with a note, except under
 //! `CI=true`, where they fail (scripts/test.sh always starts the peers).
 
+#[path = "../support/certs.rs"]
+mod certs;
 #[path = "../support/mod.rs"]
 mod support;
 

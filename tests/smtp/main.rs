@@ -1,6 +1,8 @@
 //! SMTP against real servers: Postfix `smtp-sink` processes on loopback, one per test, with
 //! fault options. Counts what the server received; no fakes.
 
+#[path = "../support/certs.rs"]
+mod certs;
 mod delivery;
 mod dkim;
 mod faults;

@@ -1,7 +1,6 @@
 //! Implicit TLS (port 465 style) against a real TLS server: socat terminating TLS in front of a
 //! smtp-sink, with a throwaway CA made by openssl.
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -22,7 +21,7 @@ struct TlsFront {
 impl TlsFront {
     async fn start(backend: u16) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        make_certificates(dir.path());
+        crate::certs::make_certificates(dir.path());
         let port = free_port();
         let d = dir.path().display();
         let child = Command::new("socat")
@@ -59,84 +58,6 @@ impl Drop for TlsFront {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A CA and a leaf for "localhost" signed by it (a self-signed leaf would be a CA used as an
-/// end entity, which webpki refuses).
-fn make_certificates(dir: &Path) {
-    let run = |args: &[&str]| {
-        let status = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl is installed");
-        assert!(status.success(), "openssl {args:?}");
-    };
-    std::fs::write(
-        dir.join("leaf.ext"),
-        "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n",
-    )
-    .expect("ext file");
-    run(&[
-        "ecparam",
-        "-name",
-        "prime256v1",
-        "-genkey",
-        "-noout",
-        "-out",
-        "ca.key",
-    ]);
-    run(&[
-        "req",
-        "-x509",
-        "-new",
-        "-key",
-        "ca.key",
-        "-subj",
-        "/CN=outreachd test CA",
-        "-days",
-        "2",
-        "-out",
-        "ca.pem",
-    ]);
-    run(&[
-        "ecparam",
-        "-name",
-        "prime256v1",
-        "-genkey",
-        "-noout",
-        "-out",
-        "leaf.key",
-    ]);
-    run(&[
-        "req",
-        "-new",
-        "-key",
-        "leaf.key",
-        "-subj",
-        "/CN=localhost",
-        "-out",
-        "leaf.csr",
-    ]);
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "leaf.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        "leaf.ext",
-        "-out",
-        "leaf.pem",
-    ]);
 }
 
 fn install_crypto_provider() {
