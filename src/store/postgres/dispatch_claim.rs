@@ -31,10 +31,11 @@ use crate::store::{
 
 /// Conditions a candidate (`cl` joined to its lead `l`) must meet besides its step: due, not
 /// leased, with a mailbox, reachable (not unsubscribed, not suppressed by address or domain),
-/// and no send of its current step that went (or may have gone) out. (`step_order + 0`: with
-/// `step_order = 1` implied for new leads, the planner probed the partial index
-/// `email_sends_campaign_new`, a walk over every step-1 send of the campaign per candidate;
-/// the sum hides that index and leaves the `(campaign_lead_id, step_order)` key.)
+/// and no send of its current step that went (or may have gone) out. That last check is a
+/// scalar subquery, not `NOT EXISTS`: PostgreSQL turns `NOT EXISTS` into an anti-join, and
+/// with statistics taken before the sends existed it chose a sequential scan of
+/// `email_sends` re-read per candidate; a subquery with `LIMIT` stays a probe of the
+/// `(campaign_lead_id, step_order)` key per candidate (see `super::plans`).
 const ELIGIBLE: &str = "cl.next_scheduled_at <= $3 \
     AND (cl.lease_expires_at IS NULL OR cl.lease_expires_at < $3) \
     AND cl.mailbox_id IS NOT NULL \
@@ -44,8 +45,9 @@ const ELIGIBLE: &str = "cl.next_scheduled_at <= $3 \
         AND s.kind = 'email' AND s.value = lower(l.email)) \
     AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = $2 \
         AND s.kind = 'domain' AND s.value = split_part(lower(l.email), '@', -1)) \
-    AND NOT EXISTS (SELECT 1 FROM email_sends es WHERE es.campaign_lead_id = cl.id \
-        AND es.step_order + 0 = cl.current_step_order AND es.state NOT IN ('claimed', 'retry'))";
+    AND (SELECT 1 FROM email_sends es WHERE es.campaign_lead_id = cl.id \
+        AND es.step_order = cl.current_step_order AND es.state NOT IN ('claimed', 'retry') \
+        LIMIT 1) IS NULL";
 
 /// $1 campaign, $2 workspace, $3 now, $4 lease expiry, $5 max rows, $6 max new leads,
 /// $7 lease token, $8 fresh send ids (at least $5 of them), $9 mailboxes (NULL: any).
@@ -56,7 +58,8 @@ const ELIGIBLE: &str = "cl.next_scheduled_at <= $3 \
 /// of 200,000 rows), and the answer is read from `sends` joined to the tables by primary key,
 /// never CTE to CTE (a nested loop over two 2,000-row CTEs compared 4 million pairs). Reading
 /// `campaign_leads` there sees the statement's snapshot, from before the lease: the columns
-/// read (lead, thread) are ones a claim does not change.
+/// read (lead, thread) are ones a claim does not change. Those reads are key probes per send
+/// (`LATERAL … OFFSET 0`): with statistics, the planner hashed whole tables instead.
 static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
     let lead_columns = LEAD_COLUMNS
         .split(',')
@@ -106,10 +109,13 @@ static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
              g.body_text AS g_body_text, g.body_html AS g_body_html, g.provider AS g_provider, \
              g.model AS g_model, g.prompt_tokens AS g_prompt_tokens, \
              g.completion_tokens AS g_completion_tokens, g.cost_usd AS g_cost_usd \
-         FROM sends s JOIN campaign_leads c ON c.id = s.campaign_lead_id \
-         JOIN leads l ON l.id = c.lead_id \
-         LEFT JOIN generated_messages g ON g.campaign_lead_id = s.campaign_lead_id \
-             AND g.step_order = s.step_order \
+         FROM sends s \
+         CROSS JOIN LATERAL (SELECT c.lead_id, c.thread_message_id, c.first_subject \
+             FROM campaign_leads c WHERE c.id = s.campaign_lead_id OFFSET 0) c \
+         CROSS JOIN LATERAL (SELECT * FROM leads l WHERE l.id = c.lead_id OFFSET 0) l \
+         LEFT JOIN LATERAL (SELECT * FROM generated_messages g \
+             WHERE g.campaign_lead_id = s.campaign_lead_id AND g.step_order = s.step_order \
+             OFFSET 0) g ON true \
          ORDER BY s.step_order > 1 DESC, s.scheduled_for"
     )
 });

@@ -1,8 +1,8 @@
 //! The statements `complete_sends` runs, one per kind of outcome, each for a whole batch.
 //!
-//! Each binds its completions as parallel arrays and `UNNEST`s them (`u`; the send ids are
-//! also matched with `= ANY($1)`, so the plan looks rows up by key even when the planner
-//! believes `email_sends` is empty, as on a fresh database), then:
+//! Each binds its completions as parallel arrays and `UNNEST`s them (`u`; each send row is
+//! probed by key per element, and the states a row may leave come from `f.open` rather than
+//! a condition on `email_sends` alone: see `super::plans`), then:
 //! `f` keeps the completions whose send row still carries their lease token in an allowed state
 //! (the fence; everything else is counted as fenced by the caller); `c` updates the campaign
 //! leads first and `s` the send rows after, so, like a claim, every writer locks a lead before
@@ -20,9 +20,11 @@ pub(super) const SENT: &str = "WITH u AS ( \
             $5::timestamptz[], $6::text[], $7::text[], $8::int4[], $9::timestamptz[], $10::date[]) \
         AS u(send_id, token, message_id, reply, sent_at, thread_id, thread_subject, next_step, \
              next_due, count_date)), \
-    f AS ( \
-        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id AND es.id = ANY($1::uuid[]) \
-        AND es.lease_token = u.token AND es.state = 'sending'), \
+    f AS MATERIALIZED ( \
+        SELECT u.*, es.campaign_lead_id, ARRAY['sending']::text[] AS open FROM u \
+        CROSS JOIN LATERAL (SELECT es.campaign_lead_id FROM email_sends es \
+            WHERE es.id = u.send_id AND es.lease_token = u.token AND es.state = 'sending' \
+            OFFSET 0) es), \
     c AS ( \
         UPDATE campaign_leads cl SET \
             current_step_order = COALESCE(f.next_step, cl.current_step_order), \
@@ -33,12 +35,12 @@ pub(super) const SENT: &str = "WITH u AS ( \
             first_subject = COALESCE(f.thread_subject, cl.first_subject), \
             lease_token = NULL, lease_expires_at = NULL, updated_at = $11 \
         FROM f WHERE cl.id = f.campaign_lead_id AND cl.lease_token = f.token \
-        RETURNING f.send_id, f.token, f.message_id, f.reply, f.sent_at, f.count_date), \
+        RETURNING f.send_id, f.token, f.message_id, f.reply, f.sent_at, f.count_date, f.open), \
     s AS ( \
         UPDATE email_sends es SET state = 'sent', sent_at = c.sent_at, smtp_reply = c.reply, \
             message_id = c.message_id, lease_token = NULL, lease_expires_at = NULL, \
             updated_at = $11 \
-        FROM c WHERE es.id = c.send_id AND es.lease_token = c.token AND es.state = 'sending' \
+        FROM c WHERE es.id = c.send_id AND es.lease_token = c.token AND es.state = ANY(c.open) \
         RETURNING es.campaign_id, es.mailbox_id, c.count_date), \
     days AS ( \
         INSERT INTO mailbox_daily_counts AS d (mailbox_id, local_date, sent) \
@@ -57,19 +59,21 @@ pub(super) const SENT: &str = "WITH u AS ( \
 pub(super) const UNKNOWN: &str = "WITH u AS ( \
         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[]) \
         AS u(send_id, token, message_id, reason, count_date)), \
-    f AS ( \
-        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id AND es.id = ANY($1::uuid[]) \
-        AND es.lease_token = u.token AND es.state = 'sending'), \
+    f AS MATERIALIZED ( \
+        SELECT u.*, es.campaign_lead_id, ARRAY['sending']::text[] AS open FROM u \
+        CROSS JOIN LATERAL (SELECT es.campaign_lead_id FROM email_sends es \
+            WHERE es.id = u.send_id AND es.lease_token = u.token AND es.state = 'sending' \
+            OFFSET 0) es), \
     c AS ( \
         UPDATE campaign_leads cl SET next_scheduled_at = NULL, lease_token = NULL, \
             lease_expires_at = NULL, updated_at = $6 \
         FROM f WHERE cl.id = f.campaign_lead_id AND cl.lease_token = f.token \
-        RETURNING f.send_id, f.token, f.message_id, f.reason, f.count_date), \
+        RETURNING f.send_id, f.token, f.message_id, f.reason, f.count_date, f.open), \
     s AS ( \
         UPDATE email_sends es SET state = 'unknown', message_id = c.message_id, \
             last_error = c.reason, sent_at = $6, lease_token = NULL, lease_expires_at = NULL, \
             updated_at = $6 \
-        FROM c WHERE es.id = c.send_id AND es.lease_token = c.token AND es.state = 'sending' \
+        FROM c WHERE es.id = c.send_id AND es.lease_token = c.token AND es.state = ANY(c.open) \
         RETURNING es.mailbox_id, c.count_date), \
     days AS ( \
         INSERT INTO mailbox_daily_counts AS d (mailbox_id, local_date, sent) \
@@ -82,29 +86,33 @@ pub(super) const UNKNOWN: &str = "WITH u AS ( \
 pub(super) const RETRY: &str = "WITH u AS ( \
         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::bool[]) \
         AS u(send_id, token, at, reason, counts)), \
-    f AS ( \
-        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id AND es.id = ANY($1::uuid[]) \
-        AND es.lease_token = u.token AND es.state IN ('claimed', 'sending')), \
+    f AS MATERIALIZED ( \
+        SELECT u.*, es.campaign_lead_id, ARRAY['claimed', 'sending']::text[] AS open FROM u \
+        CROSS JOIN LATERAL (SELECT es.campaign_lead_id FROM email_sends es \
+            WHERE es.id = u.send_id AND es.lease_token = u.token \
+            AND es.state IN ('claimed', 'sending') OFFSET 0) es), \
     c AS ( \
         UPDATE campaign_leads cl SET next_scheduled_at = f.at, lease_token = NULL, \
             lease_expires_at = NULL, updated_at = $6 \
         FROM f WHERE cl.id = f.campaign_lead_id AND cl.lease_token = f.token \
-        RETURNING f.send_id, f.token, f.at, f.reason, f.counts), \
+        RETURNING f.send_id, f.token, f.at, f.reason, f.counts, f.open), \
     s AS ( \
         UPDATE email_sends es SET state = 'retry', last_error = c.reason, \
             attempts = es.attempts + CASE WHEN c.counts THEN 1 ELSE 0 END, \
             next_attempt_at = c.at, lease_token = NULL, lease_expires_at = NULL, updated_at = $6 \
         FROM c WHERE es.id = c.send_id AND es.lease_token = c.token \
-            AND es.state IN ('claimed', 'sending') \
+            AND es.state = ANY(c.open) \
         RETURNING es.id) \
     SELECT count(*) FROM s";
 
 /// Failed: $1 send ids, $2 tokens, $3 reasons, $4 now. The lead stops with the reason.
 pub(super) const FAILED: &str = "WITH u AS ( \
         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[]) AS u(send_id, token, reason)), \
-    f AS ( \
-        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id AND es.id = ANY($1::uuid[]) \
-        AND es.lease_token = u.token AND es.state IN ('claimed', 'sending')), \
+    f AS MATERIALIZED ( \
+        SELECT u.*, es.campaign_lead_id, ARRAY['claimed', 'sending']::text[] AS open FROM u \
+        CROSS JOIN LATERAL (SELECT es.campaign_lead_id FROM email_sends es \
+            WHERE es.id = u.send_id AND es.lease_token = u.token \
+            AND es.state IN ('claimed', 'sending') OFFSET 0) es), \
     c AS ( \
         UPDATE campaign_leads cl SET \
             status = CASE WHEN cl.status = 'active' THEN 'failed' ELSE cl.status END, \
@@ -112,12 +120,12 @@ pub(super) const FAILED: &str = "WITH u AS ( \
             next_scheduled_at = NULL, lease_token = NULL, lease_expires_at = NULL, \
             updated_at = $4 \
         FROM f WHERE cl.id = f.campaign_lead_id AND cl.lease_token = f.token \
-        RETURNING f.send_id, f.token, f.reason), \
+        RETURNING f.send_id, f.token, f.reason, f.open), \
     s AS ( \
         UPDATE email_sends es SET state = 'failed', last_error = c.reason, lease_token = NULL, \
             lease_expires_at = NULL, updated_at = $4 \
         FROM c WHERE es.id = c.send_id AND es.lease_token = c.token \
-            AND es.state IN ('claimed', 'sending') \
+            AND es.state = ANY(c.open) \
         RETURNING es.id) \
     SELECT count(*) FROM s";
 
@@ -128,9 +136,11 @@ pub(super) const FAILED: &str = "WITH u AS ( \
 pub(super) const BOUNCED: &str = "WITH u AS ( \
         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[]) \
         AS u(send_id, token, reply, suppression_id, event_id)), \
-    f AS ( \
-        SELECT u.*, es.campaign_lead_id FROM u JOIN email_sends es ON es.id = u.send_id AND es.id = ANY($1::uuid[]) \
-        AND es.lease_token = u.token AND es.state IN ('claimed', 'sending')), \
+    f AS MATERIALIZED ( \
+        SELECT u.*, es.campaign_lead_id, ARRAY['claimed', 'sending']::text[] AS open FROM u \
+        CROSS JOIN LATERAL (SELECT es.campaign_lead_id FROM email_sends es \
+            WHERE es.id = u.send_id AND es.lease_token = u.token \
+            AND es.state IN ('claimed', 'sending') OFFSET 0) es), \
     c AS ( \
         UPDATE campaign_leads cl SET \
             status = CASE WHEN cl.status = 'active' THEN 'bounced' ELSE cl.status END, \
@@ -139,7 +149,7 @@ pub(super) const BOUNCED: &str = "WITH u AS ( \
             updated_at = $6 \
         FROM f WHERE cl.id = f.campaign_lead_id AND cl.lease_token = f.token \
         RETURNING cl.id, cl.workspace_id, cl.lead_id, f.send_id, f.token, f.reply, \
-            f.suppression_id, f.event_id), \
+            f.suppression_id, f.event_id, f.open), \
     others AS ( \
         UPDATE campaign_leads cl SET status = 'bounced', stop_reason = c.reply, \
             next_scheduled_at = NULL, updated_at = $6 \
@@ -149,7 +159,7 @@ pub(super) const BOUNCED: &str = "WITH u AS ( \
         UPDATE email_sends es SET state = 'bounced', smtp_reply = c.reply, sent_at = $6, \
             lease_token = NULL, lease_expires_at = NULL, updated_at = $6 \
         FROM c WHERE es.id = c.send_id AND es.lease_token = c.token \
-            AND es.state IN ('claimed', 'sending') \
+            AND es.state = ANY(c.open) \
         RETURNING es.id, c.id AS campaign_lead_id, c.workspace_id, c.lead_id, c.reply, \
             c.suppression_id, c.event_id), \
     suppressed AS ( \

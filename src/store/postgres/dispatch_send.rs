@@ -51,9 +51,12 @@ pub(super) async fn mark_sending(
 
 /// `mark_sending` for a mailbox's batch in one statement and one commit: the same fence per
 /// send, set-based. Results are in input order; a send listed twice is marked once (the first).
-/// Send rows are found by key (`= ANY($1)`); `state || ''` hides the partial index
-/// `email_sends_open`, which a planner without statistics preferred, reading every claimed row
-/// of the database per mark.
+///
+/// Shaped so that every plan is linear in the batch, whatever the planner believes about the
+/// tables (none at all on a fresh database, stale ones after a bulk import; see
+/// [`super::plans`]): send rows are probed by key per input row (`LATERAL … OFFSET 0`), and
+/// the updated tables carry no condition of their own, only join conditions on the driving
+/// rows (even the wanted states come from them).
 pub(super) async fn mark_sending_many(
     pool: &PgPool,
     sends: &[(SendRef, String)],
@@ -69,28 +72,28 @@ pub(super) async fn mark_sending_many(
     let leads: Vec<uuid::Uuid> = sends.iter().map(|(s, _)| s.campaign_lead_id.0).collect();
     let message_ids: Vec<&str> = sends.iter().map(|(_, m)| m.as_str()).collect();
     let (send_ids, tokens, leads, message_ids) = (&send_ids, &tokens, &leads, &message_ids);
-    retrying(|| async move {
+    let marked: Vec<uuid::Uuid> = retrying(|| async move {
         sqlx::query_scalar(
             "WITH u AS ( \
                  SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) \
-                 WITH ORDINALITY AS u(send_id, token, lead_id, message_id, ord)), \
+                 AS u(send_id, token, lead_id, message_id)), \
+             f AS MATERIALIZED ( \
+                 SELECT u.*, 'active'::text AS active, 'claimed'::text AS claimed FROM u \
+                 CROSS JOIN LATERAL (SELECT 1 FROM email_sends es WHERE es.id = u.send_id \
+                     AND es.lease_token = u.token AND es.state = 'claimed' \
+                     AND es.campaign_lead_id = u.lead_id OFFSET 0) es), \
              c AS ( \
                  UPDATE campaign_leads cl SET lease_expires_at = $5, updated_at = $6 \
-                 FROM u WHERE cl.id = u.lead_id AND cl.id = ANY($3::uuid[]) \
-                     AND cl.lease_token = u.token AND cl.status = 'active' AND EXISTS ( \
-                     SELECT 1 FROM email_sends es WHERE es.id = u.send_id \
-                     AND es.id = ANY($1::uuid[]) AND es.lease_token = u.token \
-                     AND es.state || '' = 'claimed' AND es.campaign_lead_id = cl.id) \
-                 RETURNING u.send_id, u.token, u.message_id, cl.id AS lead_id), \
+                 FROM f WHERE cl.id = f.lead_id AND cl.lease_token = f.token \
+                     AND cl.status = f.active \
+                 RETURNING f.send_id, f.token, f.message_id, f.claimed, cl.id AS lead_id), \
              s AS ( \
                  UPDATE email_sends es SET state = 'sending', message_id = c.message_id, \
                      lease_expires_at = $5, updated_at = $6 \
                  FROM c WHERE es.id = c.send_id AND es.campaign_lead_id = c.lead_id \
-                     AND es.lease_token = c.token AND es.state = 'claimed' \
+                     AND es.lease_token = c.token AND es.state = c.claimed \
                  RETURNING es.id) \
-             SELECT u.send_id IN (SELECT id FROM s) \
-                 AND u.ord = (SELECT min(v.ord) FROM u v WHERE v.send_id = u.send_id) \
-             FROM u ORDER BY u.ord",
+             SELECT id FROM s",
         )
         .bind(send_ids)
         .bind(tokens)
@@ -102,7 +105,15 @@ pub(super) async fn mark_sending_many(
         .await
         .ctx("mark sends as sending")
     })
-    .await
+    .await?;
+    Ok(in_input_order(send_ids, marked))
+}
+
+/// One flag per input send id: whether it was marked; a send listed twice counts once (the
+/// first time).
+fn in_input_order(inputs: &[uuid::Uuid], marked: Vec<uuid::Uuid>) -> Vec<bool> {
+    let mut marked: std::collections::HashSet<uuid::Uuid> = marked.into_iter().collect();
+    inputs.iter().map(|id| marked.remove(id)).collect()
 }
 
 const EXPIRED_WHILE_SENDING: &str =

@@ -29,6 +29,7 @@ mod inbound;
 mod leads;
 mod mailboxes;
 mod meta;
+mod plans;
 mod products;
 mod report;
 mod summary;
