@@ -128,8 +128,8 @@ fn main() -> anyhow::Result<()> {
 
 async fn bench() -> anyhow::Result<()> {
     outreachd::startup::install_crypto_provider();
-    if std::env::var_os("RUST_LOG").is_some() {
-        outreachd::telemetry::init_tracing("warn", outreachd::config::LogFormat::Human);
+    if let Ok(filter) = std::env::var("RUST_LOG") {
+        outreachd::telemetry::init_tracing(&filter, outreachd::config::LogFormat::Human);
     }
     let opts = Options::from_env()?;
     let sink = Sink::start().await?;
