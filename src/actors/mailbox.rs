@@ -226,13 +226,7 @@ impl MailboxActor {
                     // Unpaced mailboxes take what is already queued, to mark it `sending` in
                     // one commit; paced ones send one at a time anyway.
                     if self.mailbox.min_gap.as_duration().is_zero() {
-                        while batch.len() < self.ctx.settings.sending_batch as usize {
-                            match rx.try_recv() {
-                                Ok(MailboxMsg::Send(job)) => batch.push(*job),
-                                Ok(MailboxMsg::Reconfigure(m)) => self.reconfigure(*m),
-                                Err(_) => break,
-                            }
-                        }
+                        self.take_queued(&mut rx, &mut batch);
                     }
                     self.handle_batch(batch).await;
                 }

@@ -97,6 +97,40 @@ async fn a_421_at_connect_cools_the_mailbox_and_requeues_the_leads(backend: Test
     );
 }
 
+async fn once_a_421_cools_the_mailbox_the_rest_of_its_batch_is_held_not_sent(backend: TestBackend) {
+    let sink = Sink::start(&["-Q", "MAIL"]).await;
+    let app = spawn_app_with(backend, FAST).await;
+    let seeded = seed(app.store.as_ref(), sink.port, 1, 12, one_step()).await;
+    app.supervisor.notify();
+    wait_for(
+        app.store.as_ref(),
+        seeded.workspace,
+        Duration::from_secs(20),
+        |s| {
+            s.mailboxes
+                .iter()
+                .any(|m| m.status.to_string() == "cooling")
+        },
+    )
+    .await;
+    // Let whatever was queued or marked reach its outcome.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rows = send_rows(&app.database_url, seeded.campaign).await;
+    let tried: Vec<_> = rows
+        .iter()
+        .filter(|r| r.last_error.as_deref().is_some_and(|e| e.contains("421")))
+        .collect();
+    assert_eq!(
+        tried.len(),
+        1,
+        "only the send that met the 421 went to the server: {rows:?}"
+    );
+    assert!(
+        rows.iter().all(|r| r.state != "sent" && r.attempts == 0),
+        "{rows:?}"
+    );
+}
+
 async fn a_lost_connection_after_the_data_is_unknown_and_never_resent(backend: TestBackend) {
     let sink = Sink::start(&["-q", "."]).await;
     let app = spawn_app_with(backend, FAST).await;
@@ -123,5 +157,6 @@ crate::on_both_backends!(
     a_temporary_rcpt_failure_is_retried_then_sent,
     a_permanent_rcpt_failure_bounces_and_suppresses,
     a_421_at_connect_cools_the_mailbox_and_requeues_the_leads,
+    once_a_421_cools_the_mailbox_the_rest_of_its_batch_is_held_not_sent,
     a_lost_connection_after_the_data_is_unknown_and_never_resent,
 );

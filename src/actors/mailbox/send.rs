@@ -9,6 +9,13 @@ use crate::smtp::{self, ListUnsubscribe, OutgoingMessage};
 use crate::store::{Completion, SendRef};
 use crate::telemetry::ProviderClass;
 
+fn marks_of(ready: &[Ready]) -> Vec<(SendRef, String)> {
+    ready
+        .iter()
+        .map(|r| (r.job.claim.send, r.message_id.clone()))
+        .collect()
+}
+
 /// A job that passed the gates, with its wire form.
 struct Ready {
     job: SendJob,
@@ -18,64 +25,115 @@ struct Ready {
 }
 
 impl MailboxActor {
+    /// One batch on its own: gate, build, mark, send.
     pub(super) async fn handle_batch(&mut self, batch: Vec<SendJob>) {
+        let marked = self.mark_batch(batch).await;
+        if marked.is_empty() {
+            return;
+        }
+        let receipts = self.send_marked(marked).await;
+        self.older_outcomes = std::mem::replace(&mut self.newer_outcomes, receipts);
+    }
+
+    /// Gates, builds and marks a batch, once the outcomes of the batch before the last are
+    /// recorded. Returns what was marked.
+    async fn mark_batch(&mut self, batch: Vec<SendJob>) -> Vec<Ready> {
+        let ready = self.gate_batch(batch).await;
+        if ready.is_empty() {
+            return ready;
+        }
+        if !self.older_outcomes_recorded().await {
+            self.release_all(&ready, None, "daemon shutting down").await;
+            return Vec::new();
+        }
+        let marks = marks_of(&ready);
+        let lease = self.ctx.settings.sending_lease.to_chrono();
+        match self.ctx.marker.mark(marks, lease).await {
+            Ok(flags) => self.keep_marked(ready, flags),
+            Err(e) => {
+                self.mark_failed(&ready, &e).await;
+                Vec::new()
+            }
+        }
+    }
+
+    /// Adds queued jobs to `batch` up to `dispatch.sending_batch`, without waiting.
+    pub(super) fn take_queued(
+        &mut self,
+        rx: &mut tokio::sync::mpsc::Receiver<super::MailboxMsg>,
+        batch: &mut Vec<SendJob>,
+    ) {
+        while batch.len() < self.ctx.settings.sending_batch as usize {
+            match rx.try_recv() {
+                Ok(super::MailboxMsg::Send(job)) => batch.push(*job),
+                Ok(super::MailboxMsg::Reconfigure(m)) => self.reconfigure(*m),
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// Gates and builds each job; the ones ahead of it in the batch count against the caps.
+    async fn gate_batch(&mut self, batch: Vec<SendJob>) -> Vec<Ready> {
         let mut ready = Vec::with_capacity(batch.len());
         for job in batch {
-            let pending = ready.len() as u32;
+            let pending = u32::try_from(ready.len()).unwrap_or(u32::MAX);
             if let Some(r) = self.gate_and_build(job, pending).await {
                 ready.push(r);
             }
         }
-        if ready.is_empty() {
-            return;
-        }
-        // Rows stay `sending` until the writer records their outcomes, and a crash turns every
-        // `sending` row `unknown`. A mailbox racing ahead of a slow writer would leave any
-        // number of sent-but-unrecorded rows in doubt (issue #4: the kill test found 59 with
-        // 3 mailboxes of batch 16). So wait until the batch before the last is recorded: at
-        // most two batches per mailbox are ever `sending` (the one on the wire, the one being
-        // recorded), and the writer still works while the next batch goes out.
-        if !self.older_outcomes_recorded().await {
-            for r in &ready {
-                self.release(&r.job, r.job.claim.due_at, "daemon shutting down")
-                    .await;
-            }
-            return;
-        }
-        let marks: Vec<(SendRef, String)> = ready
-            .iter()
-            .map(|r| (r.job.claim.send, r.message_id.clone()))
-            .collect();
-        let lease = self.ctx.settings.sending_lease.to_chrono();
-        let marked = match self.ctx.marker.mark(marks, lease).await {
-            Ok(marked) => marked,
-            Err(e) => {
-                tracing::warn!(mailbox = %self.mailbox.address, error = %e, "Cannot mark sends as sending; releasing them.");
-                for r in &ready {
-                    self.release(
-                        &r.job,
-                        Utc::now() + chrono::TimeDelta::seconds(30),
-                        "store unavailable",
-                    )
-                    .await;
-                }
-                return;
-            }
-        };
-        let mut receipts = Vec::with_capacity(marked.len());
-        for (r, ok) in ready.into_iter().zip(marked) {
-            if !ok {
-                // Our lease is gone: another claimer owns the row now. Sending would risk a
-                // duplicate, so the job is dropped.
+        ready
+    }
+
+    /// Drops (and counts) the jobs whose lease was gone when they were to be marked.
+    fn keep_marked(&self, ready: Vec<Ready>, flags: Vec<bool>) -> Vec<Ready> {
+        let mut kept = Vec::with_capacity(ready.len());
+        for (r, ok) in ready.into_iter().zip(flags) {
+            if ok {
+                kept.push(r);
+            } else {
                 tracing::warn!(mailbox = %self.mailbox.address, send = %r.job.claim.send.send_id, "Lease lost before sending; job dropped.");
-                // No outcome will be recorded for it, so it must leave the in-flight count
-                // here, or `run --until-idle` waits for it forever.
                 self.ctx.sink.abandoned(1);
+            }
+        }
+        kept
+    }
+
+    async fn mark_failed(&mut self, ready: &[Ready], error: &str) {
+        tracing::warn!(mailbox = %self.mailbox.address, error = %error, "Cannot mark sends as sending; releasing them.");
+        let retry_at = Utc::now() + chrono::TimeDelta::seconds(30);
+        self.release_all(ready, Some(retry_at), "store unavailable")
+            .await;
+    }
+
+    /// Releases unsent jobs, due again at `at` (`None`: when they were due).
+    async fn release_all(
+        &mut self,
+        ready: &[Ready],
+        at: Option<chrono::DateTime<Utc>>,
+        reason: &str,
+    ) {
+        for r in ready {
+            self.release(&r.job, at.unwrap_or(r.job.claim.due_at), reason)
+                .await;
+        }
+    }
+
+    /// Sends each marked job over SMTP and hands its outcome to the completion writer.
+    async fn send_marked(
+        &mut self,
+        marked: Vec<Ready>,
+    ) -> Vec<super::super::completions::Recorded> {
+        let mut receipts = Vec::with_capacity(marked.len());
+        for r in marked {
+            // A reply to an earlier send of this batch may have cooled or paused the mailbox:
+            // the rest is not sent into a server that asked us to stop, it is due again later.
+            if let Some((at, reason)) = self.held_until(Utc::now()) {
+                self.release(&r.job, at.max(r.job.claim.due_at), &reason)
+                    .await;
                 continue;
             }
             let started = std::time::Instant::now();
             let result = self.transport.send(&r.envelope, &r.bytes).await;
-            // `append_sent`: the poller files our copy in Sent (only when surely sent).
             if self.ctx.sent_copies.wants(self.mailbox.id)
                 && matches!(
                     smtp::classify(&result),
@@ -90,11 +148,9 @@ impl MailboxActor {
             );
             receipts.push(self.finish(r.job, r.message_id, result).await);
         }
-        self.older_outcomes = std::mem::replace(&mut self.newer_outcomes, receipts);
+        receipts
     }
 
-    /// Waits until the outcomes of the batch before the last are recorded; `false` when the
-    /// daemon is shutting down meanwhile.
     async fn older_outcomes_recorded(&mut self) -> bool {
         let older = std::mem::take(&mut self.older_outcomes);
         let recorded = async {
@@ -111,21 +167,25 @@ impl MailboxActor {
 
     /// Checks state and caps, waits for the gap, builds the message. `None` when the job was
     /// released or failed instead.
-    async fn gate_and_build(&mut self, job: SendJob, pending: u32) -> Option<Ready> {
-        let now = Utc::now();
+    /// When and why a cooling or paused mailbox releases its jobs; `None` when it sends.
+    fn held_until(&self, now: chrono::DateTime<Utc>) -> Option<(chrono::DateTime<Utc>, String)> {
         match &self.state {
             State::Cooling { until, .. } if *until > now => {
-                let until = *until;
-                self.release(&job, until, "mailbox cooling down").await;
-                return None;
+                Some((*until, "mailbox cooling down".to_owned()))
             }
-            State::Paused { reason } => {
-                let reason = format!("mailbox paused: {reason}");
-                let at = now + self.ctx.settings.throttle_cooldown.to_chrono();
-                self.release(&job, at, &reason).await;
-                return None;
-            }
-            _ => {}
+            State::Paused { reason } => Some((
+                now + self.ctx.settings.throttle_cooldown.to_chrono(),
+                format!("mailbox paused: {reason}"),
+            )),
+            _ => None,
+        }
+    }
+
+    async fn gate_and_build(&mut self, job: SendJob, pending: u32) -> Option<Ready> {
+        let now = Utc::now();
+        if let Some((at, reason)) = self.held_until(now) {
+            self.release(&job, at, &reason).await;
+            return None;
         }
         if let Err(blocked) = self.budget.check_with_pending(now, pending) {
             let reason = match blocked.cap {
