@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::fixtures::{lead_states, seed, step, wait_for};
+use crate::fixtures::{lead_states, seed, step, wait_for, wait_until_a_mailbox_cools};
 use crate::helpers::spawn_app_with;
 use crate::observe::send_rows;
 use crate::sink::Sink;
@@ -74,17 +74,7 @@ async fn a_421_at_connect_cools_the_mailbox_and_requeues_the_leads(backend: Test
     let app = spawn_app_with(backend, FAST).await;
     let seeded = seed(app.store.as_ref(), sink.port, 1, 3, one_step()).await;
     app.supervisor.notify();
-    let s = wait_for(
-        app.store.as_ref(),
-        seeded.workspace,
-        Duration::from_secs(20),
-        |s| {
-            s.mailboxes
-                .iter()
-                .any(|m| m.status.to_string() == "cooling")
-        },
-    )
-    .await;
+    let s = wait_until_a_mailbox_cools(app.store.as_ref(), seeded.workspace).await;
     assert_eq!(
         lead_states(&s).get("active"),
         Some(&3),
@@ -102,17 +92,7 @@ async fn once_a_421_cools_the_mailbox_the_rest_of_its_batch_is_held_not_sent(bac
     let app = spawn_app_with(backend, FAST).await;
     let seeded = seed(app.store.as_ref(), sink.port, 1, 12, one_step()).await;
     app.supervisor.notify();
-    wait_for(
-        app.store.as_ref(),
-        seeded.workspace,
-        Duration::from_secs(20),
-        |s| {
-            s.mailboxes
-                .iter()
-                .any(|m| m.status.to_string() == "cooling")
-        },
-    )
-    .await;
+    wait_until_a_mailbox_cools(app.store.as_ref(), seeded.workspace).await;
     // Let whatever was queued or marked reach its outcome.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let rows = send_rows(&app.database_url, seeded.campaign).await;

@@ -215,6 +215,16 @@ pub async fn wait_for(
     }
 }
 
+/// Waits (up to 20 s) until one of the workspace's mailboxes is cooling down.
+pub async fn wait_until_a_mailbox_cools(store: &dyn Store, ws: WorkspaceId) -> WorkspaceSummary {
+    wait_for(store, ws, Duration::from_secs(20), |s| {
+        s.mailboxes
+            .iter()
+            .any(|m| m.status.to_string() == "cooling")
+    })
+    .await
+}
+
 /// Leads of the first campaign by status, e.g. {"completed": 200}.
 pub fn lead_states(s: &WorkspaceSummary) -> BTreeMap<String, u64> {
     s.campaigns[0]

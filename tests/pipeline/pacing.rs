@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use outreachd::domain::HumanDuration;
 
-use crate::fixtures::{Received, SeedPlan, lead_states, seed, seed_plan, step, wait_for};
+use crate::fixtures::{
+    Received, SeedPlan, lead_states, seed, seed_plan, step, wait_for, wait_until_a_mailbox_cools,
+};
 use crate::helpers::spawn_app_with;
 use crate::observe::TimedDumps;
 use crate::sink::Sink;
@@ -122,17 +124,7 @@ async fn a_cooled_mailbox_sends_again_after_its_cooldown(backend: TestBackend) {
     let one = vec![step("0s", Some("Hi {{ first_name }}"), "Hello.")];
     let seeded = seed(app.store.as_ref(), throttling.port, 1, 3, one).await;
     app.supervisor.notify();
-    wait_for(
-        app.store.as_ref(),
-        seeded.workspace,
-        Duration::from_secs(20),
-        |s| {
-            s.mailboxes
-                .iter()
-                .any(|m| m.status.to_string() == "cooling")
-        },
-    )
-    .await;
+    wait_until_a_mailbox_cools(app.store.as_ref(), seeded.workspace).await;
     // The server recovers; the cooldown (1 s, doubling while 421s repeat: at most 16 s) ends
     // and the requeued leads go out.
     let port = throttling.stop();
