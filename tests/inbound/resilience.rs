@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::messages::{out_of_office, reply};
+use crate::messages::out_of_office;
 use crate::peers::peers;
 use crate::setup::{lead, two_steps, world};
 use crate::support::TestBackend;
@@ -22,18 +22,10 @@ async fn the_poller_survives_dropped_connections_and_a_uid_reset_without_duplica
         &[],
     )
     .await;
-    w.eventually("step 1 sent", || async {
-        (w.sends().await.values().filter(|s| *s == "sent").count() == 2).then_some(())
-    })
-    .await;
+    w.wait_until_sent(2).await;
     let (id_a, subject) = w.step_one_to(&leads[0], 2).await;
     let (id_b, _) = w.step_one_to(&leads[1], 2).await;
-    peers
-        .append(
-            &w.sender,
-            "INBOX",
-            &reply(&leads[0], &w.sender, &subject, &id_a, "Yes."),
-        )
+    w.reply_arrives(&peers, &leads[0], &subject, &id_a, "Yes.")
         .await;
     w.eventually("the first reply", || async {
         (w.events().await.get("reply") == Some(&1)).then_some(())
@@ -41,12 +33,7 @@ async fn the_poller_survives_dropped_connections_and_a_uid_reset_without_duplica
     .await;
 
     peers.kick(&w.sender);
-    peers
-        .append(
-            &w.sender,
-            "INBOX",
-            &reply(&leads[1], &w.sender, &subject, &id_b, "Sure."),
-        )
+    w.reply_arrives(&peers, &leads[1], &subject, &id_b, "Sure.")
         .await;
     w.eventually("the reply after a dropped connection", || async {
         (w.events().await.get("reply") == Some(&2)).then_some(())
@@ -148,17 +135,9 @@ async fn without_idle_status_polling_still_stops_a_replying_lead(backend: TestBa
         &settings,
     )
     .await;
-    w.eventually("step 1 sent", || async {
-        (w.sends().await.values().any(|s| s == "sent")).then_some(())
-    })
-    .await;
+    w.wait_until_sent(1).await;
     let (id, subject) = w.step_one_to(&leads[0], 1).await;
-    peers
-        .append(
-            &w.sender,
-            "INBOX",
-            &reply(&leads[0], &w.sender, &subject, &id, "Ok."),
-        )
+    w.reply_arrives(&peers, &leads[0], &subject, &id, "Ok.")
         .await;
     w.eventually("the reply seen by polling", || async {
         (w.lead_status().await[&leads[0]] == "replied").then_some(())

@@ -2,7 +2,6 @@
 //! shared peers other tests use stay up): it reconnects, reads what arrived after the restart,
 //! and records nothing twice.
 
-use crate::messages::reply;
 use crate::peers::peers;
 use crate::private_dovecot::PrivateDovecot;
 use crate::setup::{lead, two_steps, world};
@@ -22,18 +21,10 @@ async fn the_poller_survives_a_dovecot_restart_without_duplicates(backend: TestB
         &[],
     )
     .await;
-    w.eventually("step 1 sent", || async {
-        (w.sends().await.values().filter(|s| *s == "sent").count() == 2).then_some(())
-    })
-    .await;
+    w.wait_until_sent(2).await;
     let (id_a, subject) = w.step_one_to(&leads[0], 2).await;
     let (id_b, _) = w.step_one_to(&leads[1], 2).await;
-    peers
-        .append(
-            &w.sender,
-            "INBOX",
-            &reply(&leads[0], &w.sender, &subject, &id_a, "Yes."),
-        )
+    w.reply_arrives(peers, &leads[0], &subject, &id_a, "Yes.")
         .await;
     w.eventually("the reply before the restart", || async {
         (w.lead_status().await[&leads[0]] == "replied").then_some(())
@@ -41,12 +32,7 @@ async fn the_poller_survives_a_dovecot_restart_without_duplicates(backend: TestB
     .await;
 
     dovecot.restart().await;
-    peers
-        .append(
-            &w.sender,
-            "INBOX",
-            &reply(&leads[1], &w.sender, &subject, &id_b, "Sure."),
-        )
+    w.reply_arrives(peers, &leads[1], &subject, &id_b, "Sure.")
         .await;
     w.eventually("the reply after the restart", || async {
         (w.lead_status().await[&leads[1]] == "replied").then_some(())

@@ -170,10 +170,7 @@ async fn a_mailbox_whose_bounce_rate_passes_the_threshold_is_paused(backend: Tes
         &settings,
     )
     .await;
-    w.eventually("step 1 sent", || async {
-        (w.sends().await.values().filter(|s| *s == "sent").count() == 2).then_some(())
-    })
-    .await;
+    w.wait_until_sent(2).await;
     let (id, _) = w.step_one_to(&leads[0], 2).await;
     peers
         .append(&w.sender, "INBOX", &hard_bounce(&w.sender, &leads[0], &id))

@@ -28,10 +28,7 @@ async fn append_sent_files_our_copy_in_sent_where_reconciliation_finds_it(backen
         append_sent: true,
     };
     let w = world_with_options(backend, &peers, &leads, two_steps("1h"), options).await;
-    w.eventually("step 1 sent", || async {
-        (w.sends().await.values().any(|s| s == "sent")).then_some(())
-    })
-    .await;
+    w.wait_until_sent(1).await;
     let (id, _) = w.step_one_to(&leads[0], 1).await;
     w.eventually("our copy in Sent", || async {
         peers.holds(&w.sender, "Sent", &id).await.then_some(())

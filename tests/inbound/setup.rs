@@ -262,6 +262,27 @@ impl World {
     }
 
     /// Step 1's (Message-ID, Subject) sent to `lead`.
+    /// Waits until at least `n` sends of the campaign are `sent`.
+    pub async fn wait_until_sent(&self, n: usize) {
+        self.eventually("step 1 sent", || async {
+            (self.sends().await.values().filter(|s| *s == "sent").count() >= n).then_some(())
+        })
+        .await;
+    }
+
+    /// Delivers a reply from `lead` to the sender's INBOX, threaded under `message_id`.
+    pub async fn reply_arrives(
+        &self,
+        peers: &Peers,
+        lead: &str,
+        subject: &str,
+        message_id: &str,
+        body: &str,
+    ) {
+        let raw = crate::messages::reply(lead, &self.sender, subject, message_id, body);
+        peers.append(&self.sender, "INBOX", &raw).await;
+    }
+
     pub async fn step_one_to(&self, lead: &str, all: usize) -> (String, String) {
         let received = self.received(all).await;
         let m = received
