@@ -92,6 +92,32 @@ pub fn spawn_campaign(
     (handle, task)
 }
 
+/// The first claim of a drain takes at most this many rows; each full claim doubles the next
+/// one, up to `dispatch.max_claim_batch`. A claim of 2,000 rows takes about 150-250 ms on
+/// PostgreSQL, and nothing of it is sent before it returns and is generated: starting small
+/// puts the first messages on the wire within a few tens of milliseconds of a wake-up, and a
+/// backlog still reaches full-size claims after a handful of them.
+const FIRST_CLAIM_ROWS: u32 = 128;
+
+/// The size of the next claim of a drain: small first, doubling while claims come back full.
+#[derive(Clone, Copy, Debug)]
+struct ClaimRamp(u32);
+
+impl ClaimRamp {
+    fn start(max: u32) -> Self {
+        Self(FIRST_CLAIM_ROWS.min(max).max(1))
+    }
+
+    fn limit(self) -> u32 {
+        self.0
+    }
+
+    /// A claim came back full: the next may be twice as large, up to `max`.
+    fn grow(&mut self, max: u32) {
+        self.0 = self.0.saturating_mul(2).min(max.max(1));
+    }
+}
+
 /// How often a campaign at its daily new-lead cap asks the store again.
 const NEW_LEAD_RECOUNT_EVERY: Duration = Duration::from_secs(2);
 
@@ -160,6 +186,7 @@ impl CampaignActor {
     ) -> Result<(), StoreError> {
         let lease = self.ctx.settings.claim_lease.as_duration();
         let mut full_rounds = 0u32;
+        let mut ramp = ClaimRamp::start(self.ctx.settings.max_claim_batch);
         while !self.cancel.is_cancelled() {
             let (room, with_room) = self
                 .registry
@@ -188,7 +215,8 @@ impl CampaignActor {
             }
             full_rounds = 0;
             let now = Utc::now();
-            let max_rows = capacity.min(self.ctx.settings.max_claim_batch as usize) as u32;
+            let max_batch = self.ctx.settings.max_claim_batch;
+            let max_rows = capacity.min(ramp.limit() as usize) as u32;
             let req = ClaimRequest {
                 workspace_id: self.workspace_id,
                 campaign_id: self.campaign_id,
@@ -232,6 +260,7 @@ impl CampaignActor {
             if got < max_rows as usize {
                 return Ok(());
             }
+            ramp.grow(max_batch);
         }
         Ok(())
     }
@@ -298,5 +327,29 @@ impl CampaignActor {
         }
         let count = self.new_today.map_or(0, |t| t.count);
         Ok(cap.saturating_sub(count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_drain_starts_with_a_small_claim_and_doubles_it_up_to_the_maximum() {
+        let mut ramp = ClaimRamp::start(2_000);
+        let mut sizes = vec![ramp.limit()];
+        for _ in 0..6 {
+            ramp.grow(2_000);
+            sizes.push(ramp.limit());
+        }
+        assert_eq!(sizes, [128, 256, 512, 1_024, 2_000, 2_000, 2_000]);
+    }
+
+    #[test]
+    fn a_maximum_below_the_first_claim_size_bounds_every_claim() {
+        let mut ramp = ClaimRamp::start(10);
+        assert_eq!(ramp.limit(), 10);
+        ramp.grow(10);
+        assert_eq!(ramp.limit(), 10);
     }
 }

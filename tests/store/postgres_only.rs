@@ -10,8 +10,10 @@ mod postgres {
     use outreachd::store::postgres::PgStore;
     use sqlx::Connection;
 
+    use crate::dispatch_fixtures::{Setup, base, minutes};
     use crate::fixtures::{campaign_spec, leads, mailbox, mailbox_spec, past, workspace};
     use crate::support::{TestBackend, test_cipher, test_store};
+    use outreachd::store::GeneratedMessage;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sent_today_is_read_for_each_mailboxs_local_date() {
@@ -146,5 +148,70 @@ mod postgres {
         let stats = ts.store.pool_stats();
         assert!(stats.size >= 1, "{stats:?}");
         assert!(stats.idle <= stats.size, "{stats:?}");
+    }
+
+    /// Runs a `SELECT count(*)` written in the test.
+    async fn count(conn: &mut sqlx::PgConnection, sql: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(conn)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sends_and_texts_go_with_their_workspace_and_outlive_their_mailbox() {
+        // Migration 0005 replaced the foreign keys from sends and texts by delete triggers.
+        let now = base();
+        let s = Setup::new(
+            TestBackend::Postgres,
+            &["a@x.example", "b@x.example"],
+            now - minutes(1),
+        )
+        .await;
+        let claimed = s.claim(now, 10).await;
+        assert_eq!(claimed.len(), 2);
+        for c in &claimed {
+            s.store()
+                .save_generated(
+                    &c.send,
+                    1,
+                    &GeneratedMessage {
+                        subject: "Hello".into(),
+                        body_text: "Hi".into(),
+                        body_html: None,
+                        provider: "template".into(),
+                        model: None,
+                        prompt_tokens: 0,
+                        completion_tokens: 0,
+                        cost_usd: 0.0,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let mut conn = sqlx::PgConnection::connect(&s.ts.url).await.unwrap();
+
+        sqlx::query("DELETE FROM mailboxes WHERE id = $1")
+            .bind(s.mailbox)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let sends = "SELECT count(*) FROM email_sends";
+        let orphaned = "SELECT count(*) FROM email_sends WHERE mailbox_id IS NOT NULL";
+        assert_eq!(
+            count(&mut conn, sends).await,
+            2,
+            "sends outlive their mailbox"
+        );
+        assert_eq!(count(&mut conn, orphaned).await, 0, "and lose its id");
+
+        sqlx::query("DELETE FROM workspaces WHERE id = $1")
+            .bind(s.ws)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(count(&mut conn, sends).await, 0);
+        let texts = "SELECT count(*) FROM generated_messages";
+        assert_eq!(count(&mut conn, texts).await, 0);
     }
 }

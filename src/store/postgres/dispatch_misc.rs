@@ -3,7 +3,7 @@
 //! new-lead count, Run Now, and lookups by id.
 //!
 //! Each is one statement whatever the number of campaigns or mailboxes, and each is served by
-//! an index (0001 `campaign_leads_due`, 0002 `email_sends_mailbox_counted` and
+//! an index (0001 `campaign_leads_due`, 0002 `email_sends_mailbox_counted` and, narrowed by 0005,
 //! `email_sends_campaign_new`), so the query rate and cost do not grow with idle work.
 
 use chrono::{DateTime, NaiveDate, Utc};
