@@ -12,7 +12,7 @@
 //! `BENCH_LEADS` (20000), `BENCH_MAILBOXES` (10), `BENCH_PG_URL`
 //! (postgres://postgres@127.0.0.1:5432/postgres), `BENCH_REPORT` (target/bench-pipeline.json),
 //! `BENCH_MESSAGES` (messages for steps 1-2, default BENCH_LEADS), `BENCH_SKIP` (comma list of
-//! source, smtp, pg, sqlite), `BENCH_POLL_MS` (100), `BENCH_PG_SAMPLE_MS` (unset: no
+//! source, smtp, pg, sqlite), `BENCH_POLL_MS` (20), `BENCH_PG_SAMPLE_MS` (unset: no
 //! `pg_stat_activity` sampler), `BENCH_PG_SETTINGS` (`;`-separated `name=value` set on the bench
 //! database only, e.g. `synchronous_commit=off` to see what waiting for WAL flushes costs, or
 //! `session_preload_libraries=auto_explain;auto_explain.log_min_duration=20ms` to log slow
@@ -86,7 +86,7 @@ impl Options {
                 .map(|s| s.trim().to_lowercase())
                 .filter(|s| !s.is_empty())
                 .collect(),
-            poll_ms: number("BENCH_POLL_MS", 100u64)?.max(1),
+            poll_ms: number("BENCH_POLL_MS", 20u64)?.max(1),
             pg_sample_ms: std::env::var("BENCH_PG_SAMPLE_MS")
                 .ok()
                 .and_then(|v| v.trim().parse().ok()),

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use super::cipher::SecretCipher;
-use super::{Store, StoreError, postgres::PgStore, sqlite::SqliteStore};
+use super::postgres::{Opened, PgStore};
+use super::{Store, StoreError, sqlite::SqliteStore};
 use crate::config::DatabaseSettings;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -38,7 +39,13 @@ pub async fn open(
     mode: OpenMode,
 ) -> Result<Arc<dyn Store>, StoreError> {
     let store: Arc<dyn Store> = match backend_of(settings.url())? {
-        Backend::Postgres => Arc::new(PgStore::connect(settings, cipher).await?),
+        Backend::Postgres => {
+            let open = match mode {
+                OpenMode::Daemon => Opened::All,
+                OpenMode::Tool => Opened::One,
+            };
+            Arc::new(PgStore::connect(settings, cipher, open).await?)
+        }
         Backend::Sqlite => Arc::new(SqliteStore::open(settings, cipher, mode).await?),
     };
     Ok(store)

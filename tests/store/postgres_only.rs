@@ -7,7 +7,7 @@ mod postgres {
     use outreachd::config::DatabaseSettings;
     use outreachd::domain::HumanDuration;
     use outreachd::store::StoreError;
-    use outreachd::store::postgres::PgStore;
+    use outreachd::store::postgres::{Opened, PgStore};
     use sqlx::Connection;
 
     use crate::dispatch_fixtures::{Setup, base, minutes};
@@ -128,7 +128,7 @@ mod postgres {
         let mut settings =
             DatabaseSettings::for_url("postgres://bob:hunter2@127.0.0.1:1/outreachd");
         settings.acquire_timeout = HumanDuration::from_secs(2);
-        let err = PgStore::connect(&settings, test_cipher())
+        let err = PgStore::connect(&settings, test_cipher(), Opened::One)
             .await
             .err()
             .expect("nothing listens on port 1");
