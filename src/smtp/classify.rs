@@ -4,7 +4,7 @@
 //! The rules, in order (first match wins), for replies to RCPT, DATA and the final ".":
 //! 1. 421 ⇒ the mailbox is throttled (the server is closing the session on us).
 //! 2. Sender authentication or identity (x.7.20–x.7.27 SPF/DKIM/DMARC/PTR, x.1.7/x.1.8, "send
-//!    as" denied) ⇒ 5xx: mailbox misconfigured, 4xx: throttled.
+//!    as" denied, relaying denied) ⇒ 5xx: mailbox misconfigured, 4xx: throttled.
 //! 3. x.2.2 mailbox full ⇒ soft bounce. x.2.1 disabled or x.1.x address ⇒ 5xx: hard bounce,
 //!    4xx: retry (a recipient receiving too fast, a domain not resolving right now).
 //! 4. Greylisting ⇒ retry.
@@ -217,12 +217,22 @@ const REPUTATION_PHRASES: &[&str] = &[
     "temporarily deferred",
 ];
 
+/// The sender may not send as this address, or the mailbox's server will not relay for it
+/// (Postfix "Relay access denied" when AUTH is missing or wrong): every lead would meet the
+/// same refusal, so the mailbox is to blame, not the recipient.
 const SENDER_IDENTITY: &[&str] = &[
     "sendasdenied",
     "not allowed to send as",
     "send as",
     "not owned by user",
     "sender address rejected",
+    "relay access denied",
+    "relaying denied",
+    "relay denied",
+    "relay not permitted",
+    "not permitted to relay",
+    "unable to relay",
+    "authentication required",
 ];
 
 const GREYLISTING: &[&str] = &["greylist", "graylist", "grey-list", "gray-list"];
@@ -549,6 +559,27 @@ mod tests {
         (
             Phase::Mail,
             "451 4.3.0 Temporary local problem",
+            "mailbox_throttled",
+        ),
+        // Relays that will not relay for us: the mailbox's AUTH is missing or wrong.
+        (
+            Phase::Rcpt,
+            "554 5.7.1 <lead@rcpt.test>: Relay access denied",
+            "mailbox_misconfigured",
+        ),
+        (
+            Phase::Rcpt,
+            "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain",
+            "mailbox_misconfigured",
+        ),
+        (
+            Phase::Rcpt,
+            "550 5.7.1 Relaying denied. Proper authentication required.",
+            "mailbox_misconfigured",
+        ),
+        (
+            Phase::Rcpt,
+            "454 4.7.1 <lead@rcpt.test>: Relay access denied",
             "mailbox_throttled",
         ),
         (

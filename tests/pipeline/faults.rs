@@ -69,6 +69,30 @@ async fn a_permanent_rcpt_failure_bounces_and_suppresses(backend: TestBackend) {
     );
 }
 
+async fn a_relay_that_will_not_relay_for_us_pauses_the_mailbox_and_blames_no_lead(
+    backend: TestBackend,
+) {
+    // What Postfix answers a client that should have logged in and did not.
+    let sink = Sink::start(&["-f", "RCPT", "-B", "554 5.7.1 Relay access denied"]).await;
+    let app = spawn_app_with(backend, FAST).await;
+    let seeded = seed(app.store.as_ref(), sink.port, 1, 3, one_step()).await;
+    app.supervisor.notify();
+    let s = wait_for(
+        app.store.as_ref(),
+        seeded.workspace,
+        Duration::from_secs(20),
+        |s| s.mailboxes[0].status.to_string() == "paused",
+    )
+    .await;
+    assert_eq!(lead_states(&s).get("active"), Some(&3), "{s:#?}");
+    assert_eq!(s.suppressions, 0, "no address is suppressed");
+    let states = send_states(&app.database_url, seeded.campaign).await;
+    assert!(
+        !states.contains_key("failed") && !states.contains_key("bounced"),
+        "{states:?}"
+    );
+}
+
 async fn a_421_at_connect_cools_the_mailbox_and_requeues_the_leads(backend: TestBackend) {
     let sink = Sink::start(&["-Q", "CONNECT"]).await;
     let app = spawn_app_with(backend, FAST).await;
@@ -136,6 +160,7 @@ async fn a_lost_connection_after_the_data_is_unknown_and_never_resent(backend: T
 crate::on_both_backends!(
     a_temporary_rcpt_failure_is_retried_then_sent,
     a_permanent_rcpt_failure_bounces_and_suppresses,
+    a_relay_that_will_not_relay_for_us_pauses_the_mailbox_and_blames_no_lead,
     a_421_at_connect_cools_the_mailbox_and_requeues_the_leads,
     once_a_421_cools_the_mailbox_the_rest_of_its_batch_is_held_not_sent,
     a_lost_connection_after_the_data_is_unknown_and_never_resent,

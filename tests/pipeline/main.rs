@@ -14,6 +14,7 @@ mod sink;
 mod faults;
 mod fixtures;
 mod limits;
+mod login;
 mod observe;
 mod pacing;
 mod run_now;
