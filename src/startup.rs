@@ -116,6 +116,28 @@ fn unsubscribe_signer(
     UnsubscribeSigner::new(&link_key).context("tracking.link_secret is too short")
 }
 
+/// The CA certificates of `security.tls_ca_file`, read and checked once at start: a bad file
+/// is a start-up error naming it, not a TLS failure that pauses every mailbox.
+fn extra_root_pem(settings: &Settings) -> anyhow::Result<Option<Arc<str>>> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let Some(path) = settings.security.tls_ca_file() else {
+        return Ok(None);
+    };
+    let unusable = || format!("security.tls_ca_file {} is unusable", path.display());
+    let pem = std::fs::read_to_string(path).with_context(unusable)?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        let cert = cert.with_context(unusable)?;
+        roots.add(cert).with_context(unusable)?;
+    }
+    if roots.is_empty() {
+        anyhow::bail!("{}: it holds no PEM certificate", unusable());
+    }
+    tracing::info!(path = %path.display(), certificates = roots.len(), "Trusting extra CA certificates for SMTP and IMAP.");
+    Ok(Some(Arc::from(pem)))
+}
+
 fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<DispatchParts> {
     let content = build_provider(&settings.content).context("invalid [content] settings")?;
     let signer = unsubscribe_signer(settings, cipher)?;
@@ -129,6 +151,7 @@ fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<
         ignore_windows_for: None,
         dkim: DkimSigners::from_settings(&settings.dkim).context("Failed to load the DKIM keys")?,
         sent_copies: crate::actors::SentCopies::default(),
+        extra_root_pem: extra_root_pem(settings)?,
     })
 }
 
@@ -145,6 +168,7 @@ impl Application {
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         parts.ignore_windows_for = options.run_now;
         let live_dispatch = parts.settings.clone();
+        let extra_roots = parts.extra_root_pem.clone();
         let sent_copies = parts.sent_copies.clone();
         let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
         let cancel = CancellationToken::new();
@@ -168,8 +192,11 @@ impl Application {
         if options.run_now.is_none() {
             crate::actors::spawn_imap_pollers(
                 store.clone(),
-                settings.imap.clone(),
-                settings.daemon.reconcile_interval.as_duration(),
+                crate::actors::PollerSetup {
+                    settings: settings.imap.clone(),
+                    interval: settings.daemon.reconcile_interval.as_duration(),
+                    extra_root_pem: extra_roots,
+                },
                 metrics.clone(),
                 sent_copies,
                 cancel.child_token(),
@@ -291,5 +318,53 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn with_ca_file(path: &std::path::Path) -> Settings {
+        let env: HashMap<String, String> = [(
+            "OUTREACHD__SECURITY__TLS_CA_FILE".to_owned(),
+            path.to_string_lossy().into_owned(),
+        )]
+        .into();
+        crate::config::load(&[], &env).unwrap().settings
+    }
+
+    #[test]
+    fn without_a_tls_ca_file_only_the_public_roots_are_trusted() {
+        let settings = crate::config::load(&[], &HashMap::new()).unwrap().settings;
+        assert!(extra_root_pem(&settings).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_tls_ca_file_that_is_missing_or_holds_no_certificate_is_a_start_up_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        for path in [missing, empty] {
+            let error = extra_root_pem(&with_ca_file(&path)).unwrap_err();
+            let text = format!("{error:#}");
+            assert!(text.contains("security.tls_ca_file"), "{text}");
+            assert!(text.contains(&*path.to_string_lossy()), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_tls_ca_file_with_a_broken_certificate_is_a_start_up_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let broken = dir.path().join("broken.pem");
+        std::fs::write(
+            &broken,
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        assert!(extra_root_pem(&with_ca_file(&broken)).is_err());
     }
 }

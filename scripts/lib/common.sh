@@ -13,6 +13,7 @@
 #   procps                        ps, which scripts/mail-peers/stop.sh uses (not in minimal images)
 #   socat, openssl                the SMTP TLS tests put a TLS front (socat) with a throw-away CA
 #                                 (openssl) before smtp-sink; openssl also makes DKIM test keys
+#                                 and the mail peers' private CA (Postfix's STARTTLS listener)
 #   python3-dkim                  dkimpy, which verifies our DKIM signatures offline
 # shellcheck disable=SC2034 # used by the scripts that source this file
 MAILPEER_PACKAGES=(postfix dovecot-imapd dovecot-lmtpd prometheus procps socat openssl python3-dkim)

@@ -7,6 +7,8 @@
 #             LMTP  127.0.0.1:$LMTP_PORT and unix:$D/dovecot/run/lmtp
 #   Postfix   SMTP  127.0.0.1:$SMTP_PORT     AUTH PLAIN/LOGIN offered, optional
 #             SMTP  127.0.0.1:$SUBMIT_PORT   AUTH required (RCPT rejected without it)
+#             SMTP  127.0.0.1:$STARTTLS_PORT STARTTLS then AUTH required; certificate for
+#                   localhost/127.0.0.1 from a private CA ($D/tls/ca.pem, MAILPEERS_CA)
 #             mail for @$DOMAIN -> Dovecot LMTP; other domains rejected at RCPT (550 5.7.1)
 #             SMTP  127.0.0.1:$DISCARD_PORT  real AUTH optional, accepts any rcpt, discards it
 #   smtp-sink 127.0.0.1:$SINK_PORT accept+discard, $SINK_TEMPFAIL_PORT 4xx on RCPT,
@@ -34,12 +36,14 @@ PASS=${MAILPEERS_PASSWORD:-secret}
 if [ "${MAILPEERS_AUTO_PORTS:-0}" = 1 ]; then
   IMAP_PORT=${IMAP_PORT-auto} LMTP_PORT=${LMTP_PORT-auto} SMTP_PORT=${SMTP_PORT-auto}
   SUBMIT_PORT=${SUBMIT_PORT-auto} DISCARD_PORT=${DISCARD_PORT-auto} SINK_PORT=${SINK_PORT-auto}
+  STARTTLS_PORT=${STARTTLS_PORT-auto}
   SINK_TEMPFAIL_PORT=${SINK_TEMPFAIL_PORT-auto} SINK_PERMFAIL_PORT=${SINK_PERMFAIL_PORT-auto}
 fi
 IMAP_PORT=${IMAP_PORT:-1143}
 LMTP_PORT=${LMTP_PORT:-24}
 SMTP_PORT=${SMTP_PORT:-2525}
 SUBMIT_PORT=${SUBMIT_PORT:-2587}
+STARTTLS_PORT=${STARTTLS_PORT:-2588}
 DISCARD_PORT=${DISCARD_PORT:-2529}
 SINK_PORT=${SINK_PORT-2526}
 SINK_TEMPFAIL_PORT=${SINK_TEMPFAIL_PORT-2527}
@@ -60,7 +64,7 @@ free_port() {
   done
   die "no free port found"
 }
-for v in IMAP_PORT LMTP_PORT SMTP_PORT SUBMIT_PORT DISCARD_PORT SINK_PORT SINK_TEMPFAIL_PORT SINK_PERMFAIL_PORT; do
+for v in IMAP_PORT LMTP_PORT SMTP_PORT SUBMIT_PORT STARTTLS_PORT DISCARD_PORT SINK_PORT SINK_TEMPFAIL_PORT SINK_PERMFAIL_PORT; do
   if [ "${!v}" = auto ]; then
     p=$(free_port)
     picked="$picked$p "
@@ -95,7 +99,7 @@ if [ -e "$D" ]; then
   done
   rm -rf "$D"
 fi
-for p in $IMAP_PORT $LMTP_PORT $SMTP_PORT $SUBMIT_PORT $DISCARD_PORT $SINK_PORT $SINK_TEMPFAIL_PORT $SINK_PERMFAIL_PORT; do
+for p in $IMAP_PORT $LMTP_PORT $SMTP_PORT $SUBMIT_PORT $STARTTLS_PORT $DISCARD_PORT $SINK_PORT $SINK_TEMPFAIL_PORT $SINK_PERMFAIL_PORT; do
   if port_open "$p"; then echo "start-mail-peers: 127.0.0.1:$p already in use" >&2; exit 1; fi
 done
 
@@ -215,6 +219,22 @@ wait_file "$D/dovecot/run/master.pid"
 cp "$D/dovecot/run/master.pid" "$D/pids/dovecot.pid"
 t1=$(date +%s.%N)
 
+# --- a private CA and a certificate for localhost/127.0.0.1 (Postfix's STARTTLS listener) ---
+# ECDSA keys: fast to make. The leaf is not a CA (webpki refuses a CA as an end entity).
+TLS=$D/tls
+mkdir -p "$TLS"
+(
+  cd "$TLS"
+  openssl ecparam -name prime256v1 -genkey -noout -out ca.key
+  openssl req -x509 -new -key ca.key -subj "/CN=mailpeers test CA" -days 7 -out ca.pem
+  openssl ecparam -name prime256v1 -genkey -noout -out server.key
+  openssl req -new -key server.key -subj "/CN=localhost" -out server.csr
+  printf 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 \
+    -extfile server.ext -out server.pem
+) > "$D/tls.log" 2>&1 < /dev/null
+chmod 644 "$TLS/ca.pem" "$TLS/server.pem"
+
 # --- Postfix (own config dir, queue dir, data dir, log file; no chroot) ---
 PF=$D/postfix/etc
 mkdir -p "$D/postfix/spool" "$D/postfix/data"   # postfix creates the queue subdirs, not these
@@ -264,6 +284,14 @@ cat > "$PF/master.cf" <<EOF
   -o syslog_name=postfix/submission
   -o smtpd_client_restrictions=permit_sasl_authenticated,reject
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+127.0.0.1:$STARTTLS_PORT inet n       -      n      -      -       smtpd
+  -o syslog_name=postfix/submission-tls
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_tls_cert_file=$TLS/server.pem
+  -o smtpd_tls_key_file=$TLS/server.key
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
 127.0.0.1:$DISCARD_PORT inet  n       -      n      -      -       smtpd
   -o syslog_name=postfix/discard
   -o smtpd_reject_unlisted_recipient=no
@@ -289,10 +317,12 @@ lmtp       unix  -  -  n  -    -  lmtp
 anvil      unix  -  -  n  -    1  anvil
 scache     unix  -  -  n  -    1  scache
 postlog    unix-dgram n - n -  1  postlogd
+tlsmgr     unix  -  -  n  1000? 1 tlsmgr
 EOF
 postfix -c "$PF" start < /dev/null >> "$D/postfix/start.log" 2>&1
 wait_port "$SMTP_PORT" postfix-smtpd
 wait_port "$SUBMIT_PORT" postfix-submission
+wait_port "$STARTTLS_PORT" postfix-submission-tls
 wait_port "$DISCARD_PORT" postfix-discard
 wait_file "$D/postfix/spool/pid/master.pid"
 tr -dc 0-9 < "$D/postfix/spool/pid/master.pid" > "$D/pids/postfix.pid"
@@ -319,7 +349,8 @@ t3=$(date +%s.%N)
   printf 'export MAILPEERS_HOST=127.0.0.1 MAILPEERS_DIR=%q MAILPEERS_DOMAIN=%q MAILPEERS_PASSWORD=%q\n' \
     "$D" "$DOMAIN" "$PASS"
   printf 'export MAILPEERS_USERS=%q\n' "$USERS"
-  for v in IMAP_PORT LMTP_PORT SMTP_PORT SUBMIT_PORT DISCARD_PORT SINK_PORT SINK_TEMPFAIL_PORT SINK_PERMFAIL_PORT; do
+  printf 'export MAILPEERS_CA=%q\n' "$TLS/ca.pem"
+  for v in IMAP_PORT LMTP_PORT SMTP_PORT SUBMIT_PORT STARTTLS_PORT DISCARD_PORT SINK_PORT SINK_TEMPFAIL_PORT SINK_PERMFAIL_PORT; do
     printf 'export %s=%q\n' "$v" "${!v}"
   done
 } > "$D/env.sh"

@@ -33,6 +33,9 @@ pub struct DispatchContext {
     pub ignore_windows_for: Option<crate::domain::CampaignId>,
     /// Copies of sent messages for the IMAP pollers of `append_sent` mailboxes.
     pub sent_copies: super::SentCopies,
+    /// Extra CA certificates (PEM) trusted for SMTP TLS besides the public roots
+    /// (`security.tls_ca_file`).
+    pub extra_root_pem: Option<Arc<str>>,
 }
 
 impl DispatchContext {

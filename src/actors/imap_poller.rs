@@ -105,17 +105,30 @@ struct Running {
     up: crate::telemetry::handles::PollerUp,
 }
 
+/// What the poller manager runs with, from the daemon's settings.
+pub struct PollerSetup {
+    pub settings: ImapSettings,
+    /// How often the manager re-reads which mailboxes to poll.
+    pub interval: Duration,
+    /// `security.tls_ca_file`'s certificates, trusted besides the public roots.
+    pub extra_root_pem: Option<Arc<str>>,
+}
+
 /// Starts the poller manager on `tracker` (nothing when `[imap] enabled = false`); it stops
 /// every poller when `cancel` fires.
 pub fn spawn_imap_pollers(
     store: Arc<dyn Store>,
-    settings: ImapSettings,
-    interval: Duration,
+    setup: PollerSetup,
     metrics: Metrics,
     sent_copies: SentCopies,
     cancel: CancellationToken,
     tracker: &TaskTracker,
 ) {
+    let PollerSetup {
+        settings,
+        interval,
+        extra_root_pem,
+    } = setup;
     if !settings.enabled {
         tracing::info!("IMAP pollers disabled ([imap] enabled = false).");
         return;
@@ -125,6 +138,7 @@ pub fn spawn_imap_pollers(
         let manager = Manager {
             store: &store,
             settings: &settings,
+            extra_root_pem: &extra_root_pem,
             metrics: &metrics,
             inbound: &inbound,
             cancel: &cancel,
@@ -181,6 +195,7 @@ pub fn spawn_imap_pollers(
 struct Manager<'a> {
     store: &'a Arc<dyn Store>,
     settings: &'a ImapSettings,
+    extra_root_pem: &'a Option<Arc<str>>,
     metrics: &'a Metrics,
     inbound: &'a InboundMetrics,
     cancel: &'a CancellationToken,
@@ -196,6 +211,7 @@ impl Manager<'_> {
         let Self {
             store,
             settings,
+            extra_root_pem,
             metrics,
             inbound,
             cancel,
@@ -235,6 +251,7 @@ impl Manager<'_> {
                         mailbox,
                         options,
                         settings: settings.clone(),
+                        extra_root_pem: extra_root_pem.clone(),
                         unknown_sends: unknown_sends.clone(),
                         metrics: metrics.clone(),
                         sent_copies: queue,

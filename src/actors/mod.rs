@@ -18,7 +18,7 @@ mod supervisor;
 mod transport;
 
 pub use completions::CompletionSink;
-pub use imap_poller::{SentCopies, spawn_imap_pollers};
+pub use imap_poller::{PollerSetup, SentCopies, spawn_imap_pollers};
 pub use job::{CampaignPlan, SendJob};
 pub use supervisor::{
     DispatchParts, OUTBOX_HOST, SupervisorHandle, SupervisorOptions, spawn_supervisor,

@@ -158,6 +158,7 @@ pub fn spawn_supervisor(
         ignore_windows_for: ctx_parts.ignore_windows_for,
         dkim: ctx_parts.dkim,
         sent_copies: ctx_parts.sent_copies,
+        extra_root_pem: ctx_parts.extra_root_pem,
     });
     let handle = SupervisorHandle {
         notify: Arc::new(Notify::new()),
@@ -205,6 +206,8 @@ pub struct DispatchParts {
     pub dkim: crate::smtp::DkimSigners,
     /// Shared with the IMAP poller manager (`append_sent`).
     pub sent_copies: super::SentCopies,
+    /// `security.tls_ca_file`'s certificates, trusted besides the public roots.
+    pub extra_root_pem: Option<Arc<str>>,
 }
 
 impl Supervisor {

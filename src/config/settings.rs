@@ -82,6 +82,8 @@ pub struct SecuritySettings {
     pub encryption_key: SecretString,
     /// Path of a file holding the base64 key; empty = none.
     pub encryption_key_file: PathBuf,
+    /// PEM file of extra CA certificates trusted for SMTP and IMAP TLS; empty = none.
+    pub tls_ca_file: PathBuf,
 }
 
 impl SecuritySettings {
@@ -92,6 +94,10 @@ impl SecuritySettings {
     pub fn key_file(&self) -> Option<&std::path::Path> {
         (!self.encryption_key_file.as_os_str().is_empty())
             .then_some(self.encryption_key_file.as_path())
+    }
+
+    pub fn tls_ca_file(&self) -> Option<&std::path::Path> {
+        (!self.tls_ca_file.as_os_str().is_empty()).then_some(self.tls_ca_file.as_path())
     }
 }
 

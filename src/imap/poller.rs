@@ -51,6 +51,8 @@ pub struct PollerConfig {
     pub mailbox: Mailbox,
     pub options: InboundOptions,
     pub settings: ImapSettings,
+    /// Extra CA certificates (PEM) trusted besides the public roots (`security.tls_ca_file`).
+    pub extra_root_pem: Option<Arc<str>>,
     /// Set (by whoever watches the store) when the mailbox has `unknown` sends: the poller then
     /// looks in Sent at its next reconcile time. Idle mailboxes thus cost no periodic query.
     pub unknown_sends: Arc<AtomicBool>,
@@ -132,6 +134,7 @@ struct Poller {
     mailbox: Mailbox,
     options: InboundOptions,
     settings: ImapSettings,
+    extra_root_pem: Option<Arc<str>>,
     /// Our Message-IDs are at the From domain (`smtp::message_id_for`).
     domains: Vec<String>,
     checkpoints: Option<HashMap<String, ImapCheckpoint>>,
@@ -168,6 +171,7 @@ impl Poller {
             domains: vec![domain],
             options: config.options,
             settings: config.settings,
+            extra_root_pem: config.extra_root_pem,
             mailbox: config.mailbox,
             checkpoints: None,
             leads: None,
@@ -204,7 +208,7 @@ impl Poller {
             username: imap.username.clone(),
             password,
             timeout: self.settings.command_timeout.as_duration(),
-            extra_root_pem: None,
+            extra_root_pem: self.extra_root_pem.as_deref().map(str::to_owned),
         })
     }
 

@@ -1,11 +1,12 @@
-//! SMTP login through the whole pipeline, against the mail peers' Postfix submission service
-//! (AUTH required, checked by Dovecot over SASL; `scripts/mail-peers/`). smtp-sink cannot
-//! stand in here: its AUTH answers 250 to anything.
+//! SMTP login through the whole pipeline, against the mail peers' Postfix submission services
+//! (AUTH required, checked by Dovecot over SASL; one plain, one STARTTLS-only with a private
+//! CA; `scripts/mail-peers/`). smtp-sink cannot stand in here: its AUTH answers 250 to
+//! anything.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use outreachd::domain::EmailAddress;
+use outreachd::domain::{EmailAddress, SmtpSecurity};
 use outreachd::store::{MailboxSpec, NewLead};
 use secrecy::SecretString;
 
@@ -22,19 +23,23 @@ const FAST: &[(&str, &str)] = &[
 /// there.
 struct Submission {
     port: u16,
+    /// STARTTLS required before AUTH; certificate for localhost from the CA in `ca`.
+    starttls_port: u16,
+    ca: String,
     dir: PathBuf,
     domain: String,
     password: String,
 }
 
 fn submission() -> Option<Submission> {
-    let port = std::env::var("SUBMIT_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok());
+    let port = |name| std::env::var(name).ok().and_then(|p| p.parse().ok());
     let dir = std::env::var("MAILPEERS_DIR").ok().map(PathBuf::from);
-    match (port, dir) {
-        (Some(port), Some(dir)) => Some(Submission {
+    let ca = std::env::var("MAILPEERS_CA").ok();
+    match (port("SUBMIT_PORT"), port("STARTTLS_PORT"), ca, dir) {
+        (Some(port), Some(starttls_port), Some(ca), Some(dir)) => Some(Submission {
             port,
+            starttls_port,
+            ca,
             dir,
             domain: std::env::var("MAILPEERS_DOMAIN").unwrap_or_else(|_| "example.test".into()),
             password: std::env::var("MAILPEERS_PASSWORD").unwrap_or_else(|_| "secret".into()),
@@ -43,10 +48,11 @@ fn submission() -> Option<Submission> {
             let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
             assert!(
                 !ci,
-                "CI is set but no Postfix submission is configured: SUBMIT_PORT and \
-                 MAILPEERS_DIR come from $MAILPEERS_DIR/env.sh (scripts/test.sh writes it)"
+                "CI is set but no Postfix submission is configured: SUBMIT_PORT, STARTTLS_PORT, \
+                 MAILPEERS_CA and MAILPEERS_DIR come from $MAILPEERS_DIR/env.sh (scripts/test.sh \
+                 writes it)"
             );
-            eprintln!("skipped: no mail peers (SUBMIT_PORT / MAILPEERS_DIR unset)");
+            eprintln!("skipped: no mail peers (SUBMIT_PORT / STARTTLS_PORT / MAILPEERS_DIR unset)");
             None
         }
     }
@@ -79,6 +85,32 @@ impl Submission {
                     "Hello.",
                 )],
             )
+        }
+    }
+
+    /// [`Self::plan`] over the STARTTLS service, reached as `localhost` (the certificate's
+    /// name).
+    fn starttls_plan(&self, leads: usize, marker: &str) -> SeedPlan<'static> {
+        let mut plan = self.plan(leads, &self.password, marker);
+        let (port, login) = (self.starttls_port, plan.mailbox);
+        plan.mailbox = Box::new(move |i, m| {
+            login(i, m);
+            m.smtp.host = "localhost".into();
+            m.smtp.port = port;
+            m.smtp.security = SmtpSecurity::Starttls;
+        });
+        plan
+    }
+
+    /// Waits (up to 20 s) until each of `users` holds exactly one message with `marker`.
+    async fn wait_delivered(&self, users: &[&str], marker: &str) {
+        let start = Instant::now();
+        while users.iter().any(|u| self.delivered(u, marker) != 1) {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "not delivered once to each of {users:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
@@ -116,15 +148,52 @@ async fn a_mailbox_that_logs_in_delivers_through_postfix_to_the_recipients(backe
     )
     .await;
     // Postfix hands the mail to Dovecot after it answered 250: wait for the maildirs.
-    let start = Instant::now();
-    let users = ["recipient1", "recipient2", "recipient3"];
-    while users.iter().any(|u| peers.delivered(u, &marker) != 1) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "not delivered once to each of {users:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    peers
+        .wait_delivered(&["recipient1", "recipient2", "recipient3"], &marker)
+        .await;
+}
+
+async fn starttls_with_the_relays_ca_in_tls_ca_file_logs_in_and_delivers(backend: TestBackend) {
+    let Some(peers) = submission() else { return };
+    let marker = marker();
+    let mut settings = FAST.to_vec();
+    settings.push(("OUTREACHD__SECURITY__TLS_CA_FILE", &peers.ca));
+    let app = spawn_app_with(backend, &settings).await;
+    let plan = peers.starttls_plan(2, &marker);
+    let seeded = seed_plan(app.store.as_ref(), peers.starttls_port, plan).await;
+    app.supervisor.notify();
+    wait_for(
+        app.store.as_ref(),
+        seeded.workspace,
+        Duration::from_secs(30),
+        |s| lead_states(s).get("completed") == Some(&2),
+    )
+    .await;
+    peers
+        .wait_delivered(&["recipient1", "recipient2"], &marker)
+        .await;
+}
+
+async fn starttls_to_a_relay_whose_ca_is_not_trusted_pauses_the_mailbox(backend: TestBackend) {
+    let Some(peers) = submission() else { return };
+    let app = spawn_app_with(backend, FAST).await;
+    let plan = peers.starttls_plan(2, &marker());
+    let seeded = seed_plan(app.store.as_ref(), peers.starttls_port, plan).await;
+    app.supervisor.notify();
+    let s = wait_for(
+        app.store.as_ref(),
+        seeded.workspace,
+        Duration::from_secs(30),
+        |s| s.mailboxes[0].status.to_string() == "paused",
+    )
+    .await;
+    let reason = s.mailboxes[0].status_reason.clone().unwrap_or_default();
+    assert!(reason.contains("UnknownIssuer"), "{reason}");
+    assert_eq!(
+        lead_states(&s).get("active"),
+        Some(&2),
+        "leads wait, unblamed"
+    );
 }
 
 async fn a_wrong_smtp_password_pauses_the_mailbox_and_blames_no_lead(backend: TestBackend) {
@@ -178,4 +247,6 @@ async fn a_wrong_smtp_password_pauses_the_mailbox_and_blames_no_lead(backend: Te
 crate::on_both_backends!(
     a_mailbox_that_logs_in_delivers_through_postfix_to_the_recipients,
     a_wrong_smtp_password_pauses_the_mailbox_and_blames_no_lead,
+    starttls_with_the_relays_ca_in_tls_ca_file_logs_in_and_delivers,
+    starttls_to_a_relay_whose_ca_is_not_trusted_pauses_the_mailbox,
 );

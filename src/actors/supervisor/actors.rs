@@ -39,7 +39,7 @@ pub async fn transport_for(mailbox: &Mailbox, ctx: &DispatchContext) -> Result<T
         username: mailbox.smtp.username.clone(),
         password: credentials.smtp_password,
         helo_name: s.helo_name.clone(),
-        extra_root_pem: None,
+        extra_root_pem: ctx.extra_root_pem.as_deref().map(str::to_owned),
     };
     let timeouts = Timeouts {
         connect: s.smtp_connect_timeout.as_duration(),
