@@ -110,19 +110,6 @@ fn roots(extra_root_pem: Option<&str>) -> Result<rustls::RootCertStore, String> 
     Ok(roots)
 }
 
-/// Words for an operator: rustls says `invalid peer certificate: UnknownIssuer`.
-fn explain(detail: String) -> String {
-    if detail.contains("UnknownIssuer") {
-        format!("{detail} (the server's certificate is not signed by a trusted CA)")
-    } else if detail.contains("NotValidForName") {
-        format!("{detail} (the server's certificate does not name this host)")
-    } else if detail.contains("Expired") {
-        format!("{detail} (the server's certificate has expired)")
-    } else {
-        detail
-    }
-}
-
 /// Wraps `tcp` in TLS for `host` (certificate checked against the webpki roots and
 /// `extra_root_pem`).
 pub async fn tls(
@@ -149,7 +136,7 @@ pub async fn tls(
         command: "TLS handshake",
         seconds: timeout.as_secs(),
     })?
-    .map_err(|e| tls_err(explain(e.to_string())))?;
+    .map_err(|e| tls_err(crate::smtp::explain_certificate_error(e.to_string())))?;
     Ok(ImapStream::Tls(Box::new(stream)))
 }
 

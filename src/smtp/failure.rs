@@ -133,7 +133,7 @@ impl SendError {
             return Self::new(
                 phase,
                 Cause::Tls {
-                    detail: tls.to_string(),
+                    detail: super::tls::explain_certificate_error(tls.to_string()),
                     verification: true,
                 },
             );

@@ -36,6 +36,7 @@ pub use headers::{clean_body_text, clean_header_text, has_bare_line_break};
 pub use message::{ListUnsubscribe, OutgoingMessage, build, build_signed, message_id_for};
 pub use outbox::OutboxTransport;
 pub use reply::{EnhancedStatus, Reply};
+pub use tls::explain_certificate_error;
 pub use unsubscribe::UnsubscribeSigner;
 
 /// lettre's envelope type, re-exported so callers need not depend on lettre directly.

@@ -44,6 +44,20 @@ pub fn parameters(
     })
 }
 
+/// Words for an operator, for SMTP and IMAP alike: rustls says `invalid peer certificate:
+/// UnknownIssuer`.
+pub fn explain_certificate_error(detail: String) -> String {
+    if detail.contains("UnknownIssuer") {
+        format!("{detail} (the server's certificate is not signed by a trusted CA)")
+    } else if detail.contains("NotValidForName") {
+        format!("{detail} (the server's certificate does not name this host)")
+    } else if detail.contains("Expired") {
+        format!("{detail} (the server's certificate has expired)")
+    } else {
+        detail
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
