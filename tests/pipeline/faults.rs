@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::fixtures::{lead_states, seed, step, wait_for, wait_until_a_mailbox_cools};
+use crate::fixtures::{
+    lead_states, seed, step, wait_for, wait_until_a_mailbox_cools, wait_until_a_mailbox_pauses,
+};
 use crate::helpers::spawn_app_with;
 use crate::observe::send_rows;
 use crate::sink::Sink;
@@ -77,13 +79,7 @@ async fn a_relay_that_will_not_relay_for_us_pauses_the_mailbox_and_blames_no_lea
     let app = spawn_app_with(backend, FAST).await;
     let seeded = seed(app.store.as_ref(), sink.port, 1, 3, one_step()).await;
     app.supervisor.notify();
-    let s = wait_for(
-        app.store.as_ref(),
-        seeded.workspace,
-        Duration::from_secs(20),
-        |s| s.mailboxes[0].status.to_string() == "paused",
-    )
-    .await;
+    let s = wait_until_a_mailbox_pauses(app.store.as_ref(), seeded.workspace).await;
     assert_eq!(lead_states(&s).get("active"), Some(&3), "{s:#?}");
     assert_eq!(s.suppressions, 0, "no address is suppressed");
     let states = send_states(&app.database_url, seeded.campaign).await;

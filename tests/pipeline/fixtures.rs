@@ -217,10 +217,22 @@ pub async fn wait_for(
 
 /// Waits (up to 20 s) until one of the workspace's mailboxes is cooling down.
 pub async fn wait_until_a_mailbox_cools(store: &dyn Store, ws: WorkspaceId) -> WorkspaceSummary {
-    wait_for(store, ws, Duration::from_secs(20), |s| {
-        s.mailboxes
-            .iter()
-            .any(|m| m.status.to_string() == "cooling")
+    wait_until_a_mailbox_is(store, ws, "cooling", Duration::from_secs(20)).await
+}
+
+/// Waits (up to 30 s) until one of the workspace's mailboxes is paused for an operator.
+pub async fn wait_until_a_mailbox_pauses(store: &dyn Store, ws: WorkspaceId) -> WorkspaceSummary {
+    wait_until_a_mailbox_is(store, ws, "paused", Duration::from_secs(30)).await
+}
+
+async fn wait_until_a_mailbox_is(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    state: &str,
+    limit: Duration,
+) -> WorkspaceSummary {
+    wait_for(store, ws, limit, |s| {
+        s.mailboxes.iter().any(|m| m.status.to_string() == state)
     })
     .await
 }

@@ -186,3 +186,19 @@ pub async fn send_states(
     };
     rows.into_iter().collect()
 }
+
+/// A test that needs the mail peers found them missing: under `CI=true` that fails the test
+/// (the peers must be there), elsewhere the test is skipped with a note. `variables` names
+/// what was unset.
+pub fn skip_without_mail_peers(variables: &str) {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+    assert!(
+        !ci,
+        "CI is set but no mail peers are configured: {variables} come from \
+         $MAILPEERS_DIR/env.sh, written by scripts/mail-peers/start.sh (scripts/test.sh runs it)"
+    );
+    eprintln!(
+        "skipped: no mail peers ({variables} unset); run scripts/test.sh or source \
+         $MAILPEERS_DIR/env.sh"
+    );
+}
