@@ -19,7 +19,7 @@ use outreachd::store::{
 };
 use secrecy::SecretString;
 
-use crate::cpu::CpuSample;
+use crate::cpu::{CpuSample, ticks_of, ticks_to_us};
 use crate::pg;
 use crate::report::{Measurement, count};
 
@@ -39,6 +39,8 @@ pub struct E2eOptions {
     /// Run `ANALYZE` after seeding. Off, the planner sees tables it has no statistics for (as
     /// on a first run, until autovacuum's first pass); on, it sees an analysed database.
     pub analyze: bool,
+    /// Suppressed addresses to seed (plus a tenth as many domains), none matching a lead.
+    pub suppressions: usize,
     /// `OUTREACHD__*` overrides from the environment, applied last.
     pub overrides: Vec<(String, String)>,
 }
@@ -90,6 +92,12 @@ async fn run_postgres(
         .with("pg_statement_busy_backends", busy_backends)
         .with("pg_rows_inserted_per_send", delta.tup_inserted as f64 / n)
         .with("pg_rows_updated_per_send", delta.tup_updated as f64 / n)
+        .with(
+            "pg_buffer_pages_per_send",
+            (delta.blks_hit + delta.blks_read) as f64 / n,
+        )
+        .with("pg_wal_records_per_send", delta.wal_records as f64 / n)
+        .with("pg_wal_bytes_per_send", delta.wal_bytes as f64 / n)
         .with("pg_counters", delta))
 }
 
@@ -132,7 +140,10 @@ async fn run_on(
     let settings = settings(url, dir, opts)?;
     let seeded = {
         let store = open_store(&settings, OpenMode::Tool).await?;
-        seed(store.as_ref(), opts).await?
+        let started = Instant::now();
+        let seeded = seed(store.as_ref(), url, opts).await?;
+        eprintln!("  seeded in {:.1}s", started.elapsed().as_secs_f64());
+        seeded
     };
     if opts.analyze {
         analyze(url).await?;
@@ -149,6 +160,7 @@ async fn run_on(
     };
 
     let before = CpuSample::now();
+    let (pg_before, sink_before) = (ticks_of("postgres"), ticks_of("smtp-sink"));
     let app = Application::build_with(
         settings,
         RunOptions {
@@ -163,6 +175,8 @@ async fn run_on(
     let server = tokio::spawn(app.run_until_stopped());
     let outcome = wait_until_done(store.as_ref(), seeded, opts).await;
     let span = before.until(&CpuSample::now());
+    let pg_ticks = ticks_of("postgres").saturating_sub(pg_before);
+    let sink_ticks = ticks_of("smtp-sink").saturating_sub(sink_before);
     let activity = match sampler {
         Some(s) => Some(s.finish().await?),
         None => None,
@@ -187,11 +201,65 @@ async fn run_on(
         span.own,
         span.machine,
     )
-    .with("leads_by_status", states);
+    .with("leads_by_status", states)
+    .with(
+        "smtp_sink_cpu_us_per_send",
+        ticks_to_us(sink_ticks) / opts.leads.max(1) as f64,
+    );
+    if pg_db.is_some() {
+        m = m.with(
+            "pg_cpu_us_per_send",
+            ticks_to_us(pg_ticks) / opts.leads.max(1) as f64,
+        );
+    }
     if let Some(activity) = activity {
         m = m.with("pg_activity", activity);
     }
     Ok((m, baseline))
+}
+
+/// Seeds `n` suppressed addresses and `n / 10` suppressed domains, in SQL: the store's API adds
+/// one at a time and stops matching leads, neither of which the bench needs.
+async fn suppress(url: &str, workspace: WorkspaceId, n: usize) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let n = i64::try_from(n)?;
+    let ws = workspace.0;
+    let now = Utc::now();
+    // One row per (kind, i): `kind` and `value` derive from the series number.
+    let rows = "SELECT g, CASE WHEN g <= $2 THEN 'email' ELSE 'domain' END AS kind, \
+        CASE WHEN g <= $2 THEN 'blocked' || g || '@elsewhere.test' \
+            ELSE 'blocked' || g || '.test' END AS value";
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < $2 + $2 / 10) \
+             INSERT INTO suppressions (id, workspace_id, kind, value, reason, created_at) \
+             SELECT randomblob(16), $1, kind, value, 'bench', $3 \
+             FROM ({rows} FROM s)"
+        )))
+        .bind(ws)
+        .bind(n)
+        .bind(now)
+        .execute(&mut conn)
+        .await
+        .context("Failed to seed suppressions")?;
+        conn.close().await?;
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO suppressions (id, workspace_id, kind, value, reason, created_at) \
+             SELECT gen_random_uuid(), $1, kind, value, 'bench', $3 \
+             FROM ({rows} FROM generate_series(1, $2 + $2 / 10) AS g) AS r"
+        )))
+        .bind(ws)
+        .bind(n)
+        .bind(now)
+        .execute(&mut conn)
+        .await
+        .context("Failed to seed suppressions")?;
+        conn.close().await?;
+    }
+    Ok(())
 }
 
 /// Gathers planner statistics for the whole database.
@@ -260,9 +328,14 @@ struct Seeded {
     campaign: CampaignId,
 }
 
-/// One workspace, M unpaced mailboxes at the sink, one running one-step campaign, L leads.
-async fn seed(store: &dyn Store, opts: &E2eOptions) -> anyhow::Result<Seeded> {
+/// One workspace (with its suppression list, if any), M unpaced mailboxes at the sink, one
+/// running one-step campaign, L leads.
+async fn seed(store: &dyn Store, url: &str, opts: &E2eOptions) -> anyhow::Result<Seeded> {
     let ws = store.upsert_workspace("bench").await?.value;
+    if opts.suppressions > 0 {
+        // Before the leads: enrolment checks every lead against the list too.
+        suppress(url, ws.id, opts.suppressions).await?;
+    }
     let mut pool = Vec::with_capacity(opts.mailboxes);
     for i in 0..opts.mailboxes {
         let spec = MailboxSpec {

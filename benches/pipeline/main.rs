@@ -17,7 +17,8 @@
 //! database only, e.g. `synchronous_commit=off` to see what waiting for WAL flushes costs, or
 //! `session_preload_libraries=auto_explain;auto_explain.log_min_duration=20ms` to log slow
 //! plans), `BENCH_ANALYZE` (0; 1 runs `ANALYZE` after seeding, so the planner has statistics),
-//! and any `OUTREACHD__*` variable overrides the daemon's settings.
+//! `BENCH_SUPPRESSIONS` (0: that many suppressed addresses, and a tenth as many suppressed
+//! domains, none of them a lead's, as an agency's do-not-contact list), and any `OUTREACHD__*` variable overrides the daemon's settings.
 //!
 //! Figures move with whatever else the machine runs: the report records the load average.
 
@@ -56,6 +57,7 @@ struct Options {
     pg_sample_ms: Option<u64>,
     pg_settings: Vec<(String, String)>,
     analyze: bool,
+    suppressions: usize,
     overrides: Vec<(String, String)>,
 }
 
@@ -102,6 +104,7 @@ impl Options {
                 })
                 .collect::<anyhow::Result<_>>()?,
             analyze: number("BENCH_ANALYZE", 0u8)? != 0,
+            suppressions: number("BENCH_SUPPRESSIONS", 0usize)?,
             overrides: std::env::vars()
                 .filter(|(k, _)| k.starts_with("OUTREACHD__"))
                 .collect(),
@@ -178,6 +181,7 @@ async fn bench() -> anyhow::Result<()> {
         poll: Duration::from_millis(opts.poll_ms),
         pg_sample: opts.pg_sample_ms.map(Duration::from_millis),
         analyze: opts.analyze,
+        suppressions: opts.suppressions,
         overrides: opts.overrides.clone(),
     };
     if opts.runs("pg") {

@@ -82,6 +82,13 @@ pub struct DbCounters {
     pub tup_returned: i64,
     /// Milliseconds backends spent executing statements.
     pub active_time_ms: f64,
+    /// Shared-buffer pages read (found in memory, or from the OS): the work of the statements.
+    pub blks_hit: i64,
+    pub blks_read: i64,
+    /// WAL the server wrote (`pg_stat_wal`: the whole server, but the bench is alone on it
+    /// while it runs). Unlike times, these counts do not move with the machine's load.
+    pub wal_records: i64,
+    pub wal_bytes: i64,
 }
 
 impl DbCounters {
@@ -94,6 +101,10 @@ impl DbCounters {
             tup_deleted: self.tup_deleted - earlier.tup_deleted,
             tup_returned: self.tup_returned - earlier.tup_returned,
             active_time_ms: self.active_time_ms - earlier.active_time_ms,
+            blks_hit: self.blks_hit - earlier.blks_hit,
+            blks_read: self.blks_read - earlier.blks_read,
+            wal_records: self.wal_records - earlier.wal_records,
+            wal_bytes: self.wal_bytes - earlier.wal_bytes,
         }
     }
 }
@@ -120,7 +131,9 @@ pub async fn counters_when_quiet(admin_url: &str, name: &str) -> anyhow::Result<
         .await?;
     let counters = sqlx::query_as(
         "SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, \
-             tup_returned, active_time AS active_time_ms \
+             tup_returned, active_time AS active_time_ms, blks_hit, blks_read, \
+             (SELECT wal_records FROM pg_stat_wal) AS wal_records, \
+             (SELECT wal_bytes::int8 FROM pg_stat_wal) AS wal_bytes \
          FROM pg_stat_database WHERE datname = $1",
     )
     .bind(name)

@@ -86,6 +86,27 @@ async fn pool_loads(
         .collect())
 }
 
+/// Classifies lead ids: $1 workspace, $2 campaign, $3 ids; per id whether the lead exists,
+/// is enrolled already, and is suppressed or unsubscribed, in input order.
+///
+/// One key lookup per id (the `LIMIT 1` keeps the planner from flattening the lateral
+/// joins): planned as joins on a fresh database, a 5,000-id chunk compared every id with
+/// every lead of the workspace, 12.5 million pairs. Likewise one probe of the full
+/// suppression key per kind: `kind = … AND value = … OR …` let the planner match on the
+/// workspace alone and read its whole suppression list per lead.
+pub(super) const CLASSIFY_SQL: &str = "SELECT u.id, l.id IS NOT NULL, cl.id IS NOT NULL, \
+             l.unsubscribed_at IS NOT NULL \
+             OR (SELECT 1 FROM suppressions s WHERE s.workspace_id = $1 \
+                 AND s.kind = 'email' AND s.value = lower(l.email) LIMIT 1) IS NOT NULL \
+             OR (SELECT 1 FROM suppressions s WHERE s.workspace_id = $1 AND s.kind = 'domain' \
+                 AND s.value = split_part(lower(l.email), '@', -1) LIMIT 1) IS NOT NULL \
+         FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, ord) \
+         LEFT JOIN LATERAL (SELECT id, email, unsubscribed_at FROM leads \
+             WHERE id = u.id AND workspace_id = $1 LIMIT 1) l ON true \
+         LEFT JOIN LATERAL (SELECT id FROM campaign_leads \
+             WHERE campaign_id = $2 AND lead_id = u.id LIMIT 1) cl ON true \
+         ORDER BY u.ord";
+
 /// Counts already-enrolled and suppressed leads of `chunk` into `outcome` and returns the
 /// rest, in input order. A lead that is not in the workspace is `NotFound`.
 async fn classify(
@@ -96,28 +117,13 @@ async fn classify(
     outcome: &mut EnrollOutcome,
 ) -> Result<Vec<LeadId>, StoreError> {
     let raw: Vec<uuid::Uuid> = chunk.iter().map(|id| id.0).collect();
-    // One key lookup per id (the `LIMIT 1` keeps the planner from flattening the lateral
-    // joins): planned as joins on a fresh database, a 5,000-id chunk compared every id with
-    // every lead of the workspace, 12.5 million pairs.
-    let rows: Vec<(LeadId, bool, bool, bool)> = sqlx::query_as(
-        "SELECT u.id, l.id IS NOT NULL, cl.id IS NOT NULL, \
-             l.unsubscribed_at IS NOT NULL OR EXISTS ( \
-                 SELECT 1 FROM suppressions s WHERE s.workspace_id = $1 AND ( \
-                     (s.kind = 'email' AND s.value = lower(l.email)) OR \
-                     (s.kind = 'domain' AND s.value = split_part(lower(l.email), '@', -1)))) \
-         FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, ord) \
-         LEFT JOIN LATERAL (SELECT id, email, unsubscribed_at FROM leads \
-             WHERE id = u.id AND workspace_id = $1 LIMIT 1) l ON true \
-         LEFT JOIN LATERAL (SELECT id FROM campaign_leads \
-             WHERE campaign_id = $2 AND lead_id = u.id LIMIT 1) cl ON true \
-         ORDER BY u.ord",
-    )
-    .bind(ws)
-    .bind(campaign)
-    .bind(&raw)
-    .fetch_all(conn)
-    .await
-    .ctx("classify leads for enrolment")?;
+    let rows: Vec<(LeadId, bool, bool, bool)> = sqlx::query_as(CLASSIFY_SQL)
+        .bind(ws)
+        .bind(campaign)
+        .bind(&raw)
+        .fetch_all(conn)
+        .await
+        .ctx("classify leads for enrolment")?;
     let mut to_enroll = Vec::with_capacity(rows.len());
     for (id, exists, enrolled, suppressed) in rows {
         if !exists {

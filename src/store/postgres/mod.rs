@@ -37,6 +37,9 @@ mod suppressions;
 mod unsubscribe;
 mod workspaces;
 
+#[cfg(test)]
+mod tests_plans;
+
 use std::str::FromStr;
 
 use async_trait::async_trait;
