@@ -54,6 +54,25 @@ async fn dispatch_queries_read_their_partial_indexes_not_whole_tables() {
     for (what, sql, params, index) in expectations {
         assert_reads_index(&store, what, sql, params, index).await;
     }
+    // Each candidate probes the suppression list by its whole key, never the workspace's
+    // whole list (PostgreSQL needed telling: see `postgres::tests_plans`).
+    for (what, sql) in [
+        ("follow-ups", FOLLOWUPS_SQL.as_str()),
+        ("new leads", NEWCOMERS_SQL.as_str()),
+    ] {
+        let claim = plan(&store, sql, 4).await;
+        let probes: Vec<&str> = claim
+            .lines()
+            .filter(|l| l.contains("suppressions"))
+            .collect();
+        assert_eq!(probes.len(), 2, "{what}:\n{claim}");
+        for probe in probes {
+            assert!(
+                probe.contains("workspace_id=? AND kind=? AND value=?"),
+                "{what} reads suppressions by less than their key:\n{claim}"
+            );
+        }
+    }
     let counted = plan(&store, NEW_LEADS_SQL, 2).await;
     assert!(
         counted.contains("email_sends_open"),
