@@ -3,13 +3,14 @@
 //! We open the TCP socket ourselves (TCP_NODELAY: lettre never sets it), then speak SMTP
 //! through lettre's `AsyncSmtpConnection` one phase at a time (see `stream.rs` for how the
 //! socket is handed over). Every phase runs under a time limit (lettre has none after connect)
-//! and fails with a `SendError` naming the phase. A transaction that failed on a reply is
-//! followed by RSET so the session can carry the next one; a session that broke is reopened on
-//! the next `send`, and a reused session that turns out dead at MAIL FROM (idle timeout) is
-//! reopened once and the transaction retried: nothing had been sent for it yet.
+//! and fails with a `SendError` naming the phase. When the server offers PIPELINING, MAIL, RCPT
+//! and DATA go in one write (`pipelining.rs`); the content and its final dot always go in one
+//! write (`payload.rs`). A transaction that failed on a reply is followed by RSET so the session
+//! can carry the next one; a session that broke is reopened on the next `send`, and a reused
+//! session that turns out dead at MAIL FROM (idle timeout) is reopened once and the transaction
+//! retried: nothing had been sent for it yet.
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use lettre::address::Envelope;
@@ -23,11 +24,11 @@ use lettre::transport::smtp::extension::{
 use secrecy::SecretString;
 use tokio::net::TcpStream;
 
-use super::auth;
 use super::failure::{Cause, Phase, SendError, within};
+use super::pipelining::{self, Cleanup};
 use super::reply::Reply;
-use super::stream::{PrimedStream, TrackedContent};
-use super::tls;
+use super::stream::{CountedStream, PrimedStream, SentBytes};
+use super::{auth, payload, tls};
 use crate::domain::SmtpSecurity;
 
 /// Where and how one mailbox submits mail.
@@ -83,6 +84,13 @@ struct Session {
     inner: AsyncSmtpConnection,
     /// The real server's extensions (lettre's own copy describes the primed stream).
     server: ServerInfo,
+    /// The server offers PIPELINING (lettre's `ServerInfo` cannot say: it drops the keyword).
+    pipelining: bool,
+    /// Bytes written to the socket: how far a content write got before it failed.
+    sent: SentBytes,
+    /// False once a pipelined envelope left replies unread or DATA open: RSET cannot bring
+    /// such a session back, it is closed instead.
+    in_step: bool,
     transactions: u64,
 }
 
@@ -130,8 +138,9 @@ impl SmtpConnection {
         };
         let result = session.transaction(envelope, message, timeouts).await;
         if let Err(error) = &result {
-            let usable =
-                error.leaves_session_usable() && session.reset_after(error, timeouts.command).await;
+            let usable = session.in_step
+                && error.leaves_session_usable()
+                && session.reset_after(error, timeouts.command).await;
             if !usable {
                 // Dropping lettre's connection closes the socket; no QUIT on a broken session.
                 *slot = None;
@@ -163,6 +172,12 @@ impl SmtpConnection {
         self.state.session.is_some()
     }
 
+    /// True when the open session sends MAIL, RCPT and DATA in one write: the server offered
+    /// PIPELINING in its (last) EHLO reply.
+    pub fn pipelines(&self) -> bool {
+        self.state.session.as_ref().is_some_and(|s| s.pipelining)
+    }
+
     /// Says goodbye. Errors are ignored: the socket closes either way.
     pub async fn quit(mut self) {
         if let Some(mut session) = self.state.session.take() {
@@ -191,6 +206,7 @@ impl Session {
     async fn open(endpoint: &SmtpEndpoint, timeouts: &Timeouts) -> Result<Self, SendError> {
         let hello = client_id(&endpoint.helo_name)?;
         let tcp = tcp_connect(endpoint, timeouts.connect).await?;
+        let (tcp, sent) = CountedStream::new(tcp);
         #[allow(deprecated)]
         let mut stream = AsyncNetworkStream::use_existing_tokio1(Box::new(tcp));
         let pem = endpoint.extra_root_pem.as_deref();
@@ -215,6 +231,7 @@ impl Session {
         .await?;
         let mut server = ServerInfo::from_response(&ehlo)
             .map_err(|e| SendError::from_lettre(Phase::Ehlo, &e))?;
+        let mut pipelining = pipelining::offered(&ehlo);
 
         if endpoint.security == SmtpSecurity::Starttls {
             if !server.supports_feature(Extension::StartTls) {
@@ -233,8 +250,19 @@ impl Session {
                 inner.starttls(parameters, &hello),
             )
             .await?;
-            // lettre re-sent EHLO over TLS and parsed the real server's answer.
-            server = inner.server_info().clone();
+            // lettre re-sent EHLO over TLS but kept only its `ServerInfo`, which has no
+            // PIPELINING, and the cleartext answer no longer counts (RFC 3207 §4.2). So we ask
+            // once more: one round trip per connection, against two saved per message. Doing
+            // STARTTLS without lettre would save it, but lettre owns the stream by then.
+            let ehlo = within(
+                Phase::Starttls,
+                timeouts.command,
+                inner.command(Ehlo::new(hello.clone())),
+            )
+            .await?;
+            server = ServerInfo::from_response(&ehlo)
+                .map_err(|e| SendError::from_lettre(Phase::Starttls, &e))?;
+            pipelining = pipelining::offered(&ehlo);
         }
 
         if !endpoint.username.is_empty() {
@@ -250,6 +278,9 @@ impl Session {
         Ok(Self {
             inner,
             server,
+            pipelining,
+            sent,
+            in_step: true,
             transactions: 0,
         })
     }
@@ -262,32 +293,38 @@ impl Session {
     ) -> Result<Reply, SendError> {
         self.transactions += 1;
         let parameters = self.mail_parameters(envelope, message)?;
-        let from = envelope.from().cloned();
-        within(
-            Phase::Mail,
-            timeouts.command,
-            self.inner.command(Mail::new(from, parameters)),
-        )
-        .await?;
-        for to in envelope.to() {
-            let rcpt = Rcpt::new(to.clone(), Vec::new());
-            within(Phase::Rcpt, timeouts.command, self.inner.command(rcpt)).await?;
-        }
-        within(Phase::Data, timeouts.command, self.inner.command(Data)).await?;
-
-        let written = AtomicBool::new(false);
-        let content = TrackedContent::new(message, &written);
-        let result = tokio::time::timeout(timeouts.data, self.inner.message_iter(content)).await;
-        let phase = if written.load(Ordering::SeqCst) {
-            Phase::AfterData
+        let mail = Mail::new(envelope.from().cloned(), parameters);
+        let rcpts: Vec<Rcpt> = envelope
+            .to()
+            .iter()
+            .map(|to| Rcpt::new(to.clone(), Vec::new()))
+            .collect();
+        if self.pipelining {
+            let opened = pipelining::open_data(&mut self.inner, &mail, &rcpts, timeouts.command);
+            if let Err(failure) = opened.await {
+                self.in_step = failure.cleanup != Cleanup::Close;
+                return Err(failure.error);
+            }
         } else {
-            Phase::Payload
-        };
-        match result {
-            Ok(Ok(response)) => Ok(Reply::from_response(&response)),
-            Ok(Err(error)) => Err(SendError::from_lettre(phase, &error)),
-            Err(_elapsed) => Err(SendError::new(phase, Cause::Timeout(timeouts.data))),
+            self.open_data_step_by_step(mail, rcpts, timeouts.command)
+                .await?;
         }
+        payload::send(&mut self.inner, message, &self.sent, timeouts.data).await
+    }
+
+    /// MAIL, each RCPT and DATA, each waiting for its reply: for servers without PIPELINING.
+    async fn open_data_step_by_step(
+        &mut self,
+        mail: Mail,
+        rcpts: Vec<Rcpt>,
+        limit: Duration,
+    ) -> Result<(), SendError> {
+        within(Phase::Mail, limit, self.inner.command(mail)).await?;
+        for rcpt in rcpts {
+            within(Phase::Rcpt, limit, self.inner.command(rcpt)).await?;
+        }
+        within(Phase::Data, limit, self.inner.command(Data)).await?;
+        Ok(())
     }
 
     /// MAIL FROM parameters, refusing what the server cannot carry instead of letting it

@@ -135,3 +135,28 @@ async fn a_server_that_does_not_offer_starttls_is_refused_before_any_mail() {
     assert_eq!(error.phase, Phase::Starttls, "{error}");
     assert_eq!(classify_error(&error).label(), "mailbox_misconfigured");
 }
+
+#[tokio::test]
+async fn a_content_write_cut_off_before_the_final_dot_is_not_sent() {
+    // smtp-sink stops reading for 3 s after DATA, with a small TCP window: an 8 MB message
+    // fills the socket buffers and the write is still going when the 700 ms limit ends it.
+    let sink = Sink::start(&["-H", "3", "-T", "4096"]).await;
+    let limits = Timeouts {
+        data: Duration::from_millis(700),
+        ..timeouts()
+    };
+    let mut conn = SmtpConnection::connect(&endpoint(sink.port), &limits)
+        .await
+        .expect("connect");
+    let (envelope, _) = built(&message(1));
+    let mut big = String::from("Subject: big\r\n\r\n");
+    for _ in 0..200_000 {
+        big.push_str(".0123456789012345678901234567890123456789\r\n");
+    }
+    let result = conn.send(&envelope, big.as_bytes()).await;
+    let error = result.as_ref().expect_err("the write cannot finish");
+    assert!(matches!(error.cause, Cause::Timeout(_)), "{error}");
+    // The final dot never reached the socket: certainly not sent, safe to send again.
+    assert_eq!(error.phase, Phase::Payload, "{error}");
+    assert_ne!(classify(&result).label(), "unknown");
+}

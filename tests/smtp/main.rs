@@ -6,7 +6,11 @@ mod certs;
 mod delivery;
 mod dkim;
 mod faults;
+mod pipelining;
+mod proxy;
 mod sink;
+#[path = "../support/mod.rs"]
+mod support;
 mod tls;
 
 use std::time::Duration;
