@@ -10,6 +10,7 @@
 //! [`Generated`] it returns, then send. A [`ContentError`] says whether trying again later can
 //! help ([`ContentError::is_retryable`]); template errors fail the step with their message.
 
+mod compiled;
 mod context;
 mod error;
 mod openai;

@@ -8,9 +8,10 @@
 //! A null is refused when printed, for the same reason.
 //!
 //! Sizes are capped (template and output), which stops a runaway loop that prints. A loop that
-//! spins without printing (`range(100000)` nested in another) is only bounded by minijinja's
-//! `fuel` feature, not enabled in this build; templates come from operators' apply files, not
-//! from leads, so this is a robustness gap rather than an injection risk.
+//! spins without printing (`range(100000)` nested in another) is stopped by minijinja's fuel.
+//!
+//! Compiled templates are reused across renders (see compiled.rs); each is compiled in a clone
+//! of this one environment, so the rules above hold for cached and fresh ones alike.
 
 use std::io;
 use std::sync::LazyLock;
@@ -18,6 +19,7 @@ use std::sync::LazyLock;
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
 
+use super::compiled;
 use super::context::{RenderContext, TOP_LEVEL_NAMES};
 use super::error::{ContentError, TemplatePart};
 use super::spintax;
@@ -46,15 +48,18 @@ pub fn render_draft(
     ctx: &RenderContext,
     seed: u64,
 ) -> Result<Draft, ContentError> {
-    let subject = render(
+    // Converted once for both parts: turning the context into minijinja values is a quarter of
+    // the work of a render.
+    let ctx = context_value(ctx);
+    let subject = render_value(
         TemplatePart::Subject,
         subject_template,
-        ctx,
+        &ctx,
         seed ^ SUBJECT_SEED_SALT,
     )?;
     Ok(Draft {
         subject: normalize_subject(&subject),
-        body: render(TemplatePart::Body, body_template, ctx, seed)?,
+        body: render_value(TemplatePart::Body, body_template, &ctx, seed)?,
     })
 }
 
@@ -65,16 +70,34 @@ pub fn render(
     ctx: &RenderContext,
     seed: u64,
 ) -> Result<String, ContentError> {
+    render_value(part, template, &context_value(ctx), seed)
+}
+
+fn context_value(ctx: &RenderContext) -> Value {
+    Value::from(Serde(ctx))
+}
+
+/// `render` with the context already converted.
+fn render_value(
+    part: TemplatePart,
+    template: &str,
+    ctx: &Value,
+    seed: u64,
+) -> Result<String, ContentError> {
     check_size(part, template)?;
     let source = spintax::expand(template, seed);
-    let compiled = ENV
-        .template_from_named_str(part.name(), &source)
-        .map_err(|e| from_minijinja(part, &e, &source))?;
+    let cached =
+        compiled::compiled(&ENV, part, &source).map_err(|e| from_minijinja(part, &e, &source))?;
+    let compiled = match &cached {
+        Some(env) => env.get_template(part.name()),
+        None => ENV.template_from_named_str(part.name(), &source),
+    }
+    .map_err(|e| from_minijinja(part, &e, &source))?;
     let mut out = CappedWriter {
         buf: Vec::with_capacity(source.len() + 256),
         overflowed: false,
     };
-    match compiled.render_captured_to(Value::from(Serde(ctx)), &mut out) {
+    match compiled.render_captured_to(ctx.clone(), &mut out) {
         Ok(_) => {}
         Err(_) if out.overflowed => {
             return Err(ContentError::TooLarge {

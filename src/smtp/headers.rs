@@ -12,6 +12,10 @@ use super::error::SmtpError;
 /// A header value from untrusted text: control characters (CR, LF, TAB, NUL, DEL, C1) and
 /// Unicode line separators become spaces, runs of whitespace collapse, ends are trimmed.
 pub fn clean_header_text(input: &str) -> String {
+    // Almost every name and subject is already clean: copying it beats rebuilding it.
+    if is_clean_header_text(input) {
+        return input.to_owned();
+    }
     let spaced: String = input
         .chars()
         .map(|c| {
@@ -25,37 +29,112 @@ pub fn clean_header_text(input: &str) -> String {
     spaced.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// True when `clean_header_text` would return `input` unchanged: no control character, no
+/// whitespace but single spaces between words (U+2028/2029 are whitespace too).
+fn is_clean_header_text(input: &str) -> bool {
+    let mut after_space = true;
+    for c in input.chars() {
+        if c == ' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if c.is_control() || c.is_whitespace() {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || input.is_empty()
+}
+
 /// A body from untrusted text: every line ending (CRLF, bare CR, bare LF) becomes LF (lettre
 /// turns LF into CRLF), other control characters except TAB are dropped. After this no bare CR
 /// or LF is left for a server to read as the end of a line and a lone "." as the end of data.
+///
+/// Works on bytes, copying clean runs whole and skipping blocks without a suspect byte (see
+/// [`suspect`]) in a few instructions: a typical body has nothing to replace.
 pub fn clean_body_text(input: &str) -> String {
+    // Wide enough to amortise the per-block test, short enough that one curly quote (which
+    // shares the lead byte of U+2028) sends few bytes down the slow path.
+    const BLOCK: usize = 32;
+    let bytes = input.as_bytes();
     let mut out = String::with_capacity(input.len());
-    let mut chars = input.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push('\n');
+    // `input[copied..i]` is clean and not yet written.
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let end = (i + BLOCK).min(bytes.len());
+        // A fold, not `any`: without an early exit the compiler tests the block with SIMD.
+        if !bytes[i..end]
+            .iter()
+            .fold(false, |found, &b| found | suspect(b))
+        {
+            i = end;
+            continue;
+        }
+        while i < end {
+            if !suspect(bytes[i]) {
+                i += 1;
+                continue;
             }
-            '\n' | '\t' => out.push(c),
-            '\u{2028}' | '\u{2029}' => out.push('\n'),
-            c if c.is_control() => {}
-            c => out.push(c),
+            let (width, replacement) = match bytes[i] {
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => (2, Some('\n')),
+                b'\r' => (1, Some('\n')),
+                0x00..=0x1f | 0x7f => (1, None),
+                0xc2 if matches!(bytes.get(i + 1), Some(0x80..=0x9f)) => (2, None),
+                0xe2 if bytes.get(i + 1) == Some(&0x80)
+                    && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
+                {
+                    (3, Some('\n'))
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            // Both ends are character boundaries: `i` is an ASCII byte or a lead byte, and
+            // `width` spans whole characters, so slicing cannot panic.
+            out.push_str(&input[copied..i]);
+            out.extend(replacement);
+            i += width;
+            copied = i;
         }
     }
+    out.push_str(&input[copied..]);
     out
+}
+
+/// True for a byte that may start what `clean_body_text` replaces: a C0 control other than LF
+/// and TAB (CR included), DEL, or the lead byte of a C1 control (`C2 80`..`C2 9F`) or of
+/// U+2028/U+2029 (`E2 80 A8`/`A9`). In UTF-8 a lead byte is never inside another character.
+#[inline(always)]
+fn suspect(b: u8) -> bool {
+    (b < 0x20 && b != b'\n' && b != b'\t') | (b == 0x7f) | (b == 0xc2) | (b == 0xe2)
 }
 
 /// True when `bytes` hold a CR not followed by LF or an LF not preceded by CR: the raw
 /// material of SMTP smuggling. A built message must never contain one.
+///
+/// There is none exactly when the message neither starts with LF nor ends with CR and, for
+/// every two neighbouring bytes, "the first is CR" equals "the second is LF". That test has no
+/// branch per byte, so the compiler runs it with SIMD; it reads every byte of every message.
 pub fn has_bare_line_break(bytes: &[u8]) -> bool {
-    bytes.iter().enumerate().any(|(i, &b)| match b {
-        b'\r' => bytes.get(i + 1) != Some(&b'\n'),
-        b'\n' => i == 0 || bytes[i - 1] != b'\r',
-        _ => false,
-    })
+    const BLOCK: usize = 64;
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if first == b'\n' || last == b'\r' {
+        return true;
+    }
+    let (this, next) = (&bytes[..bytes.len() - 1], &bytes[1..]);
+    this.chunks(BLOCK)
+        .zip(next.chunks(BLOCK))
+        .any(|(this, next)| {
+            this.iter().zip(next).fold(0u8, |mismatch, (&a, &b)| {
+                mismatch | (u8::from(a == b'\r') ^ u8::from(b == b'\n'))
+            }) != 0
+        })
 }
 
 /// Checks a Message-ID such as `<0190f5c2a1b27c3d@example.com>`: angle brackets around
@@ -180,6 +259,90 @@ mod tests {
         assert!(has_bare_line_break(b"a\rb"));
         assert!(has_bare_line_break(b"\n"));
         assert!(has_bare_line_break(b"a\r"));
+    }
+
+    /// The character-by-character versions these replaced: the fast ones must agree with them.
+    mod reference {
+        pub fn clean_header_text(input: &str) -> String {
+            let spaced: String = input
+                .chars()
+                .map(|c| {
+                    if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                        ' '
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+        }
+
+        pub fn clean_body_text(input: &str) -> String {
+            let mut out = String::with_capacity(input.len());
+            let mut chars = input.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\r' => {
+                        if chars.peek() == Some(&'\n') {
+                            chars.next();
+                        }
+                        out.push('\n');
+                    }
+                    '\n' | '\t' => out.push(c),
+                    '\u{2028}' | '\u{2029}' => out.push('\n'),
+                    c if c.is_control() => {}
+                    c => out.push(c),
+                }
+            }
+            out
+        }
+
+        pub fn has_bare_line_break(bytes: &[u8]) -> bool {
+            bytes.iter().enumerate().any(|(i, &b)| match b {
+                b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+                b'\n' => i == 0 || bytes[i - 1] != b'\r',
+                _ => false,
+            })
+        }
+    }
+
+    /// Text made mostly of what the cleaners treat specially: line breaks, controls (C0, DEL,
+    /// C1), Unicode separators and spaces, next to plain and multi-byte letters.
+    fn tricky_text() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::string::string_regex(
+            "[\r\n\t \\x00-\\x1f\\x7f-\\u{a0}\\u{2027}-\\u{2029}\\u{3000}a-cé€😀]{0,120}",
+        )
+        .expect("a valid regex")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_cleaners_agree_with_the_character_by_character_ones(text in tricky_text()) {
+            proptest::prop_assert_eq!(clean_header_text(&text), reference::clean_header_text(&text));
+            proptest::prop_assert_eq!(clean_body_text(&text), reference::clean_body_text(&text));
+        }
+
+        #[test]
+        fn fast_cleaners_agree_on_any_text(text in proptest::prelude::any::<String>()) {
+            proptest::prop_assert_eq!(clean_header_text(&text), reference::clean_header_text(&text));
+            proptest::prop_assert_eq!(clean_body_text(&text), reference::clean_body_text(&text));
+        }
+
+        #[test]
+        fn the_fast_scan_finds_the_same_bare_line_breaks(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    60 => proptest::strategy::Just("a"),
+                    30 => proptest::strategy::Just("\r\n"),
+                    1 => proptest::strategy::Just("\r"),
+                    1 => proptest::strategy::Just("\n"),
+                ],
+                0..150,
+            )
+        ) {
+            let bytes = pieces.concat().into_bytes();
+            proptest::prop_assert_eq!(has_bare_line_break(&bytes), reference::has_bare_line_break(&bytes));
+        }
     }
 
     #[test]

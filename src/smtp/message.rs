@@ -17,6 +17,7 @@ use super::headers::{
     ListUnsubscribeHeader, ListUnsubscribePostHeader, clean_body_text, clean_header_text,
     has_bare_line_break, validate_message_id, validate_unsubscribe_uri,
 };
+use super::quoted_printable;
 use crate::domain::{EmailAddress, SendId};
 
 /// Everything needed to write one email. Text fields may hold anything (lead data, LLM output):
@@ -80,9 +81,16 @@ pub fn build_signed(
     dkim: Option<&DkimSigner>,
 ) -> Result<(Envelope, Vec<u8>), SmtpError> {
     validate_message_id("Message-ID", &message.message_id)?;
+    let from = mailbox(Some(&message.from_name), &message.from, "From")?;
+    let to = mailbox(message.to_name.as_deref(), &message.to, "To")?;
+    // Given, not derived: without it lettre parses the From and To headers it has just written
+    // back into addresses, the same two addresses we hold here.
+    let envelope = Envelope::new(Some(from.email.clone()), vec![to.email.clone()])
+        .map_err(|e| SmtpError::Build(e.to_string()))?;
     let mut builder = Message::builder()
-        .from(mailbox(Some(&message.from_name), &message.from, "From")?)
-        .to(mailbox(message.to_name.as_deref(), &message.to, "To")?)
+        .envelope(envelope)
+        .from(from)
+        .to(to)
         .subject(clean_header_text(&message.subject))
         .date(SystemTime::from(message.date))
         .message_id(Some(message.message_id.clone()));
@@ -113,12 +121,12 @@ pub fn build_signed(
         }
     }
 
-    let text = text_part(ContentType::TEXT_PLAIN, &message.text_body)?;
+    let text = text_part(ContentType::TEXT_PLAIN, &message.text_body);
     let built = match &message.html_body {
         Some(html) => builder.multipart(
             MultiPart::alternative()
                 .singlepart(text)
-                .singlepart(text_part(ContentType::TEXT_HTML, html)?),
+                .singlepart(text_part(ContentType::TEXT_HTML, html)),
         ),
         None => builder.singlepart(text),
     }
@@ -155,13 +163,13 @@ fn mailbox(
 
 /// Quoted-printable always: it encodes anything that is not plain printable ASCII, keeps
 /// lines under 76 characters, and leaves CRLF as the only line break.
-fn text_part(content_type: ContentType, text: &str) -> Result<SinglePart, SmtpError> {
-    let body = Body::new_with_encoding(
-        clean_body_text(text),
-        ContentTransferEncoding::QuotedPrintable,
-    )
-    .map_err(|_| SmtpError::Build("quoted-printable encoding refused the body".to_owned()))?;
-    Ok(SinglePart::builder().header(content_type).body(body))
+///
+/// Encoded here (exactly as lettre would, see quoted_printable.rs) and handed over as
+/// pre-encoded: lettre's own path scans the text for an encoding and inserts CRs one by one.
+fn text_part(content_type: ContentType, text: &str) -> SinglePart {
+    let encoded = quoted_printable::encode_text(&clean_body_text(text));
+    let body = Body::dangerous_pre_encoded(encoded, ContentTransferEncoding::QuotedPrintable);
+    SinglePart::builder().header(content_type).body(body)
 }
 
 #[cfg(test)]
