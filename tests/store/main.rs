@@ -26,6 +26,7 @@ mod isolation;
 mod leads;
 mod mailboxes;
 mod postgres_only;
+mod postgres_writes;
 mod products;
 mod schema;
 mod sql;
