@@ -72,9 +72,11 @@ mod postgres {
 
         let (updated, hot) = campaign_lead_updates(&setup.ts.url, 600).await;
         assert_eq!(updated, 600, "one update per claim and one per mark");
+        // All 300 are HOT on a quiet server; pruning waits for snapshots older than the claim
+        // (another backend starting up, say), so a busy one may see fewer. Fillfactor 85 gave 105.
         assert!(
-            hot >= 285,
-            "{hot} of the 300 marks were HOT (at least 95% expected)"
+            hot >= 240,
+            "{hot} of the 300 marks were HOT (at least 80% expected)"
         );
     }
 }

@@ -12,6 +12,7 @@ use sqlx::{PgConnection, PgPool};
 use super::deadlock::retrying;
 use super::dispatch_batch::Batch;
 use super::dispatch_outcomes::{BOUNCED, FAILED, RETRY, SENT, UNKNOWN};
+use super::plans::PROBE_JOINS;
 use crate::store::{Completion, CompletionReport, QueryContext, StoreError};
 
 impl Batch<'_> {
@@ -19,6 +20,10 @@ impl Batch<'_> {
     /// Bounces run last, so a lead sent in one campaign and bounced in another ends bounced.
     async fn apply(&self, pool: &PgPool, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut tx = pool.begin().await.ctx("begin recording send outcomes")?;
+        sqlx::raw_sql(PROBE_JOINS)
+            .execute(&mut *tx)
+            .await
+            .ctx("plan outcomes as probes")?;
         let mut applied = 0;
         if !self.sent.fence.is_empty() {
             applied += self.apply_sent(&mut tx, now).await?;

@@ -9,6 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgPool;
 
 use super::deadlock::retrying;
+use super::plans::PROBE_JOINS;
 use crate::store::{ExpiryReport, QueryContext, SendRef, StoreError};
 
 pub(super) async fn mark_sending(
@@ -49,6 +50,29 @@ pub(super) async fn mark_sending(
     Ok(marked == 1)
 }
 
+/// `mark_sending_many`: $1 send ids, $2 lease tokens, $3 campaign leads, $4 Message-IDs,
+/// $5 lease expiry, $6 now.
+pub(super) const MARK_MANY_SQL: &str = "WITH u AS ( \
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) \
+         AS u(send_id, token, lead_id, message_id)), \
+     f AS MATERIALIZED ( \
+         SELECT u.*, 'active'::text AS active, 'claimed'::text AS claimed FROM u \
+         CROSS JOIN LATERAL (SELECT 1 FROM email_sends es WHERE es.id = u.send_id \
+             AND es.lease_token = u.token AND es.state = 'claimed' \
+             AND es.campaign_lead_id = u.lead_id OFFSET 0) es), \
+     c AS ( \
+         UPDATE campaign_leads cl SET lease_expires_at = $5, updated_at = $6 \
+         FROM f WHERE cl.id = f.lead_id AND cl.lease_token = f.token \
+             AND cl.status = f.active \
+         RETURNING f.send_id, f.token, f.message_id, f.claimed, cl.id AS lead_id), \
+     s AS ( \
+         UPDATE email_sends es SET state = 'sending', message_id = c.message_id, \
+             lease_expires_at = $5, updated_at = $6 \
+         FROM c WHERE es.id = c.send_id AND es.campaign_lead_id = c.lead_id \
+             AND es.lease_token = c.token AND es.state = c.claimed \
+         RETURNING es.id) \
+     SELECT id FROM s";
+
 /// `mark_sending` for a mailbox's batch in one statement and one commit: the same fence per
 /// send, set-based. Results are in input order; a send listed twice is marked once (the first).
 ///
@@ -73,37 +97,23 @@ pub(super) async fn mark_sending_many(
     let message_ids: Vec<&str> = sends.iter().map(|(_, m)| m.as_str()).collect();
     let (send_ids, tokens, leads, message_ids) = (&send_ids, &tokens, &leads, &message_ids);
     let marked: Vec<uuid::Uuid> = retrying(|| async move {
-        sqlx::query_scalar(
-            "WITH u AS ( \
-                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) \
-                 AS u(send_id, token, lead_id, message_id)), \
-             f AS MATERIALIZED ( \
-                 SELECT u.*, 'active'::text AS active, 'claimed'::text AS claimed FROM u \
-                 CROSS JOIN LATERAL (SELECT 1 FROM email_sends es WHERE es.id = u.send_id \
-                     AND es.lease_token = u.token AND es.state = 'claimed' \
-                     AND es.campaign_lead_id = u.lead_id OFFSET 0) es), \
-             c AS ( \
-                 UPDATE campaign_leads cl SET lease_expires_at = $5, updated_at = $6 \
-                 FROM f WHERE cl.id = f.lead_id AND cl.lease_token = f.token \
-                     AND cl.status = f.active \
-                 RETURNING f.send_id, f.token, f.message_id, f.claimed, cl.id AS lead_id), \
-             s AS ( \
-                 UPDATE email_sends es SET state = 'sending', message_id = c.message_id, \
-                     lease_expires_at = $5, updated_at = $6 \
-                 FROM c WHERE es.id = c.send_id AND es.campaign_lead_id = c.lead_id \
-                     AND es.lease_token = c.token AND es.state = c.claimed \
-                 RETURNING es.id) \
-             SELECT id FROM s",
-        )
-        .bind(send_ids)
-        .bind(tokens)
-        .bind(leads)
-        .bind(message_ids)
-        .bind(until)
-        .bind(now)
-        .fetch_all(pool)
-        .await
-        .ctx("mark sends as sending")
+        let mut tx = pool.begin().await.ctx("begin marking sends")?;
+        sqlx::raw_sql(PROBE_JOINS)
+            .execute(&mut *tx)
+            .await
+            .ctx("plan marks as probes")?;
+        let marked = sqlx::query_scalar(MARK_MANY_SQL)
+            .bind(send_ids)
+            .bind(tokens)
+            .bind(leads)
+            .bind(message_ids)
+            .bind(until)
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await
+            .ctx("mark sends as sending")?;
+        tx.commit().await.ctx("commit marking sends")?;
+        Ok(marked)
     })
     .await?;
     Ok(in_input_order(send_ids, marked))

@@ -39,6 +39,8 @@ mod workspaces;
 
 #[cfg(test)]
 mod tests_plans;
+#[cfg(test)]
+mod tests_probe_joins;
 
 use std::str::FromStr;
 

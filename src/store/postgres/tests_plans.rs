@@ -15,7 +15,7 @@ use crate::store::Store;
 const SUPPRESSION_KEY: &str = "suppressions_workspace_id_kind_value_key";
 
 /// A migrated database of its own, dropped by `drop_database`.
-async fn fresh_store() -> (PgStore, String, String) {
+pub(super) async fn fresh_store() -> (PgStore, String, String) {
     let admin = std::env::var("OUTREACHD_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let name = format!("outreachd_test_{}", uuid::Uuid::new_v4().simple());
@@ -36,7 +36,7 @@ async fn fresh_store() -> (PgStore, String, String) {
     (store, admin, name)
 }
 
-async fn drop_database(store: PgStore, admin: &str, name: &str) {
+pub(super) async fn drop_database(store: PgStore, admin: &str, name: &str) {
     store.pool.close().await;
     let mut conn = sqlx::PgConnection::connect(admin).await.expect("admin");
     sqlx::query(sqlx::AssertSqlSafe(format!(
