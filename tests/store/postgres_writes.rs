@@ -1,82 +1,58 @@
-//! What the send path costs PostgreSQL in writes, read from the server's own table counters.
+//! What the send path costs PostgreSQL in writes, read from the table itself.
 //! Named `postgres_writes::postgres::*` so `cargo test --test store postgres::` includes them.
 
 mod postgres {
-    use std::time::{Duration, Instant};
+    use std::collections::HashMap;
 
-    use outreachd::config::DatabaseSettings;
-    use outreachd::store::postgres::{Opened, PgStore};
-    use outreachd::store::{SendRef, Store};
     use sqlx::Connection;
+    use uuid::Uuid;
 
-    use crate::dispatch_fixtures::{LEASE, Setup, base, message_id};
+    use crate::dispatch_fixtures::{Setup, base};
     use crate::fixtures::past;
-    use crate::support::{TestBackend, test_cipher};
+    use crate::support::TestBackend;
 
-    /// `(n_tup_upd, n_tup_hot_upd)` of `campaign_leads` once at least `updates` updates are
-    /// counted. A backend publishes its counters when it exits or idles (at most every 10 s).
-    async fn campaign_lead_updates(url: &str, updates: i64) -> (i64, i64) {
+    /// The heap page of each campaign lead's current row version.
+    async fn pages(url: &str) -> HashMap<Uuid, i64> {
         let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
-        let started = Instant::now();
-        loop {
-            sqlx::query("SELECT pg_stat_clear_snapshot()")
-                .execute(&mut conn)
+        let rows: Vec<(Uuid, i64)> =
+            sqlx::query_as("SELECT id, ((ctid::text)::point)[0]::int8 FROM campaign_leads")
+                .fetch_all(&mut conn)
                 .await
-                .expect("fresh counters");
-            let counted: (i64, i64) = sqlx::query_as(
-                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables \
-                 WHERE relname = 'campaign_leads'",
-            )
-            .fetch_one(&mut conn)
-            .await
-            .expect("table counters");
-            if counted.0 >= updates || started.elapsed() > Duration::from_secs(20) {
-                return counted;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+                .expect("row pages");
+        rows.into_iter().collect()
     }
 
-    /// Marking extends each campaign lead's lease, a change to no indexed column. Such an
-    /// update stays on its page and adds no index entries (HOT) only if the page has room for
-    /// the new row version; a claim has just filled that room with one version of each row,
-    /// and a batch's rows share pages. At fillfactor 85, 60% of the bench's marks were HOT.
+    /// Marking extends each campaign lead's lease, a change to no indexed column, meant to stay
+    /// on its page without index entries (HOT). That needs room on the page for the new row
+    /// version once the claim's own versions are there, and a batch's rows share pages: at
+    /// fillfactor 85 the claim's versions alone overflowed to other pages and 60% of the
+    /// bench's marks were HOT; at 50 (migration 0006) most claimed rows keep their page and
+    /// 99% of marks are HOT (their room comes back when the pre-claim versions are pruned,
+    /// which a snapshot older than the claim delays, so that part is left to the bench).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn marking_a_claimed_batch_rewrites_its_campaign_leads_in_place() {
+    async fn a_claimed_batch_keeps_its_campaign_leads_on_their_pages() {
         let addresses: Vec<String> = (0..300).map(|i| format!("lead{i}@example.com")).collect();
         let addresses: Vec<&str> = addresses.iter().map(String::as_str).collect();
         let setup = Setup::new(TestBackend::Postgres, &addresses, past()).await;
-        // A store of its own, dropped after marking: its backends publish their counters as
-        // they exit.
-        let own = PgStore::connect(
-            &DatabaseSettings::for_url(&setup.ts.url),
-            test_cipher(),
-            Opened::One,
-        )
-        .await
-        .expect("connect");
-        let now = base();
-        let claimed = own
-            .claim_due(&setup.request(now, 300))
+        let before = pages(&setup.ts.url).await;
+
+        let claimed = setup
+            .store()
+            .claim_due(&setup.request(base(), 300))
             .await
             .expect("claim");
         assert_eq!(claimed.len(), 300);
-        let marks: Vec<(SendRef, String)> =
-            claimed.iter().map(|c| (c.send, message_id(c))).collect();
-        let marked = own
-            .mark_sending_many(&marks, now, LEASE)
-            .await
-            .expect("mark");
-        assert!(marked.iter().all(|m| *m), "every claimed send is marked");
-        drop(own);
 
-        let (updated, hot) = campaign_lead_updates(&setup.ts.url, 600).await;
-        assert_eq!(updated, 600, "one update per claim and one per mark");
-        // All 300 are HOT on a quiet server; pruning waits for snapshots older than the claim
-        // (another backend starting up, say), so a busy one may see fewer. Fillfactor 85 gave 105.
+        let after = pages(&setup.ts.url).await;
+        let moved = before
+            .iter()
+            .filter(|(id, page)| after[*id] != **page)
+            .count();
+        // Fillfactor 85 moves 251 of them; 50 moves 44 (the rows of the page where the
+        // claimed batch ends, among others).
         assert!(
-            hot >= 240,
-            "{hot} of the 300 marks were HOT (at least 80% expected)"
+            moved <= 75,
+            "{moved} of 300 claimed rows moved to another page"
         );
     }
 }
