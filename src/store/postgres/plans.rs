@@ -34,7 +34,7 @@
 //!   read from disk (`random_page_cost = 4`), so while the table is small next to the batch
 //!   it preferred a sequential scan of the whole table hashed against the batch: in the
 //!   bench, 16 of 28 logged marks and 35 of 43 completions read all 20,000 campaign leads to
-//!   update 500, a fifth of the statement's time, although every page was in memory. With
+//!   update 500 (25 of the 120 ms of the slowest logged completion, every page in memory). With
 //!   hash and merge joins off for the transaction, the only plan left is a probe per row.
 
 /// Sent at the start of a batch write's transaction (see the module notes).
