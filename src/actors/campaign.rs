@@ -317,7 +317,12 @@ impl CampaignActor {
             let count = self
                 .ctx
                 .store
-                .new_leads_sent_since(self.campaign_id, midnight)
+                .new_leads_sent_since(
+                    self.campaign_id,
+                    midnight,
+                    now,
+                    self.ctx.settings.claim_lease.to_chrono(),
+                )
                 .await?;
             self.new_today = Some(NewLeadTally {
                 day: today,

@@ -27,7 +27,8 @@ pub async fn explain(settings: &Settings, args: ExplainArgs) -> anyhow::Result<E
             (format!("Mailbox {address}"), explain_mailbox(&facts, now))
         }
         (None, Some(campaign), Some(lead)) => {
-            let facts = lead_facts(store, &ws, campaign, lead, now).await?;
+            let claim_lease = settings.dispatch.claim_lease.to_chrono();
+            let facts = lead_facts(store, &ws, (campaign, lead), now, claim_lease).await?;
             (
                 format!("Lead {lead} in campaign {campaign:?}"),
                 explain_lead(&facts, now),
@@ -91,9 +92,9 @@ async fn mailbox_facts(
 async fn lead_facts(
     store: &dyn Store,
     ws: &Workspace,
-    campaign: &str,
-    email: &str,
+    (campaign, email): (&str, &str),
     now: chrono::DateTime<Utc>,
+    claim_lease: chrono::TimeDelta,
 ) -> anyhow::Result<LeadFacts> {
     let campaign = find_campaign(store, ws, campaign).await?;
     let address = EmailAddress::parse(email).with_context(|| format!("--lead {email:?}"))?;
@@ -113,7 +114,9 @@ async fn lead_facts(
     let campaign_tz: chrono_tz::Tz = campaign.rules.timezone.parse().unwrap_or(chrono_tz::UTC);
     let today = now.with_timezone(&campaign_tz).date_naive();
     let midnight = crate::domain::resolve_local(today, 0, campaign_tz);
-    let new_leads_today = store.new_leads_sent_since(campaign.id, midnight).await?;
+    let new_leads_today = store
+        .new_leads_sent_since(campaign.id, midnight, now, claim_lease)
+        .await?;
     Ok(LeadFacts {
         suppressed,
         unsubscribed_at: lead.unsubscribed_at,

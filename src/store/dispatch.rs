@@ -2,9 +2,16 @@
 //! lease, recording the generated text, fencing each transition with the lease token, and
 //! completing sends in batches.
 //!
-//! Per (campaign lead, step) there is exactly one `email_sends` row. Its state moves
+//! Per (campaign lead, step) there is at most one `email_sends` row. A step moves
 //! `claimed → sending → sent | failed | retry | unknown | bounced`; each move is one short
 //! transaction guarded by the lease token, so a zombie whose lease expired cannot write.
+//!
+//! `claimed` lives on the campaign lead alone (its lease token and expiry): the send row is
+//! created when the step is marked `sending`, or by an outcome that comes first (a claim
+//! released or failed before its mark). A claim that expires unmarked has left nothing
+//! behind but its lead's due time. This keeps one insert and one update of the send row,
+//! with their index entries, off every send (issue #4); before, the claim created the row in
+//! `claimed` and the mark updated it.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -173,8 +180,6 @@ pub struct CompletionReport {
 /// What `expire_leases` found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ExpiryReport {
-    /// Claims whose lease ran out before sending: due again.
-    pub released: u32,
     /// Sends whose lease ran out while `sending`: now `unknown`, never auto-resent.
     pub unknown: u32,
 }

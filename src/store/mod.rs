@@ -188,9 +188,11 @@ pub trait Store: Send + Sync + 'static {
     async fn due_backlog(&self, now: DateTime<Utc>, cap: u32) -> Result<u64, StoreError>;
 
     /// Claims due leads of one campaign under a fresh lease: follow-ups (step > 1) first, then
-    /// at most `max_new_leads` step-1 leads, `max_rows` in all, oldest due first. Creates or
-    /// re-claims each lead's `email_sends` row for its current step (state `claimed`); a row in
-    /// `sending`, `sent` or `unknown` is never re-claimed. Suppressed and unsubscribed leads are
+    /// at most `max_new_leads` step-1 leads, `max_rows` in all, oldest due first. The claim is
+    /// the lease on the lead's row: the step's `email_sends` row is written by the mark (or by
+    /// an outcome that comes first), and a claim only reads the `retry` row an earlier attempt
+    /// left, to keep its id and attempts. A step with a row in `sending`, `sent` or `unknown`
+    /// is never claimed again. Suppressed and unsubscribed leads are
     /// never returned. PostgreSQL: one statement with `FOR UPDATE SKIP LOCKED`, so several
     /// daemons never claim the same row.
     async fn claim_due(&self, req: &ClaimRequest) -> Result<Vec<ClaimedSend>, StoreError>;
@@ -221,9 +223,10 @@ pub trait Store: Send + Sync + 'static {
             .ok_or_else(|| StoreError::Invalid("no stored message came back".to_owned()))
     }
 
-    /// `claimed → sending`, fenced by the lease; records the Message-ID and extends the lease
-    /// to `lease_for` (after which an unfinished send becomes `unknown`). `false` when the lease
-    /// is no longer ours: the caller must not send.
+    /// `claimed → sending`, fenced by the lead's lease: creates the step's send row in `sending`
+    /// (or takes over its `retry` row), records the Message-ID and extends the lease to
+    /// `lease_for` (after which an unfinished send becomes `unknown`). `false` when the lease is
+    /// no longer ours: the caller must not send.
     async fn mark_sending(
         &self,
         send: &SendRef,
@@ -255,8 +258,8 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<CompletionReport, StoreError>;
 
-    /// `sending` rows whose lease expired become `unknown` (their leads parked); expired
-    /// `claimed` rows are due again (counted as released).
+    /// `sending` rows whose lease expired become `unknown` (their leads parked). Expired claims
+    /// that were never marked need nothing: their leads are due again at the lease expiry.
     async fn expire_leases(&self, now: DateTime<Utc>) -> Result<ExpiryReport, StoreError>;
 
     /// Sends (sent or unknown) of a mailbox on `local_date` and the send times since `since`.
@@ -277,12 +280,16 @@ pub trait Store: Send + Sync + 'static {
         change: &MailboxStateChange,
     ) -> Result<(), StoreError>;
 
-    /// Step-1 sends of a campaign since `since`, plus those in flight: sending, or claimed
-    /// with a lease that runs past `since` (its daily cap on new leads).
+    /// Step-1 sends of a campaign since `since`, plus those in flight: sending, or claimed and
+    /// not yet marked under a lease still live at `now` (its daily cap on new leads). A claim
+    /// moves its lead's due time to its lease expiry, so live claims are found among the leads
+    /// due within `claim_lease` after `now` (the lease claims are made with).
     async fn new_leads_sent_since(
         &self,
         campaign: CampaignId,
         since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        claim_lease: chrono::TimeDelta,
     ) -> Result<u32, StoreError>;
 
     /// Run Now: every active lead of the campaign becomes due at `now` (delays and windows

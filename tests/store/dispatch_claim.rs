@@ -6,7 +6,7 @@ use std::sync::Arc;
 use outreachd::domain::CampaignStatus;
 use outreachd::store::{ClaimRequest, GeneratedFor, GeneratedMessage, NextStep, Store};
 
-use crate::dispatch_fixtures::{LEASE, Setup, base, minutes};
+use crate::dispatch_fixtures::{LEASE, Setup, base, message_id, minutes};
 use crate::sql;
 use crate::support::TestBackend;
 
@@ -112,17 +112,31 @@ async fn a_leased_lead_is_claimed_again_only_after_its_lease_expires(backend: Te
     assert_eq!(first.len(), 1);
     assert!(s.claim(now + minutes(1), 10).await.is_empty(), "leased");
 
-    let again = s.claim(now + LEASE + minutes(1), 10).await;
+    let later = now + LEASE + minutes(1);
+    let again = s.claim(later, 10).await;
     assert_eq!(again.len(), 1);
     assert_eq!(
-        again[0].send.send_id, first[0].send.send_id,
-        "the same send row"
+        again[0].send.campaign_lead_id, first[0].send.campaign_lead_id,
+        "the same lead step"
     );
     assert_ne!(
         again[0].send.lease, first[0].send.lease,
         "under a new lease"
     );
     assert_eq!(again[0].attempts, 0);
+    assert!(
+        !s.store()
+            .mark_sending(&first[0].send, &message_id(&first[0]), later, LEASE)
+            .await
+            .unwrap(),
+        "the first claim's holder can no longer mark it"
+    );
+    assert!(
+        s.store()
+            .mark_sending(&again[0].send, &message_id(&again[0]), later, LEASE)
+            .await
+            .unwrap()
+    );
 }
 
 async fn suppressed_and_unsubscribed_leads_are_not_claimed(backend: TestBackend) {

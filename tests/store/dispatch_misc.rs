@@ -133,7 +133,7 @@ async fn new_leads_sent_count_step_one_sends_in_flight_or_since(backend: TestBac
     let since = now - minutes(60);
     assert_eq!(
         s.store()
-            .new_leads_sent_since(s.campaign, since)
+            .new_leads_sent_since(s.campaign, since, now, LEASE)
             .await
             .unwrap(),
         0
@@ -164,7 +164,7 @@ async fn new_leads_sent_count_step_one_sends_in_flight_or_since(backend: TestBac
     );
     assert_eq!(
         s.store()
-            .new_leads_sent_since(s.campaign, since)
+            .new_leads_sent_since(s.campaign, since, now, LEASE)
             .await
             .unwrap(),
         2,
@@ -172,7 +172,7 @@ async fn new_leads_sent_count_step_one_sends_in_flight_or_since(backend: TestBac
     );
     assert_eq!(
         s.store()
-            .new_leads_sent_since(s.campaign, now - minutes(100))
+            .new_leads_sent_since(s.campaign, now - minutes(100), now, LEASE)
             .await
             .unwrap(),
         5

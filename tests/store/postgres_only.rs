@@ -10,7 +10,7 @@ mod postgres {
     use outreachd::store::postgres::{Opened, PgStore};
     use sqlx::Connection;
 
-    use crate::dispatch_fixtures::{Setup, base, minutes};
+    use crate::dispatch_fixtures::{LEASE, Setup, base, message_id, minutes};
     use crate::fixtures::{campaign_spec, leads, mailbox, mailbox_spec, past, workspace};
     use crate::support::{TestBackend, test_cipher, test_store};
     use outreachd::store::GeneratedMessage;
@@ -188,6 +188,13 @@ mod postgres {
                 )
                 .await
                 .unwrap();
+            // The mark creates the send row.
+            assert!(
+                s.store()
+                    .mark_sending(&c.send, &message_id(c), now, LEASE)
+                    .await
+                    .unwrap()
+            );
         }
         let mut conn = sqlx::PgConnection::connect(&s.ts.url).await.unwrap();
 

@@ -6,17 +6,19 @@ use uuid::Uuid;
 
 use crate::store::{Completion, NextStep, SendRef, StoreError};
 
-/// Send ids and lease tokens of one kind's completions, in batch order.
+/// Send ids, lease tokens and campaign leads of one kind's completions, in batch order.
 #[derive(Default)]
 pub(super) struct Fence {
     pub(super) send_ids: Vec<Uuid>,
     pub(super) tokens: Vec<Uuid>,
+    pub(super) leads: Vec<Uuid>,
 }
 
 impl Fence {
     fn push(&mut self, send: &SendRef) {
         self.send_ids.push(send.send_id.0);
         self.tokens.push(send.lease.0);
+        self.leads.push(send.campaign_lead_id.0);
     }
 
     pub(super) fn is_empty(&self) -> bool {

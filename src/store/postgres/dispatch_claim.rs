@@ -4,17 +4,18 @@
 //! step-1 leads with `FOR UPDATE OF cl SKIP LOCKED`, so concurrent claimers (other daemons, or
 //! this one twice) split the rows instead of waiting or colliding: a row another claimer
 //! committed meanwhile fails the lease re-check PostgreSQL applies to a locked row. It then
-//! leases the picked `campaign_leads` rows, creates or re-claims their `email_sends` rows and
-//! returns each with its lead, thread and stored text. A lead whose current step already has a
-//! send row past `claimed`/`retry` (sending, sent, unknown, ...) is never picked: the step went
-//! out or may have.
+//! leases the picked `campaign_leads` rows and returns each with its lead, thread and stored
+//! text. It writes no send row: the mark creates it (`super::dispatch_send`). A lead whose
+//! current step already has a send row past `retry` (sending, sent, unknown, ...) is never
+//! picked: the step went out or may have.
 //!
 //! A leased row's `next_scheduled_at` moves to its lease expiry: it is due again only if the
 //! lease runs out with nothing done, and until then claims do not walk past it in the due
 //! index. A claim returns (and a release restores) the time it was really due.
 //!
 //! Send ids are UUIDv7 made here (bound as an array and handed out by row number), so they stay
-//! time-ordered in the index; a re-claimed row keeps its id and attempts.
+//! time-ordered in the index; a step with a `retry` row from an earlier attempt keeps that
+//! row's id and attempts.
 
 use std::sync::LazyLock;
 
@@ -60,7 +61,8 @@ const ELIGIBLE: &str = "cl.next_scheduled_at <= $3 \
 /// of 200,000 rows), and the answer is read from `sends` joined to the tables by primary key,
 /// never CTE to CTE (a nested loop over two 2,000-row CTEs compared 4 million pairs). Reading
 /// `campaign_leads` there sees the statement's snapshot, from before the lease: the columns
-/// read (lead, thread) are ones a claim does not change. Those reads are key probes per send
+/// read (lead, thread) are ones a claim does not change. `sends` reads an earlier attempt's send
+/// row per picked lead by its unique key. Those reads are key probes per send
 /// (`LATERAL … OFFSET 0`): with statistics, the planner hashed whole tables instead.
 pub(super) static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
     let lead_columns = LEAD_COLUMNS
@@ -92,19 +94,13 @@ pub(super) static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
                  next_scheduled_at = $4, updated_at = $3 \
              WHERE cl.id = ANY(ARRAY(SELECT id FROM picked))), \
          sends AS ( \
-             INSERT INTO email_sends AS es (id, workspace_id, campaign_id, campaign_lead_id, \
-                 mailbox_id, step_order, state, lease_token, lease_expires_at, scheduled_for, \
-                 created_at, updated_at) \
-             SELECT ($8::uuid[])[row_number() OVER ()], $2, $1, id, mailbox_id, \
-                 current_step_order, 'claimed', $7, $4, next_scheduled_at, $3, $3 \
-             FROM picked \
-             ON CONFLICT (campaign_lead_id, step_order) DO UPDATE SET state = 'claimed', \
-                 lease_token = EXCLUDED.lease_token, lease_expires_at = EXCLUDED.lease_expires_at, \
-                 mailbox_id = EXCLUDED.mailbox_id, scheduled_for = EXCLUDED.scheduled_for, \
-                 updated_at = EXCLUDED.updated_at \
-             WHERE es.state IN ('claimed', 'retry') \
-             RETURNING es.id, es.campaign_lead_id, es.mailbox_id, es.step_order, es.attempts, \
-                 es.scheduled_for) \
+             SELECT COALESCE(e.id, ($8::uuid[])[p.n]) AS id, p.id AS campaign_lead_id, \
+                 p.mailbox_id, p.current_step_order AS step_order, \
+                 COALESCE(e.attempts, 0) AS attempts, p.next_scheduled_at AS scheduled_for \
+             FROM (SELECT *, row_number() OVER () AS n FROM picked) p \
+             LEFT JOIN LATERAL (SELECT es.id, es.attempts FROM email_sends es \
+                 WHERE es.campaign_lead_id = p.id AND es.step_order = p.current_step_order \
+                 OFFSET 0) e ON true) \
          SELECT {lead_columns}, s.id AS send_id, s.campaign_lead_id, s.mailbox_id, \
              s.step_order, s.attempts, s.scheduled_for AS due_at, \
              c.thread_message_id, c.first_subject, g.subject AS g_subject, \

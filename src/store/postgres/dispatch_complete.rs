@@ -93,9 +93,10 @@ impl Batch<'_> {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let r = &self.retry;
-        let n: i64 = sqlx::query_scalar(RETRY)
+        let n: i64 = sqlx::query_scalar(RETRY.as_str())
             .bind(&r.fence.send_ids)
             .bind(&r.fence.tokens)
+            .bind(&r.fence.leads)
             .bind(&r.at)
             .bind(&r.reasons)
             .bind(&r.counts)
@@ -112,9 +113,10 @@ impl Batch<'_> {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let f = &self.failed;
-        let n: i64 = sqlx::query_scalar(FAILED)
+        let n: i64 = sqlx::query_scalar(FAILED.as_str())
             .bind(&f.fence.send_ids)
             .bind(&f.fence.tokens)
+            .bind(&f.fence.leads)
             .bind(&f.reasons)
             .bind(now)
             .fetch_one(conn)
@@ -129,9 +131,10 @@ impl Batch<'_> {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let b = &self.bounced;
-        let n: i64 = sqlx::query_scalar(BOUNCED)
+        let n: i64 = sqlx::query_scalar(BOUNCED.as_str())
             .bind(&b.fence.send_ids)
             .bind(&b.fence.tokens)
+            .bind(&b.fence.leads)
             .bind(&b.replies)
             .bind(&b.suppression_ids)
             .bind(&b.event_ids)

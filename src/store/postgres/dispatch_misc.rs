@@ -6,7 +6,7 @@
 //! an index (0001 `campaign_leads_due`, 0002 `email_sends_mailbox_counted` and, narrowed by 0005,
 //! `email_sends_campaign_new`), so the query rate and cost do not grow with idle work.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sqlx::{AssertSqlSafe, PgPool};
 
 use super::{campaigns, products};
@@ -103,22 +103,37 @@ pub(super) async fn set_mailbox_state(
     Ok(())
 }
 
-/// Step-1 sends since `since`, plus those in flight (`sending` has no send time yet). The first
-/// count reads `email_sends_campaign_new`, the second the few in-flight rows of `email_sends_open`.
+/// Step-1 sends since `since`, plus those in flight (`sending` has no send time yet), plus live
+/// claims not yet marked (they have no send row). The first count reads
+/// `email_sends_campaign_new`, the second the few in-flight rows of `email_sends_open` (and
+/// `claimed` rows an earlier version's claim left), the third the campaign's leads due
+/// between `now` and `now + claim_lease` in `campaign_leads_due`: a claim moved their due time
+/// to its lease expiry.
 pub(super) async fn new_leads_sent_since(
     pool: &PgPool,
     campaign: CampaignId,
     since: DateTime<Utc>,
+    now: DateTime<Utc>,
+    claim_lease: TimeDelta,
 ) -> Result<u32, StoreError> {
     let n: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM email_sends WHERE campaign_id = $1 AND step_order = 1 \
                  AND sent_at >= $2 AND state IN ('sent', 'unknown', 'bounced')) \
              + (SELECT count(*) FROM email_sends WHERE state IN ('claimed', 'sending') \
                  AND (state = 'sending' OR lease_expires_at >= $2) \
-                 AND campaign_id = $1 AND step_order = 1)",
+                 AND campaign_id = $1 AND step_order = 1) \
+             + (SELECT count(*) FROM campaign_leads cl WHERE cl.campaign_id = $1 \
+                 AND cl.status = 'active' AND cl.next_scheduled_at > $3 \
+                 AND cl.next_scheduled_at <= $4 AND cl.current_step_order = 1 \
+                 AND cl.lease_token IS NOT NULL AND cl.lease_expires_at >= $2 \
+                 AND (SELECT 1 FROM email_sends es WHERE es.campaign_lead_id = cl.id \
+                     AND es.step_order = 1 AND es.state IN ('claimed', 'sending') \
+                     LIMIT 1) IS NULL)",
     )
     .bind(campaign)
     .bind(since)
+    .bind(now)
+    .bind(now + claim_lease)
     .fetch_one(pool)
     .await
     .ctx("count a campaign's new leads sent")?;

@@ -1,5 +1,6 @@
-//! The transitions of a claimed send between its claim and its completion: `claimed → sending` (one send, or a mailbox's batch in one statement), and
-//! turning sends whose lease ran out mid-send into `unknown`.
+//! The transitions of a claimed send between its claim and its completion: `claimed → sending`
+//! (one send, or a mailbox's batch in one statement), which creates the send row, and turning
+//! sends whose lease ran out mid-send into `unknown`.
 //!
 //! Like claims and completions, marking and expiring lock the campaign lead before its send
 //! row and re-check the lead's lease token on the locked row, so they never deadlock with a
@@ -19,35 +20,8 @@ pub(super) async fn mark_sending(
     now: DateTime<Utc>,
     lease_for: TimeDelta,
 ) -> Result<bool, StoreError> {
-    let until = now + lease_for;
-    let marked: i64 = retrying(|| async move {
-        sqlx::query_scalar(
-            "WITH c AS ( \
-                 UPDATE campaign_leads cl SET lease_expires_at = $4, updated_at = $5 \
-                 WHERE cl.id = $3 AND cl.lease_token = $2 AND cl.status = 'active' AND EXISTS ( \
-                     SELECT 1 FROM email_sends es WHERE es.id = $1 AND es.lease_token = $2 \
-                     AND es.state = 'claimed' AND es.campaign_lead_id = cl.id) \
-                 RETURNING cl.id), \
-             s AS ( \
-                 UPDATE email_sends es SET state = 'sending', message_id = $6, \
-                     lease_expires_at = $4, updated_at = $5 \
-                 FROM c WHERE es.id = $1 AND es.campaign_lead_id = c.id \
-                     AND es.lease_token = $2 AND es.state = 'claimed' \
-                 RETURNING es.id) \
-             SELECT count(*) FROM s",
-        )
-        .bind(send.send_id)
-        .bind(send.lease)
-        .bind(send.campaign_lead_id)
-        .bind(until)
-        .bind(now)
-        .bind(message_id)
-        .fetch_one(pool)
-        .await
-        .ctx("mark a send as sending")
-    })
-    .await?;
-    Ok(marked == 1)
+    let marked = mark_sending_many(pool, &[(*send, message_id.to_owned())], now, lease_for).await?;
+    Ok(marked.first().copied().unwrap_or(false))
 }
 
 /// `mark_sending_many`: $1 send ids, $2 lease tokens, $3 campaign leads, $4 Message-IDs,
@@ -55,32 +29,37 @@ pub(super) async fn mark_sending(
 pub(super) const MARK_MANY_SQL: &str = "WITH u AS ( \
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) \
          AS u(send_id, token, lead_id, message_id)), \
-     f AS MATERIALIZED ( \
-         SELECT u.*, 'active'::text AS active, 'claimed'::text AS claimed FROM u \
-         CROSS JOIN LATERAL (SELECT 1 FROM email_sends es WHERE es.id = u.send_id \
-             AND es.lease_token = u.token AND es.state = 'claimed' \
-             AND es.campaign_lead_id = u.lead_id OFFSET 0) es), \
+     f AS MATERIALIZED (SELECT u.*, 'active'::text AS active FROM u), \
      c AS ( \
          UPDATE campaign_leads cl SET lease_expires_at = $5, updated_at = $6 \
-         FROM f WHERE cl.id = f.lead_id AND cl.lease_token = f.token \
-             AND cl.status = f.active \
-         RETURNING f.send_id, f.token, f.message_id, f.claimed, cl.id AS lead_id), \
+         FROM f u WHERE cl.id = u.lead_id AND cl.lease_token = u.token \
+             AND cl.status = u.active \
+         RETURNING u.send_id, u.token, u.message_id, cl.id AS lead_id, cl.workspace_id, \
+             cl.campaign_id, cl.mailbox_id, cl.current_step_order), \
      s AS ( \
-         UPDATE email_sends es SET state = 'sending', message_id = c.message_id, \
-             lease_expires_at = $5, updated_at = $6 \
-         FROM c WHERE es.id = c.send_id AND es.campaign_lead_id = c.lead_id \
-             AND es.lease_token = c.token AND es.state = c.claimed \
+         INSERT INTO email_sends AS es (id, workspace_id, campaign_id, campaign_lead_id, \
+             mailbox_id, step_order, state, lease_token, lease_expires_at, message_id, \
+             created_at, updated_at) \
+         SELECT send_id, workspace_id, campaign_id, lead_id, mailbox_id, current_step_order, \
+             'sending', token, $5, message_id, $6, $6 FROM c \
+         ON CONFLICT (campaign_lead_id, step_order) DO UPDATE SET state = 'sending', \
+             lease_token = EXCLUDED.lease_token, lease_expires_at = EXCLUDED.lease_expires_at, \
+             message_id = EXCLUDED.message_id, mailbox_id = EXCLUDED.mailbox_id, \
+             updated_at = EXCLUDED.updated_at \
+         WHERE es.state IN ('claimed', 'retry') AND es.id = EXCLUDED.id \
          RETURNING es.id) \
      SELECT id FROM s";
 
 /// `mark_sending` for a mailbox's batch in one statement and one commit: the same fence per
 /// send, set-based. Results are in input order; a send listed twice is marked once (the first).
 ///
-/// Shaped so that every plan is linear in the batch, whatever the planner believes about the
-/// tables (none at all on a fresh database, stale ones after a bulk import; see
-/// [`super::plans`]): send rows are probed by key per input row (`LATERAL … OFFSET 0`), and
-/// the updated tables carry no condition of their own, only join conditions on the driving
-/// rows (even the wanted states come from them).
+/// The fence is the campaign lead's lease (`c`); only leads that pass it get their send row
+/// (`s`): inserted in `sending`, or taken over from the `retry` row an earlier attempt left
+/// (same id, which the claim handed out). Shaped so that every plan is linear in the batch,
+/// whatever the planner believes about the tables (none at all on a fresh database, stale ones
+/// after a bulk import; see [`super::plans`]): the updated lead rows carry no condition of
+/// their own, only join conditions on the driving rows (even the wanted status comes from
+/// them), and the insert finds a conflict by the unique key.
 pub(super) async fn mark_sending_many(
     pool: &PgPool,
     sends: &[(SendRef, String)],
@@ -129,15 +108,15 @@ fn in_input_order(inputs: &[uuid::Uuid], marked: Vec<uuid::Uuid>) -> Vec<bool> {
 const EXPIRED_WHILE_SENDING: &str =
     "lease expired while sending: the daemon stopped or stalled mid-transaction";
 
-/// `sending` rows past their lease become `unknown` and their leads are parked; expired
-/// `claimed` rows need nothing (their lead's lease expired too, so the next claim takes them
-/// again) and are only counted.
+/// `sending` rows past their lease become `unknown` and their leads are parked. An expired
+/// claim that was never marked needs nothing: it has no send row, and its lead is due again at
+/// its lease expiry, so the next claim takes it.
 pub(super) async fn expire_leases(
     pool: &PgPool,
     now: DateTime<Utc>,
 ) -> Result<ExpiryReport, StoreError> {
-    let (unknown, released): (i64, i64) = retrying(|| async move {
-        sqlx::query_as(
+    let unknown: i64 = retrying(|| async move {
+        sqlx::query_scalar(
             "WITH stale AS ( \
                  SELECT id, campaign_lead_id, lease_token FROM email_sends \
                  WHERE state = 'sending' AND lease_expires_at < $1), \
@@ -153,9 +132,7 @@ pub(super) async fn expire_leases(
                  FROM c WHERE es.id = c.id AND es.lease_token = c.lease_token \
                      AND es.state = 'sending' \
                  RETURNING es.id) \
-             SELECT (SELECT count(*) FROM s), \
-                 (SELECT count(*) FROM email_sends \
-                     WHERE state = 'claimed' AND lease_expires_at < $1)",
+             SELECT count(*) FROM s",
         )
         .bind(now)
         .bind(EXPIRED_WHILE_SENDING)
@@ -164,9 +141,7 @@ pub(super) async fn expire_leases(
         .ctx("expire send leases")
     })
     .await?;
-    let to_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(ExpiryReport {
-        released: to_u32(released),
-        unknown: to_u32(unknown),
+        unknown: u32::try_from(unknown).unwrap_or(u32::MAX),
     })
 }

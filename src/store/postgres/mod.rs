@@ -369,8 +369,10 @@ impl Store for PgStore {
         &self,
         campaign: CampaignId,
         since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        claim_lease: chrono::TimeDelta,
     ) -> Result<u32, StoreError> {
-        dispatch_misc::new_leads_sent_since(&self.pool, campaign, since).await
+        dispatch_misc::new_leads_sent_since(&self.pool, campaign, since, now, claim_lease).await
     }
 
     async fn run_now(

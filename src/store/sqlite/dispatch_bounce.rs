@@ -11,13 +11,19 @@ use sqlx::sqlite::SqliteConnection;
 use crate::domain::{CampaignLeadId, LeadId, WorkspaceId};
 use crate::store::{QueryContext, SendRef, StoreError};
 
-/// The fenced `UPDATE` of the send row (as in `dispatch_complete`, for one row): ?1 now, ?2 send
-/// id, ?3 lease token, ?4 the server's reply.
-const BOUNCED_SEND: &str = "UPDATE email_sends SET state = 'bounced', smtp_reply = ?4, \
-        sent_at = ?1, lease_token = NULL, lease_expires_at = NULL, updated_at = ?1 \
-    WHERE id = ?2 AND lease_token = ?3 AND state IN ('claimed', 'sending') \
-        AND EXISTS (SELECT 1 FROM campaign_leads cl \
-            WHERE cl.id = email_sends.campaign_lead_id AND cl.lease_token = ?3) \
+/// The send row, fenced by its lead's lease as retries and failures are (`dispatch_outcomes`,
+/// `upserted_sends`: a claim may bounce before its mark created the row): ?1 now, ?2 send id,
+/// ?3 lease token, ?4 the server's reply, ?5 campaign lead.
+const BOUNCED_SEND: &str = "INSERT INTO email_sends AS es (id, workspace_id, campaign_id, \
+        campaign_lead_id, mailbox_id, step_order, state, smtp_reply, sent_at, created_at, \
+        updated_at) \
+    SELECT ?2, cl.workspace_id, cl.campaign_id, cl.id, cl.mailbox_id, cl.current_step_order, \
+        'bounced', ?4, ?1, ?1, ?1 \
+    FROM campaign_leads cl WHERE cl.id = ?5 AND cl.lease_token = ?3 \
+    ON CONFLICT (campaign_lead_id, step_order) DO UPDATE SET state = 'bounced', \
+        smtp_reply = excluded.smtp_reply, sent_at = excluded.sent_at, lease_token = NULL, \
+        lease_expires_at = NULL, updated_at = excluded.updated_at \
+    WHERE es.state IN ('claimed', 'sending', 'retry') \
     RETURNING campaign_lead_id";
 
 /// Applies one bounce; `false` when it is fenced.
@@ -32,6 +38,7 @@ pub(super) async fn bounce(
         .bind(send.send_id)
         .bind(send.lease)
         .bind(reply.to_owned())
+        .bind(send.campaign_lead_id)
         .fetch_optional(&mut *conn)
         .await
         .ctx("record a bounced send")?;

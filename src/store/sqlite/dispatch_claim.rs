@@ -12,13 +12,12 @@
 //! non-ASCII capitals are caught earlier, where Rust lower-cases exactly: enrolment skips
 //! suppressed leads and `add_suppression` stops the enrolments it matches.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteConnection;
 
-use super::{SqliteStore, id_list, json_id, json_rows, ts};
+use super::{SqliteStore, id_list, ts};
 use crate::domain::{CampaignLeadId, MailboxId, SendId};
 use crate::store::rows::{LEAD_COLUMNS, LeadRow};
 use crate::store::{
@@ -57,10 +56,13 @@ fn pick_sql(step: &str) -> String {
              cl.thread_message_id, cl.first_subject, g.subject AS g_subject, \
              g.body_text AS g_body_text, g.body_html AS g_body_html, g.provider AS g_provider, \
              g.model AS g_model, g.prompt_tokens AS g_prompt_tokens, \
-             g.completion_tokens AS g_completion_tokens, g.cost_usd AS g_cost_usd \
+             g.completion_tokens AS g_completion_tokens, g.cost_usd AS g_cost_usd, \
+             e.id AS earlier_send_id, e.attempts AS earlier_attempts \
          FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
          LEFT JOIN generated_messages g ON g.campaign_lead_id = cl.id \
              AND g.step_order = cl.current_step_order \
+         LEFT JOIN email_sends e ON e.campaign_lead_id = cl.id \
+             AND e.step_order = cl.current_step_order \
          WHERE cl.campaign_id = ?1 AND cl.status = 'active' AND {step} AND {ELIGIBLE} \
          ORDER BY cl.next_scheduled_at LIMIT ?4"
     )
@@ -76,22 +78,6 @@ pub(super) static NEWCOMERS_SQL: LazyLock<String> =
 /// due index.
 const LEASE_SQL: &str = "UPDATE campaign_leads SET lease_token = ?1, lease_expires_at = ?2, \
     next_scheduled_at = ?2, updated_at = ?3 WHERE id IN (SELECT unhex(value) FROM json_each(?4))";
-
-/// Creates each lead's send row for its current step, or re-claims an unsent one (keeping its
-/// id and attempts). ?1 token, ?2 lease expiry, ?3 now, ?4 `[[send id, campaign lead id], ...]`.
-/// (`WHERE true` keeps SQLite from reading `ON CONFLICT` as part of the join.)
-const SENDS_SQL: &str = "INSERT INTO email_sends (id, workspace_id, campaign_id, \
-        campaign_lead_id, mailbox_id, step_order, state, lease_token, lease_expires_at, \
-        scheduled_for, created_at, updated_at) \
-    SELECT unhex(j.value ->> 0), cl.workspace_id, cl.campaign_id, cl.id, cl.mailbox_id, \
-        cl.current_step_order, 'claimed', ?1, ?2, cl.next_scheduled_at, ?3, ?3 \
-    FROM json_each(?4) j JOIN campaign_leads cl ON cl.id = unhex(j.value ->> 1) WHERE true \
-    ON CONFLICT (campaign_lead_id, step_order) DO UPDATE SET state = 'claimed', \
-        lease_token = excluded.lease_token, lease_expires_at = excluded.lease_expires_at, \
-        mailbox_id = excluded.mailbox_id, scheduled_for = excluded.scheduled_for, \
-        updated_at = excluded.updated_at \
-    WHERE email_sends.state IN ('claimed', 'retry') \
-    RETURNING id, campaign_lead_id, attempts";
 
 #[derive(sqlx::FromRow)]
 struct ClaimRow {
@@ -111,6 +97,10 @@ struct ClaimRow {
     g_prompt_tokens: Option<i64>,
     g_completion_tokens: Option<i64>,
     g_cost_usd: Option<f64>,
+    /// The send row an earlier attempt of this step left (`retry`): its id and attempts are
+    /// kept. A first attempt has none until it is marked.
+    earlier_send_id: Option<SendId>,
+    earlier_attempts: Option<i64>,
 }
 
 pub(super) fn to_u32(column: &'static str, v: i64) -> Result<u32, StoreError> {
@@ -124,9 +114,15 @@ impl ClaimRow {
     fn into_claimed(
         self,
         req: &ClaimRequest,
-        send: SendRef,
-        attempts: i64,
+        lease: LeaseToken,
     ) -> Result<ClaimedSend, StoreError> {
+        let send = SendRef {
+            send_id: self.earlier_send_id.unwrap_or_default(),
+            lease,
+            campaign_lead_id: self.campaign_lead_id,
+            mailbox_id: self.mailbox_id,
+        };
+        let attempts = self.earlier_attempts.unwrap_or(0);
         let thread = match (self.thread_message_id, self.first_subject) {
             (Some(message_id), Some(first_subject)) => Some(ThreadInfo {
                 message_id,
@@ -200,21 +196,6 @@ pub(super) async fn claim_due(
 
     let lease = LeaseToken::new();
     let (now, until) = (ts(req.now), ts(req.now + req.lease_for));
-    // Send rows first: they copy the due time the lease is about to move.
-    let pairs = json_rows(picked.iter().map(|r| {
-        serde_json::Value::Array(vec![
-            json_id(SendId::new().0),
-            json_id(r.campaign_lead_id.0),
-        ])
-    }));
-    let sends: Vec<(SendId, CampaignLeadId, i64)> = sqlx::query_as(SENDS_SQL)
-        .bind(lease)
-        .bind(until.clone())
-        .bind(now.clone())
-        .bind(pairs)
-        .fetch_all(&mut *conn)
-        .await
-        .ctx("create or re-claim the send rows")?;
     sqlx::query(LEASE_SQL)
         .bind(lease)
         .bind(until)
@@ -225,24 +206,9 @@ pub(super) async fn claim_due(
         .ctx("lease the claimed leads")?;
     tx.commit().await?;
 
-    let sends: HashMap<CampaignLeadId, (SendId, i64)> = sends
-        .into_iter()
-        .map(|(send_id, lead, attempts)| (lead, (send_id, attempts)))
-        .collect();
-    // Every picked lead has a claimable send row (the eligibility check excludes the others),
-    // so the filter only guards against a row that changed under a hand-edited database.
     picked
         .into_iter()
-        .filter_map(|row| {
-            let &(send_id, attempts) = sends.get(&row.campaign_lead_id)?;
-            let send = SendRef {
-                send_id,
-                lease,
-                campaign_lead_id: row.campaign_lead_id,
-                mailbox_id: row.mailbox_id,
-            };
-            Some(row.into_claimed(req, send, attempts))
-        })
+        .map(|row| row.into_claimed(req, lease))
         .collect()
 }
 

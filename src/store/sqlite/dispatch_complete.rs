@@ -14,7 +14,7 @@
 //! failed, bounced), so a lead sent in one campaign and bounced in another in the same batch
 //! ends bounced on both backends.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::SqliteConnection;
@@ -99,9 +99,12 @@ pub(super) async fn complete_sends(
     let mut applied = 0_u32;
     let mut tx = s.begin_write().await?;
     for kind in [Kind::Sent, Kind::Unknown, Kind::Retry, Kind::Failed] {
+        // A send listed twice applies once, for its first listing: an upsert would otherwise
+        // meet its own row the second time and apply again.
+        let mut seen = HashSet::new();
         let batch: Vec<&Completion> = completions
             .iter()
-            .filter(|c| Kind::of(c) == Some(kind))
+            .filter(|c| Kind::of(c) == Some(kind) && seen.insert(c.send().send_id))
             .collect();
         applied += apply_kind(tx.conn(), kind, &batch, &now, &mut tally).await?;
     }

@@ -116,26 +116,40 @@ pub(super) async fn set_mailbox_state(
     tx.commit().await
 }
 
-/// Step-1 sends since ?2, plus those in flight (`sending` has no send time yet). The first
-/// count reads `email_sends_campaign_new`, the second the few in-flight rows of
-/// `email_sends_open` (named: without statistics SQLite would prefer the campaign's index and
-/// walk every step-1 send the campaign ever made).
+/// Step-1 sends since ?2, plus those in flight (`sending` has no send time yet), plus live claims
+/// not yet marked (they have no send row). The first count reads `email_sends_campaign_new`,
+/// the second the few in-flight rows of `email_sends_open` (named: without statistics SQLite
+/// would prefer the campaign's index and walk every step-1 send the campaign ever made; it also
+/// counts `claimed` rows an earlier version's claim left), the third the campaign's leads
+/// due in (?3, ?4], now and the latest a live claim's lease can end: a claim moved their due
+/// time to its lease expiry.
 pub(super) const NEW_LEADS_SQL: &str = "SELECT \
         (SELECT count(*) FROM email_sends WHERE campaign_id = ?1 AND step_order = 1 \
             AND sent_at >= ?2 AND state IN ('sent', 'unknown', 'bounced')) \
       + (SELECT count(*) FROM email_sends INDEXED BY email_sends_open \
             WHERE state IN ('claimed', 'sending', 'unknown') \
             AND (state = 'sending' OR (state = 'claimed' AND lease_expires_at >= ?2)) \
-            AND campaign_id = ?1 AND step_order = 1)";
+            AND campaign_id = ?1 AND step_order = 1) \
+      + (SELECT count(*) FROM campaign_leads cl INDEXED BY campaign_leads_due \
+            WHERE cl.campaign_id = ?1 AND cl.status = 'active' \
+            AND cl.next_scheduled_at > ?3 AND cl.next_scheduled_at <= ?4 \
+            AND cl.current_step_order = 1 AND cl.lease_token IS NOT NULL \
+            AND cl.lease_expires_at >= ?2 \
+            AND NOT EXISTS (SELECT 1 FROM email_sends es WHERE es.campaign_lead_id = cl.id \
+                AND es.step_order = 1 AND es.state IN ('claimed', 'sending')))";
 
 pub(super) async fn new_leads_sent_since(
     conn: &mut SqliteConnection,
     campaign: CampaignId,
     since: DateTime<Utc>,
+    now: DateTime<Utc>,
+    claim_lease: chrono::TimeDelta,
 ) -> Result<u32, StoreError> {
     let n: i64 = sqlx::query_scalar(NEW_LEADS_SQL)
         .bind(campaign)
         .bind(ts(since))
+        .bind(ts(now))
+        .bind(ts(now + claim_lease))
         .fetch_one(conn)
         .await
         .ctx("count a campaign's new leads sent")?;

@@ -11,8 +11,9 @@ use super::{json_id, ts};
 use crate::domain::CampaignLeadId;
 use crate::store::{Completion, NextStep};
 
-/// The fenced `UPDATE` of a kind's send rows: ?1 now, ?2 rows `[send id, token, values...]`
-/// (the kind's values from `j.value ->> 2`). Clears the lease; returns the rows it changed.
+/// The fenced `UPDATE` of a kind's send rows (sent, unknown: only a marked send can end so):
+/// ?1 now, ?2 rows `[send id, token, campaign lead id, values...]` (the kind's values from
+/// `j.value ->> 3`). Clears the lease; returns the rows it changed.
 macro_rules! fenced_sends {
     ($set:literal, $states:literal) => {
         concat!(
@@ -25,6 +26,34 @@ macro_rules! fenced_sends {
             $states,
             " AND EXISTS (SELECT 1 FROM campaign_leads cl \
                  WHERE cl.id = es.campaign_lead_id AND cl.lease_token = es.lease_token) \
+             RETURNING id, campaign_lead_id, campaign_id, mailbox_id"
+        )
+    };
+}
+
+/// The send row of an outcome that may come before its mark (retry, failed: a claim released
+/// or failed before it was sent has no send row yet): inserted, or updated if it exists, for
+/// each completion whose lead still carries its lease token. ?1 now, ?2 rows as for
+/// `fenced_sends`; `$cols`/`$vals` are the kind's columns and values, `$set` its update. The
+/// lead's lease is the whole fence: while it holds, the step's send row is absent, a `retry`
+/// an earlier attempt left (or `claimed`, from an earlier version's claim), or `sending`
+/// under this very lease (marks are fenced by it, and a lead whose step is `sending` is never
+/// claimed again). Returns the rows it wrote.
+macro_rules! upserted_sends {
+    ($cols:literal, $vals:literal, $set:literal) => {
+        concat!(
+            "INSERT INTO email_sends AS es (id, workspace_id, campaign_id, campaign_lead_id, \
+                 mailbox_id, step_order, created_at, updated_at, ",
+            $cols,
+            ") SELECT unhex(j.value ->> 0), cl.workspace_id, cl.campaign_id, cl.id, \
+                 cl.mailbox_id, cl.current_step_order, ?1, ?1, ",
+            $vals,
+            " FROM json_each(?2) AS j JOIN campaign_leads cl ON cl.id = unhex(j.value ->> 2) \
+                 AND cl.lease_token = unhex(j.value ->> 1) WHERE true \
+             ON CONFLICT (campaign_lead_id, step_order) DO UPDATE SET ",
+            $set,
+            ", lease_token = NULL, lease_expires_at = NULL, updated_at = excluded.updated_at \
+             WHERE es.state IN ('claimed', 'sending', 'retry') \
              RETURNING id, campaign_lead_id, campaign_id, mailbox_id"
         )
     };
@@ -70,8 +99,8 @@ impl Kind {
             // done), its due time, then the thread to keep (NULL: keep the stored one).
             Self::Sent => (
                 fenced_sends!(
-                    "state = 'sent', sent_at = j.value ->> 2, smtp_reply = j.value ->> 3, \
-                     message_id = j.value ->> 4",
+                    "state = 'sent', sent_at = j.value ->> 3, smtp_reply = j.value ->> 4, \
+                     message_id = j.value ->> 5",
                     "('sending')"
                 ),
                 applied_leads!(
@@ -86,7 +115,7 @@ impl Kind {
             // Sends: message id, reason. The lead is parked: never resent automatically.
             Self::Unknown => (
                 fenced_sends!(
-                    "state = 'unknown', message_id = j.value ->> 2, last_error = j.value ->> 3, \
+                    "state = 'unknown', message_id = j.value ->> 3, last_error = j.value ->> 4, \
                      sent_at = ?1",
                     "('sending')"
                 ),
@@ -94,18 +123,21 @@ impl Kind {
             ),
             // Sends: reason, 1 if it counts as an attempt, retry time. Leads: retry time.
             Self::Retry => (
-                fenced_sends!(
-                    "state = 'retry', last_error = j.value ->> 2, \
-                     attempts = es.attempts + (j.value ->> 3), next_attempt_at = j.value ->> 4",
-                    "('claimed', 'sending')"
+                upserted_sends!(
+                    "state, last_error, attempts, next_attempt_at",
+                    "'retry', j.value ->> 3, j.value ->> 4, j.value ->> 5",
+                    "state = 'retry', last_error = excluded.last_error, \
+                     attempts = es.attempts + excluded.attempts, \
+                     next_attempt_at = excluded.next_attempt_at"
                 ),
                 applied_leads!("next_scheduled_at = j.value ->> 1"),
             ),
             // Sends and leads: reason.
             Self::Failed => (
-                fenced_sends!(
-                    "state = 'failed', last_error = j.value ->> 2",
-                    "('claimed', 'sending')"
+                upserted_sends!(
+                    "state, last_error",
+                    "'failed', j.value ->> 3",
+                    "state = 'failed', last_error = excluded.last_error"
                 ),
                 applied_leads!(
                     "status = CASE WHEN cl.status = 'active' THEN 'failed' ELSE cl.status END, \
@@ -121,7 +153,11 @@ impl Kind {
 /// A completion's row for its kind's send statement.
 pub(super) fn send_row(c: &Completion) -> Value {
     let send = c.send();
-    let mut row = vec![json_id(send.send_id.0), json_id(send.lease.0)];
+    let mut row = vec![
+        json_id(send.send_id.0),
+        json_id(send.lease.0),
+        json_id(send.campaign_lead_id.0),
+    ];
     match c {
         Completion::Sent {
             sent_at,

@@ -1,11 +1,10 @@
 //! The transitions of one claimed send between its claim and its completion: `claimed →
-//! sending` (one send or a mailbox's batch in one transaction), and
-//! turning sends whose lease ran out mid-send into `unknown`.
+//! sending` (one send or a mailbox's batch in one transaction), which creates the send row,
+//! and turning sends whose lease ran out mid-send into `unknown`.
 //!
-//! Each transition checks the lease token on both the send row and its campaign lead, as the
-//! PostgreSQL backend does; in SQLite the write transaction makes the two checks one. Batches
-//! are bound as JSON rows (see [`json_rows`]), so marking a mailbox's sends costs two
-//! statements however many there are.
+//! A mark is fenced by its campaign lead's lease token, as on PostgreSQL. Batches are bound as
+//! JSON rows (see [`json_rows`]), so marking a mailbox's sends costs two statements however
+//! many there are.
 
 use std::collections::HashSet;
 
@@ -27,15 +26,24 @@ pub(super) async fn mark_sending(
     Ok(marked.first().copied().unwrap_or(false))
 }
 
-/// `claimed → sending` for each send whose row and lead still carry its lease token: ?1 lease
-/// expiry, ?2 now, ?3 rows `[send id, token, campaign lead id, message id]`.
-pub(super) const MARK_SQL: &str = "UPDATE email_sends AS es SET state = 'sending', \
-        message_id = j.value ->> 3, lease_expires_at = ?1, updated_at = ?2 \
-    FROM json_each(?3) AS j \
-    WHERE es.id = unhex(j.value ->> 0) AND es.lease_token = unhex(j.value ->> 1) \
-        AND es.campaign_lead_id = unhex(j.value ->> 2) AND es.state = 'claimed' \
-        AND EXISTS (SELECT 1 FROM campaign_leads cl \
-            WHERE cl.id = es.campaign_lead_id AND cl.lease_token = es.lease_token AND cl.status = 'active') \
+/// `→ sending` for each send whose lead still carries its lease token: creates the send row
+/// (or takes over the `retry` row an earlier attempt left, keeping its id and attempts). ?1
+/// lease expiry, ?2 now, ?3 rows `[send id, token, campaign lead id, message id]`. A send
+/// listed twice conflicts with its own new row the second time and is skipped. (`WHERE true`
+/// keeps SQLite from reading `ON CONFLICT` as part of the join.)
+pub(super) const MARK_SQL: &str = "INSERT INTO email_sends (id, workspace_id, campaign_id, \
+        campaign_lead_id, mailbox_id, step_order, state, lease_token, lease_expires_at, \
+        message_id, created_at, updated_at) \
+    SELECT unhex(j.value ->> 0), cl.workspace_id, cl.campaign_id, cl.id, cl.mailbox_id, \
+        cl.current_step_order, 'sending', cl.lease_token, ?1, j.value ->> 3, ?2, ?2 \
+    FROM json_each(?3) AS j JOIN campaign_leads cl ON cl.id = unhex(j.value ->> 2) \
+        AND cl.lease_token = unhex(j.value ->> 1) AND cl.status = 'active' \
+    WHERE true \
+    ON CONFLICT (campaign_lead_id, step_order) DO UPDATE SET state = 'sending', \
+        lease_token = excluded.lease_token, lease_expires_at = excluded.lease_expires_at, \
+        message_id = excluded.message_id, mailbox_id = excluded.mailbox_id, \
+        updated_at = excluded.updated_at \
+    WHERE email_sends.state IN ('claimed', 'retry') AND email_sends.id = excluded.id \
     RETURNING id, campaign_lead_id";
 
 /// The marked sends' leads hold their lease as long: ?1 lease expiry, ?2 now, ?3 lead ids.
@@ -101,14 +109,9 @@ pub(super) const EXPIRE_SENDING_SQL: &str = "UPDATE email_sends SET state = 'unk
             AND cl.lease_token = email_sends.lease_token AND cl.lease_expires_at < ?1) \
     RETURNING campaign_lead_id";
 
-/// Claims whose lease ran out before sending.
-pub(super) const EXPIRED_CLAIMS_SQL: &str = "SELECT count(*) FROM email_sends \
-    WHERE state IN ('claimed', 'sending', 'unknown') AND state = 'claimed' \
-        AND lease_expires_at < ?";
-
-/// `sending` rows past their lease become `unknown` and their leads are parked; expired
-/// `claimed` rows need nothing (their lead's lease expired too, so the next claim takes them
-/// again) and are only counted. The `state IN (...)` terms let SQLite use `email_sends_open`.
+/// `sending` rows past their lease become `unknown` and their leads are parked. An expired
+/// claim that was never marked needs nothing: it has no send row, and its lead is due again
+/// at its lease expiry. The `state IN (...)` terms let SQLite use `email_sends_open`.
 pub(super) async fn expire_leases(
     s: &SqliteStore,
     now: DateTime<Utc>,
@@ -133,14 +136,8 @@ pub(super) async fn expire_leases(
         .await
         .ctx("park the leads of stale sends")?;
     }
-    let released: i64 = sqlx::query_scalar(EXPIRED_CLAIMS_SQL)
-        .bind(now)
-        .fetch_one(tx.conn())
-        .await
-        .ctx("count expired claims")?;
     tx.commit().await?;
     Ok(ExpiryReport {
-        released: u32::try_from(released).unwrap_or(u32::MAX),
         unknown: u32::try_from(stale.len()).unwrap_or(u32::MAX),
     })
 }

@@ -276,8 +276,17 @@ impl Store for SqliteStore {
         &self,
         campaign: CampaignId,
         since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        claim_lease: chrono::TimeDelta,
     ) -> Result<u32, StoreError> {
-        dispatch_misc::new_leads_sent_since(&mut *self.read().await?, campaign, since).await
+        dispatch_misc::new_leads_sent_since(
+            &mut *self.read().await?,
+            campaign,
+            since,
+            now,
+            claim_lease,
+        )
+        .await
     }
 
     async fn run_now(
