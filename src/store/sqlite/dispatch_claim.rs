@@ -2,11 +2,12 @@
 //!
 //! SQLite has one writer at a time and one daemon per file, so there is nothing to skip-lock:
 //! under `BEGIN IMMEDIATE` the rows a `SELECT` picks cannot change before the transaction
-//! leases them. A claim is four statements whatever its size: pick the due follow-ups (step > 1,
-//! oldest first), pick up to `max_new_leads` step-1 leads, lease both sets, and create or
-//! re-claim their `email_sends` rows (ids and pairs bound as JSON arrays, see [`json_rows`]). A
-//! lead whose current step already has a send row past `claimed`/`retry` (sending, sent,
-//! unknown, ...) is never picked: the step went out or may have.
+//! leases them. A claim is three statements whatever its size: pick the due follow-ups (step >
+//! 1, oldest first), pick up to `max_new_leads` step-1 leads, and lease both sets (ids bound as
+//! a JSON array). It writes no send row: the mark creates it (`dispatch_send`); a pick reads
+//! the `retry` row an earlier attempt left, whose id and attempts the step keeps. A lead whose
+//! current step already has a send row past `retry` (sending, sent, unknown, ...) is never
+//! picked: the step went out or may have.
 //!
 //! Suppressions are matched with SQLite's `lower()`, which folds ASCII only; leads with
 //! non-ASCII capitals are caught earlier, where Rust lower-cases exactly: enrolment skips
