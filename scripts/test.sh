@@ -189,6 +189,7 @@ step() { # name command...
     failed=1
   fi
 }
+step docs bash scripts/check-docs.sh
 step fmt cargo fmt --all -- --check
 step clippy cargo clippy --locked --all-targets -- -D warnings
 # Doc tests first: neither nextest nor `cargo test --all-targets` runs them, and the test
