@@ -1,7 +1,7 @@
 //! outreachd: an actor-based daemon that runs AI-personalised cold-email campaigns.
 //!
 //! `main.rs` only parses the command line; everything else lives here, one module per concern
-//! (see ARCHITECTURE.md): `config` (settings), `domain` (pure types), `store` (persistence),
+//! (see docs/architecture.md): `config` (settings), `domain` (pure types), `store` (persistence),
 //! `actors` (the supervised tasks), `content`, `smtp`, `imap`, `limits`, `api` (HTTP),
 //! `telemetry`, plus `manifest` (declarative apply files), `import` (CSV leads) and `cli` (the
 //! commands).

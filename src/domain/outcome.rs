@@ -1,5 +1,5 @@
 //! `StepOutcome`: what one attempt to send one step to one lead came to, as the step contract
-//! (ARCHITECTURE.md) needs it. `smtp::classify` produces it from a server reply or a failure;
+//! (docs/architecture.md) needs it. `smtp::classify` produces it from a server reply or a failure;
 //! the mailbox actor turns it into a send-row transition, a lead transition and a mailbox
 //! transition. Only outcomes drive state and metrics, never raw error kinds.
 

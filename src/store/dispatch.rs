@@ -1,6 +1,6 @@
-//! Types of the step contract (ARCHITECTURE.md): claiming due (campaign lead, step) pairs under a
-//! lease, recording the generated text, fencing each transition with the lease token, and
-//! completing sends in batches.
+//! Types of the step contract (docs/architecture.md): claiming due (campaign lead, step) pairs
+//! under a lease, recording the generated text, fencing each transition with the lease token,
+//! and completing sends in batches.
 //!
 //! Per (campaign lead, step) there is at most one `email_sends` row. A step moves
 //! `claimed → sending → sent | failed | retry | unknown | bounced`; each move is one short
