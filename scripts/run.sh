@@ -2,7 +2,7 @@
 # The README's first command: build outreachd and run it on the embedded SQLite default.
 #
 #   bash scripts/run.sh            # the demo: a seeded workspace sends a 3-step sequence from
-#                                  # 2 mailboxes into ./data/outbox/, then exits
+#                                  # 2 mailboxes into ./data/demo/outbox/, then exits
 #   bash scripts/run.sh run        # the daemon itself (HTTP on 127.0.0.1:8080), until Ctrl-C
 #   bash scripts/run.sh ARGS...    # any outreachd command
 #
