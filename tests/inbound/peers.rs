@@ -31,7 +31,7 @@ pub fn peers() -> Option<Peers> {
             password: std::env::var("MAILPEERS_PASSWORD").unwrap_or_else(|_| "secret".into()),
         }),
         _ => {
-            crate::support::skip_without_mail_peers("IMAP_PORT and MAILPEERS_DIR");
+            crate::support::skip::skip_without_mail_peers("IMAP_PORT and MAILPEERS_DIR");
             None
         }
     }

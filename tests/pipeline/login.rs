@@ -14,7 +14,8 @@ use crate::fixtures::{
     SeedPlan, lead_states, seed_plan, step, summary, wait_for, wait_until_a_mailbox_pauses,
 };
 use crate::helpers::spawn_app_with;
-use crate::support::{TestBackend, send_states, skip_without_mail_peers};
+use crate::support::skip::skip_without_mail_peers;
+use crate::support::{TestBackend, send_states};
 
 const FAST: &[(&str, &str)] = &[
     ("OUTREACHD__DISPATCH__COMPLETION_FLUSH", "10ms"),

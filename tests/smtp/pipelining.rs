@@ -251,7 +251,7 @@ fn postfix() -> Option<(u16, String)> {
 #[tokio::test]
 async fn postfix_takes_the_next_message_on_the_same_connection_after_a_refused_recipient() {
     let Some((port, domain)) = postfix() else {
-        crate::support::skip_without_mail_peers("SMTP_PORT, MAILPEERS_DOMAIN");
+        crate::support::skip::skip_without_mail_peers("SMTP_PORT, MAILPEERS_DOMAIN");
         return;
     };
     let proxy = Proxy::start(port, false).await;
@@ -280,7 +280,7 @@ async fn postfix_takes_the_next_message_on_the_same_connection_after_a_refused_r
 #[tokio::test]
 async fn postfix_opening_data_for_half_the_recipients_of_a_refused_message_costs_the_connection() {
     let Some((port, domain)) = postfix() else {
-        crate::support::skip_without_mail_peers("SMTP_PORT, MAILPEERS_DOMAIN");
+        crate::support::skip::skip_without_mail_peers("SMTP_PORT, MAILPEERS_DOMAIN");
         return;
     };
     let proxy = Proxy::start(port, false).await;
@@ -333,7 +333,7 @@ async fn after_starttls_postfix_is_asked_again_and_the_envelope_is_still_pipelin
         std::env::var("MAILPEERS_PASSWORD").ok(),
     );
     let (Some(port), Some(ca), Some(domain), Some(password)) = peers else {
-        crate::support::skip_without_mail_peers(
+        crate::support::skip::skip_without_mail_peers(
             "STARTTLS_PORT, MAILPEERS_CA, MAILPEERS_DOMAIN, MAILPEERS_PASSWORD",
         );
         return;

@@ -1,9 +1,7 @@
-//! Shared test support, included by each test binary with `#[path = "../support/mod.rs"] mod support;`.
-//!
-//! Real services only: a fresh PostgreSQL database per test (on the server named by
-//! `OUTREACHD_TEST_PG_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`) and a temp
-//! SQLite file per test.
-#![allow(dead_code)] // each test binary uses a different subset
+//! Databases for tests: a fresh PostgreSQL database per test (on the server named by
+//! `OUTREACHD_TEST_PG_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`) or a temp
+//! SQLite file, migrated stores over them, `on_both_backends!` to run one test on each, and
+//! plain-SQL reads valid on both schemas. Real servers only, no fakes.
 
 use std::sync::Arc;
 
@@ -185,20 +183,4 @@ pub async fn send_states(
             .expect("query")
     };
     rows.into_iter().collect()
-}
-
-/// A test that needs the mail peers found them missing: under `CI=true` that fails the test
-/// (the peers must be there), elsewhere the test is skipped with a note. `variables` names
-/// what was unset.
-pub fn skip_without_mail_peers(variables: &str) {
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-    assert!(
-        !ci,
-        "CI is set but no mail peers are configured: {variables} come from \
-         $MAILPEERS_DIR/env.sh, written by scripts/mail-peers/start.sh (scripts/test.sh runs it)"
-    );
-    eprintln!(
-        "skipped: no mail peers ({variables} unset); run scripts/test.sh or source \
-         $MAILPEERS_DIR/env.sh"
-    );
 }
