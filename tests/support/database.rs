@@ -144,21 +144,8 @@ macro_rules! on_both_backends {
 pub async fn stop_reasons(url: &str, campaign: outreachd::domain::CampaignId) -> Vec<String> {
     let sql =
         "SELECT stop_reason FROM campaign_leads WHERE campaign_id = $1 AND stop_reason IS NOT NULL";
-    if url.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
-        sqlx::query_scalar(sql)
-            .bind(campaign.0)
-            .fetch_all(&mut conn)
-            .await
-            .expect("query")
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("connect");
-        sqlx::query_scalar(sql.replace("$1", "?1").leak() as &str)
-            .bind(campaign.0)
-            .fetch_all(&mut conn)
-            .await
-            .expect("query")
-    }
+    let rows: Vec<(String,)> = campaign_rows(url, sql, campaign).await;
+    rows.into_iter().map(|(reason,)| reason).collect()
 }
 
 /// Rows of `email_sends` by state for a campaign (either backend).
@@ -167,7 +154,23 @@ pub async fn send_states(
     campaign: outreachd::domain::CampaignId,
 ) -> std::collections::BTreeMap<String, i64> {
     let sql = "SELECT state, COUNT(*) FROM email_sends WHERE campaign_id = $1 GROUP BY state";
-    let rows: Vec<(String, i64)> = if url.starts_with("postgres") {
+    let rows: Vec<(String, i64)> = campaign_rows(url, sql, campaign).await;
+    rows.into_iter().collect()
+}
+
+/// The rows of `sql` with `$1` bound to `campaign`, on the database at `url` (either backend).
+async fn campaign_rows<T>(
+    url: &str,
+    sql: &'static str,
+    campaign: outreachd::domain::CampaignId,
+) -> Vec<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + Send
+        + Unpin,
+{
+    if url.starts_with("postgres") {
         let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
         sqlx::query_as(sql)
             .bind(campaign.0)
@@ -176,11 +179,11 @@ pub async fn send_states(
             .expect("query")
     } else {
         let mut conn = sqlx::SqliteConnection::connect(url).await.expect("connect");
-        sqlx::query_as(sql.replace("$1", "?1").leak() as &str)
+        let sql: &'static str = sql.replace("$1", "?1").leak();
+        sqlx::query_as(sql)
             .bind(campaign.0)
             .fetch_all(&mut conn)
             .await
             .expect("query")
-    };
-    rows.into_iter().collect()
+    }
 }
