@@ -7,7 +7,8 @@
 # 2. Mail peers (Dovecot IMAP+LMTP, Postfix, smtp-sink) are installed if missing, with promtool,
 #    and started on free loopback ports; their ports are exported (see scripts/mail-peers/).
 # 3. Checks, all of them even when one fails: cargo fmt --check, clippy -D warnings, doc tests,
-#    then every test target (cargo-nextest when installed, else cargo test).
+#    then every test target (cargo-nextest when installed, else cargo test). Tests that skipped
+#    because a peer or tool was missing are listed at the end (under CI=true they fail instead).
 # Whatever this run started is stopped on exit, failure or Ctrl-C included. Exit 0 only when
 # every step passed. Packages are the only change it makes to the system, plus, only when it
 # installed PostgreSQL itself, a pg_hba.conf line trusting user postgres on 127.0.0.1.
@@ -171,6 +172,9 @@ log "installing the dashboard schema checker (npm ci in dashboards/schema-check)
 
 # --- the checks -------------------------------------------------------------------------------
 summary=() failed=0
+# A test that finds a peer or tool missing (and CI unset) skips and appends a line here
+# (tests/support/skip.rs): the runner shows no output of passing tests.
+export OUTREACHD_TEST_SKIPS="$RUN_DIR/skipped-tests"
 # Each check runs in its own process group and the script waits for it, so that a signal runs
 # the cleanup at once (bash defers traps while a foreground child runs) and stops the check's
 # whole process tree (cargo does not pass signals on to the test binaries it runs).
@@ -202,5 +206,9 @@ else
 fi
 
 drop_test_databases
+if [ -s "$OUTREACHD_TEST_SKIPS" ]; then
+  summary+=("skipped $(wc -l < "$OUTREACHD_TEST_SKIPS") tests, something they need is missing:")
+  while IFS= read -r line; do summary+=("  ${line#SKIPPED }"); done < "$OUTREACHD_TEST_SKIPS"
+fi
 printf '%s\n' "test.sh summary:" "${summary[@]/#/  }" >&2
 [ "$failed" = 0 ] || exit 1

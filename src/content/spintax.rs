@@ -253,5 +253,4 @@ impl Expander<'_> {
 }
 
 #[cfg(test)]
-#[path = "spintax_tests.rs"]
 mod tests;

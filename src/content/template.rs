@@ -294,5 +294,4 @@ impl io::Write for CappedWriter {
 }
 
 #[cfg(test)]
-#[path = "template_tests.rs"]
 mod tests;

@@ -124,15 +124,10 @@ async fn readyz_is_503_once_the_postgres_database_is_gone() {
 /// and unit conventions). Without promtool the check is skipped with a note, except under CI,
 /// where scripts/test.sh installs it and its absence is a failure.
 async fn promtool_check_metrics(scrape: &str) {
-    let Some(promtool) = find_on_path("promtool") else {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "promtool is not installed but CI is set: scripts/test.sh installs it (Debian package prometheus)"
-            );
-        }
-        eprintln!(
-            "SKIPPED promtool check: promtool not found (apt-get install prometheus, or run scripts/test.sh)"
-        );
+    let Some(promtool) = crate::support::skip::program(
+        "promtool",
+        "apt-get install prometheus, or run scripts/test.sh",
+    ) else {
         return;
     };
     let mut child = tokio::process::Command::new(promtool)
@@ -156,11 +151,4 @@ async fn promtool_check_metrics(scrape: &str) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr),
     );
-}
-
-fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
 }

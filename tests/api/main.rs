@@ -6,6 +6,6 @@
 
 #[path = "../support/mod.rs"]
 mod support;
+use support::app as helpers;
 
 mod health;
-mod helpers;

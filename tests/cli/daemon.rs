@@ -1,7 +1,6 @@
 //! A background `outreachd run` whose log goes to a file, and a minimal SMTP peer that counts
 //! connections, logins and messages (the reload tests must see that a reload keeps the one
 //! SMTP connection, and the log tests need a server that accepts any password).
-#![allow(dead_code)] // each test uses a different subset
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,14 +24,8 @@ impl Daemon {
     /// Starts `outreachd ARGS` with the test environment (as `helpers::outreachd` builds it),
     /// stderr to `log`.
     pub fn start(args: &[&str], env: &HashMap<String, String>, log: &Path) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_outreachd"));
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("OUTREACHD") || key == "RUST_LOG" {
-                command.env_remove(key);
-            }
-        }
         let file = std::fs::File::create(log).expect("log file");
-        let child = command
+        let child = crate::support::binary::command()
             .args(args)
             .envs(env)
             .stdin(Stdio::null())
@@ -106,22 +99,6 @@ impl Drop for Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Runs `outreachd ARGS` to completion with stderr captured (like `helpers::outreachd`, with
-/// `RUST_LOG` removed too so the configured level applies).
-pub fn run_to_end(args: &[&str], env: &HashMap<String, String>) -> std::process::Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_outreachd"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("OUTREACHD") || key == "RUST_LOG" {
-            command.env_remove(key);
-        }
-    }
-    command
-        .args(args)
-        .envs(env)
-        .output()
-        .expect("run the outreachd binary")
 }
 
 /// What the peer saw.

@@ -3,8 +3,8 @@
 
 use base64::Engine;
 
-use crate::daemon::{SmtpPeer, run_to_end};
-use crate::helpers::{stderr, stdout};
+use crate::daemon::SmtpPeer;
+use crate::helpers::{outreachd, stderr, stdout};
 use crate::ops::{MAILBOX, Ops, SMTP_PASSWORD, apply_file, campaign};
 use crate::support::{TEST_KEY_BASE64, drop_postgres_database, fresh_postgres_url};
 
@@ -44,7 +44,7 @@ async fn no_secret_appears_in_the_logs_of_a_full_run_in_either_format() {
     let file = ops.apply.display().to_string();
     let mut logs = String::new();
     let mut run = |args: &[&str]| {
-        let out = run_to_end(args, &ops.env);
+        let out = outreachd(args, &ops.env);
         let text = stdout(&out) + &stderr(&out);
         assert!(out.status.success(), "outreachd {args:?} failed:\n{text}");
         logs.push_str(&text);

@@ -3,9 +3,9 @@
 
 #[path = "../support/mod.rs"]
 mod support;
+use support::binary as helpers;
 
 mod daemon;
-mod helpers;
 mod ops;
 
 mod apply;

@@ -1,7 +1,6 @@
 //! A small operations setup shared by the plan, explain, reload and log tests: a temp dir with
 //! an apply file (workspace "ops", mailbox sender1@example.test, campaigns), a leads CSV and a
 //! daemon config file.
-#![allow(dead_code)] // each test uses a different subset
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -23,14 +23,7 @@ impl Daemon {
     pub fn start(name: &str, args: &[&str], env: &HashMap<String, String>, log_dir: &Path) -> Self {
         let log = log_dir.join(format!("{name}.log"));
         let file = std::fs::File::create(&log).expect("create the daemon log");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_outreachd"));
-        for (key, _) in std::env::vars_os() {
-            let key_text = key.to_string_lossy();
-            if key_text.starts_with("OUTREACHD") || key_text == "RUST_LOG" {
-                command.env_remove(key);
-            }
-        }
-        let child = command
+        let child = crate::support::binary::command()
             .args(args)
             .envs(env)
             .stdin(Stdio::null())

@@ -7,21 +7,9 @@
 //! Without mail peers in the environment the tests are skipped with a note, except under
 //! `CI=true`, where they fail (scripts/test.sh always starts the peers).
 
-#[path = "../support/certs.rs"]
-mod certs;
 #[path = "../support/mod.rs"]
 mod support;
-
-#[path = "../api/helpers.rs"]
-mod helpers;
-
-#[allow(dead_code)]
-#[path = "../smtp/sink.rs"]
-mod sink;
-
-#[allow(dead_code)]
-#[path = "../pipeline/fixtures.rs"]
-mod fixtures;
+use support::{app as helpers, certs, fixtures, sink};
 
 mod messages;
 mod peers;
@@ -33,19 +21,3 @@ mod scenario;
 mod sent_copy;
 mod setup;
 mod tls;
-
-/// The message inside a smtp-sink dump (see `tests/pipeline/main.rs`).
-pub fn sink_message(dump: &str) -> &str {
-    let Some(at) = dump.find("\nReceived: ") else {
-        return dump;
-    };
-    let rest = &dump[at + 1..];
-    let mut offset = 0;
-    for _ in 0..3 {
-        match rest[offset..].find('\n') {
-            Some(n) => offset += n + 1,
-            None => return rest,
-        }
-    }
-    &rest[offset..]
-}

@@ -21,20 +21,20 @@ pub struct Peers {
 
 /// The peers, or `None` (skip) when none are configured; under `CI=true` a missing peer fails.
 pub fn peers() -> Option<Peers> {
-    let port = std::env::var("IMAP_PORT").ok().and_then(|p| p.parse().ok());
-    let dir = std::env::var("MAILPEERS_DIR").ok().map(PathBuf::from);
-    match (port, dir) {
-        (Some(imap_port), Some(dir)) if dir.join("dovecot/users").exists() => Some(Peers {
-            imap_port,
-            dir,
-            domain: std::env::var("MAILPEERS_DOMAIN").unwrap_or_else(|_| "example.test".into()),
-            password: std::env::var("MAILPEERS_PASSWORD").unwrap_or_else(|_| "secret".into()),
-        }),
-        _ => {
-            crate::support::skip_without_mail_peers("IMAP_PORT and MAILPEERS_DIR");
-            None
-        }
+    let peers = crate::support::mail_peers::MailPeers::from_env()?;
+    if !peers.dir.join("dovecot/users").exists() {
+        crate::support::skip::missing(
+            &format!("no Dovecot users file in {}", peers.dir.display()),
+            "restart the mail peers with scripts/mail-peers/start.sh",
+        );
+        return None;
     }
+    Some(Peers {
+        imap_port: peers.imap_port,
+        dir: peers.dir,
+        domain: peers.domain,
+        password: peers.password,
+    })
 }
 
 impl Peers {

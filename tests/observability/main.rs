@@ -9,26 +9,10 @@
 
 #[path = "../support/mod.rs"]
 mod support;
-
-#[path = "../api/helpers.rs"]
-mod helpers;
-
-#[allow(dead_code)] // shared with the SMTP tests; only start() is used here
-#[path = "../smtp/sink.rs"]
-mod sink;
-
-#[allow(dead_code)] // shared with the pipeline tests; this target seeds, it never parses dumps
-#[path = "../pipeline/fixtures.rs"]
-mod fixtures;
+use support::{app as helpers, fixtures, sink};
 
 mod backlog;
 mod dashboard;
 mod rules;
 mod scrape;
 mod tools;
-
-/// `fixtures.rs` reads sink dumps through this (see `tests/pipeline/main.rs`); unused here.
-#[allow(dead_code)]
-pub fn sink_message(dump: &str) -> &str {
-    dump
-}

@@ -18,25 +18,10 @@ pub fn read(relative: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-/// `program` on PATH (plus the sbin directories scripts/test.sh adds). `None` means skip,
-/// except under CI, where it panics: scripts/test.sh installs every tool these tests need.
+/// `program` where it is installed, or `None` (skip; a failure under CI, where scripts/test.sh
+/// installs every tool these tests need).
 pub fn tool(program: &str, install_hint: &str) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
-    dirs.extend(["/usr/local/bin", "/usr/bin", "/usr/sbin"].map(PathBuf::from));
-    let found = dirs
-        .into_iter()
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{program} is not installed but CI is set: {install_hint}"
-        );
-        eprintln!("SKIPPED: {program} not found ({install_hint})");
-    }
-    found
+    crate::support::skip::program(program, install_hint)
 }
 
 pub fn promtool() -> Option<PathBuf> {

@@ -14,7 +14,8 @@ use crate::fixtures::{
     SeedPlan, lead_states, seed_plan, step, summary, wait_for, wait_until_a_mailbox_pauses,
 };
 use crate::helpers::spawn_app_with;
-use crate::support::{TestBackend, send_states, skip_without_mail_peers};
+use crate::support::mail_peers::MailPeers;
+use crate::support::{TestBackend, send_states};
 
 const FAST: &[(&str, &str)] = &[
     ("OUTREACHD__DISPATCH__COMPLETION_FLUSH", "10ms"),
@@ -34,23 +35,15 @@ struct Submission {
 }
 
 fn submission() -> Option<Submission> {
-    let port = |name| std::env::var(name).ok().and_then(|p| p.parse().ok());
-    let dir = std::env::var("MAILPEERS_DIR").ok().map(PathBuf::from);
-    let ca = std::env::var("MAILPEERS_CA").ok();
-    match (port("SUBMIT_PORT"), port("STARTTLS_PORT"), ca, dir) {
-        (Some(port), Some(starttls_port), Some(ca), Some(dir)) => Some(Submission {
-            port,
-            starttls_port,
-            ca,
-            dir,
-            domain: std::env::var("MAILPEERS_DOMAIN").unwrap_or_else(|_| "example.test".into()),
-            password: std::env::var("MAILPEERS_PASSWORD").unwrap_or_else(|_| "secret".into()),
-        }),
-        _ => {
-            skip_without_mail_peers("SUBMIT_PORT, STARTTLS_PORT, MAILPEERS_CA and MAILPEERS_DIR");
-            None
-        }
-    }
+    let peers = MailPeers::from_env()?;
+    Some(Submission {
+        port: peers.submit_port,
+        starttls_port: peers.starttls_port,
+        ca: peers.ca,
+        dir: peers.dir,
+        domain: peers.domain,
+        password: peers.password,
+    })
 }
 
 impl Submission {

@@ -1,16 +1,15 @@
 //! SMTP against real servers: Postfix `smtp-sink` processes on loopback, one per test, with
 //! fault options. Counts what the server received; no fakes.
 
-#[path = "../support/certs.rs"]
-mod certs;
+#[path = "../support/mod.rs"]
+mod support;
+use support::{certs, sink};
+
 mod delivery;
 mod dkim;
 mod faults;
 mod pipelining;
 mod proxy;
-mod sink;
-#[path = "../support/mod.rs"]
-mod support;
 mod tls;
 
 use std::time::Duration;

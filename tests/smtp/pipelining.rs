@@ -7,6 +7,7 @@ use outreachd::smtp::{Envelope, Phase, SmtpConnection, classify, classify_error}
 
 use crate::proxy::Proxy;
 use crate::sink::Sink;
+use crate::support::mail_peers::MailPeers;
 use crate::{built, endpoint, message, timeouts};
 
 /// What one message over a fresh connection came to: whether the session pipelined (None:
@@ -243,15 +244,13 @@ async fn after_a_refused_rcpt_the_pipelined_session_resets_and_stays_in_step() {
 /// Postfix from the mail peers: relays nothing (550 5.7.1 at RCPT for other domains) and
 /// delivers `@$MAILPEERS_DOMAIN` to Dovecot, so one connection meets both answers.
 fn postfix() -> Option<(u16, String)> {
-    let port = std::env::var("SMTP_PORT").ok()?.parse().ok()?;
-    let domain = std::env::var("MAILPEERS_DOMAIN").ok()?;
-    Some((port, domain))
+    let peers = MailPeers::from_env()?;
+    Some((peers.smtp_port, peers.domain))
 }
 
 #[tokio::test]
 async fn postfix_takes_the_next_message_on_the_same_connection_after_a_refused_recipient() {
     let Some((port, domain)) = postfix() else {
-        crate::support::skip_without_mail_peers("SMTP_PORT, MAILPEERS_DOMAIN");
         return;
     };
     let proxy = Proxy::start(port, false).await;
@@ -280,7 +279,6 @@ async fn postfix_takes_the_next_message_on_the_same_connection_after_a_refused_r
 #[tokio::test]
 async fn postfix_opening_data_for_half_the_recipients_of_a_refused_message_costs_the_connection() {
     let Some((port, domain)) = postfix() else {
-        crate::support::skip_without_mail_peers("SMTP_PORT, MAILPEERS_DOMAIN");
         return;
     };
     let proxy = Proxy::start(port, false).await;
@@ -324,20 +322,11 @@ async fn postfix_opening_data_for_half_the_recipients_of_a_refused_message_costs
 
 #[tokio::test]
 async fn after_starttls_postfix_is_asked_again_and_the_envelope_is_still_pipelined() {
-    let peers = (
-        std::env::var("STARTTLS_PORT")
-            .ok()
-            .and_then(|p| p.parse().ok()),
-        std::env::var("MAILPEERS_CA").ok(),
-        std::env::var("MAILPEERS_DOMAIN").ok(),
-        std::env::var("MAILPEERS_PASSWORD").ok(),
-    );
-    let (Some(port), Some(ca), Some(domain), Some(password)) = peers else {
-        crate::support::skip_without_mail_peers(
-            "STARTTLS_PORT, MAILPEERS_CA, MAILPEERS_DOMAIN, MAILPEERS_PASSWORD",
-        );
+    let Some(peers) = MailPeers::from_env() else {
         return;
     };
+    let (port, ca, domain, password) =
+        (peers.starttls_port, peers.ca, peers.domain, peers.password);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let sender = format!("sender1@{domain}");
     let mut starttls = endpoint(port);

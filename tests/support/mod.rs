@@ -1,204 +1,24 @@
-//! Shared test support, included by each test binary with `#[path = "../support/mod.rs"] mod support;`.
+//! What the integration test targets share: databases and stores per test, the daemon in
+//! process (`spawn_app`) and as a child process, a real smtp-sink, seeded campaigns, TLS
+//! certificates, the mail peers' addresses, and the policy for a missing peer or tool. Each target under `tests/<name>/`
+//! declares it once, in its `main.rs`, as `#[path = "../support/mod.rs"] mod support;` (a target's
+//! modules resolve under its own directory, so a shared one needs the path) and re-exports what
+//! its test modules reach by a short name (`crate::helpers`, `crate::sink`, `crate::fixtures`).
 //!
-//! Real services only: a fresh PostgreSQL database per test (on the server named by
-//! `OUTREACHD_TEST_PG_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`) and a temp
-//! SQLite file per test.
-#![allow(dead_code)] // each test binary uses a different subset
+//! Real services only, no fakes; a target's own helpers (the store fixtures, the crash ledger,
+//! the Dovecot users of the inbound tests) stay in its directory.
+// Every target compiles the whole tree and uses a different part of it.
+#![allow(dead_code)]
 
-use std::sync::Arc;
+pub mod app;
+pub mod binary;
+pub mod certs;
+pub mod database;
+pub mod fixtures;
+pub mod mail_peers;
+pub mod sink;
+pub mod skip;
 
-use outreachd::config::DatabaseSettings;
-use outreachd::store::{self, OpenMode, SecretCipher, Store};
-use sqlx::Connection;
-
-pub const TEST_KEY_BASE64: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TestBackend {
-    Postgres,
-    Sqlite,
-}
-
-/// A migrated store on a database nobody else uses. Keeps its temp dir alive; a PostgreSQL
-/// test database is dropped when the `TestStore` is.
-pub struct TestStore {
-    pub store: Arc<dyn Store>,
-    pub url: String,
-    pub dir: tempfile::TempDir,
-}
-
-impl Drop for TestStore {
-    fn drop(&mut self) {
-        drop_postgres_database(&self.url);
-    }
-}
-
-/// Drops a test database (FORCE closes pooled connections still open). Runs on its own thread
-/// with its own runtime because `Drop` cannot await. Failures only leave a database behind,
-/// which `scripts/test.sh` clears before each run.
-pub fn drop_postgres_database(url: &str) {
-    if !url.starts_with("postgres") {
-        return;
-    }
-    let Some(name) = url.rsplit('/').next().map(str::to_owned) else {
-        return;
-    };
-    if !name.starts_with("outreachd_test_") {
-        return;
-    }
-    let admin = pg_admin_url();
-    let _ = std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async {
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut conn)
-                    .await;
-            }
-        });
-    })
-    .join();
-}
-
-pub fn test_cipher() -> SecretCipher {
-    SecretCipher::from_bytes(&(0u8..32).collect::<Vec<_>>()).expect("32-byte key")
-}
-
-pub fn pg_admin_url() -> String {
-    std::env::var("OUTREACHD_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// Creates an empty database and returns its URL.
-pub async fn fresh_postgres_url() -> String {
-    let admin = pg_admin_url();
-    let name = format!("outreachd_test_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL must run for tests ({admin}): {e}"));
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut conn)
-        .await
-        .expect("create test database");
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    format!("{base}/{name}")
-}
-
-pub fn sqlite_url(dir: &tempfile::TempDir) -> String {
-    format!("sqlite://{}", dir.path().join("outreachd.db").display())
-}
-
-pub async fn database_url(backend: TestBackend, dir: &tempfile::TempDir) -> String {
-    match backend {
-        TestBackend::Postgres => fresh_postgres_url().await,
-        TestBackend::Sqlite => sqlite_url(dir),
-    }
-}
-
-/// A fresh, migrated store with the test key verified.
-pub async fn test_store(backend: TestBackend) -> TestStore {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = database_url(backend, &dir).await;
-    let store = store::open(
-        &DatabaseSettings::for_url(&url),
-        test_cipher(),
-        OpenMode::Tool,
-    )
-    .await
-    .expect("open store");
-    store.migrate().await.expect("migrate");
-    store.verify_encryption_key().await.expect("verify key");
-    TestStore { store, url, dir }
-}
-
-/// Declares each listed `async fn name(backend: TestBackend)` as two tests, one per backend:
-/// `postgres::name` and `sqlite::name`.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::support::TestBackend::Postgres).await
-                }
-            )*
-        }
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::support::TestBackend::Sqlite).await
-                }
-            )*
-        }
-    };
-}
-
-/// `stop_reason` of every campaign lead of a campaign that has one (either backend).
-pub async fn stop_reasons(url: &str, campaign: outreachd::domain::CampaignId) -> Vec<String> {
-    let sql =
-        "SELECT stop_reason FROM campaign_leads WHERE campaign_id = $1 AND stop_reason IS NOT NULL";
-    if url.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
-        sqlx::query_scalar(sql)
-            .bind(campaign.0)
-            .fetch_all(&mut conn)
-            .await
-            .expect("query")
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("connect");
-        sqlx::query_scalar(sql.replace("$1", "?1").leak() as &str)
-            .bind(campaign.0)
-            .fetch_all(&mut conn)
-            .await
-            .expect("query")
-    }
-}
-
-/// Rows of `email_sends` by state for a campaign (either backend).
-pub async fn send_states(
-    url: &str,
-    campaign: outreachd::domain::CampaignId,
-) -> std::collections::BTreeMap<String, i64> {
-    let sql = "SELECT state, COUNT(*) FROM email_sends WHERE campaign_id = $1 GROUP BY state";
-    let rows: Vec<(String, i64)> = if url.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
-        sqlx::query_as(sql)
-            .bind(campaign.0)
-            .fetch_all(&mut conn)
-            .await
-            .expect("query")
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("connect");
-        sqlx::query_as(sql.replace("$1", "?1").leak() as &str)
-            .bind(campaign.0)
-            .fetch_all(&mut conn)
-            .await
-            .expect("query")
-    };
-    rows.into_iter().collect()
-}
-
-/// A test that needs the mail peers found them missing: under `CI=true` that fails the test
-/// (the peers must be there), elsewhere the test is skipped with a note. `variables` names
-/// what was unset.
-pub fn skip_without_mail_peers(variables: &str) {
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-    assert!(
-        !ci,
-        "CI is set but no mail peers are configured: {variables} come from \
-         $MAILPEERS_DIR/env.sh, written by scripts/mail-peers/start.sh (scripts/test.sh runs it)"
-    );
-    eprintln!(
-        "skipped: no mail peers ({variables} unset); run scripts/test.sh or source \
-         $MAILPEERS_DIR/env.sh"
-    );
-}
+// Test modules reach the database helpers as `crate::support::X`; the smtp target uses none.
+#[allow(unused_imports)]
+pub use database::*;

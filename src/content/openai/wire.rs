@@ -275,5 +275,4 @@ pub(super) fn clip(text: &str, max: usize) -> String {
 }
 
 #[cfg(test)]
-#[path = "wire_tests.rs"]
 mod tests;

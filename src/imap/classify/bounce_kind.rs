@@ -207,5 +207,4 @@ fn basic_code_in(text: &str) -> Option<u16> {
 }
 
 #[cfg(test)]
-#[path = "bounce_kind_tests.rs"]
 mod tests;

@@ -164,5 +164,4 @@ fn date_for(
 }
 
 #[cfg(test)]
-#[path = "return_date_tests.rs"]
 mod tests;

@@ -114,3 +114,20 @@ pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     listener.local_addr().expect("local addr").port()
 }
+
+/// The message inside a smtp-sink dump: what follows the sink's own 3-line Received header
+/// (the whole dump when it has none).
+pub fn message(dump: &str) -> &str {
+    let Some(at) = dump.find("\nReceived: ") else {
+        return dump;
+    };
+    let rest = &dump[at + 1..];
+    let mut offset = 0;
+    for _ in 0..3 {
+        match rest[offset..].find('\n') {
+            Some(n) => offset += n + 1,
+            None => return rest,
+        }
+    }
+    &rest[offset..]
+}

@@ -253,7 +253,7 @@ pub struct Received {
 
 impl Received {
     pub fn parse(dump: &str) -> Self {
-        let message = crate::sink_message(dump);
+        let message = super::sink::message(dump);
         let head = message
             .split_once("\r\n\r\n")
             .or_else(|| message.split_once("\n\n"))

@@ -1,23 +1,30 @@
-//! Running the real `outreachd` binary from tests.
-#![allow(dead_code)] // each command's tests use a different subset
+//! The real `outreachd` binary as a child process: a command whose environment no developer
+//! setting leaks into, a one-shot run, and the environment and settings of a SQLite-backed
+//! tool or daemon in a temp dir.
 
 use std::collections::HashMap;
 use std::process::{Command, Output};
 
-/// Runs `outreachd ARGS` and waits for it, returning its exit status, stdout and stderr.
-///
-/// The child gets this process's environment minus every `OUTREACHD*` variable (so a
-/// developer's own settings cannot leak into a test), plus `env`: pass at least
-/// `OUTREACHD__DATABASE__URL` and `OUTREACHD__DAEMON__DATA_DIR` (see [`sqlite_env`]). Logs go
-/// to stderr, so stdout holds only what the command prints for people.
-pub fn outreachd(args: &[&str], env: &HashMap<String, String>) -> Output {
+/// `outreachd` with this process's environment minus every `OUTREACHD*` variable and
+/// `RUST_LOG`, so a developer's own settings and log level cannot leak into a test; the caller
+/// adds what the test needs.
+pub fn command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_outreachd"));
     for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("OUTREACHD") {
+        if key.to_string_lossy().starts_with("OUTREACHD") || key == "RUST_LOG" {
             command.env_remove(key);
         }
     }
     command
+}
+
+/// Runs `outreachd ARGS` and waits for it, returning its exit status, stdout and stderr.
+///
+/// The child gets [`command`]'s environment plus `env`: pass at least
+/// `OUTREACHD__DATABASE__URL` and `OUTREACHD__DAEMON__DATA_DIR` (see [`sqlite_env`]). Logs go
+/// to stderr, so stdout holds only what the command prints for people.
+pub fn outreachd(args: &[&str], env: &HashMap<String, String>) -> Output {
+    command()
         .args(args)
         .envs(env)
         .output()

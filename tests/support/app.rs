@@ -4,7 +4,6 @@
 //! Settings come from the real loader (defaults + an env map), so a test exercises the same
 //! layering as production; only what a test must isolate (port, database, data dir, key) and
 //! what makes it fast (a 200 ms reconcile interval) is overridden.
-#![allow(dead_code)] // shared by every API test module; each uses a different subset
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,7 +17,7 @@ use sqlx::Connection;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{self, TestBackend};
+use super::database::{self, TestBackend};
 
 /// How long helpers wait for an eventual condition (readiness, shutdown) before failing.
 pub const EVENTUALLY: Duration = Duration::from_secs(10);
@@ -52,7 +51,7 @@ pub async fn spawn_app_with(backend: TestBackend, overrides: &[(&str, &str)]) ->
     install_crypto_provider();
     init_test_logging();
     let dir = tempfile::tempdir().expect("create a temp dir");
-    let database_url = support::database_url(backend, &dir).await;
+    let database_url = database::database_url(backend, &dir).await;
     let data_dir = dir.path().join("data").to_string_lossy().into_owned();
     let mut env: HashMap<String, String> = [
         ("OUTREACHD__SERVER__HOST", "127.0.0.1"),
@@ -63,7 +62,7 @@ pub async fn spawn_app_with(backend: TestBackend, overrides: &[(&str, &str)]) ->
         ("OUTREACHD__DATABASE__MAX_CONNECTIONS", "4"),
         (
             "OUTREACHD__SECURITY__ENCRYPTION_KEY",
-            support::TEST_KEY_BASE64,
+            database::TEST_KEY_BASE64,
         ),
         ("OUTREACHD__DAEMON__DATA_DIR", data_dir.as_str()),
         ("OUTREACHD__DAEMON__RECONCILE_INTERVAL", "200ms"),
@@ -159,7 +158,7 @@ impl TestApp {
             .rsplit('/')
             .next()
             .expect("a database name in the URL");
-        let admin = support::pg_admin_url();
+        let admin = database::pg_admin_url();
         let mut conn = sqlx::PgConnection::connect(&admin)
             .await
             .expect("connect as admin");
