@@ -24,6 +24,7 @@ mod scenario;
 
 mod kill;
 mod outage;
+mod resolve;
 mod term;
 mod zombie;
 

@@ -22,6 +22,7 @@ pub const COMPLETIONS_FENCED: &str = "outreachd_completions_fenced_total";
 pub const MAILBOXES: &str = "outreachd_mailboxes";
 pub const MAILBOX_STATE: &str = "outreachd_mailbox_state";
 pub const MAILBOX_CAP_USED: &str = "outreachd_mailbox_daily_cap_used_ratio";
+pub const UNKNOWN_RESOLVED: &str = "outreachd_unknown_sends_resolved_total";
 
 /// SMTP transactions: most finish well under a second; a slow provider shows in the tail.
 const SMTP_BUCKETS: &[f64] = &[0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
@@ -145,5 +146,11 @@ pub const DEFS: &[MetricDef] = &[
         kind: MetricKind::Gauge,
         labels: &["mailbox"],
         help: "Share of today's daily cap (with warm-up) a mailbox has used, 0 to 1. Mailboxes at 1 early in the day limit throughput: add mailboxes or raise caps once their reputation allows.",
+    },
+    MetricDef {
+        name: UNKNOWN_RESOLVED,
+        kind: MetricKind::Counter,
+        labels: &["resolution"],
+        help: "Unknown sends an operator resolved (`outreachd sends resolve`), by resolution (sent, resend). Counted by the process that resolves them. Many resends mean sends were cut off before the server accepted them: look at what killed or stalled the daemon, and check the Sent folder before resolving the next ones.",
     },
 ];
