@@ -17,6 +17,7 @@ mod limits;
 mod login;
 mod observe;
 mod pacing;
+mod resume;
 mod run_now;
 mod sequence;
 mod unsubscribe;
