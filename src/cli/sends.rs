@@ -23,8 +23,9 @@ pub enum SendsCommand {
     Resolve(ResolveArgs),
 }
 
+/// Which sends a command looks at, and how it prints.
 #[derive(Debug, Args)]
-pub struct UnknownArgs {
+pub struct Scope {
     /// Workspace name (optional when there is only one).
     #[arg(long, short = 'w')]
     pub workspace: Option<String>,
@@ -34,6 +35,12 @@ pub struct UnknownArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnknownArgs {
+    #[command(flatten)]
+    pub scope: Scope,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -53,15 +60,8 @@ pub struct ResolveArgs {
     /// The verdict.
     #[arg(long = "as", value_enum)]
     pub resolution: AsArg,
-    /// Workspace name (optional when there is only one).
-    #[arg(long, short = 'w')]
-    pub workspace: Option<String>,
-    /// Only this campaign's sends.
-    #[arg(long)]
-    pub campaign: Option<String>,
-    /// Machine-readable output.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub scope: Scope,
 }
 
 pub async fn sends(settings: &Settings, command: SendsCommand) -> anyhow::Result<ExitCode> {
@@ -70,9 +70,9 @@ pub async fn sends(settings: &Settings, command: SendsCommand) -> anyhow::Result
     let now = Utc::now();
     match command {
         SendsCommand::Unknown(args) => {
-            let ws = service::workspace(store, args.workspace.as_deref()).await?;
-            let list = sends::unknown(store, &ws, args.campaign.as_deref()).await?;
-            if args.json {
+            let ws = service::workspace(store, args.scope.workspace.as_deref()).await?;
+            let list = sends::unknown(store, &ws, args.scope.campaign.as_deref()).await?;
+            if args.scope.json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
                 return Ok(ExitCode::SUCCESS);
             }
@@ -95,7 +95,7 @@ pub async fn sends(settings: &Settings, command: SendsCommand) -> anyhow::Result
             }
         }
         SendsCommand::Resolve(args) => {
-            let ws = service::workspace(store, args.workspace.as_deref()).await?;
+            let ws = service::workspace(store, args.scope.workspace.as_deref()).await?;
             let selection = match args.older_than {
                 Some(age) => Selection::OlderThan(age.to_chrono()),
                 None => Selection::Ids(args.ids.iter().map(|id| SendId(*id)).collect()),
@@ -107,13 +107,13 @@ pub async fn sends(settings: &Settings, command: SendsCommand) -> anyhow::Result
             let results = sends::resolve(
                 store,
                 &ws,
-                args.campaign.as_deref(),
+                args.scope.campaign.as_deref(),
                 &selection,
                 resolution,
                 now,
             )
             .await?;
-            if args.json {
+            if args.scope.json {
                 println!("{}", serde_json::to_string_pretty(&results)?);
             } else {
                 print_results(&results, resolution);

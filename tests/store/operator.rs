@@ -4,26 +4,14 @@
 use chrono::{DateTime, Utc};
 use outreachd::domain::{CampaignLeadStatus, MailboxStatus};
 use outreachd::store::{
-    ClaimedSend, Completion, GeneratedMessage, MailboxStateChange, NextStep, StoreError,
-    UnknownFilter,
+    ClaimedSend, Completion, MailboxStateChange, NextStep, StoreError, UnknownFilter,
 };
 
-use crate::dispatch_fixtures::{LEASE, Setup, base, day, message_id, minutes, running_campaign};
+use crate::dispatch_fixtures::{
+    LEASE, Setup, base, day, generated, message_id, minutes, running_campaign,
+};
 use crate::fixtures::{leads, mailbox, workspace};
 use crate::support::TestBackend;
-
-fn text(subject: &str) -> GeneratedMessage {
-    GeneratedMessage {
-        subject: subject.into(),
-        body_text: format!("{subject} body"),
-        body_html: None,
-        provider: "template".into(),
-        model: None,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        cost_usd: 0.0,
-    }
-}
 
 /// Step 1 of every due lead is claimed, its text stored, marked and ends `unknown` at `now`.
 async fn unknown_step_one(s: &Setup, now: DateTime<Utc>) -> Vec<ClaimedSend> {
@@ -32,7 +20,7 @@ async fn unknown_step_one(s: &Setup, now: DateTime<Utc>) -> Vec<ClaimedSend> {
     for c in &claimed {
         let subject = format!("Hello {}", c.lead.email);
         s.store()
-            .save_generated(&c.send, 1, &text(&subject))
+            .save_generated(&c.send, 1, &generated(&subject))
             .await
             .unwrap();
         assert!(
