@@ -43,7 +43,7 @@ pub const DEFS: &[MetricDef] = &[
         name: SENDS,
         kind: MetricKind::Counter,
         labels: &["outcome", "provider"],
-        help: "Send attempts by outcome (sent, retry, soft_bounced, bounced, failed, unknown, mailbox_throttled, mailbox_misconfigured) and recipient provider class (gmail, outlook, yahoo, other). A rise in bounced means bad lead data: clean the list; mailbox_throttled means providers push back: lower caps or warm up longer; unknown needs an operator to reconcile.",
+        help: "Send attempts by outcome (sent, retry, soft_bounced, bounced, failed, unknown, mailbox_throttled, mailbox_misconfigured) and recipient provider class (gmail, outlook, yahoo, other). A rise in bounced means bad lead data: clean the list; mailbox_throttled means providers push back: lower caps or warm up longer; unknown needs an operator: list them with `outreachd sends unknown`, check the Sent folder, then `outreachd sends resolve`.",
     },
     MetricDef {
         name: MAILBOX_SENDS,
@@ -133,13 +133,13 @@ pub const DEFS: &[MetricDef] = &[
         name: MAILBOXES,
         kind: MetricKind::Gauge,
         labels: &["state"],
-        help: "Mailboxes in the pools of running campaigns by state (active, cooling, paused), refreshed each supervisor pass. Any paused mailbox needs an operator: read its status reason, fix it, then resume it.",
+        help: "Mailboxes in the pools of running campaigns by state (active, cooling, paused), refreshed each supervisor pass. Any paused mailbox needs an operator: read its reason with `outreachd mailbox status`, fix it, then `outreachd mailbox resume` it.",
     },
     MetricDef {
         name: MAILBOX_STATE,
         kind: MetricKind::Gauge,
         labels: &["mailbox", "state"],
-        help: "1 for the state each pool mailbox is in (active, cooling, paused), 0 for the others. Cooling is automatic back-off after provider throttling; paused needs an operator to fix credentials or DNS and resume the mailbox.",
+        help: "1 for the state each pool mailbox is in (active, cooling, paused), 0 for the others. Cooling is automatic back-off after provider throttling; paused needs an operator to fix credentials or DNS and resume the mailbox (`outreachd mailbox resume`).",
     },
     MetricDef {
         name: MAILBOX_CAP_USED,
