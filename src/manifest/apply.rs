@@ -2,15 +2,17 @@
 //! workspace, products, mailboxes and campaigns in that order, since each may be referenced by
 //! the next. A dry run stops after planning.
 //!
-//! The store's upserts decide what actually changed; the plan supplies which keys differ.
+//! The store's upserts decide what actually changed; the plan supplies which keys differ. A
+//! mailbox's `status` is applied after its upsert through `service::mailboxes`, the same
+//! pause and resume an operator's command uses.
 
 use std::collections::HashMap;
+
+use chrono::Utc;
 
 use super::plan::{self, Plan, Planned};
 use super::report::{ApplyReport, ObjectKind, ObjectReport};
 use super::{Manifest, ManifestError};
-use chrono::Utc;
-
 use crate::domain::{MailboxId, ProductId};
 use crate::service::{ServiceError, mailboxes};
 use crate::store::{Change, Store, StoreError};
