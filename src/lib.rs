@@ -16,6 +16,7 @@ pub mod imap;
 pub mod import;
 pub mod limits;
 pub mod manifest;
+pub mod service;
 pub mod smtp;
 pub mod startup;
 pub mod store;

@@ -4,10 +4,11 @@
 //! running campaigns, list running campaigns with their next due time, and read when a running
 //! campaign last changed (an apply from another process: campaign actors reload their plan).
 //!
-//! It restarts a failed actor with exponential backoff, leaves paused mailboxes alone (an
-//! operator must act), wakes campaign actors when their work is due, and on shutdown stops
-//! campaigns first (no new claims), then mailboxes (finish the transaction in flight, release
-//! the rest), then drains the completion writer, so nothing is left `sending`.
+//! It restarts a failed actor with exponential backoff, stops the actor of a paused mailbox
+//! and starts it again once an operator resumes the mailbox (a fresh one when the resume
+//! lifted a cooldown the old actor held), wakes campaign actors when their work is due, and on
+//! shutdown stops campaigns first (no new claims), then mailboxes (finish the transaction in
+//! flight, release the rest), then drains the completion writer, so nothing is left `sending`.
 
 mod actors;
 mod shutdown;

@@ -9,8 +9,10 @@ mod demo;
 mod enroll;
 mod explain;
 mod import_leads;
+mod mailbox;
 mod plan;
 mod run;
+mod sends;
 mod status;
 
 use std::collections::HashMap;
@@ -80,6 +82,12 @@ pub enum Command {
     /// Evaluate every limit for a lead of a campaign (or a mailbox): which one binds and when
     /// the next send is eligible.
     Explain(ExplainArgs),
+    /// Pause, resume or show a mailbox.
+    #[command(subcommand)]
+    Mailbox(mailbox::MailboxCommand),
+    /// List and resolve sends whose outcome is unknown.
+    #[command(subcommand)]
+    Sends(sends::SendsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -242,6 +250,8 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Campaign(CampaignCommand::RunNow(args)) => campaign::run_now(settings, args).await,
         Command::Plan(args) => plan::plan(&settings, args, &env).await,
         Command::Explain(args) => explain::explain(&settings, args).await,
+        Command::Mailbox(command) => mailbox::mailbox(&settings, command).await,
+        Command::Sends(command) => sends::sends(&settings, command).await,
     }
 }
 

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::config::{self, ConfigChange, Settings, diff_settings, render_changes};
 use crate::manifest::{self, ApplyReport, Manifest, ObjectKind};
+use crate::service::mailboxes::WantedStatus;
 use crate::store::{Campaign, Change, Mailbox, MailboxSpec, OpenMode, SendingRules, Store};
 
 use super::PlanArgs;
@@ -100,16 +101,22 @@ async fn objects(
         {
             match object.kind {
                 ObjectKind::Mailbox => {
-                    let spec = manifest
+                    let found = manifest
                         .mailboxes
                         .iter()
-                        .find(|m| m.address.as_str() == object.name);
+                        .position(|m| m.address.as_str() == object.name);
+                    let spec = found.and_then(|i| manifest.mailboxes.get(i));
                     let current = match spec {
                         Some(s) => store.mailbox_by_address(ws.id, &s.address).await?,
                         None => None,
                     };
                     if let (Some(spec), Some(current)) = (spec, current) {
-                        fill(&mut fields, &mailbox_values(&current), &spec_values(spec));
+                        let mut new = spec_values(spec);
+                        let wanted = found.and_then(|i| manifest.mailbox_status.get(i));
+                        if let Some(Some(wanted)) = wanted {
+                            new.push(("status", wanted_status(*wanted).to_owned()));
+                        }
+                        fill(&mut fields, &mailbox_values(&current), &new);
                     }
                 }
                 ObjectKind::Campaign => {
@@ -175,7 +182,15 @@ fn mailbox_values(m: &Mailbox) -> Values {
         ("max_gap", m.max_gap.to_string()),
         ("warmup", warmup(m.warmup)),
         ("timezone", m.timezone.clone()),
+        ("status", m.status.as_str().to_owned()),
     ]
+}
+
+fn wanted_status(wanted: WantedStatus) -> &'static str {
+    match wanted {
+        WantedStatus::Active => "active",
+        WantedStatus::Paused => "paused",
+    }
 }
 
 fn spec_values(m: &MailboxSpec) -> Values {

@@ -220,6 +220,33 @@ mod tests {
     }
 
     #[test]
+    fn mailbox_caps_take_a_count_or_a_rate_over_their_period() {
+        let (_d, path) = file("[mailbox_defaults]\ndaily_cap = \"40/day\"\nhourly_cap = 6\n");
+        let s = load(std::slice::from_ref(&path), &HashMap::new())
+            .unwrap()
+            .settings;
+        assert_eq!(
+            (s.mailbox_defaults.daily_cap, s.mailbox_defaults.hourly_cap),
+            (40, 6)
+        );
+        let e = env(&[
+            ("OUTREACHD__MAILBOX_DEFAULTS__DAILY_CAP", "70"),
+            ("OUTREACHD__MAILBOX_DEFAULTS__HOURLY_CAP", "9/h"),
+        ]);
+        let s = load(std::slice::from_ref(&path), &e).unwrap().settings;
+        assert_eq!(
+            (s.mailbox_defaults.daily_cap, s.mailbox_defaults.hourly_cap),
+            (70, 9)
+        );
+        let (_d, path) = file("[mailbox_defaults]\ndaily_cap = \"300/week\"\n");
+        let err = load(&[path], &HashMap::new()).unwrap_err().to_string();
+        assert!(
+            err.contains("daily_cap \"300/week\" is a rate per week"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_bad_duration_is_named() {
         let (_d, path) = file("[mailbox_defaults]\nmin_gap = \"60\"\n");
         let err = load(&[path], &HashMap::new()).unwrap_err().to_string();

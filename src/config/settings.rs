@@ -149,8 +149,11 @@ impl RedisSettings {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailboxDefaults {
+    /// A count or a rate per day: `50` and `"50/day"` are the same.
+    #[serde(deserialize_with = "crate::domain::deserialize_daily_cap")]
     pub daily_cap: u32,
-    /// 0 = no hourly cap.
+    /// 0 = no hourly cap. A count or a rate per hour: `8` and `"8/h"` are the same.
+    #[serde(deserialize_with = "crate::domain::deserialize_hourly_cap")]
     pub hourly_cap: u32,
     pub min_gap: HumanDuration,
     pub max_gap: HumanDuration,

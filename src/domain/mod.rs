@@ -4,6 +4,7 @@
 //! knows nothing of the store, SMTP or HTTP: other modules convert to and from these types at
 //! their edges, so a value that exists is a value that is valid.
 
+mod cap;
 mod duration;
 mod email;
 mod ids;
@@ -12,6 +13,9 @@ mod rate;
 mod status;
 mod window;
 
+pub use cap::{
+    Cap, CapParseError, DailyCap, HourlyCap, deserialize_daily_cap, deserialize_hourly_cap,
+};
 pub use duration::{DurationParseError, HumanDuration};
 pub use email::{EmailAddress, EmailParseError};
 pub use ids::{

@@ -2,14 +2,19 @@
 //! workspace, products, mailboxes and campaigns in that order, since each may be referenced by
 //! the next. A dry run stops after planning.
 //!
-//! The store's upserts decide what actually changed; the plan supplies which keys differ.
+//! The store's upserts decide what actually changed; the plan supplies which keys differ. A
+//! mailbox's `status` is applied after its upsert through `service::mailboxes`, the same
+//! pause and resume an operator's command uses.
 
 use std::collections::HashMap;
+
+use chrono::Utc;
 
 use super::plan::{self, Plan, Planned};
 use super::report::{ApplyReport, ObjectKind, ObjectReport};
 use super::{Manifest, ManifestError};
 use crate::domain::{MailboxId, ProductId};
+use crate::service::{ServiceError, mailboxes};
 use crate::store::{Change, Store, StoreError};
 
 /// Applies `manifest` to `store` (or, with `dry_run`, only reports what would change).
@@ -155,6 +160,15 @@ async fn execute(
             }
             report.changed.push("inbound options".to_owned());
         }
+        if let Some(wanted) = m.mailbox_status.get(i).copied().flatten() {
+            let wrote = mailboxes::set_wanted(store, &up.value, wanted, Utc::now())
+                .await
+                .map_err(|e| failed(label())(service_store_error(e)))?;
+            if wrote && report.change != Change::Created {
+                report.change = Change::Updated;
+                report.changed.push("status".to_owned());
+            }
+        }
         objects.push(report);
     }
 
@@ -196,4 +210,12 @@ async fn execute(
         dry_run: false,
         objects,
     })
+}
+
+/// A mailbox's state change fails like its upsert would: as a store error.
+fn service_store_error(e: ServiceError) -> StoreError {
+    match e {
+        ServiceError::Store(e) => e,
+        other => StoreError::Invalid(other.to_string()),
+    }
 }

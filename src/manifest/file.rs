@@ -12,7 +12,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::domain::{
-    CampaignStatus, EmailAddress, HumanDuration, SendWindow, SmtpSecurity, TimezonePolicy,
+    CampaignStatus, DailyCap, EmailAddress, HourlyCap, HumanDuration, MailboxStatus, SendWindow,
+    SmtpSecurity, TimezonePolicy,
 };
 
 #[derive(Debug, Deserialize)]
@@ -38,8 +39,8 @@ pub(super) struct WorkspaceDoc {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct MailboxDefaultsDoc {
-    pub daily_cap: Option<Spanned<u32>>,
-    pub hourly_cap: Option<Spanned<u32>>,
+    pub daily_cap: Option<Spanned<DailyCap>>,
+    pub hourly_cap: Option<Spanned<HourlyCap>>,
     pub min_gap: Option<Spanned<HumanDuration>>,
     pub max_gap: Option<Spanned<HumanDuration>>,
     pub timezone: Option<Spanned<String>>,
@@ -53,9 +54,10 @@ pub(super) struct MailboxDoc {
     pub from_name: Spanned<String>,
     #[serde(default)]
     pub signature: String,
-    pub daily_cap: Option<Spanned<u32>>,
-    /// 0 means no hourly cap, as in the config.
-    pub hourly_cap: Option<Spanned<u32>>,
+    /// A count or a rate per day: `50` and `"50/day"` are the same.
+    pub daily_cap: Option<Spanned<DailyCap>>,
+    /// 0 means no hourly cap, as in the config. A count or a rate per hour (`"8/h"`).
+    pub hourly_cap: Option<Spanned<HourlyCap>>,
     pub min_gap: Option<Spanned<HumanDuration>>,
     pub max_gap: Option<Spanned<HumanDuration>>,
     pub timezone: Option<Spanned<String>>,
@@ -66,6 +68,8 @@ pub(super) struct MailboxDoc {
     pub sent_folder_is_authoritative: Option<bool>,
     /// Append our copy of each send to Sent (default false).
     pub append_sent: Option<bool>,
+    /// "active" or "paused"; absent leaves the mailbox's state as it is.
+    pub status: Option<Spanned<MailboxStatus>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]

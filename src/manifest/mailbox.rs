@@ -49,10 +49,10 @@ impl Defaults {
             return defaults;
         };
         let label = "mailbox_defaults";
-        if let Some(cap) = cx.cap(doc.daily_cap, label, "daily_cap") {
+        if let Some(cap) = cx.rate_cap(doc.daily_cap, label, "daily_cap") {
             defaults.daily_cap = cap;
         }
-        if let Some(cap) = cx.cap(doc.hourly_cap, label, "hourly_cap") {
+        if let Some(cap) = cx.rate_cap(doc.hourly_cap, label, "hourly_cap") {
             defaults.hourly_cap = nonzero(cap);
         }
         if let Some(tz) = doc.timezone {
@@ -103,9 +103,9 @@ pub(super) fn resolve(cx: &mut Ctx<'_>, defaults: &Defaults, doc: MailboxDoc) ->
         smtp,
         imap,
         daily_cap: cx
-            .cap(doc.daily_cap, &label, "daily_cap")
+            .rate_cap(doc.daily_cap, &label, "daily_cap")
             .unwrap_or(defaults.daily_cap),
-        hourly_cap: match cx.cap(doc.hourly_cap, &label, "hourly_cap") {
+        hourly_cap: match cx.rate_cap(doc.hourly_cap, &label, "hourly_cap") {
             Some(cap) => nonzero(cap),
             None => defaults.hourly_cap,
         },

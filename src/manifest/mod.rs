@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::MailboxDefaults;
 use crate::domain::{CampaignStatus, EmailAddress};
+use crate::service::mailboxes::WantedStatus;
 use crate::store::{MailboxSpec, ProductSpec, SendingRules, StepSpec};
 
 pub use apply::apply;
@@ -43,6 +44,8 @@ pub struct Manifest {
     /// Inbound options (`sent_folder_is_authoritative`, `append_sent`) of each mailbox, in
     /// `mailboxes` order.
     pub mailbox_options: Vec<crate::store::InboundOptions>,
+    /// The `status` each mailbox asks for, in `mailboxes` order (`None`: leave it as it is).
+    pub mailbox_status: Vec<Option<WantedStatus>>,
     pub campaigns: Vec<CampaignDecl>,
     /// Things that work but deserve a look (an inline password, an unusual port); never secret.
     pub warnings: Vec<Problem>,
@@ -105,6 +108,7 @@ pub fn parse(
             products: parts.products,
             mailboxes: parts.mailboxes,
             mailbox_options: parts.mailbox_options,
+            mailbox_status: parts.mailbox_status,
             campaigns: parts.campaigns,
             warnings: parts.warnings,
         })

@@ -10,6 +10,7 @@ use super::diff::{self, Target};
 use super::error::{ManifestError, Problem};
 use super::{CampaignDecl, Manifest};
 use crate::domain::{MailboxId, ProductId};
+use crate::service::mailboxes;
 use crate::store::{
     CampaignSpec, Change, Mailbox, Product, ProductSpec, Store, StoreError, Workspace,
 };
@@ -130,7 +131,8 @@ pub(super) async fn plan(store: &dyn Store, m: &Manifest) -> Result<Plan, Manife
 
     let mut mailboxes = Vec::new();
     let mut declared_mailboxes: HashMap<String, Target<MailboxId>> = HashMap::new();
-    for spec in &m.mailboxes {
+    for (i, spec) in m.mailboxes.iter().enumerate() {
+        let wanted = m.mailbox_status.get(i).copied().flatten();
         let key = spec.address.normalized();
         let planned = match (ws, mailbox_now.get(&key)) {
             (Some(ws), Some(current)) => {
@@ -142,8 +144,13 @@ pub(super) async fn plan(store: &dyn Store, m: &Manifest) -> Result<Plan, Manife
                         current.address
                     )))?;
                 declared_mailboxes.insert(key, Target::Existing(current.id));
-                let unchanged = current.matches_spec(spec, &creds);
-                Planned::from_diff(unchanged, diff::mailbox(current, spec, &creds))
+                let mut changed = diff::mailbox(current, spec, &creds);
+                let status_differs = wanted.is_some_and(|w| mailboxes::differs(current, w));
+                if status_differs {
+                    changed.push("status".to_owned());
+                }
+                let unchanged = current.matches_spec(spec, &creds) && !status_differs;
+                Planned::from_diff(unchanged, changed)
             }
             _ => {
                 declared_mailboxes.insert(key, Target::New);

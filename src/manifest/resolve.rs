@@ -18,6 +18,8 @@ use super::file::{FileDoc, ProductDoc};
 use super::locate::line_of;
 use super::mailbox::{self, Defaults};
 use crate::config::MailboxDefaults;
+use crate::domain::{Cap, MailboxStatus};
+use crate::service::mailboxes::WantedStatus;
 use crate::store::{MailboxSpec, ProductSpec};
 
 /// The validated contents of a file, before it becomes a `Manifest`.
@@ -27,6 +29,8 @@ pub(super) struct Parts {
     pub mailboxes: Vec<MailboxSpec>,
     /// Inbound options of each mailbox, in `mailboxes` order.
     pub mailbox_options: Vec<crate::store::InboundOptions>,
+    /// The `status` each mailbox asks for, in `mailboxes` order.
+    pub mailbox_status: Vec<Option<WantedStatus>>,
     pub campaigns: Vec<CampaignDecl>,
     pub warnings: Vec<Problem>,
 }
@@ -107,6 +111,17 @@ impl Ctx<'_> {
             );
             self.problem(&tz.span(), object, Some(key), message);
         }
+    }
+
+    /// A mailbox cap written as a count or a rate (see [`Cap`]), checked as [`Self::cap`].
+    pub fn rate_cap<const P: u64>(
+        &mut self,
+        value: Option<Spanned<Cap<P>>>,
+        object: &str,
+        key: &str,
+    ) -> Option<u32> {
+        let value = value.map(|v| Spanned::new(v.span(), v.into_inner().0));
+        self.cap(value, object, key)
     }
 
     /// Counts and caps are stored as 32-bit signed integers.
@@ -207,7 +222,8 @@ pub(super) fn resolve(
     let mut seen = Seen::new();
     let mut mailboxes = Vec::new();
     let mut mailbox_options = Vec::new();
-    for m in doc.mailboxes {
+    let mut mailbox_status = Vec::new();
+    for mut m in doc.mailboxes {
         let line = cx.line(&m.address.span());
         if let Some(first) = seen.earlier(m.address.get_ref().normalized(), line) {
             let message = format!(
@@ -221,6 +237,12 @@ pub(super) fn resolve(
             sent_folder_is_authoritative: m.sent_folder_is_authoritative.unwrap_or(false),
             append_sent: m.append_sent.unwrap_or(false),
         });
+        let label = format!("mailbox {}", m.address.get_ref());
+        mailbox_status.push(
+            m.status
+                .take()
+                .and_then(|s| wanted_status(&mut cx, &label, s)),
+        );
         mailboxes.push(mailbox::resolve(&mut cx, &defaults, m));
     }
 
@@ -248,9 +270,28 @@ pub(super) fn resolve(
         products,
         mailboxes,
         mailbox_options,
+        mailbox_status,
         campaigns,
         warnings: cx.warnings,
     })
+}
+
+/// A mailbox's `status`: an operator may ask for `active` or `paused`; `cooling` is the
+/// daemon's own back-off and cannot be asked for.
+fn wanted_status(
+    cx: &mut Ctx<'_>,
+    label: &str,
+    status: Spanned<MailboxStatus>,
+) -> Option<WantedStatus> {
+    match status.get_ref() {
+        MailboxStatus::Active => Some(WantedStatus::Active),
+        MailboxStatus::Paused => Some(WantedStatus::Paused),
+        MailboxStatus::Cooling => {
+            let message = "status must be \"active\" or \"paused\" (cooling is set by the daemon)";
+            cx.problem(&status.span(), label, Some("status"), message);
+            None
+        }
+    }
 }
 
 fn product(cx: &mut Ctx<'_>, doc: ProductDoc) -> ProductSpec {

@@ -474,3 +474,57 @@ fn an_unusual_port_and_security_pair_gives_a_warning() {
             .contains("port 465 usually uses security = \"tls\"")
     );
 }
+
+#[test]
+fn caps_written_as_rates_over_their_own_period_are_counts() {
+    let text = minimal_with(
+        "from_name = \"Alice\"",
+        "from_name = \"Alice\"\ndaily_cap = \"40/day\"\nhourly_cap = \"6/h\"",
+    );
+    let m = load_text(&text).unwrap();
+    assert_eq!(
+        (m.mailboxes[0].daily_cap, m.mailboxes[0].hourly_cap),
+        (40, Some(6))
+    );
+    let text = format!("[mailbox_defaults]\ndaily_cap = \"30/24h\"\n\n{MINIMAL}");
+    assert_eq!(load_text(&text).unwrap().mailboxes[0].daily_cap, 30);
+}
+
+#[test]
+fn a_cap_rate_over_another_period_names_the_key_and_its_line() {
+    let text = minimal_with(
+        "from_name = \"Alice\"",
+        "from_name = \"Alice\"\nhourly_cap = \"100/day\"",
+    );
+    let err = error(&text);
+    let line = line_of(&text, "hourly_cap");
+    assert!(
+        err.contains(&format!("line {line}"))
+            && err.contains("hourly_cap \"100/day\" is a rate per day"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_mailbox_status_is_active_paused_or_absent() {
+    let m = load_text(MINIMAL).unwrap();
+    assert_eq!(m.mailbox_status, [None]);
+    let paused = minimal_with(
+        "from_name = \"Alice\"",
+        "from_name = \"Alice\"\nstatus = \"paused\"",
+    );
+    assert_eq!(
+        load_text(&paused).unwrap().mailbox_status,
+        [Some(crate::service::mailboxes::WantedStatus::Paused)]
+    );
+    let cooling = minimal_with(
+        "from_name = \"Alice\"",
+        "from_name = \"Alice\"\nstatus = \"cooling\"",
+    );
+    let err = error(&cooling);
+    assert!(
+        err.contains("mailbox alice@acme.test")
+            && err.contains("status must be \"active\" or \"paused\""),
+        "{err}"
+    );
+}

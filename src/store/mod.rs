@@ -16,6 +16,7 @@ mod inbound;
 mod inbound_sql;
 pub mod model;
 mod open;
+mod operator;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
@@ -30,6 +31,7 @@ pub use explain::EnrolmentState;
 pub use inbound::*;
 pub use model::*;
 pub use open::{Backend, OpenMode, backend_of, open, redact_url};
+pub use operator::{Operator, UnknownFilter, UnknownSendInfo};
 
 use crate::domain::{
     CampaignId, CampaignStatus, EmailAddress, LeadId, MailboxId, ProductId, WorkspaceId,
@@ -42,7 +44,7 @@ use crate::domain::{
 /// differs; every tenant query is scoped by `WorkspaceId`; no method holds a transaction open
 /// across anything but its own statements.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Operator + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Applies pending migrations; a no-op when there are none.

@@ -6,6 +6,7 @@
 mod content;
 mod dispatch;
 mod inbound;
+mod operator;
 mod smtp_error;
 mod supervisor;
 #[cfg(test)]
@@ -14,6 +15,7 @@ mod tests;
 pub use content::{ContentMetrics, GenerationResult};
 pub use dispatch::{CampaignMetrics, CompletionMetrics, MailboxMetrics, OUTCOMES, outcome_label};
 pub use inbound::{ImapMailboxMetrics, InboundClass, InboundMetrics, PollerUp};
+pub use operator::OperatorMetrics;
 pub use smtp_error::SmtpErrorType;
 pub use supervisor::{ActorKind, DbPoolGauges, SupervisorMetrics};
 

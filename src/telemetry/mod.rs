@@ -15,7 +15,8 @@ mod reload;
 pub use catalogue::{CATALOGUE, MetricDef, MetricKind};
 pub use handles::{
     ActorKind, CampaignMetrics, CompletionMetrics, ContentMetrics, GenerationResult,
-    ImapMailboxMetrics, InboundClass, InboundMetrics, MailboxMetrics, SupervisorMetrics,
+    ImapMailboxMetrics, InboundClass, InboundMetrics, MailboxMetrics, OperatorMetrics,
+    SupervisorMetrics,
 };
 pub use logging::{init_tracing, set_log_level};
 pub use provider_class::ProviderClass;

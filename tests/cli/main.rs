@@ -15,5 +15,7 @@ mod errors;
 mod explain;
 mod import_leads;
 mod logs;
+mod mailbox;
 mod plan;
 mod reload;
+mod sends;

@@ -17,5 +17,6 @@ mod scenario;
 
 mod kill;
 mod outage;
+mod resolve;
 mod term;
 mod zombie;

@@ -49,8 +49,18 @@ impl Scenario {
     /// Starts the sink, creates and seeds the database. Nothing runs yet. `overrides` are
     /// `OUTREACHD__*` settings on top of the scenario's (later wins).
     pub async fn new(backend: TestBackend, leads: usize, overrides: &[(&str, &str)]) -> Self {
+        Self::with_sink_faults(backend, leads, overrides, &[]).await
+    }
+
+    /// [`Self::new`] with a sink started with `faults` (smtp-sink options such as `-w 1`).
+    pub async fn with_sink_faults(
+        backend: TestBackend,
+        leads: usize,
+        overrides: &[(&str, &str)],
+        faults: &[&str],
+    ) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let sink = Sink::start(&[]).await;
+        let sink = Sink::start(faults).await;
         let dir = tempfile::tempdir().expect("temp dir");
         let url = support::database_url(backend, &dir).await;
         let campaign = {
@@ -121,6 +131,22 @@ impl Scenario {
     /// Sends the campaign owes: every lead, every step.
     pub fn expected(&self) -> usize {
         self.leads * STEPS as usize
+    }
+
+    /// Runs the `outreachd ARGS` tool command on this scenario's database and waits for it.
+    pub fn tool(&self, args: &[&str]) -> std::process::Output {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_outreachd"));
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("OUTREACHD") {
+                command.env_remove(key);
+            }
+        }
+        command
+            .args(args)
+            .envs(&self.env)
+            .env("OUTREACHD__LOG__LEVEL", "warn")
+            .output()
+            .expect("run the outreachd binary")
     }
 
     /// Starts `outreachd ARGS` on this scenario's database.

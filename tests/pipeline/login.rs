@@ -223,9 +223,82 @@ async fn a_wrong_smtp_password_pauses_the_mailbox_and_blames_no_lead(backend: Te
     );
 }
 
+/// The apply file an operator fixes the mailbox of [`Submission::plan`] with: the right
+/// password, from an environment variable.
+fn fixed_mailbox_file(peers: &Submission) -> String {
+    let sender = format!("sender1@{}", peers.domain);
+    format!(
+        r#"[workspace]
+name = "acme"
+
+[[mailboxes]]
+address = "{sender}"
+from_name = "Sender 0"
+daily_cap = 100000
+min_gap = "0s"
+max_gap = "0s"
+timezone = "UTC"
+smtp = {{ host = "127.0.0.1", port = {port}, security = "plain", username = "{sender}", password_env = "FIXED_SMTP_PASSWORD" }}
+"#,
+        port = peers.port
+    )
+}
+
+async fn a_mailbox_paused_by_a_wrong_password_sends_again_once_fixed_and_resumed(
+    backend: TestBackend,
+) {
+    let Some(peers) = submission() else { return };
+    let marker = marker();
+    let app = spawn_app_with(backend, FAST).await;
+    let store = app.store.as_ref();
+    let plan = peers.plan(2, "not-the-password-4b1e", &marker);
+    let seeded = seed_plan(store, peers.port, plan).await;
+    app.supervisor.notify();
+    wait_until_a_mailbox_pauses(store, seeded.workspace).await;
+
+    // The operator fixes the password with an apply file: a fixed login alone does not
+    // resume the mailbox.
+    let config = outreachd::config::load(&[], &std::collections::HashMap::new()).unwrap();
+    let password = peers.password.clone();
+    let env = move |name: &str| (name == "FIXED_SMTP_PASSWORD").then(|| password.clone());
+    let manifest = outreachd::manifest::parse(
+        std::path::Path::new("fix.toml"),
+        &fixed_mailbox_file(&peers),
+        &config.settings.mailbox_defaults,
+        &env,
+    )
+    .unwrap();
+    let report = outreachd::manifest::apply(store, &manifest, false)
+        .await
+        .unwrap();
+    assert!(report.to_string().contains("smtp password"), "{report}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let s = summary(store, seeded.workspace).await;
+    assert_eq!(s.mailboxes[0].status.to_string(), "paused");
+    assert_eq!(lead_states(&s).get("active"), Some(&2));
+
+    // Resumed as `outreachd mailbox resume` does, while the daemon runs: its supervisor starts
+    // the mailbox within its reconcile interval and the waiting leads go out.
+    let ws = outreachd::service::workspace(store, None).await.unwrap();
+    let address = EmailAddress::parse(&format!("sender1@{}", peers.domain)).unwrap();
+    let resumed = outreachd::service::mailboxes::resume(store, &ws, &address, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(resumed.changed && resumed.before.to_string() == "paused");
+    let s = wait_for(store, seeded.workspace, Duration::from_secs(30), |s| {
+        lead_states(s).get("completed") == Some(&2)
+    })
+    .await;
+    assert_eq!(s.mailboxes[0].status.to_string(), "active");
+    peers
+        .wait_delivered(&["recipient1", "recipient2"], &marker)
+        .await;
+}
+
 crate::on_both_backends!(
     a_mailbox_that_logs_in_delivers_through_postfix_to_the_recipients,
     a_wrong_smtp_password_pauses_the_mailbox_and_blames_no_lead,
     starttls_with_the_relays_ca_in_tls_ca_file_logs_in_and_delivers,
     starttls_to_a_relay_whose_ca_is_not_trusted_pauses_the_mailbox,
+    a_mailbox_paused_by_a_wrong_password_sends_again_once_fixed_and_resumed,
 );

@@ -11,6 +11,7 @@ mod limits;
 mod login;
 mod observe;
 mod pacing;
+mod resume;
 mod run_now;
 mod sequence;
 mod unsubscribe;

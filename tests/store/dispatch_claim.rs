@@ -224,16 +224,7 @@ async fn adding_a_suppression_stops_the_active_leads_it_matches(backend: TestBac
 }
 
 fn text(subject: &str) -> GeneratedMessage {
-    GeneratedMessage {
-        subject: subject.into(),
-        body_text: format!("{subject} body"),
-        body_html: None,
-        provider: "template".into(),
-        model: Some("none".into()),
-        prompt_tokens: 12,
-        completion_tokens: 34,
-        cost_usd: 0.5,
-    }
+    crate::dispatch_fixtures::generated(subject)
 }
 
 async fn the_first_stored_text_wins_and_a_re_claim_returns_it(backend: TestBackend) {

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use outreachd::domain::{CampaignId, CampaignStatus, LeadId, MailboxId, WorkspaceId};
-use outreachd::store::{ClaimRequest, ClaimedSend, Completion, NextStep, Store, ThreadInfo};
+use outreachd::store::{
+    ClaimRequest, ClaimedSend, Completion, GeneratedMessage, NextStep, Store, ThreadInfo,
+};
 
 use crate::fixtures::{campaign_spec, leads, mailbox, workspace};
 use crate::sql;
@@ -159,5 +161,19 @@ pub fn retry(c: &ClaimedSend, at: DateTime<Utc>, counts_as_attempt: bool) -> Com
         at,
         reason: "451 4.3.0 try again later".into(),
         counts_as_attempt,
+    }
+}
+
+/// A stored text with `subject`, as the template provider would store it.
+pub fn generated(subject: &str) -> GeneratedMessage {
+    GeneratedMessage {
+        subject: subject.into(),
+        body_text: format!("{subject} body"),
+        body_html: None,
+        provider: "template".into(),
+        model: Some("none".into()),
+        prompt_tokens: 12,
+        completion_tokens: 34,
+        cost_usd: 0.5,
     }
 }

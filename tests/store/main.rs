@@ -25,6 +25,7 @@ mod inbound;
 mod isolation;
 mod leads;
 mod mailboxes;
+mod operator;
 mod postgres_only;
 mod postgres_writes;
 mod products;

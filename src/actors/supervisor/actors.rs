@@ -9,7 +9,7 @@ use crate::actors::campaign::spawn_campaign;
 use crate::actors::context::DispatchContext;
 use crate::actors::mailbox::spawn_mailbox;
 use crate::actors::transport::Transport;
-use crate::domain::MailboxStatus;
+use crate::domain::{MailboxId, MailboxStatus};
 use crate::smtp::{OutboxTransport, SmtpEndpoint, Timeouts};
 use crate::store::{CampaignDue, Mailbox, StoreError};
 use crate::telemetry::ActorKind;
@@ -49,6 +49,15 @@ pub async fn transport_for(mailbox: &Mailbox, ctx: &DispatchContext) -> Result<T
     Ok(Transport::smtp(endpoint, timeouts))
 }
 
+/// An operator resumed a cooling mailbox: the row went from a cooldown still running to
+/// `active`. The actor itself writes `active` only once its cooldown is over, so this is never
+/// its own doing.
+fn cooldown_lifted(old: &Mailbox, new: &Mailbox, now: chrono::DateTime<Utc>) -> bool {
+    old.status == MailboxStatus::Cooling
+        && old.cooling_until.is_some_and(|until| until > now)
+        && new.status == MailboxStatus::Active
+}
+
 impl Supervisor {
     pub(super) async fn reconcile_mailboxes(&mut self, wanted: Vec<Mailbox>) {
         // Shutting down: actors end because they were cancelled, not because they crashed;
@@ -69,12 +78,7 @@ impl Supervisor {
             .copied()
             .collect();
         for id in gone {
-            if let Some(slot) = self.mailboxes.remove(&id) {
-                self.registry.remove(id);
-                slot.cancel.cancel();
-                let _ = slot.task.await;
-            }
-            self.mailbox_rows.remove(&id);
+            self.stop_mailbox(id).await;
         }
         // Forget crashed actors so they are restarted below, after their backoff.
         let crashed: Vec<_> = self
@@ -90,17 +94,21 @@ impl Supervisor {
             self.metrics.restarted(ActorKind::Mailbox);
             tracing::error!(mailbox = %id, retry_in = ?delay, "Mailbox actor stopped unexpectedly; restarting after backoff.");
         }
+        let now = Utc::now();
         for (id, mailbox) in wanted {
             if let Some(slot) = self.mailboxes.get(&id) {
-                if self
-                    .mailbox_rows
-                    .get(&id)
-                    .is_some_and(|old| old.updated_at != mailbox.updated_at)
-                {
-                    slot.handle.reconfigure(mailbox.clone()).await;
-                    self.mailbox_rows.insert(id, mailbox);
+                let old = self.mailbox_rows.get(&id);
+                if old.is_some_and(|old| cooldown_lifted(old, &mailbox, now)) {
+                    // The actor keeps its cooldown in memory: a fresh one starts active.
+                    tracing::info!(mailbox = %mailbox.address, "Mailbox resumed during its cooldown; restarting its actor.");
+                    self.stop_mailbox(id).await;
+                } else {
+                    if old.is_some_and(|old| old.updated_at != mailbox.updated_at) {
+                        slot.handle.reconfigure(mailbox.clone()).await;
+                        self.mailbox_rows.insert(id, mailbox);
+                    }
+                    continue;
                 }
-                continue;
             }
             if !self.backoff.get(&id.0).is_none_or(|b| b.may_start()) {
                 continue;
@@ -111,6 +119,15 @@ impl Supervisor {
                 tracing::warn!(mailbox = %id, %reason, retry_in = ?delay, "Cannot start mailbox actor.");
             }
         }
+    }
+
+    async fn stop_mailbox(&mut self, id: MailboxId) {
+        if let Some(slot) = self.mailboxes.remove(&id) {
+            self.registry.remove(id);
+            slot.cancel.cancel();
+            let _ = slot.task.await;
+        }
+        self.mailbox_rows.remove(&id);
     }
 
     async fn start_mailbox(&mut self, mailbox: Mailbox) -> Result<(), String> {

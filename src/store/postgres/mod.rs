@@ -29,6 +29,7 @@ mod inbound;
 mod leads;
 mod mailboxes;
 mod meta;
+mod operator;
 mod plans;
 mod products;
 mod report;

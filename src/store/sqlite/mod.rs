@@ -27,6 +27,7 @@ mod leads;
 mod lock;
 mod mailboxes;
 mod meta;
+mod operator;
 mod products;
 mod report;
 mod store_impl;

@@ -22,6 +22,7 @@ pub const COMPLETIONS_FENCED: &str = "outreachd_completions_fenced_total";
 pub const MAILBOXES: &str = "outreachd_mailboxes";
 pub const MAILBOX_STATE: &str = "outreachd_mailbox_state";
 pub const MAILBOX_CAP_USED: &str = "outreachd_mailbox_daily_cap_used_ratio";
+pub const UNKNOWN_RESOLVED: &str = "outreachd_unknown_sends_resolved_total";
 
 /// SMTP transactions: most finish well under a second; a slow provider shows in the tail.
 const SMTP_BUCKETS: &[f64] = &[0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
@@ -42,7 +43,7 @@ pub const DEFS: &[MetricDef] = &[
         name: SENDS,
         kind: MetricKind::Counter,
         labels: &["outcome", "provider"],
-        help: "Send attempts by outcome (sent, retry, soft_bounced, bounced, failed, unknown, mailbox_throttled, mailbox_misconfigured) and recipient provider class (gmail, outlook, yahoo, other). A rise in bounced means bad lead data: clean the list; mailbox_throttled means providers push back: lower caps or warm up longer; unknown needs an operator to reconcile.",
+        help: "Send attempts by outcome (sent, retry, soft_bounced, bounced, failed, unknown, mailbox_throttled, mailbox_misconfigured) and recipient provider class (gmail, outlook, yahoo, other). A rise in bounced means bad lead data: clean the list; mailbox_throttled means providers push back: lower caps or warm up longer; unknown needs an operator: list them with `outreachd sends unknown`, check the Sent folder, then `outreachd sends resolve`.",
     },
     MetricDef {
         name: MAILBOX_SENDS,
@@ -132,18 +133,24 @@ pub const DEFS: &[MetricDef] = &[
         name: MAILBOXES,
         kind: MetricKind::Gauge,
         labels: &["state"],
-        help: "Mailboxes in the pools of running campaigns by state (active, cooling, paused), refreshed each supervisor pass. Any paused mailbox needs an operator: read its status reason, fix it, then resume it.",
+        help: "Mailboxes in the pools of running campaigns by state (active, cooling, paused), refreshed each supervisor pass. Any paused mailbox needs an operator: read its reason with `outreachd mailbox status`, fix it, then `outreachd mailbox resume` it.",
     },
     MetricDef {
         name: MAILBOX_STATE,
         kind: MetricKind::Gauge,
         labels: &["mailbox", "state"],
-        help: "1 for the state each pool mailbox is in (active, cooling, paused), 0 for the others. Cooling is automatic back-off after provider throttling; paused needs an operator to fix credentials or DNS and resume the mailbox.",
+        help: "1 for the state each pool mailbox is in (active, cooling, paused), 0 for the others. Cooling is automatic back-off after provider throttling; paused needs an operator to fix credentials or DNS and resume the mailbox (`outreachd mailbox resume`).",
     },
     MetricDef {
         name: MAILBOX_CAP_USED,
         kind: MetricKind::Gauge,
         labels: &["mailbox"],
         help: "Share of today's daily cap (with warm-up) a mailbox has used, 0 to 1. Mailboxes at 1 early in the day limit throughput: add mailboxes or raise caps once their reputation allows.",
+    },
+    MetricDef {
+        name: UNKNOWN_RESOLVED,
+        kind: MetricKind::Counter,
+        labels: &["resolution"],
+        help: "Unknown sends an operator resolved (`outreachd sends resolve`), by resolution (sent, resend). Counted by the process that resolves them. Many resends mean sends were cut off before the server accepted them: look at what killed or stalled the daemon, and check the Sent folder before resolving the next ones.",
     },
 ];

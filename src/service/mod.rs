@@ -1,0 +1,43 @@
+//! Business rules both the CLI and the future HTTP API call: which workspace a request means,
+//! pausing and resuming mailboxes, listing and resolving `unknown` sends. A front door parses
+//! its input into these functions' arguments and renders what they return; this module must
+//! not speak HTTP or parse argv, and it reaches the database only through the store's traits.
+
+pub mod mailboxes;
+pub mod sends;
+
+use crate::store::{Store, StoreError, Workspace};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("workspace {0:?} not found; create it with an apply file")]
+    NoSuchWorkspace(String),
+    #[error("no workspaces yet; create one with an apply file")]
+    NoWorkspaces,
+    #[error("several workspaces exist; name the one you mean")]
+    WorkspaceAmbiguous,
+    #[error("{kind} {name} not found in workspace {workspace:?}")]
+    NotFound {
+        kind: &'static str,
+        name: String,
+        workspace: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The named workspace, or the only one when none is named.
+pub async fn workspace(store: &dyn Store, name: Option<&str>) -> Result<Workspace, ServiceError> {
+    if let Some(name) = name {
+        return store
+            .workspace_by_name(name)
+            .await?
+            .ok_or_else(|| ServiceError::NoSuchWorkspace(name.to_owned()));
+    }
+    let mut all = store.list_workspaces().await?;
+    match all.len() {
+        1 => Ok(all.remove(0)),
+        0 => Err(ServiceError::NoWorkspaces),
+        _ => Err(ServiceError::WorkspaceAmbiguous),
+    }
+}
