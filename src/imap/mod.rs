@@ -14,7 +14,7 @@ pub mod session;
 mod settings;
 mod stream;
 
-pub use actions::{actions_for, class_name, header_date, inbound_key};
+pub use actions::{actions_for, class_name, header_date, inbound_class, inbound_key};
 pub use error::ImapError;
 pub use session::{Fetched, FolderState, IdleEnd, ImapSession, ImapTarget};
 pub use settings::ImapSettings;

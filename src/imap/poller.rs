@@ -516,7 +516,7 @@ impl Poller {
                 arrived.map_or(Duration::ZERO, |a| (at - a).to_std().unwrap_or_default())
             };
             self.inbound
-                .classified(&classification, since(classified_at));
+                .classified(super::inbound_class(&classification), since(classified_at));
             if matches!(classification, Classification::Reply { .. }) && outcome.stopped > 0 {
                 self.inbound.reply_stopped(since(Utc::now()));
             }
