@@ -19,6 +19,7 @@ use crate::content::{
     spin_seed,
 };
 use crate::domain::{CampaignId, MailboxId};
+use crate::limits::window_gate;
 use crate::store::{ClaimedSend, Completion, GeneratedFor, GeneratedMessage, Mailbox, Product};
 use crate::telemetry::GenerationResult;
 
@@ -116,13 +117,10 @@ impl Dispatcher {
                     Some(text) => ready.message = text,
                     None => {
                         let at = Utc::now() + chrono::TimeDelta::seconds(30);
-                        release(
-                            &self.ctx,
-                            &ready.claim,
-                            at,
-                            "cannot store the generated message",
-                        )
-                        .await;
+                        self.ctx
+                            .sink
+                            .release(ready.claim.send, at, "cannot store the generated message")
+                            .await;
                         continue;
                     }
                 }
@@ -134,13 +132,10 @@ impl Dispatcher {
             };
             if let Err(job) = ready.handle.try_send(job) {
                 // Backpressure: the mailbox is full. Give the claim back as it was.
-                release(
-                    &self.ctx,
-                    &job.claim,
-                    job.claim.due_at,
-                    "mailbox queue full",
-                )
-                .await;
+                self.ctx
+                    .sink
+                    .release(job.claim.send, job.claim.due_at, "mailbox queue full")
+                    .await;
             }
         }
     }
@@ -158,23 +153,19 @@ async fn prepare(
     // sent early, and never lost. Run Now bypasses windows (but never caps or suppressions).
     if ctx.ignore_windows_for != Some(plan.campaign.id) {
         let zone = plan.zone_for(claim.lead.timezone.as_deref());
-        let window = plan.campaign.rules.window;
-        let now = Utc::now();
-        if !window.is_open(now, zone) {
-            release(
-                ctx,
-                &claim,
-                window.next_open(now, zone),
-                "outside the sending window",
-            )
-            .await;
+        if let Err(opens) = window_gate(&plan.campaign.rules.window, zone, Utc::now()) {
+            ctx.sink
+                .release(claim.send, opens, "outside the sending window")
+                .await;
             return None;
         }
     }
     let Some((mailbox, handle)) = mailbox else {
         // The lead's mailbox is paused or gone: leave the lead waiting for it.
         let at = Utc::now() + ctx.settings.throttle_cooldown.to_chrono();
-        release(ctx, &claim, at, "the lead's mailbox is not sending").await;
+        ctx.sink
+            .release(claim.send, at, "the lead's mailbox is not sending")
+            .await;
         return None;
     };
     if let Some(stored) = claim.generated.clone() {
@@ -197,22 +188,6 @@ async fn prepare(
             None
         }
     }
-}
-
-async fn release(
-    ctx: &DispatchContext,
-    claim: &ClaimedSend,
-    at: chrono::DateTime<Utc>,
-    reason: &str,
-) {
-    ctx.sink
-        .record(Completion::Retry {
-            send: claim.send,
-            at,
-            reason: reason.to_owned(),
-            counts_as_attempt: false,
-        })
-        .await;
 }
 
 /// A new text for this claim (the caller stores it before it is sent).
