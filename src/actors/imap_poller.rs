@@ -16,6 +16,7 @@
 //! store writes and the policy (statuses, pausing on bounces, what to resend).
 
 mod bounces;
+mod error;
 mod inbox;
 mod sent;
 mod serve;
@@ -35,6 +36,7 @@ use crate::imap::classify::LeadSet;
 use crate::imap::{ImapError, ImapSettings, ImapTarget, UidMark};
 use crate::store::{ImapStatus, InboundOptions, Mailbox, Store};
 use crate::telemetry::{ImapMailboxMetrics, InboundMetrics, Metrics};
+use error::PollError;
 
 /// Cheap to clone; the supervisor keeps one per running poller.
 #[derive(Clone)]
@@ -166,13 +168,10 @@ impl Poller {
     }
 
     /// Records a failed session and says how long to wait before the next.
-    async fn failed(&mut self, e: ImapError, failures: &mut u32) -> Duration {
-        if e.is_auth() {
+    async fn failed(&mut self, e: PollError, failures: &mut u32) -> Duration {
+        if let Some(reason) = e.auth_refusal() {
             *failures += 1;
-            let reason = match &e {
-                ImapError::Auth { reason } => reason.clone(),
-                other => other.to_string(),
-            };
+            let reason = reason.to_owned();
             tracing::warn!(mailbox = %self.mailbox.id, reason = %reason, "IMAP login refused; retrying slowly.");
             self.set_status("auth_failed", Some(reason)).await;
             return self.settings.auth_retry.as_duration() * 2u32.pow((*failures).min(5) - 1);
@@ -189,7 +188,7 @@ impl Poller {
     }
 
     /// The server and the current password (decrypted from the store).
-    async fn target(&self) -> Result<ImapTarget, ImapError> {
+    async fn target(&self) -> Result<ImapTarget, PollError> {
         let missing = || ImapError::Auth {
             reason: "no IMAP server or password configured".to_owned(),
         };

@@ -29,8 +29,6 @@ pub enum ImapError {
     },
     #[error("the server closed the connection during {command}")]
     Closed { command: &'static str },
-    #[error("cannot read or write the store: {0}")]
-    Store(#[from] crate::store::StoreError),
 }
 
 impl ImapError {
@@ -49,7 +47,6 @@ impl ImapError {
             Self::Timeout { .. } => "timeout",
             Self::Protocol { .. } => "protocol",
             Self::Closed { .. } => "closed",
-            Self::Store(_) => "store",
         }
     }
 

@@ -3,13 +3,13 @@
 //! poller: an operator resumes it).
 
 use super::Poller;
+use super::error::PollError;
 use crate::domain::MailboxStatus;
-use crate::imap::ImapError;
 use crate::store::MailboxStateChange;
 
 impl Poller {
     /// Pauses the mailbox when its hard-bounce share over the last sends passes the threshold.
-    pub(super) async fn check_bounce_rate(&mut self) -> Result<(), ImapError> {
+    pub(super) async fn check_bounce_rate(&mut self) -> Result<(), PollError> {
         if self.paused_for_bounces {
             return Ok(());
         }

@@ -9,11 +9,12 @@ use chrono::{TimeDelta, Utc};
 use tokio::time::Instant;
 
 use super::Poller;
+use super::error::PollError;
 use crate::domain::EmailAddress;
 use crate::imap::classify::{Classification, ClassifyContext, LeadSet, classify};
 use crate::imap::{
-    Fetched, FolderRead, ImapError, ImapSession, UidMark, actions_for, class_name, header_date,
-    inbound_class, inbound_key, open_folder,
+    Fetched, FolderRead, ImapSession, UidMark, actions_for, class_name, header_date, inbound_class,
+    inbound_key, open_folder,
 };
 use crate::store::{ImapCheckpoint, InboundRecord};
 
@@ -21,7 +22,7 @@ use crate::store::{ImapCheckpoint, InboundRecord};
 const LEADS_TTL: Duration = Duration::from_secs(60);
 
 impl Poller {
-    pub(super) async fn load_checkpoints(&mut self) -> Result<(), ImapError> {
+    pub(super) async fn load_checkpoints(&mut self) -> Result<(), PollError> {
         let loaded = self.store.imap_checkpoints(self.mailbox.id).await?;
         let marks = loaded.into_iter().map(|c| {
             let mark = UidMark {
@@ -40,7 +41,7 @@ impl Poller {
         &mut self,
         session: &mut ImapSession,
         folder: &str,
-    ) -> Result<(), ImapError> {
+    ) -> Result<(), PollError> {
         let known = self.checkpoint(folder);
         let since = (self.mailbox.created_at - TimeDelta::days(1)).date_naive();
         let batch = self.settings.fetch_batch;
@@ -73,7 +74,7 @@ impl Poller {
         self.checkpoints.as_ref()?.get(folder).copied()
     }
 
-    async fn save_checkpoint(&mut self, folder: &str, mark: UidMark) -> Result<(), ImapError> {
+    async fn save_checkpoint(&mut self, folder: &str, mark: UidMark) -> Result<(), PollError> {
         let cp = ImapCheckpoint {
             folder: folder.to_owned(),
             uidvalidity: mark.uidvalidity,
@@ -88,7 +89,7 @@ impl Poller {
         Ok(())
     }
 
-    async fn lead_set(&mut self) -> Result<LeadSet, ImapError> {
+    async fn lead_set(&mut self) -> Result<LeadSet, PollError> {
         if let Some((at, set)) = &self.leads
             && at.elapsed() < LEADS_TTL
         {
@@ -108,7 +109,7 @@ impl Poller {
         Ok(set)
     }
 
-    async fn process(&mut self, folder: &str, message: &Fetched) -> Result<(), ImapError> {
+    async fn process(&mut self, folder: &str, message: &Fetched) -> Result<(), PollError> {
         let (uid, raw) = (message.uid, message.raw.as_slice());
         let leads = self.lead_set().await?;
         let classified = classify(

@@ -5,7 +5,8 @@
 use chrono::{TimeDelta, Utc};
 
 use super::Poller;
-use crate::imap::{ImapError, ImapSession};
+use super::error::PollError;
+use crate::imap::ImapSession;
 use crate::store::UnknownResolution;
 
 /// Sent copies a poller holds across a reconnect (beyond this, the oldest is dropped).
@@ -28,7 +29,7 @@ impl Poller {
     pub(super) async fn append_sent_copies(
         &mut self,
         session: &mut ImapSession,
-    ) -> Result<(), ImapError> {
+    ) -> Result<(), PollError> {
         if let Some(queue) = self.sent_copies.as_mut() {
             while let Ok(copy) = queue.copies.try_recv() {
                 if self.held_copies.len() >= MAX_HELD_COPIES {
@@ -57,7 +58,7 @@ impl Poller {
                     Some(reason) => {
                         tracing::warn!(mailbox = %self.mailbox.id, folder = %sent, reason = %reason, "Server refused a sent copy; dropped.");
                     }
-                    None => return Err(e),
+                    None => return Err(e.into()),
                 },
             }
             self.held_copies.pop_front();
@@ -74,7 +75,7 @@ impl Poller {
     pub(super) async fn reconcile_unknown(
         &mut self,
         session: &mut ImapSession,
-    ) -> Result<(), ImapError> {
+    ) -> Result<(), PollError> {
         let unknown = self.store.unknown_sends(self.mailbox.id).await?;
         if unknown.is_empty() {
             return Ok(());

@@ -11,7 +11,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Poller;
-use crate::imap::{INBOX, IdleEnd, ImapError, ImapSession, ImapTarget, has_news};
+use super::error::PollError;
+use crate::imap::{INBOX, IdleEnd, ImapSession, ImapTarget, has_news};
 
 /// Resolves when a sent copy is offered; never without `append_sent`.
 async fn copy_offered(wake: Option<Arc<Notify>>) {
@@ -27,7 +28,7 @@ impl Poller {
         &mut self,
         target: &ImapTarget,
         cancel: &CancellationToken,
-    ) -> Result<(), ImapError> {
+    ) -> Result<(), PollError> {
         let mut session = ImapSession::connect(target).await?;
         self.connected_once = true;
         self.missing.clear();
