@@ -102,6 +102,16 @@ pub struct Blocked {
     pub until: DateTime<Utc>,
 }
 
+impl Blocked {
+    /// Why a job is released, as the mailbox actor records it on the send.
+    pub fn reason(&self) -> &'static str {
+        match self.cap {
+            CapKind::Daily => "mailbox daily cap reached",
+            CapKind::Hourly => "mailbox hourly cap reached",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct SendBudget {
     config: BudgetConfig,

@@ -185,10 +185,7 @@ impl MailboxActor {
             return None;
         }
         if let Err(blocked) = self.budget.check_with_pending(now, pending) {
-            let reason = match blocked.cap {
-                crate::limits::CapKind::Daily => "mailbox daily cap reached",
-                crate::limits::CapKind::Hourly => "mailbox hourly cap reached",
-            };
+            let reason = blocked.reason();
             self.ctx
                 .sink
                 .release(job.claim.send, blocked.until.max(job.claim.due_at), reason)
@@ -215,10 +212,7 @@ impl MailboxActor {
                 break;
             }
             if let Err(blocked) = self.budget.check_with_pending(Utc::now(), pending) {
-                let reason = match blocked.cap {
-                    crate::limits::CapKind::Daily => "mailbox daily cap reached",
-                    crate::limits::CapKind::Hourly => "mailbox hourly cap reached",
-                };
+                let reason = blocked.reason();
                 self.ctx
                     .sink
                     .release(job.claim.send, blocked.until.max(job.claim.due_at), reason)
