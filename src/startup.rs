@@ -151,6 +151,7 @@ fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<
         ignore_windows_for: None,
         dkim: DkimSigners::from_settings(&settings.dkim).context("Failed to load the DKIM keys")?,
         sent_copies: crate::actors::SentCopies::default(),
+        imap: settings.imap.clone(),
         extra_root_pem: extra_root_pem(settings)?,
     })
 }
@@ -168,8 +169,6 @@ impl Application {
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         parts.ignore_windows_for = options.run_now;
         let live_dispatch = parts.settings.clone();
-        let extra_roots = parts.extra_root_pem.clone();
-        let sent_copies = parts.sent_copies.clone();
         let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
@@ -184,25 +183,12 @@ impl Application {
                     .until_idle
                     .then(|| dispatch.idle_period.as_duration()),
                 only_campaign: options.run_now,
+                imap_pollers: options.run_now.is_none(),
             },
             cancel.child_token(),
             cancel.clone(),
             &tracker,
         );
-        if options.run_now.is_none() {
-            crate::actors::spawn_imap_pollers(
-                store.clone(),
-                crate::actors::PollerSetup {
-                    settings: settings.imap.clone(),
-                    interval: settings.daemon.reconcile_interval.as_duration(),
-                    extra_root_pem: extra_roots,
-                },
-                metrics.clone(),
-                sent_copies,
-                cancel.child_token(),
-                &tracker,
-            );
-        }
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address)
             .with_context(|| format!("cannot listen on {address} (server.host/server.port)"))?;

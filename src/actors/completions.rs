@@ -13,7 +13,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::store::{Completion, Store};
+use chrono::{DateTime, Utc};
+
+use crate::store::{Completion, SendRef, Store};
 use crate::telemetry::CompletionMetrics;
 
 /// Where actors send outcomes. Cloning is cheap; the writer stops once every clone is dropped
@@ -86,6 +88,19 @@ impl CompletionSink {
             // Only after shutdown drained the writer; the lease expiry recovers the row.
             tracing::error!("Completion writer is gone; an outcome was not recorded.");
         }
+    }
+
+    /// Gives a claim back untouched: due again at `at`, no attempt counted, `reason` kept on
+    /// the row for `explain` and operators. The one way every actor hands back work it will
+    /// not do now (outside the window, mailbox busy, capped, cooling, shutting down).
+    pub async fn release(&self, send: SendRef, at: DateTime<Utc>, reason: &str) {
+        self.record(Completion::Retry {
+            send,
+            at,
+            reason: reason.to_owned(),
+            counts_as_attempt: false,
+        })
+        .await;
     }
 
     /// A view of the in-flight count that does not keep the writer running.

@@ -1,282 +1,229 @@
-//! Runs one IMAP poller task per mailbox that has IMAP configured (and is in the pool of a
-//! running or paused campaign), next to the supervisor. Every `interval` it reads the wanted
-//! set (one query however many mailboxes), starts the missing pollers, stops unwanted ones and
-//! restarts a poller whose server settings changed or whose task died (a panic in one poller
-//! never touches another). A second query per pass lists the mailboxes with `unknown` sends and
-//! flags their pollers to look in Sent, so idle pollers never query the store on their own. The protocol lives in `imap::poller`; this file only supervises.
+//! The IMAP poller actor: one per mailbox with IMAP configured, started and stopped by the
+//! supervisor. Its task owns the connection, the folder checkpoints, the cached lead set and
+//! the Sent-folder copies it still has to append; its handle only flags work (unknown sends to
+//! look for). Each pass reads every watched folder past its checkpoint, classifies each new
+//! message and records it with its actions (idempotent by Message-ID), appends sent copies,
+//! reconciles `unknown` sends against the Sent folder, then waits (IDLE when the server offers
+//! it, else `STATUS` polling on the warm connection) and repeats.
 //!
-//! [`SentCopies`] links the senders to the pollers of `append_sent = true` mailboxes: a mailbox
-//! actor offers each successfully sent message, the poller appends it to Sent between polls.
+//! Failures never spin: a refused login marks the mailbox `auth_failed` with the server's words
+//! and waits `auth_retry` (doubling, up to 16x); any other error drops the connection and
+//! reconnects after 1 s, 2 s, 4 s, … up to `max_reconnect_backoff`. Each poller owns its own
+//! connection, so a dead server affects only its mailbox. Idle mailboxes cost no queries: the
+//! store is read only when the server reports new mail and every `reconcile_interval`.
+//!
+//! The protocol (session, folder reads, classification) lives in `imap`; this actor holds the
+//! store writes and the policy (statuses, pausing on bounces, what to resend).
 
-use std::collections::HashMap;
+mod bounces;
+mod error;
+mod inbox;
+mod sent;
+mod serve;
+
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Notify, mpsc};
-use tokio::task::JoinHandle;
+use chrono::Utc;
+use secrecy::SecretString;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
-use crate::domain::MailboxId;
-use crate::imap::ImapSettings;
-use crate::imap::poller::{PollerConfig, SentCopyQueue, run};
-use crate::store::{InboundOptions, Mailbox, ServerInfo, Store};
-use crate::telemetry::{InboundMetrics, Metrics};
+use super::sent_copies::SentCopyQueue;
+use crate::imap::classify::LeadSet;
+use crate::imap::{ImapError, ImapSettings, ImapTarget, UidMark};
+use crate::store::{ImapStatus, InboundOptions, Mailbox, Store};
+use crate::telemetry::{ImapMailboxMetrics, InboundMetrics, Metrics};
+use error::PollError;
 
-/// How long stopping pollers may take on shutdown (each ends its IDLE or command first).
-const STOP_LIMIT: Duration = Duration::from_secs(10);
-
-/// Sent copies waiting per mailbox poller before new ones are dropped (a poller appends them
-/// within one poll interval; only a stuck connection fills this).
-const SENT_COPY_QUEUE: usize = 256;
-
-/// The sending end of one poller's [`SentCopyQueue`].
-type SentCopySender = (mpsc::Sender<Vec<u8>>, Arc<Notify>);
-
-/// Mailbox → the queue of its poller, for mailboxes with `append_sent = true` and a running
-/// poller. Cheap to clone; shared by the poller manager (which fills it) and the dispatch
-/// context (whose mailbox actors offer copies).
-#[derive(Clone, Default)]
-pub struct SentCopies {
-    queues: Arc<Mutex<HashMap<MailboxId, SentCopySender>>>,
-    dropped: Arc<AtomicU64>,
-}
-
-impl SentCopies {
-    /// Whether `mailbox` wants copies of its sent messages (append_sent and a running poller).
-    pub fn wants(&self, mailbox: MailboxId) -> bool {
-        self.queues
-            .lock()
-            .is_ok_and(|q| q.get(&mailbox).is_some_and(|(tx, _)| !tx.is_closed()))
-    }
-
-    /// Hands a sent message to the mailbox's poller; never waits. A full queue or a stopped
-    /// poller drops the copy (logged at debug, counted in [`SentCopies::dropped`]).
-    pub fn offer(&self, mailbox: MailboxId, message: &[u8]) {
-        let Ok(queues) = self.queues.lock() else {
-            return;
-        };
-        let Some((tx, wake)) = queues.get(&mailbox) else {
-            return;
-        };
-        match tx.try_send(message.to_vec()) {
-            Ok(()) => wake.notify_one(),
-            Err(e) => {
-                let reason = match e {
-                    mpsc::error::TrySendError::Full(_) => "queue full",
-                    mpsc::error::TrySendError::Closed(_) => "poller stopped",
-                };
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(mailbox = %mailbox, reason, "Sent copy not appended to Sent.");
-            }
-        }
-    }
-
-    /// Copies dropped since the daemon started (queue full or no poller).
-    pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
-    }
-
-    /// A new queue for `mailbox`'s poller, replacing any previous one.
-    fn open(&self, mailbox: MailboxId) -> SentCopyQueue {
-        let (tx, copies) = mpsc::channel(SENT_COPY_QUEUE);
-        let wake = Arc::new(Notify::new());
-        if let Ok(mut q) = self.queues.lock() {
-            q.insert(mailbox, (tx, wake.clone()));
-        }
-        SentCopyQueue { copies, wake }
-    }
-
-    fn close(&self, mailbox: MailboxId) {
-        if let Ok(mut q) = self.queues.lock() {
-            q.remove(&mailbox);
-        }
-    }
-}
-
-struct Running {
-    key: (ServerInfo, InboundOptions, String),
+/// Cheap to clone; the supervisor keeps one per running poller.
+#[derive(Clone)]
+pub struct ImapPollerHandle {
     unknown_sends: Arc<AtomicBool>,
-    task: JoinHandle<()>,
-    cancel: CancellationToken,
-    /// `outreachd_imap_poller_up{mailbox}`: 1 from the start, 0 once stopped.
-    up: crate::telemetry::handles::PollerUp,
 }
 
-/// What the poller manager runs with, from the daemon's settings.
-pub struct PollerSetup {
-    pub settings: ImapSettings,
-    /// How often the manager re-reads which mailboxes to poll.
-    pub interval: Duration,
-    /// `security.tls_ca_file`'s certificates, trusted besides the public roots.
-    pub extra_root_pem: Option<Arc<str>>,
-}
-
-/// Starts the poller manager on `tracker` (nothing when `[imap] enabled = false`); it stops
-/// every poller when `cancel` fires.
-pub fn spawn_imap_pollers(
-    store: Arc<dyn Store>,
-    setup: PollerSetup,
-    metrics: Metrics,
-    sent_copies: SentCopies,
-    cancel: CancellationToken,
-    tracker: &TaskTracker,
-) {
-    let PollerSetup {
-        settings,
-        interval,
-        extra_root_pem,
-    } = setup;
-    if !settings.enabled {
-        tracing::info!("IMAP pollers disabled ([imap] enabled = false).");
-        return;
+impl ImapPollerHandle {
+    /// The mailbox has `unknown` sends: look for them in Sent at the next reconcile time. Set
+    /// by the supervisor from one query for all mailboxes, so idle pollers never query the
+    /// store on their own.
+    pub fn look_for_unknown_sends(&self) {
+        self.unknown_sends.store(true, Ordering::Relaxed);
     }
-    tracker.spawn(async move {
-        let inbound = metrics.inbound();
-        let manager = Manager {
-            store: &store,
-            settings: &settings,
-            extra_root_pem: &extra_root_pem,
-            metrics: &metrics,
-            inbound: &inbound,
-            cancel: &cancel,
-            sent_copies: &sent_copies,
-        };
-        let mut running: HashMap<MailboxId, Running> = HashMap::new();
-        loop {
-            match store.inbound_mailboxes().await {
-                Ok(wanted) => {
-                    manager.reconcile(&mut running, wanted);
-                    inbound.pollers_running(running.len());
-                }
-                Err(e) => {
-                    metrics.error("imap", "store");
-                    tracing::warn!(error = %e, "Cannot list mailboxes to poll; retrying.");
-                }
+}
+
+/// Everything one poller needs. The password is read from the store at each connect, so a
+/// corrected password is picked up by the next retry.
+pub struct PollerConfig {
+    pub mailbox: Mailbox,
+    pub options: InboundOptions,
+    pub settings: ImapSettings,
+    /// Extra CA certificates (PEM) trusted besides the public roots (`security.tls_ca_file`).
+    pub extra_root_pem: Option<Arc<str>>,
+    pub metrics: Metrics,
+    /// `append_sent = true`: the copies to append to Sent between polls.
+    pub sent_copies: Option<SentCopyQueue>,
+}
+
+/// Starts a poller task; it runs until `cancel` fires.
+pub fn spawn_imap_poller(
+    store: Arc<dyn Store>,
+    config: PollerConfig,
+    cancel: CancellationToken,
+) -> (ImapPollerHandle, tokio::task::JoinHandle<()>) {
+    let unknown_sends = Arc::new(AtomicBool::new(false));
+    let handle = ImapPollerHandle {
+        unknown_sends: unknown_sends.clone(),
+    };
+    let poller = Poller::new(store, config, unknown_sends);
+    let task = tokio::spawn(poller.run(cancel));
+    (handle, task)
+}
+
+struct Poller {
+    store: Arc<dyn Store>,
+    mailbox: Mailbox,
+    options: InboundOptions,
+    settings: ImapSettings,
+    extra_root_pem: Option<Arc<str>>,
+    /// Our Message-IDs are at the From domain (`smtp::message_id_for`).
+    domains: Vec<String>,
+    checkpoints: Option<HashMap<String, UidMark>>,
+    leads: Option<(Instant, LeadSet)>,
+    status: Option<(String, Option<String>)>,
+    next_reconcile: Instant,
+    sent_folder: Option<String>,
+    paused_for_bounces: bool,
+    unknown_sends: Arc<AtomicBool>,
+    sent_copies: Option<SentCopyQueue>,
+    /// Copies taken from the queue but not yet appended (kept across a reconnect).
+    held_copies: VecDeque<Vec<u8>>,
+    /// Set once a session logged in, so the reconnect backoff starts over.
+    connected_once: bool,
+    /// Folders the server does not have (skipped for this session).
+    missing: Vec<String>,
+    metrics: Metrics,
+    inbound: InboundMetrics,
+    polls: ImapMailboxMetrics,
+}
+
+impl Poller {
+    fn new(store: Arc<dyn Store>, config: PollerConfig, unknown_sends: Arc<AtomicBool>) -> Self {
+        let domain = config
+            .mailbox
+            .address
+            .rsplit_once('@')
+            .map(|(_, d)| d.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let inbound = config.metrics.inbound();
+        let polls = inbound.mailbox(&config.mailbox.address);
+        Self {
+            store,
+            domains: vec![domain],
+            options: config.options,
+            settings: config.settings,
+            extra_root_pem: config.extra_root_pem,
+            mailbox: config.mailbox,
+            checkpoints: None,
+            leads: None,
+            status: None,
+            next_reconcile: Instant::now(),
+            sent_folder: None,
+            paused_for_bounces: false,
+            unknown_sends,
+            sent_copies: config.sent_copies,
+            held_copies: VecDeque::new(),
+            connected_once: false,
+            missing: Vec::new(),
+            metrics: config.metrics,
+            inbound,
+            polls,
+        }
+    }
+
+    /// Runs until `cancel` fires. Never returns an error: every failure is logged, recorded as
+    /// the mailbox's IMAP status and retried after a backoff.
+    async fn run(mut self, cancel: CancellationToken) {
+        let mut failures: u32 = 0;
+        while !cancel.is_cancelled() {
+            let result = match self.target().await {
+                Ok(target) => self.serve(&target, &cancel).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = &result {
+                self.metrics.error("imap", e.kind());
+                self.polls.polled(false, Utc::now());
             }
-            match store.mailboxes_with_unknown_sends().await {
-                Ok(ids) => {
-                    for id in ids {
-                        if let Some(poller) = running.get(&id) {
-                            poller.unknown_sends.store(true, Ordering::Relaxed);
-                        }
-                    }
-                }
-                Err(e) => {
-                    metrics.error("imap", "store");
-                    tracing::warn!(error = %e, "Cannot list mailboxes with unknown sends.");
-                }
-            }
+            let delay = match result {
+                Ok(()) => break,
+                Err(e) => self.failed(e, &mut failures).await,
+            };
             tokio::select! {
                 () = cancel.cancelled() => break,
-                () = tokio::time::sleep(interval) => {}
+                () = tokio::time::sleep(delay) => {}
             }
         }
-        for (id, poller) in &running {
-            poller.cancel.cancel();
-            poller.up.stopped();
-            sent_copies.close(*id);
-        }
-        let count = running.len();
-        inbound.pollers_running(0);
-        let tasks = running.into_values().map(|p| p.task);
-        if tokio::time::timeout(STOP_LIMIT, futures_util::future::join_all(tasks))
-            .await
-            .is_err()
-        {
-            tracing::warn!(pollers = count, "IMAP pollers did not all stop in time.");
-        }
-    });
-}
+        tracing::debug!(mailbox = %self.mailbox.id, "IMAP poller stopped.");
+    }
 
-/// What starting a poller needs, borrowed from the manager task.
-struct Manager<'a> {
-    store: &'a Arc<dyn Store>,
-    settings: &'a ImapSettings,
-    extra_root_pem: &'a Option<Arc<str>>,
-    metrics: &'a Metrics,
-    inbound: &'a InboundMetrics,
-    cancel: &'a CancellationToken,
-    sent_copies: &'a SentCopies,
-}
+    /// Records a failed session and says how long to wait before the next.
+    async fn failed(&mut self, e: PollError, failures: &mut u32) -> Duration {
+        if let Some(reason) = e.auth_refusal() {
+            *failures += 1;
+            let reason = reason.to_owned();
+            tracing::warn!(mailbox = %self.mailbox.id, reason = %reason, "IMAP login refused; retrying slowly.");
+            self.set_status("auth_failed", Some(reason)).await;
+            return self.settings.auth_retry.as_duration() * 2u32.pow((*failures).min(5) - 1);
+        }
+        if self.connected_once {
+            *failures = 0;
+            self.connected_once = false;
+        }
+        *failures += 1;
+        tracing::warn!(mailbox = %self.mailbox.id, error = %e, failures = *failures, "IMAP connection failed; reconnecting.");
+        self.set_status("error", Some(e.to_string())).await;
+        (Duration::from_secs(1) * 2u32.pow((*failures).min(12) - 1))
+            .min(self.settings.max_reconnect_backoff.as_duration())
+    }
 
-impl Manager<'_> {
-    fn reconcile(
-        &self,
-        running: &mut HashMap<MailboxId, Running>,
-        wanted: Vec<(Mailbox, InboundOptions)>,
-    ) {
-        let Self {
-            store,
-            settings,
-            extra_root_pem,
-            metrics,
-            inbound,
-            cancel,
-            sent_copies,
-        } = *self;
-        let mut keep = HashMap::with_capacity(wanted.len());
-        for (mailbox, options) in wanted {
-            let Some(imap) = mailbox.imap.clone() else {
-                continue;
-            };
-            let key = (imap, options, mailbox.address.clone());
-            let id = mailbox.id;
-            match running.remove(&id) {
-                Some(r) if r.key == key && !r.task.is_finished() => {
-                    keep.insert(id, r);
-                }
-                previous => {
-                    if let Some(r) = previous {
-                        if r.task.is_finished() {
-                            inbound.poller_restarted();
-                            tracing::warn!(mailbox = %id, "IMAP poller ended unexpectedly; restarting.");
-                        }
-                        r.cancel.cancel();
-                        r.up.stopped();
-                    }
-                    let up = inbound.poller_up(&key.2);
-                    up.started();
-                    let child = cancel.child_token();
-                    let unknown_sends = Arc::new(AtomicBool::new(false));
-                    let queue = if options.append_sent {
-                        Some(sent_copies.open(id))
-                    } else {
-                        sent_copies.close(id);
-                        None
-                    };
-                    let config = PollerConfig {
-                        mailbox,
-                        options,
-                        settings: settings.clone(),
-                        extra_root_pem: extra_root_pem.clone(),
-                        unknown_sends: unknown_sends.clone(),
-                        metrics: metrics.clone(),
-                        sent_copies: queue,
-                    };
-                    let task = tokio::spawn(run(store.clone(), config, child.clone()));
-                    tracing::debug!(mailbox = %id, "IMAP poller started.");
-                    keep.insert(
-                        id,
-                        Running {
-                            key,
-                            unknown_sends,
-                            task,
-                            cancel: child,
-                            up,
-                        },
-                    );
-                }
+    /// The server and the current password (decrypted from the store).
+    async fn target(&self) -> Result<ImapTarget, PollError> {
+        let missing = || ImapError::Auth {
+            reason: "no IMAP server or password configured".to_owned(),
+        };
+        let imap = self.mailbox.imap.as_ref().ok_or_else(missing)?;
+        let credentials = self
+            .store
+            .mailbox_credentials(self.mailbox.workspace_id, self.mailbox.id)
+            .await?;
+        let password: SecretString = credentials.imap_password.ok_or_else(missing)?;
+        Ok(ImapTarget {
+            host: imap.host.clone(),
+            port: imap.port,
+            security: imap.security,
+            username: imap.username.clone(),
+            password,
+            timeout: self.settings.command_timeout.as_duration(),
+            extra_root_pem: self.extra_root_pem.as_deref().map(str::to_owned),
+        })
+    }
+
+    /// Records the IMAP status when it changes (not on every reconnect).
+    async fn set_status(&mut self, status: &str, reason: Option<String>) {
+        let new = (status.to_owned(), reason);
+        if self.status.as_ref() == Some(&new) {
+            return;
+        }
+        let row = ImapStatus {
+            status: new.0.clone(),
+            reason: new.1.clone(),
+        };
+        match self.store.set_imap_status(self.mailbox.id, &row).await {
+            Ok(()) => self.status = Some(new),
+            Err(e) => {
+                tracing::warn!(mailbox = %self.mailbox.id, error = %e, "Cannot record the IMAP status.")
             }
         }
-        for (id, r) in running.drain() {
-            tracing::debug!(mailbox = %id, "IMAP poller no longer wanted; stopping.");
-            r.cancel.cancel();
-            r.up.stopped();
-            sent_copies.close(id);
-        }
-        *running = keep;
     }
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::TimezonePolicy;
 use crate::store::{Campaign, ClaimedSend, GeneratedMessage, NextStep, Step};
 
 /// What a campaign actor knows about its campaign, shared with the mailbox actors it feeds.
@@ -35,10 +34,11 @@ impl CampaignPlan {
 
     /// The zone the sending window is read in for this lead.
     pub fn zone_for(&self, lead_timezone: Option<&str>) -> Tz {
-        match (self.campaign.rules.timezone_policy, lead_timezone) {
-            (TimezonePolicy::Lead, Some(zone)) => zone.parse().unwrap_or(self.timezone),
-            _ => self.timezone,
-        }
+        crate::limits::send_zone(
+            self.campaign.rules.timezone_policy,
+            self.timezone,
+            lead_timezone,
+        )
     }
 
     /// Where the lead goes after `sent_step` went out at `sent_at`: the next step's delay from

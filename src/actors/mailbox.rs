@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use chrono_tz::Tz;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -21,9 +20,9 @@ use super::completions::Recorded;
 use super::context::DispatchContext;
 use super::job::SendJob;
 use super::transport::Transport;
-use crate::domain::{MailboxId, MailboxStatus};
-use crate::limits::{BudgetConfig, GapPacer, SendBudget};
-use crate::store::{Completion, Mailbox};
+use crate::domain::MailboxId;
+use crate::limits::{BudgetConfig, GapPacer, MailboxState, SendBudget};
+use crate::store::Mailbox;
 
 pub enum MailboxMsg {
     Send(Box<SendJob>),
@@ -102,18 +101,12 @@ impl MailboxHandle {
     }
 }
 
-enum State {
-    Active,
-    Cooling { until: DateTime<Utc>, streak: u32 },
-    Paused { reason: String },
-}
-
 struct MailboxActor {
     mailbox: Mailbox,
     transport: Transport,
     pacer: GapPacer,
     budget: SendBudget,
-    state: State,
+    state: MailboxState,
     ctx: Arc<DispatchContext>,
     shared: Arc<Shared>,
     cancel: CancellationToken,
@@ -133,7 +126,7 @@ pub async fn spawn_mailbox(
     cancel: CancellationToken,
 ) -> Result<(MailboxHandle, tokio::task::JoinHandle<()>), crate::store::StoreError> {
     let now = Utc::now();
-    let config = budget_config(&mailbox);
+    let config = BudgetConfig::for_mailbox(&mailbox);
     let local_date = now.with_timezone(&config.timezone).date_naive();
     let usage = ctx
         .store
@@ -148,19 +141,12 @@ pub async fn spawn_mailbox(
         pending: std::sync::Mutex::new(None),
         reconfigured: tokio::sync::Notify::new(),
     });
-    let state = match mailbox.status {
-        MailboxStatus::Cooling => match mailbox.cooling_until {
-            Some(until) if until > now => State::Cooling { until, streak: 1 },
-            _ => State::Active,
-        },
-        MailboxStatus::Paused => State::Paused {
-            reason: mailbox
-                .status_reason
-                .clone()
-                .unwrap_or_else(|| "paused".into()),
-        },
-        MailboxStatus::Active => State::Active,
-    };
+    let state = MailboxState::from_row(
+        mailbox.status,
+        mailbox.status_reason.as_deref(),
+        mailbox.cooling_until,
+        now,
+    );
     let handle = MailboxHandle {
         id: mailbox.id,
         tx,
@@ -184,17 +170,6 @@ pub async fn spawn_mailbox(
     Ok((handle, task))
 }
 
-fn budget_config(mailbox: &Mailbox) -> BudgetConfig {
-    let timezone: Tz = mailbox.timezone.parse().unwrap_or(Tz::UTC);
-    BudgetConfig {
-        daily_cap: mailbox.daily_cap,
-        hourly_cap: mailbox.hourly_cap.filter(|c| *c > 0),
-        warmup: mailbox.warmup,
-        warmup_started_on: mailbox.created_at.with_timezone(&timezone).date_naive(),
-        timezone,
-    }
-}
-
 impl MailboxActor {
     async fn run(&mut self, mut rx: mpsc::Receiver<MailboxMsg>) {
         tracing::debug!(mailbox = %self.mailbox.address, "Mailbox actor started.");
@@ -209,10 +184,10 @@ impl MailboxActor {
                 msg = rx.recv() => msg,
                 _ = refresh.tick() => {
                     let now = Utc::now();
-                    if let State::Cooling { until, .. } = self.state
+                    if let MailboxState::Cooling { until, .. } = self.state
                         && until <= now
                     {
-                        self.state = State::Active;
+                        self.state = MailboxState::Active;
                     }
                     self.publish(now);
                     continue;
@@ -238,7 +213,9 @@ impl MailboxActor {
         rx.close();
         while let Some(msg) = rx.recv().await {
             if let MailboxMsg::Send(job) = msg {
-                self.release(&job, job.claim.due_at, "daemon shutting down")
+                self.ctx
+                    .sink
+                    .release(job.claim.send, job.claim.due_at, "daemon shutting down")
                     .await;
             }
         }
@@ -276,17 +253,13 @@ impl MailboxActor {
             // The new gap counts from now, never granting an immediate send.
             self.pacer.spend();
         }
-        self.budget.reconfigure(budget_config(&mailbox));
+        self.budget.reconfigure(BudgetConfig::for_mailbox(&mailbox));
         self.mailbox = mailbox;
     }
 
     /// Refreshes what campaign actors read: remaining sends today, whether to feed us at all.
     fn publish(&mut self, now: DateTime<Utc>) {
-        let accepting = match &self.state {
-            State::Active => true,
-            State::Cooling { until, .. } => *until <= now,
-            State::Paused { .. } => false,
-        };
+        let accepting = self.state.hold(now).is_none();
         self.shared.accepting.store(accepting, Ordering::Relaxed);
         self.shared
             .remaining_today
@@ -298,18 +271,5 @@ impl MailboxActor {
             .date_naive();
         self.metrics
             .cap_used(self.budget.sent_today(), self.budget.daily_cap_on(today));
-    }
-
-    /// Gives a job back untouched: due again at `at`, no attempt counted.
-    async fn release(&self, job: &SendJob, at: DateTime<Utc>, reason: &str) {
-        self.ctx
-            .sink
-            .record(Completion::Retry {
-                send: job.claim.send,
-                at,
-                reason: reason.to_owned(),
-                counts_as_attempt: false,
-            })
-            .await;
     }
 }

@@ -1,5 +1,6 @@
 //! The actor tree: a supervisor, per-campaign actors that claim and generate, per-mailbox
-//! actors that pace and send, and the completion writer that records outcomes in batches.
+//! actors that pace and send, per-mailbox IMAP pollers that read replies and bounces, and the
+//! completion writer that records outcomes in batches.
 //! Actors are tokio tasks that own their state and receive work on bounded channels through a
 //! handle; a full channel is backpressure, never an unbounded buffer.
 //!
@@ -14,12 +15,13 @@ mod job;
 mod mailbox;
 mod marker;
 mod registry;
+mod sent_copies;
 mod supervisor;
 mod transport;
 
 pub use completions::CompletionSink;
-pub use imap_poller::{PollerSetup, SentCopies, spawn_imap_pollers};
 pub use job::{CampaignPlan, SendJob};
+pub use sent_copies::SentCopies;
 pub use supervisor::{
     DispatchParts, OUTBOX_HOST, SupervisorHandle, SupervisorOptions, spawn_supervisor,
 };

@@ -1,17 +1,23 @@
-//! The supervisor: reconciles the actors that should run (from the store) with those that do,
-//! every `daemon.reconcile_interval` and whenever notified. Each pass costs a fixed number of
-//! queries however many campaigns and mailboxes are idle: expire leases, list pool mailboxes of
-//! running campaigns, list running campaigns with their next due time, and read when a running
-//! campaign last changed (an apply from another process: campaign actors reload their plan).
+//! The supervisor: one reconcile loop that starts and stops every actor the store wants
+//! running (campaign actors, mailbox actors and IMAP pollers), every `daemon.reconcile_interval`
+//! and whenever notified. Each pass costs a fixed number of queries however many campaigns and
+//! mailboxes are idle: expire leases, list pool mailboxes of running campaigns, list running
+//! campaigns with their next due time, read when a running campaign last changed (an apply from
+//! another process: campaign actors reload their plan), and, at most once per interval, list
+//! the mailboxes to poll and those with `unknown` sends.
 //!
-//! It restarts a failed actor with exponential backoff, stops the actor of a paused mailbox
-//! and starts it again once an operator resumes the mailbox (a fresh one when the resume
-//! lifted a cooldown the old actor held), wakes campaign actors when their work is due, and on
-//! shutdown stops campaigns first (no new claims), then mailboxes (finish the transaction in
-//! flight, release the rest), then drains the completion writer, so nothing is left `sending`.
+//! It restarts a failed actor (campaign and mailbox actors after an exponential backoff, a
+//! poller at the next pass), stops the actor of a paused mailbox and starts it again once an
+//! operator resumes the mailbox (a fresh one when the resume lifted a cooldown the old actor
+//! held), wakes campaign actors when their work is due, and on shutdown stops pollers,
+//! campaigns (no new claims) and mailboxes (finish the transaction in flight, release the
+//! rest), then drains the completion writer, so nothing is left `sending`.
 
 mod actors;
+mod pollers;
 mod shutdown;
+mod slot;
+mod upkeep;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +35,7 @@ use super::registry::MailboxRegistry;
 use crate::domain::{CampaignId, MailboxId};
 use crate::store::Store;
 use crate::telemetry::Metrics;
+use slot::{Backoff, Slot};
 
 pub use actors::OUTBOX_HOST;
 
@@ -75,33 +82,9 @@ pub struct SupervisorOptions {
     pub until_idle: Option<Duration>,
     /// Run Now: reconcile only this campaign (other campaigns are left to the daemons).
     pub only_campaign: Option<CampaignId>,
-}
-
-/// A running actor and its restart bookkeeping.
-struct Slot<H> {
-    handle: H,
-    task: tokio::task::JoinHandle<()>,
-    cancel: CancellationToken,
-}
-
-#[derive(Default)]
-struct Backoff {
-    failures: u32,
-    retry_at: Option<tokio::time::Instant>,
-}
-
-impl Backoff {
-    fn fail(&mut self) -> Duration {
-        self.failures += 1;
-        let delay = Duration::from_millis(500) * 2u32.pow(self.failures.min(7));
-        self.retry_at = Some(tokio::time::Instant::now() + delay);
-        delay
-    }
-
-    fn may_start(&self) -> bool {
-        self.retry_at
-            .is_none_or(|at| tokio::time::Instant::now() >= at)
-    }
+    /// Run the IMAP pollers (when `[imap] enabled`); a Run Now process leaves them to the
+    /// daemon.
+    pub imap_pollers: bool,
 }
 
 struct Supervisor {
@@ -110,6 +93,8 @@ struct Supervisor {
     mailboxes: HashMap<MailboxId, Slot<super::mailbox::MailboxHandle>>,
     mailbox_rows: HashMap<MailboxId, crate::store::Mailbox>,
     campaigns: HashMap<CampaignId, Slot<super::campaign::CampaignHandle>>,
+    /// `None` when this daemon reads no mail (`[imap] enabled = false`, Run Now).
+    pollers: Option<pollers::Pollers>,
     backoff: HashMap<uuid::Uuid, Backoff>,
     handle: SupervisorHandle,
     options: SupervisorOptions,
@@ -123,9 +108,6 @@ struct Supervisor {
     backlog_read_at: Option<tokio::time::Instant>,
 }
 
-/// How often the supervisor counts the due backlog for the metrics.
-const BACKLOG_EVERY: Duration = Duration::from_secs(5);
-
 /// Starts the supervisor and the completion writer on `tracker`; both stop when `cancel`
 /// fires, after draining.
 pub fn spawn_supervisor(
@@ -138,6 +120,7 @@ pub fn spawn_supervisor(
     tracker: &TaskTracker,
 ) -> SupervisorHandle {
     let settings = ctx_parts.settings.clone();
+    let pollers = pollers::Pollers::new(ctx_parts.imap, options.imap_pollers, metrics.inbound());
     let (sink, writer) = super::completions::spawn_completion_writer(
         store.clone(),
         settings.completion_batch as usize,
@@ -176,6 +159,7 @@ pub fn spawn_supervisor(
         mailboxes: HashMap::new(),
         mailbox_rows: HashMap::new(),
         campaigns: HashMap::new(),
+        pollers,
         backoff: HashMap::new(),
         handle: handle.clone(),
         options,
@@ -185,11 +169,11 @@ pub fn spawn_supervisor(
     };
     tracker.spawn(async move {
         supervisor.run(cancel).await;
-        supervisor.stop_all().await;
+        let pollers = supervisor.stop_all().await;
         // Every sink clone is gone once the actors and the context are dropped; the writer
-        // then records what is left and ends.
+        // then records what is left and ends. Pollers record nothing there: they end meanwhile.
         drop(supervisor);
-        let _ = writer.await;
+        let (_, ()) = tokio::join!(writer, pollers::await_pollers(pollers));
         tracing::info!("Supervisor stopped; all outcomes recorded.");
     });
     handle
@@ -205,8 +189,10 @@ pub struct DispatchParts {
     /// Run Now: this campaign ignores its sending window.
     pub ignore_windows_for: Option<crate::domain::CampaignId>,
     pub dkim: crate::smtp::DkimSigners,
-    /// Shared with the IMAP poller manager (`append_sent`).
+    /// Mailbox actors offer sent messages here for their pollers (`append_sent`).
     pub sent_copies: super::SentCopies,
+    /// `[imap]`: how the pollers read mail.
+    pub imap: crate::imap::ImapSettings,
     /// `security.tls_ca_file`'s certificates, trusted besides the public roots.
     pub extra_root_pem: Option<Arc<str>>,
 }
@@ -217,8 +203,11 @@ impl Supervisor {
             Some(_) => self.options.interval.min(Duration::from_millis(500)),
             None => self.options.interval,
         };
+        // The first pass, and one after each notification, also reconciles the pollers at once.
+        let mut notified = true;
         loop {
             let ok = self.reconcile().await;
+            self.reconcile_pollers(notified).await;
             self.metrics.reconciled(ok);
             self.metrics.db_pool.set(self.ctx.store.pool_stats());
             self.metrics.in_flight(self.handle.in_flight());
@@ -228,9 +217,13 @@ impl Supervisor {
                     .heartbeat_ms
                     .store(Utc::now().timestamp_millis(), Ordering::Relaxed);
             }
+            notified = false;
             tokio::select! {
                 () = cancel.cancelled() => break,
-                () = self.handle.notify.notified() => self.reload_all(),
+                () = self.handle.notify.notified() => {
+                    self.reload_all();
+                    notified = true;
+                }
                 () = tokio::time::sleep(tick) => {}
             }
         }
@@ -284,71 +277,9 @@ impl Supervisor {
         true
     }
 
-    /// An apply from another process changed a running campaign: its actor reloads the plan.
-    /// One query per pass, however many campaigns run.
-    async fn reload_changed_campaigns(&mut self) {
-        match self.ctx.store.campaigns_changed_at().await {
-            Ok(latest) => {
-                if self.campaigns_changed_at.is_some() && latest > self.campaigns_changed_at {
-                    tracing::info!(
-                        "A running campaign changed; campaign actors reload their plan."
-                    );
-                    self.reload_all();
-                }
-                self.campaigns_changed_at = latest;
-            }
-            Err(e) => tracing::warn!(error = %e, "Cannot read when campaigns last changed."),
-        }
-    }
-
-    /// Refreshes the due-backlog gauge: free when nothing is due, else one capped count every
-    /// [`BACKLOG_EVERY`].
-    async fn count_backlog(&mut self, due: &[crate::store::CampaignDue]) {
-        let now = Utc::now();
-        if !due.iter().any(|c| c.next_due.is_some_and(|t| t <= now)) {
-            self.metrics.due_backlog(0);
-            return;
-        }
-        if self
-            .backlog_read_at
-            .is_some_and(|at| at.elapsed() < BACKLOG_EVERY)
-        {
-            return;
-        }
-        self.backlog_read_at = Some(tokio::time::Instant::now());
-        let cap = crate::telemetry::catalogue::dispatch::DUE_BACKLOG_CAP;
-        match self.ctx.store.due_backlog(now, cap).await {
-            Ok(steps) => self.metrics.due_backlog(steps),
-            Err(e) => {
-                tracing::warn!(error = %e, "Cannot count the due backlog.");
-                self.ctx.metrics.error("supervisor", "store");
-            }
-        }
-    }
-
     fn reload_all(&self) {
         for slot in self.campaigns.values() {
             slot.handle.reload();
-        }
-    }
-
-    fn check_idle(&mut self, due: &[crate::store::CampaignDue]) {
-        let Some(period) = self.options.until_idle else {
-            return;
-        };
-        let horizon = Utc::now() + chrono::TimeDelta::from_std(period).unwrap_or_default();
-        let busy = self.handle.in_flight() > 0
-            || due.iter().any(|c| c.next_due.is_some_and(|t| t <= horizon));
-        if busy {
-            self.idle_since = None;
-            return;
-        }
-        let since = *self
-            .idle_since
-            .get_or_insert_with(tokio::time::Instant::now);
-        if since.elapsed() >= period {
-            tracing::info!("Nothing in flight and nothing due: stopping (--until-idle).");
-            self.shutdown.cancel();
         }
     }
 }

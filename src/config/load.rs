@@ -14,6 +14,13 @@ pub const ENV_PREFIX: &str = "OUTREACHD";
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 
+/// Why `redis.url` is refused rather than ignored: an admin who sets it expects limits shared
+/// between daemons, and nothing shares them. Each daemon runs an actor for every mailbox, so two
+/// daemons on one database could send twice a mailbox's caps.
+const REDIS_NOT_BUILT: &str = "redis.url is not supported: limits shared between daemons through \
+     Redis are not built, each daemon keeps its limits in-process; run one daemon per database \
+     for mailboxes with caps, and remove this setting";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -27,6 +34,12 @@ pub enum ConfigError {
     Layered(String),
     #[error("invalid configuration: {}", .0.join("; "))]
     Invalid(Vec<String>),
+    /// A key that was documented but whose feature is not built (see [`REDIS_NOT_BUILT`]).
+    #[error("{source_name}: {reason}")]
+    NotBuilt {
+        source_name: String,
+        reason: &'static str,
+    },
 }
 
 /// Settings plus where they came from, for `check-config`.
@@ -50,6 +63,16 @@ pub fn load(
         })?;
         check_file_alone(path, &text)?;
         builder = builder.add_source(File::from_str(&text, FileFormat::Toml));
+    }
+    if let Some(var) = env
+        .keys()
+        .filter(|k| k.starts_with(&format!("{ENV_PREFIX}__REDIS__")))
+        .min()
+    {
+        return Err(ConfigError::NotBuilt {
+            source_name: var.clone(),
+            reason: REDIS_NOT_BUILT,
+        });
     }
     let env_vars: config::Map<String, String> = env
         .iter()
@@ -84,6 +107,19 @@ fn check_file_alone(path: &Path, text: &str) -> Result<(), ConfigError> {
         detail,
     };
     let user: toml::Table = toml::from_str(text).map_err(|e| file_err(one_line(&e.to_string())))?;
+    if user.contains_key("redis") {
+        let line = text
+            .lines()
+            .position(|l| {
+                l.trim_start().starts_with("[redis") || l.trim_start().starts_with("redis")
+            })
+            .map(|n| format!(", line {}", n + 1))
+            .unwrap_or_default();
+        return Err(ConfigError::NotBuilt {
+            source_name: format!("config file {}{line}", path.display()),
+            reason: REDIS_NOT_BUILT,
+        });
+    }
     let mut merged: toml::Table = toml::from_str(DEFAULTS).map_err(|e| file_err(e.to_string()))?;
     merge(&mut merged, user);
     // Deserialize from the text form so toml's span-carrying errors name the key.
@@ -288,6 +324,29 @@ mod tests {
             "{out}"
         );
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_redis_url_in_a_file_is_refused_with_the_reason() {
+        let (_d, path) =
+            file("[server]\nport = 9000\n\n[redis]\nurl = \"redis://127.0.0.1:6379\"\n");
+        let err = load(std::slice::from_ref(&path), &HashMap::new())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("line 4") && err.contains("redis.url"), "{err}");
+        assert!(err.contains("one daemon per database"), "{err}");
+    }
+
+    #[test]
+    fn a_redis_url_in_the_environment_is_refused_with_the_reason() {
+        let e = env(&[("OUTREACHD__REDIS__URL", "redis://127.0.0.1:6379")]);
+        let err = load(&[], &e).unwrap_err().to_string();
+        assert!(
+            err.starts_with("OUTREACHD__REDIS__URL: redis.url is not supported"),
+            "{err}"
+        );
+        assert!(err.contains("one daemon per database"), "{err}");
     }
 
     #[test]

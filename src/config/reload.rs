@@ -112,18 +112,13 @@ fn change(key: &str, old: Option<String>, new: Option<String>) -> ConfigChange {
     }
 }
 
-fn secrets<'a>(old: &'a Settings, new: &'a Settings) -> [(&'static str, &'a str, &'a str); 5] {
+fn secrets<'a>(old: &'a Settings, new: &'a Settings) -> [(&'static str, &'a str, &'a str); 4] {
     [
         ("database.url", old.database.url(), new.database.url()),
         (
             "security.encryption_key",
             old.security.encryption_key.expose_secret(),
             new.security.encryption_key.expose_secret(),
-        ),
-        (
-            "redis.url",
-            old.redis.url.expose_secret(),
-            new.redis.url.expose_secret(),
         ),
         (
             "tracking.link_secret",
@@ -242,7 +237,6 @@ mod tests {
             ("OUTREACHD__DATABASE__URL", "postgres://u:hunter2@db/x"),
             ("OUTREACHD__CONTENT__OPENAI__API_KEY", "sk-debug-secret"),
             ("OUTREACHD__TRACKING__LINK_SECRET", "link-debug-secret"),
-            ("OUTREACHD__REDIS__URL", "redis://:redispass@127.0.0.1/0"),
             (
                 "OUTREACHD__SECURITY__ENCRYPTION_KEY",
                 "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=",
@@ -253,7 +247,6 @@ mod tests {
             "hunter2",
             "sk-debug-secret",
             "link-debug-secret",
-            "redispass",
             "c2VjcmV0",
         ] {
             assert!(!debug.contains(secret), "{secret} in Debug output");

@@ -16,7 +16,6 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub daemon: DaemonSettings,
     pub log: LogSettings,
-    pub redis: RedisSettings,
     pub mailbox_defaults: MailboxDefaults,
     pub dispatch: DispatchSettings,
     pub tracking: TrackingSettings,
@@ -130,21 +129,6 @@ pub struct LogSettings {
     pub format: LogFormat,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RedisSettings {
-    /// Empty: limits are kept in-process (fine for one daemon).
-    #[serde(serialize_with = "redacted_url")]
-    pub url: SecretString,
-}
-
-impl RedisSettings {
-    pub fn url(&self) -> Option<&str> {
-        let url = self.url.expose_secret().trim();
-        (!url.is_empty()).then_some(url)
-    }
-}
-
 /// Defaults for mailboxes whose apply file leaves these out.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -239,11 +223,6 @@ impl Settings {
                 "mailbox_defaults.timezone: unknown IANA time zone {:?}",
                 d.timezone
             ));
-        }
-        if let Some(url) = self.redis.url()
-            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
-        {
-            problems.push("redis.url: must start with redis:// or rediss://".into());
         }
         problems.extend(self.content.validate());
         let d = &self.dispatch;

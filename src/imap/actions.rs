@@ -7,17 +7,23 @@ use sha2::{Digest, Sha256};
 
 use super::classify::{BounceKind, Classification};
 use crate::store::{BounceSeverity, InboundAction, OptOut};
+use crate::telemetry::InboundClass;
 
-/// The name stored with the message (`inbound_messages.classification`).
-pub fn class_name(c: &Classification) -> &'static str {
+/// The metric label of a classification (telemetry owns the label set).
+pub fn inbound_class(c: &Classification) -> InboundClass {
     match c {
-        Classification::Reply { .. } => "reply",
-        Classification::AutoReply { .. } => "auto_reply",
-        Classification::Bounce { .. } => "bounce",
-        Classification::Complaint { .. } => "complaint",
-        Classification::UnsubscribeRequest { .. } => "unsubscribe_request",
-        Classification::Unrelated => "unrelated",
+        Classification::Reply { .. } => InboundClass::Reply,
+        Classification::AutoReply { .. } => InboundClass::AutoReply,
+        Classification::Bounce { .. } => InboundClass::Bounce,
+        Classification::Complaint { .. } => InboundClass::Complaint,
+        Classification::UnsubscribeRequest { .. } => InboundClass::UnsubscribeRequest,
+        Classification::Unrelated => InboundClass::Unrelated,
     }
+}
+
+/// The name stored with the message (`inbound_messages.classification`): the metric label.
+pub fn class_name(c: &Classification) -> &'static str {
+    inbound_class(c).label()
 }
 
 /// What the store must do for a classification. An auto-reply's return date becomes "not

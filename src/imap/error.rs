@@ -1,5 +1,5 @@
-//! `ImapError`: what can go wrong talking to one IMAP server. The poller maps each kind to a
-//! mailbox IMAP status and a retry delay; none of them carries a password.
+//! `ImapError`: what can go wrong talking to one IMAP server. The poller actor maps each kind to
+//! a mailbox IMAP status and a retry delay; none of them carries a password.
 
 /// One failed IMAP operation.
 #[derive(Debug, thiserror::Error)]
@@ -29,13 +29,36 @@ pub enum ImapError {
     },
     #[error("the server closed the connection during {command}")]
     Closed { command: &'static str },
-    #[error("cannot read or write the store: {0}")]
-    Store(#[from] crate::store::StoreError),
 }
 
 impl ImapError {
     /// Wrong credentials: retried slowly, never in a loop.
     pub fn is_auth(&self) -> bool {
         matches!(self, Self::Auth { .. })
+    }
+
+    /// The bounded `type` label of the error (`outreachd_errors_total{stage="imap"}`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Connect { .. } => "connect",
+            Self::Tls { .. } => "tls",
+            Self::NoStarttls => "starttls",
+            Self::Auth { .. } => "auth",
+            Self::Timeout { .. } => "timeout",
+            Self::Protocol { .. } => "protocol",
+            Self::Closed { .. } => "closed",
+        }
+    }
+
+    /// The server's words when it answered a command with `NO` or `BAD`: that command was
+    /// refused, the connection itself is fine.
+    pub fn refusal(&self) -> Option<&str> {
+        match self {
+            Self::Protocol {
+                source: async_imap::error::Error::No(reason) | async_imap::error::Error::Bad(reason),
+                ..
+            } => Some(reason),
+            _ => None,
+        }
     }
 }

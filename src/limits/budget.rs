@@ -1,4 +1,6 @@
 //! `SendBudget`: hourly and daily caps with a warm-up ramp, for one mailbox, on its local day.
+//! The caps themselves are the gate functions [`daily_gate`] and [`hourly_gate`]: the mailbox
+//! actor reaches them through its budget, `explain` calls them on the store's counts.
 
 use std::collections::VecDeque;
 
@@ -6,7 +8,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::resolve_local;
-use crate::store::Warmup;
+use crate::store::{Mailbox, Warmup};
 
 #[derive(Clone, Debug)]
 pub struct BudgetConfig {
@@ -17,6 +19,74 @@ pub struct BudgetConfig {
     pub warmup_started_on: NaiveDate,
     /// Whose midnight starts a new day.
     pub timezone: Tz,
+}
+
+impl BudgetConfig {
+    /// The caps of a stored mailbox, as its actor uses them.
+    pub fn for_mailbox(mailbox: &Mailbox) -> Self {
+        let timezone: Tz = mailbox.timezone.parse().unwrap_or(Tz::UTC);
+        Self {
+            daily_cap: mailbox.daily_cap,
+            hourly_cap: mailbox.hourly_cap.filter(|c| *c > 0),
+            warmup: mailbox.warmup,
+            warmup_started_on: mailbox.created_at.with_timezone(&timezone).date_naive(),
+            timezone,
+        }
+    }
+
+    /// The daily cap in force on `date`: the warm-up ramp, never above `daily_cap`.
+    pub fn cap_on(&self, date: NaiveDate) -> u32 {
+        let cap = self.daily_cap;
+        match self.warmup {
+            None => cap,
+            Some(w) => {
+                let days = (date - self.warmup_started_on).num_days().max(0);
+                let ramp =
+                    u64::from(w.start_per_day) + u64::from(w.increment_per_day) * days as u64;
+                cap.min(u32::try_from(ramp).unwrap_or(u32::MAX))
+            }
+        }
+    }
+}
+
+/// `Ok` if one more send fits under `cap` on local day `day` (in `timezone`), with `sent` sent
+/// and `pending` admitted but not yet recorded; else blocked until the next local midnight.
+pub fn daily_gate(
+    sent: u32,
+    pending: u32,
+    cap: u32,
+    day: NaiveDate,
+    timezone: Tz,
+) -> Result<(), Blocked> {
+    if sent.saturating_add(pending) >= cap {
+        let tomorrow = day.succ_opt().unwrap_or(day);
+        return Err(Blocked {
+            cap: CapKind::Daily,
+            until: resolve_local(tomorrow, 0, timezone),
+        });
+    }
+    Ok(())
+}
+
+/// `Ok` if one more send fits under the hourly `cap` at `now`, given the send times of the last
+/// hour (`last_hour`, oldest first) and `pending` admitted sends; else blocked until the oldest
+/// leaves the hour.
+pub fn hourly_gate(
+    cap: Option<u32>,
+    last_hour: &[DateTime<Utc>],
+    pending: u32,
+    now: DateTime<Utc>,
+) -> Result<(), Blocked> {
+    if let Some(hourly) = cap
+        && last_hour.len() + pending as usize >= hourly as usize
+    {
+        let oldest = last_hour.first().copied().unwrap_or(now);
+        return Err(Blocked {
+            cap: CapKind::Hourly,
+            until: oldest + TimeDelta::hours(1),
+        });
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +100,16 @@ pub enum CapKind {
 pub struct Blocked {
     pub cap: CapKind,
     pub until: DateTime<Utc>,
+}
+
+impl Blocked {
+    /// Why a job is released, as the mailbox actor records it on the send.
+    pub fn reason(&self) -> &'static str {
+        match self.cap {
+            CapKind::Daily => "mailbox daily cap reached",
+            CapKind::Hourly => "mailbox hourly cap reached",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -72,16 +152,7 @@ impl SendBudget {
 
     /// The daily cap in force on `date`: the warm-up ramp, never above `daily_cap`.
     pub fn daily_cap_on(&self, date: NaiveDate) -> u32 {
-        let cap = self.config.daily_cap;
-        match self.config.warmup {
-            None => cap,
-            Some(w) => {
-                let days = (date - self.config.warmup_started_on).num_days().max(0);
-                let ramp =
-                    u64::from(w.start_per_day) + u64::from(w.increment_per_day) * days as u64;
-                cap.min(u32::try_from(ramp).unwrap_or(u32::MAX))
-            }
-        }
+        self.config.cap_on(date)
     }
 
     fn roll(&mut self, now: DateTime<Utc>) {
@@ -115,24 +186,20 @@ impl SendBudget {
     /// recorded (a batch in flight), so a batch can never overshoot a cap.
     pub fn check_with_pending(&mut self, now: DateTime<Utc>, pending: u32) -> Result<(), Blocked> {
         self.roll(now);
-        if self.sent_today.saturating_add(pending) >= self.daily_cap_on(self.day) {
-            let tomorrow = self.day.succ_opt().unwrap_or(self.day);
-            return Err(Blocked {
-                cap: CapKind::Daily,
-                until: resolve_local(tomorrow, 0, self.config.timezone),
-            });
-        }
-        if let Some(hourly) = self.config.hourly_cap
-            && self.last_hour.len() + pending as usize >= hourly as usize
-        {
-            // The oldest send in the window leaves it one hour after it happened.
-            let oldest = self.last_hour.front().copied().unwrap_or(now);
-            return Err(Blocked {
-                cap: CapKind::Hourly,
-                until: oldest + TimeDelta::hours(1),
-            });
-        }
-        Ok(())
+        let cap = self.daily_cap_on(self.day);
+        daily_gate(
+            self.sent_today,
+            pending,
+            cap,
+            self.day,
+            self.config.timezone,
+        )?;
+        hourly_gate(
+            self.config.hourly_cap,
+            self.last_hour.make_contiguous(),
+            pending,
+            now,
+        )
     }
 
     /// Counts a send (or an ambiguous one: the server may have accepted it).

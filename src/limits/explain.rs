@@ -3,9 +3,10 @@
 //! eligible.
 //!
 //! Pure: the CLI reads the facts from the store and hands them in with the clock, so every
-//! branch is unit-tested without a database. The rules mirror the daemon's: the campaign actor
-//! checks status, due time, window and the daily new-lead cap when it claims; the mailbox actor
-//! checks its state, caps (with warm-up) and gap when it sends.
+//! branch is unit-tested without a database. The window, the mailbox's state and its caps
+//! (with warm-up) are evaluated by the gate functions the actors use (`limits::gates`,
+//! `limits::budget`); status, due time, the daily new-lead cap and the gap are read from the
+//! store's facts as the claim and the pacer apply them.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;

@@ -1,7 +1,7 @@
 //! From a claim to a ready job: render the step's templates for the lead, let the content
 //! provider write the final text, store it (so a retry resends the same words; a batch per
-//! round trip), then route the job to the lead's mailbox. Template errors fail the step with their reason; a provider
-//! error that may pass is retried later.
+//! round trip), then route the job to the lead's mailbox. Template errors fail the step with
+//! their reason; a provider error that may pass is retried later (the text itself: `text.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,17 +10,14 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use tokio::task::JoinSet;
 
+use super::text::generate;
 use crate::actors::context::DispatchContext;
 use crate::actors::job::{CampaignPlan, SendJob};
 use crate::actors::mailbox::MailboxHandle;
 use crate::actors::registry::MailboxRegistry;
-use crate::content::{
-    Draft, GenerationRequest, RenderContext, TemplatePart, normalize_subject, render, render_draft,
-    spin_seed,
-};
 use crate::domain::{CampaignId, MailboxId};
-use crate::store::{ClaimedSend, Completion, GeneratedFor, GeneratedMessage, Mailbox, Product};
-use crate::telemetry::GenerationResult;
+use crate::limits::window_gate;
+use crate::store::{ClaimedSend, GeneratedFor, GeneratedMessage, Mailbox, Product};
 
 /// Fresh texts are stored in batches of at most this many (one round trip each)...
 const SAVE_BATCH: usize = 500;
@@ -116,13 +113,10 @@ impl Dispatcher {
                     Some(text) => ready.message = text,
                     None => {
                         let at = Utc::now() + chrono::TimeDelta::seconds(30);
-                        release(
-                            &self.ctx,
-                            &ready.claim,
-                            at,
-                            "cannot store the generated message",
-                        )
-                        .await;
+                        self.ctx
+                            .sink
+                            .release(ready.claim.send, at, "cannot store the generated message")
+                            .await;
                         continue;
                     }
                 }
@@ -134,13 +128,10 @@ impl Dispatcher {
             };
             if let Err(job) = ready.handle.try_send(job) {
                 // Backpressure: the mailbox is full. Give the claim back as it was.
-                release(
-                    &self.ctx,
-                    &job.claim,
-                    job.claim.due_at,
-                    "mailbox queue full",
-                )
-                .await;
+                self.ctx
+                    .sink
+                    .release(job.claim.send, job.claim.due_at, "mailbox queue full")
+                    .await;
             }
         }
     }
@@ -158,23 +149,19 @@ async fn prepare(
     // sent early, and never lost. Run Now bypasses windows (but never caps or suppressions).
     if ctx.ignore_windows_for != Some(plan.campaign.id) {
         let zone = plan.zone_for(claim.lead.timezone.as_deref());
-        let window = plan.campaign.rules.window;
-        let now = Utc::now();
-        if !window.is_open(now, zone) {
-            release(
-                ctx,
-                &claim,
-                window.next_open(now, zone),
-                "outside the sending window",
-            )
-            .await;
+        if let Err(opens) = window_gate(&plan.campaign.rules.window, zone, Utc::now()) {
+            ctx.sink
+                .release(claim.send, opens, "outside the sending window")
+                .await;
             return None;
         }
     }
     let Some((mailbox, handle)) = mailbox else {
         // The lead's mailbox is paused or gone: leave the lead waiting for it.
         let at = Utc::now() + ctx.settings.throttle_cooldown.to_chrono();
-        release(ctx, &claim, at, "the lead's mailbox is not sending").await;
+        ctx.sink
+            .release(claim.send, at, "the lead's mailbox is not sending")
+            .await;
         return None;
     };
     if let Some(stored) = claim.generated.clone() {
@@ -196,144 +183,5 @@ async fn prepare(
             ctx.sink.record(completion).await;
             None
         }
-    }
-}
-
-async fn release(
-    ctx: &DispatchContext,
-    claim: &ClaimedSend,
-    at: chrono::DateTime<Utc>,
-    reason: &str,
-) {
-    ctx.sink
-        .record(Completion::Retry {
-            send: claim.send,
-            at,
-            reason: reason.to_owned(),
-            counts_as_attempt: false,
-        })
-        .await;
-}
-
-/// A new text for this claim (the caller stores it before it is sent).
-async fn generate(
-    ctx: &DispatchContext,
-    plan: &CampaignPlan,
-    product: Option<&Product>,
-    mailbox: &Mailbox,
-    claim: &ClaimedSend,
-) -> Result<GeneratedMessage, Completion> {
-    let failed = |reason: String| Completion::Failed {
-        send: claim.send,
-        reason,
-    };
-    let step = plan.step(claim.step_order).ok_or_else(|| {
-        failed(format!(
-            "step {} no longer exists in the campaign",
-            claim.step_order
-        ))
-    })?;
-    let context = RenderContext::new(
-        &claim.lead,
-        mailbox,
-        &plan.campaign,
-        product,
-        claim.step_order,
-    );
-    let seed = spin_seed(claim.lead.id, claim.step_order);
-    let (draft, keep_subject) = match (&step.subject_template, &claim.thread) {
-        (Some(subject), _) => {
-            let draft = render_draft(subject, &step.body_template, &context, seed)
-                .map_err(|e| failed(e.to_string()))?;
-            (draft, false)
-        }
-        (None, Some(thread)) => {
-            let body = render(TemplatePart::Body, &step.body_template, &context, seed)
-                .map_err(|e| failed(e.to_string()))?;
-            (
-                Draft {
-                    subject: reply_subject(&thread.first_subject),
-                    body,
-                },
-                true,
-            )
-        }
-        (None, None) => {
-            return Err(failed(format!(
-                "step {} has no subject and the lead has no earlier message to reply to",
-                claim.step_order
-            )));
-        }
-    };
-    let request = GenerationRequest {
-        draft,
-        keep_subject,
-        ai_instructions: step.ai_instructions.clone(),
-        context,
-    };
-    let started = Instant::now();
-    let result = ctx.content.generate(&request).await;
-    let generated = match result {
-        Ok(generated) => {
-            let m = &ctx.content_metrics;
-            m.generated(GenerationResult::Ok, started.elapsed());
-            let g = &generated;
-            m.usage(
-                &g.provider,
-                g.prompt_tokens,
-                g.completion_tokens,
-                g.cost_usd,
-            );
-            generated
-        }
-        Err(e) if e.is_retryable() && claim.attempts + 1 < ctx.settings.max_attempts => {
-            ctx.content_metrics
-                .generated(GenerationResult::Retry, started.elapsed());
-            ctx.metrics.error("generate", "provider_temporary");
-            return Err(Completion::Retry {
-                send: claim.send,
-                at: Utc::now() + ctx.retry_delay(claim.attempts),
-                reason: e.to_string(),
-                counts_as_attempt: true,
-            });
-        }
-        Err(e) => {
-            ctx.content_metrics
-                .generated(GenerationResult::Failed, started.elapsed());
-            ctx.metrics.error("generate", "provider_permanent");
-            return Err(failed(e.to_string()));
-        }
-    };
-    Ok(GeneratedMessage {
-        subject: normalize_subject(&generated.subject),
-        body_text: generated.body,
-        body_html: None,
-        provider: generated.provider,
-        model: generated.model,
-        prompt_tokens: generated.prompt_tokens,
-        completion_tokens: generated.completion_tokens,
-        cost_usd: generated.cost_usd,
-    })
-}
-
-/// "Re: <first subject>", without stacking prefixes.
-fn reply_subject(first: &str) -> String {
-    let trimmed = first.trim();
-    if trimmed.len() >= 3 && trimmed[..3].eq_ignore_ascii_case("re:") {
-        trimmed.to_owned()
-    } else {
-        format!("Re: {trimmed}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::reply_subject;
-
-    #[test]
-    fn follow_ups_reply_under_the_first_subject_once() {
-        assert_eq!(reply_subject("Quick question"), "Re: Quick question");
-        assert_eq!(reply_subject("RE: Quick question"), "RE: Quick question");
-        assert_eq!(reply_subject("Ré"), "Re: Ré");
     }
 }

@@ -4,10 +4,11 @@
 
 use chrono::Utc;
 
-use super::{MailboxActor, State};
+use super::MailboxActor;
 use crate::actors::completions::Recorded;
 use crate::actors::job::SendJob;
 use crate::domain::{MailboxStatus, StepOutcome};
+use crate::limits::MailboxState;
 use crate::smtp::{self, Reply, SendError};
 use crate::store::{Completion, MailboxStateChange, ThreadInfo};
 
@@ -115,8 +116,8 @@ impl MailboxActor {
     }
 
     fn on_success(&mut self) {
-        if !matches!(self.state, State::Active) {
-            self.state = State::Active;
+        if self.state != MailboxState::Active {
+            self.state = MailboxState::Active;
             let store = self.ctx.store.clone();
             let id = self.mailbox.id;
             // Best effort: the store's status is informational while the actor runs.
@@ -133,13 +134,8 @@ impl MailboxActor {
 
     /// Rests the mailbox; the rest doubles while throttling repeats (at most 16x).
     async fn cool_down(&mut self, reason: &str) -> chrono::DateTime<Utc> {
-        let streak = match self.state {
-            State::Cooling { streak, .. } => streak + 1,
-            _ => 0,
-        };
-        let until =
-            Utc::now() + self.ctx.settings.throttle_cooldown.to_chrono() * (1i32 << streak.min(4));
-        self.state = State::Cooling { until, streak };
+        let base = self.ctx.settings.throttle_cooldown.to_chrono();
+        let until = self.state.throttle(Utc::now(), base);
         tracing::warn!(mailbox = %self.mailbox.address, %reason, %until, "Mailbox throttled by server; cooling down.");
         let change = MailboxStateChange {
             status: MailboxStatus::Cooling,
@@ -158,7 +154,7 @@ impl MailboxActor {
     }
 
     async fn pause(&mut self, reason: &str) {
-        self.state = State::Paused {
+        self.state = MailboxState::Paused {
             reason: reason.to_owned(),
         };
         tracing::error!(mailbox = %self.mailbox.address, %reason, "Mailbox paused: it cannot send until an operator fixes it.");

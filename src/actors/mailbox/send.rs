@@ -2,9 +2,10 @@
 
 use chrono::Utc;
 
-use super::{MailboxActor, State};
+use super::MailboxActor;
 use crate::actors::job::SendJob;
 use crate::domain::EmailAddress;
+use crate::limits::Hold;
 use crate::smtp::{self, ListUnsubscribe, OutgoingMessage};
 use crate::store::{Completion, SendRef};
 use crate::telemetry::ProviderClass;
@@ -43,7 +44,13 @@ impl MailboxActor {
             return ready;
         }
         if !self.older_outcomes_recorded().await {
-            self.release_all(&ready, None, "daemon shutting down").await;
+            for r in &ready {
+                let due = r.job.claim.due_at;
+                self.ctx
+                    .sink
+                    .release(r.job.claim.send, due, "daemon shutting down")
+                    .await;
+            }
             return Vec::new();
         }
         let marks = marks_of(&ready);
@@ -98,22 +105,13 @@ impl MailboxActor {
         kept
     }
 
-    async fn mark_failed(&mut self, ready: &[Ready], error: &str) {
+    async fn mark_failed(&self, ready: &[Ready], error: &str) {
         tracing::warn!(mailbox = %self.mailbox.address, error = %error, "Cannot mark sends as sending; releasing them.");
         let retry_at = Utc::now() + chrono::TimeDelta::seconds(30);
-        self.release_all(ready, Some(retry_at), "store unavailable")
-            .await;
-    }
-
-    /// Releases unsent jobs, due again at `at` (`None`: when they were due).
-    async fn release_all(
-        &mut self,
-        ready: &[Ready],
-        at: Option<chrono::DateTime<Utc>>,
-        reason: &str,
-    ) {
         for r in ready {
-            self.release(&r.job, at.unwrap_or(r.job.claim.due_at), reason)
+            self.ctx
+                .sink
+                .release(r.job.claim.send, retry_at, "store unavailable")
                 .await;
         }
     }
@@ -128,7 +126,9 @@ impl MailboxActor {
             // A reply to an earlier send of this batch may have cooled or paused the mailbox:
             // the rest is not sent into a server that asked us to stop, it is due again later.
             if let Some((at, reason)) = self.held_until(Utc::now()) {
-                self.release(&r.job, at.max(r.job.claim.due_at), &reason)
+                self.ctx
+                    .sink
+                    .release(r.job.claim.send, at.max(r.job.claim.due_at), &reason)
                     .await;
                 continue;
             }
@@ -165,34 +165,30 @@ impl MailboxActor {
         }
     }
 
-    /// Checks state and caps, waits for the gap, builds the message. `None` when the job was
-    /// released or failed instead.
     /// When and why a cooling or paused mailbox releases its jobs; `None` when it sends.
     fn held_until(&self, now: chrono::DateTime<Utc>) -> Option<(chrono::DateTime<Utc>, String)> {
-        match &self.state {
-            State::Cooling { until, .. } if *until > now => {
-                Some((*until, "mailbox cooling down".to_owned()))
-            }
-            State::Paused { reason } => Some((
+        match self.state.hold(now)? {
+            Hold::Until(until) => Some((until, "mailbox cooling down".to_owned())),
+            Hold::Paused(reason) => Some((
                 now + self.ctx.settings.throttle_cooldown.to_chrono(),
                 format!("mailbox paused: {reason}"),
             )),
-            _ => None,
         }
     }
 
+    /// Checks state and caps, waits for the gap, builds the message. `None` when the job was
+    /// released or failed instead.
     async fn gate_and_build(&mut self, job: SendJob, pending: u32) -> Option<Ready> {
         let now = Utc::now();
         if let Some((at, reason)) = self.held_until(now) {
-            self.release(&job, at, &reason).await;
+            self.ctx.sink.release(job.claim.send, at, &reason).await;
             return None;
         }
         if let Err(blocked) = self.budget.check_with_pending(now, pending) {
-            let reason = match blocked.cap {
-                crate::limits::CapKind::Daily => "mailbox daily cap reached",
-                crate::limits::CapKind::Hourly => "mailbox hourly cap reached",
-            };
-            self.release(&job, blocked.until.max(job.claim.due_at), reason)
+            let reason = blocked.reason();
+            self.ctx
+                .sink
+                .release(job.claim.send, blocked.until.max(job.claim.due_at), reason)
                 .await;
             return None;
         }
@@ -201,7 +197,7 @@ impl MailboxActor {
             let reconfigured = tokio::select! {
                 biased;
                 () = self.cancel.cancelled() => {
-                    self.release(&job, job.claim.due_at, "daemon shutting down").await;
+                    self.ctx.sink.release(job.claim.send, job.claim.due_at, "daemon shutting down").await;
                     return None;
                 }
                 () = self.shared.reconfigured.notified() => true,
@@ -216,11 +212,10 @@ impl MailboxActor {
                 break;
             }
             if let Err(blocked) = self.budget.check_with_pending(Utc::now(), pending) {
-                let reason = match blocked.cap {
-                    crate::limits::CapKind::Daily => "mailbox daily cap reached",
-                    crate::limits::CapKind::Hourly => "mailbox hourly cap reached",
-                };
-                self.release(&job, blocked.until.max(job.claim.due_at), reason)
+                let reason = blocked.reason();
+                self.ctx
+                    .sink
+                    .release(job.claim.send, blocked.until.max(job.claim.due_at), reason)
                     .await;
                 return None;
             }

@@ -1,15 +1,15 @@
 //! The campaign side of a lead's next send for `explain`: suppression, unsubscribe, the lead's
 //! and the campaign's status, the window, the step's due time, the campaign's daily cap on new
-//! leads and a claim in flight, as the campaign actor applies them when it claims; then the
-//! lead's mailbox.
+//! leads and a claim in flight, as the campaign actor applies them when it claims (the window
+//! through the same gate function); then the lead's mailbox.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::{
     Check, Explanation, LeadFacts, finish, fmt_time, mailbox_checks, next_midnight, tz_or_utc,
 };
-use crate::domain::{CampaignLeadStatus, CampaignStatus, TimezonePolicy};
+use crate::domain::{CampaignLeadStatus, CampaignStatus};
+use crate::limits::{send_zone, window_gate};
 
 /// The campaign-side checks of one lead at `at`.
 fn lead_checks(facts: &LeadFacts, now: DateTime<Utc>, at: DateTime<Utc>) -> Vec<Check> {
@@ -66,12 +66,11 @@ fn lead_checks(facts: &LeadFacts, now: DateTime<Utc>, at: DateTime<Utc>) -> Vec<
         )
     });
     let rules = &facts.rules;
-    let tz = match (rules.timezone_policy, facts.lead_timezone.as_deref()) {
-        (TimezonePolicy::Lead, Some(lead_tz)) if lead_tz.parse::<Tz>().is_ok() => {
-            tz_or_utc(lead_tz)
-        }
-        _ => tz_or_utc(&rules.timezone),
-    };
+    let tz = send_zone(
+        rules.timezone_policy,
+        tz_or_utc(&rules.timezone),
+        facts.lead_timezone.as_deref(),
+    );
     let window = &rules.window;
     let window_text = format!(
         "{}-{} {} ({})",
@@ -80,11 +79,9 @@ fn lead_checks(facts: &LeadFacts, now: DateTime<Utc>, at: DateTime<Utc>) -> Vec<
         window_days(window),
         tz.name()
     );
-    checks.push(if window.is_open(at, tz) {
-        Check::pass("window", format!("open: {window_text}"))
-    } else {
-        let opens = window.next_open(at, tz);
-        Check::blocked("window", Some(opens), format!("closed: {window_text}"))
+    checks.push(match window_gate(window, tz, at) {
+        Ok(()) => Check::pass("window", format!("open: {window_text}")),
+        Err(opens) => Check::blocked("window", Some(opens), format!("closed: {window_text}")),
     });
     let due = enrolment.and_then(|e| e.next_scheduled_at);
     checks.push(match due {

@@ -1,35 +1,20 @@
-//! The mailbox's own limits for `explain`: state, gap, hourly cap, daily cap, warm-up, as the
-//! mailbox actor applies them when it sends.
+//! The mailbox's own limits for `explain`: state, gap, hourly cap, daily cap, warm-up, through
+//! the gate functions the mailbox actor applies when it sends.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use chrono_tz::Tz;
 
-use super::{Check, Explanation, MailboxFacts, finish, fmt_time, next_midnight};
+use super::{Check, Explanation, MailboxFacts, finish, fmt_time};
 use crate::domain::MailboxStatus;
-use crate::limits::{BudgetConfig, SendBudget};
-use crate::store::Mailbox;
-
-impl BudgetConfig {
-    /// The caps of a stored mailbox, as its actor uses them.
-    pub fn for_mailbox(mailbox: &Mailbox) -> Self {
-        let timezone: Tz = mailbox.timezone.parse().unwrap_or(Tz::UTC);
-        Self {
-            daily_cap: mailbox.daily_cap,
-            hourly_cap: mailbox.hourly_cap.filter(|c| *c > 0),
-            warmup: mailbox.warmup,
-            warmup_started_on: mailbox.created_at.with_timezone(&timezone).date_naive(),
-            timezone,
-        }
-    }
-}
+use crate::limits::{BudgetConfig, Hold, MailboxState, daily_gate, hourly_gate};
 
 /// The mailbox checks (state, gap, hourly cap, daily cap, warm-up) at `at`, from facts read
 /// at `now`.
 pub fn mailbox_checks(facts: &MailboxFacts, now: DateTime<Utc>, at: DateTime<Utc>) -> Vec<Check> {
     let m = &facts.mailbox;
     let mut checks = Vec::new();
-    checks.push(match m.status {
-        MailboxStatus::Paused => Check::blocked(
+    let state = MailboxState::from_row(m.status, m.status_reason.as_deref(), m.cooling_until, now);
+    checks.push(match state.hold(at) {
+        Some(Hold::Paused(_)) => Check::blocked(
             "mailbox_state",
             None,
             format!(
@@ -38,24 +23,20 @@ pub fn mailbox_checks(facts: &MailboxFacts, now: DateTime<Utc>, at: DateTime<Utc
                 m.status_reason.as_deref().unwrap_or("no reason given")
             ),
         ),
-        MailboxStatus::Cooling => match m.cooling_until {
-            Some(until) if until > at => Check::blocked(
-                "mailbox_state",
-                Some(until),
-                format!(
-                    "mailbox {} is cooling down until {}",
-                    m.address,
-                    fmt_time(until)
-                ),
+        Some(Hold::Until(until)) => Check::blocked(
+            "mailbox_state",
+            Some(until),
+            format!(
+                "mailbox {} is cooling down until {}",
+                m.address,
+                fmt_time(until)
             ),
-            _ => Check::pass(
-                "mailbox_state",
-                format!("mailbox {} cooled down", m.address),
-            ),
-        },
-        MailboxStatus::Active => {
-            Check::pass("mailbox_state", format!("mailbox {} is active", m.address))
-        }
+        ),
+        None if m.status == MailboxStatus::Cooling => Check::pass(
+            "mailbox_state",
+            format!("mailbox {} cooled down", m.address),
+        ),
+        None => Check::pass("mailbox_state", format!("mailbox {} is active", m.address)),
     });
     let min_gap = m.min_gap.to_chrono();
     let last = facts.last_hour.iter().max().copied();
@@ -83,54 +64,51 @@ pub fn mailbox_checks(facts: &MailboxFacts, now: DateTime<Utc>, at: DateTime<Utc
         .filter(|t| *t > hour_ago && *t <= at)
         .collect();
     recent.sort();
-    checks.push(match config.hourly_cap {
-        None => Check::pass("hourly_cap", "no hourly cap"),
-        Some(cap) if recent.len() >= cap as usize => {
-            let until = recent.first().map_or(at, |t| *t + TimeDelta::hours(1));
-            Check::blocked(
-                "hourly_cap",
-                Some(until),
-                format!("{} of {cap} sent in the last hour", recent.len()),
-            )
-        }
-        Some(cap) => Check::pass(
+    let hourly = hourly_gate(config.hourly_cap, &recent, 0, at);
+    checks.push(match (config.hourly_cap, hourly) {
+        (None, _) => Check::pass("hourly_cap", "no hourly cap"),
+        (Some(cap), Err(blocked)) => Check::blocked(
+            "hourly_cap",
+            Some(blocked.until),
+            format!("{} of {cap} sent in the last hour", recent.len()),
+        ),
+        (Some(cap), Ok(())) => Check::pass(
             "hourly_cap",
             format!("{} of {cap} sent in the last hour", recent.len()),
         ),
     });
-    let today = at.with_timezone(&config.timezone).date_naive();
-    let midnight = next_midnight(today, config.timezone);
+    let zone = config.timezone;
+    let today = at.with_timezone(&zone).date_naive();
     // The store's count is for the local date of "now"; a later `at` on another day starts at 0.
-    let sent = if today == now.with_timezone(&config.timezone).date_naive() {
+    let sent = if today == now.with_timezone(&zone).date_naive() {
         facts.sent_today
     } else {
         0
     };
-    let budget = SendBudget::new(config.clone(), at, sent, &recent);
-    let ramp = budget.daily_cap_on(today);
-    checks.push(if sent >= m.daily_cap {
-        Check::blocked(
-            "daily_cap",
-            Some(midnight),
-            format!("{sent} of {} sent today ({})", m.daily_cap, m.timezone),
-        )
-    } else {
-        Check::pass(
-            "daily_cap",
-            format!("{sent} of {} sent today ({})", m.daily_cap, m.timezone),
-        )
+    let daily = format!("{sent} of {} sent today ({})", m.daily_cap, m.timezone);
+    checks.push(match daily_gate(sent, 0, m.daily_cap, today, zone) {
+        Err(blocked) => Check::blocked("daily_cap", Some(blocked.until), daily),
+        Ok(()) => Check::pass("daily_cap", daily),
     });
+    // The warm-up binds only while its ramp is below the cap (the daily cap reports the rest).
+    let ramp = config.cap_on(today);
     checks.push(match config.warmup {
         None => Check::pass("warmup", "no warm-up"),
-        Some(_) if sent >= ramp && ramp < m.daily_cap => Check::blocked(
-            "warmup",
-            Some(midnight),
-            format!(
-                "warm-up allows {ramp} today (day {} since {}), {sent} sent",
-                (today - config.warmup_started_on).num_days().max(0),
-                config.warmup_started_on
+        Some(_) if ramp < m.daily_cap => match daily_gate(sent, 0, ramp, today, zone) {
+            Err(blocked) => Check::blocked(
+                "warmup",
+                Some(blocked.until),
+                format!(
+                    "warm-up allows {ramp} today (day {} since {}), {sent} sent",
+                    (today - config.warmup_started_on).num_days().max(0),
+                    config.warmup_started_on
+                ),
             ),
-        ),
+            Ok(()) => Check::pass(
+                "warmup",
+                format!("warm-up allows {ramp} today, {sent} sent"),
+            ),
+        },
         Some(_) => Check::pass(
             "warmup",
             format!("warm-up allows {ramp} today, {sent} sent"),

@@ -5,14 +5,14 @@ use std::time::Duration;
 
 use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
 
-use crate::imap::classify::Classification;
 use crate::telemetry::catalogue::inbound::{
     IMAP_LAST_POLL, IMAP_POLL_LAG, IMAP_POLLER_UP, IMAP_POLLERS, IMAP_POLLS, INBOUND_MESSAGES,
     REPLY_STOP_LATENCY, UNKNOWN_RECONCILED,
 };
 use crate::telemetry::catalogue::internals::ACTOR_RESTARTS;
 
-/// The bounded `class` label of an inbound message.
+/// The bounded `class` label of an inbound message. Telemetry owns it; the IMAP classifier
+/// maps its classifications onto it (`imap::inbound_class`), so telemetry never imports `imap`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InboundClass {
     Reply,
@@ -41,17 +41,6 @@ impl InboundClass {
             Self::Complaint => "complaint",
             Self::UnsubscribeRequest => "unsubscribe_request",
             Self::Unrelated => "unrelated",
-        }
-    }
-
-    pub fn of(classification: &Classification) -> Self {
-        match classification {
-            Classification::Reply { .. } => Self::Reply,
-            Classification::AutoReply { .. } => Self::AutoReply,
-            Classification::Bounce { .. } => Self::Bounce,
-            Classification::Complaint { .. } => Self::Complaint,
-            Classification::UnsubscribeRequest { .. } => Self::UnsubscribeRequest,
-            Classification::Unrelated => Self::Unrelated,
         }
     }
 }
@@ -86,7 +75,7 @@ impl InboundMetrics {
         }
     }
 
-    /// The poller manager runs `count` pollers now.
+    /// The supervisor runs `count` pollers now.
     pub fn pollers_running(&self, count: usize) {
         self.pollers.set(count as f64);
     }
@@ -102,9 +91,9 @@ impl InboundMetrics {
         self.unknown_resent.increment(u64::from(resent));
     }
 
-    /// One message was classified, `lag` after it arrived in the mailbox.
-    pub fn classified(&self, classification: &Classification, lag: Duration) {
-        self.classes[InboundClass::of(classification) as usize].increment(1);
+    /// One message was classified as `class`, `lag` after it arrived in the mailbox.
+    pub fn classified(&self, class: InboundClass, lag: Duration) {
+        self.classes[class as usize].increment(1);
         self.poll_lag.record(lag.as_secs_f64());
     }
 
@@ -113,7 +102,7 @@ impl InboundMetrics {
         self.reply_stop.record(latency.as_secs_f64());
     }
 
-    /// The poller manager's up/down gauge for one mailbox's poller, labelled like its last-poll
+    /// The supervisor's up/down gauge for one mailbox's poller, labelled like its last-poll
     /// gauge so that alerts can join the two.
     pub fn poller_up(&self, address: &str) -> PollerUp {
         PollerUp(gauge!(IMAP_POLLER_UP, "mailbox" => address.to_owned()))
@@ -148,7 +137,7 @@ impl ImapMailboxMetrics {
     }
 }
 
-/// Whether a mailbox's poller runs: 1 from its start, 0 once the manager stops it (no longer
+/// Whether a mailbox's poller runs: 1 from its start, 0 once the supervisor stops it (no longer
 /// wanted, restarted with new settings, daemon shutdown). Its last-poll gauge stays after a
 /// stop; alerts on staleness require this to be 1.
 pub struct PollerUp(Gauge);

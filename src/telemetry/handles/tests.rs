@@ -3,7 +3,7 @@
 use chrono::{TimeDelta, Utc};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
 
-use super::{InboundMetrics, MailboxMetrics, SupervisorMetrics};
+use super::{InboundClass, InboundMetrics, MailboxMetrics, SupervisorMetrics};
 use crate::domain::{CampaignId, MailboxStatus, StepOutcome};
 use crate::telemetry::ProviderClass;
 
@@ -142,10 +142,7 @@ fn inbound_messages_are_counted_by_class_and_polls_stamp_the_mailbox() {
     let scrape = metrics::with_local_recorder(&r, || {
         let m = InboundMetrics::new();
         let mailbox = m.mailbox("s@x.test");
-        m.classified(
-            &crate::imap::classify::Classification::Unrelated,
-            std::time::Duration::from_secs(3),
-        );
+        m.classified(InboundClass::Unrelated, std::time::Duration::from_secs(3));
         mailbox.polled(true, at);
         mailbox.polled(false, at + TimeDelta::seconds(60));
         r.handle().render()
@@ -165,15 +162,11 @@ fn inbound_messages_are_counted_by_class_and_polls_stamp_the_mailbox() {
 }
 
 #[test]
-fn a_reply_records_its_lag_and_stop_latency_and_the_poller_manager_its_pollers() {
+fn a_reply_records_its_lag_and_stop_latency_and_the_supervisor_its_pollers() {
     let r = recorder();
     let scrape = metrics::with_local_recorder(&r, || {
         let m = InboundMetrics::new();
-        let reply = crate::imap::classify::Classification::Reply {
-            send_id: None,
-            lead_email: None,
-        };
-        m.classified(&reply, std::time::Duration::from_secs(4));
+        m.classified(InboundClass::Reply, std::time::Duration::from_secs(4));
         m.reply_stopped(std::time::Duration::from_secs(6));
         m.pollers_running(3);
         m.poller_restarted();
