@@ -115,8 +115,8 @@ fn settings(url: &str, dir: &tempfile::TempDir, opts: &E2eOptions) -> anyhow::Re
         ("OUTREACHD__DISPATCH__COMPLETION_FLUSH", "10ms"),
         // Unpaced mailboxes mark up to this many queued sends `sending` per commit. The
         // default (16) bounds what a crash can leave `unknown`; an operator running unpaced
-        // high-volume mailboxes raises it, and so does the bench (64 gave 4,137 sends/s on
-        // PostgreSQL, 256 gave 4,747, in one session; see README "Performance").
+        // high-volume mailboxes raises it, and so does the bench (in one pair of runs on
+        // PostgreSQL, 64 gave 4,137 sends/s and 256 gave 4,747; see docs/performance.md).
         ("OUTREACHD__DISPATCH__SENDING_BATCH", "256"),
         ("OUTREACHD__DISPATCH__MAX_CLAIM_BATCH", "2000"),
         ("OUTREACHD__DISPATCH__MAILBOX_QUEUE", "1000"),

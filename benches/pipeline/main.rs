@@ -1,4 +1,4 @@
-//! `cargo bench --bench pipeline`: the throughput measurements of issue #4, in one run against
+//! `cargo bench --bench pipeline`: the throughput measurements, in one run against
 //! one Postfix `smtp-sink` on loopback.
 //!
 //! 1. The baseline: `smtp-source` with 1 and 10 sessions.
@@ -41,13 +41,13 @@ use end_to_end::{Database, E2eOptions};
 use report::{Ratio, Report};
 use sink::Sink;
 
-/// The issue's targets.
+/// The throughput targets.
 const TARGET_ONE_CONNECTION: f64 = 1_000.0;
 const TARGET_SMTP_VS_SOURCE: f64 = 0.7;
 const TARGET_END_TO_END_PG: f64 = 5_000.0;
 
 /// The server shares the machine with the daemon, as in a single-host deployment, so the bench
-/// connects the way README.md's configuration reference recommends there: without TLS. With
+/// connects the way docs/configuration.md recommends there: without TLS. With
 /// `sslmode` left at its default (`prefer`) both ends encrypt every statement and row on the
 /// same two cores, which a remote server would not: in one alternating run on 2026-11-23 that
 /// cost a fifth of the throughput (4,181-4,566 against 5,337-5,783 sends/s). Set
@@ -221,7 +221,7 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
-/// The issue's figures: absolute rates against their targets, and ratios to smtp-source.
+/// The headline figures: absolute rates against their targets, and ratios to smtp-source.
 fn ratios(report: &Report, mailboxes: usize) -> Vec<Ratio> {
     let rate = |prefix: &str| report.find(prefix).map(|m| m.per_second);
     let mut out = Vec::new();

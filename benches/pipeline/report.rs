@@ -1,4 +1,4 @@
-//! The figures: one `Measurement` per timed run, the ratios the issue asks for, a table on
+//! The figures: one `Measurement` per timed run, the ratios to smtp-source, a table on
 //! stdout and the same data as a JSON report.
 
 use std::path::Path;
@@ -65,7 +65,7 @@ pub fn count(n: usize, noun: &str) -> String {
 pub struct Ratio {
     pub name: String,
     pub value: f64,
-    /// The issue's target for this ratio, when it sets one.
+    /// The target for this ratio, when it sets one.
     pub target: Option<f64>,
     pub met: Option<bool>,
 }

@@ -52,7 +52,7 @@ impl Recorded {
 /// A read-only view of the in-flight count. Handles that outlive the actors (the supervisor
 /// handle held by the HTTP server and the `Application`) keep this, not a [`CompletionSink`]:
 /// a sink clone keeps the writer's channel open, so the writer (and with it the shutdown
-/// drain) would wait for the server, which is only stopped after the drain (issue #4).
+/// drain) would wait for the server, which is only stopped after the drain.
 #[derive(Clone)]
 pub struct InFlight(Arc<AtomicUsize>);
 
@@ -115,7 +115,7 @@ impl CompletionSink {
 
     /// Stops counting `n` claimed sends that end without an outcome to record: their lease
     /// was lost to another claimer, who now owns (and counts) the row. Without this the count
-    /// never returns to zero and `run --until-idle` never exits (issue #4).
+    /// never returns to zero and `run --until-idle` never exits.
     pub fn abandoned(&self, n: usize) {
         release_count(&self.in_flight, n);
     }

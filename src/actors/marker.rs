@@ -3,8 +3,8 @@
 //!
 //! Each mailbox must mark its batch before it sends it (the step contract), and each mark is
 //! a commit, which on PostgreSQL waits for a WAL flush. With ten mailboxes marking a handful of
-//! rows each, the flushes, not the rows, were the bottleneck (issue #4: seven rows per commit,
-//! most of the database time in `WALWrite`). The marker never waits for company: an idle
+//! rows each, the flushes, not the rows, are the bottleneck (seven rows per commit put most of
+//! the database time in `WALWrite`). The marker never waits for company: an idle
 //! daemon marks at once, a busy one gathers what queued up meanwhile.
 
 use std::sync::Arc;

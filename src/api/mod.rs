@@ -1,5 +1,5 @@
-//! The HTTP surface (actix-web): health and readiness probes, the Prometheus endpoint, and (as
-//! issues add them) the workspace API and tracking/unsubscribe endpoints.
+//! The HTTP surface (actix-web): health and readiness probes, the Prometheus endpoint, and the
+//! RFC 8058 unsubscribe endpoint.
 //!
 //! Handlers translate HTTP to calls on the store and actors; business rules live elsewhere.
 

@@ -3,7 +3,7 @@
 //!
 //! Keyed by the part and the exact source after spintax expansion, so an edited step (or another
 //! spintax pick) is simply another key; bounded in entries and bytes, an arbitrary entry is
-//! dropped to make room. A miss costs what every render used to cost.
+//! dropped to make room. A miss costs a parse and a compile.
 //!
 //! Each entry is a clone of the sandboxed environment (cheap: its filters, tests and globals
 //! are shared) owning one template under the part's name, which is how minijinja lets a compiled

@@ -1,8 +1,7 @@
 //! Message content: template rendering (minijinja with strict undefined, no environment, file
 //! or include access; spintax), LLM providers behind a `ContentProvider` trait, and personas.
 //!
-//! It produces subjects and bodies; it never sends mail nor writes to the store. Filled by the
-//! sending pipeline (issue #4).
+//! It produces subjects and bodies; it never sends mail nor writes to the store.
 //!
 //! The flow for one (lead, step): build a [`RenderContext`] from the store rows, render the step
 //! with [`render_draft`] seeded by [`spin_seed`] (same lead and step, same text), hand the

@@ -2,7 +2,7 @@
 //! building with lettre's builder (headers that cannot be injected, deterministic Message-ID,
 //! List-Unsubscribe, DKIM), and classification of server replies into `StepOutcome`s.
 //!
-//! It never touches the store: callers record outcomes. Filled by the sending pipeline (issue #4).
+//! It never touches the store: callers record outcomes.
 //!
 //! The pieces: `message::build` turns an `OutgoingMessage` into an envelope and bytes;
 //! `SmtpConnection` (or `OutboxTransport` for dry runs) sends them and answers a `Reply` or a

@@ -128,7 +128,7 @@ mod tests {
     }
 
     #[test]
-    fn the_issue_list_of_metrics_is_declared() {
+    fn the_core_metrics_are_declared() {
         for name in [
             dispatch::SENDS,
             dispatch::SMTP_TRANSACTION,

@@ -123,7 +123,7 @@ impl Ledger {
         }
     }
 
-    /// The issue #4 promise: nothing twice, nothing silently lost.
+    /// The step contract's promise: nothing twice, nothing silently lost.
     pub fn assert_nothing_lost_nothing_twice(&self) {
         assert!(
             self.duplicates.is_empty() && self.lost.is_empty() && self.unaccounted.is_empty(),

@@ -1,4 +1,4 @@
-//! The scenario: step 1 of a two-step sequence goes to four leads; one answers (a real
+//! The inbound scenario: step 1 of a two-step sequence goes to four leads; one answers (a real
 //! reply threaded with In-Reply-To), one bounces (a DSN), one is out of office until a date,
 //! one stays quiet. Step 2 goes only to the quiet one; the out-of-office lead's step 2 waits
 //! for its return date.
