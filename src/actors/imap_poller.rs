@@ -19,10 +19,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::domain::MailboxId;
+use crate::domain::{InboundOptions, Mailbox, MailboxId, ServerInfo};
 use crate::imap::ImapSettings;
 use crate::imap::poller::{PollerConfig, SentCopyQueue, run};
-use crate::store::{InboundOptions, Mailbox, ServerInfo, Store};
+use crate::store::Store;
 use crate::telemetry::{InboundMetrics, Metrics};
 
 /// How long stopping pollers may take on shutdown (each ends its IDLE or command first).

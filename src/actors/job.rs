@@ -6,8 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::TimezonePolicy;
-use crate::store::{Campaign, ClaimedSend, GeneratedMessage, NextStep, Step};
+use crate::domain::{Campaign, ClaimedSend, GeneratedMessage, NextStep, Step, TimezonePolicy};
 
 /// What a campaign actor knows about its campaign, shared with the mailbox actors it feeds.
 #[derive(Debug)]

@@ -21,9 +21,8 @@ use super::completions::Recorded;
 use super::context::DispatchContext;
 use super::job::SendJob;
 use super::transport::Transport;
-use crate::domain::{MailboxId, MailboxStatus};
+use crate::domain::{Completion, Mailbox, MailboxId, MailboxStatus};
 use crate::limits::{BudgetConfig, GapPacer, SendBudget};
-use crate::store::{Completion, Mailbox};
 
 pub enum MailboxMsg {
     Send(Box<SendJob>),

@@ -7,13 +7,14 @@
 //! most of the database time in `WALWrite`). The marker never waits for company: an idle
 //! daemon marks at once, a busy one gathers what queued up meanwhile.
 
+use crate::domain::SendRef;
 use std::sync::Arc;
 
 use chrono::{TimeDelta, Utc};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::store::{SendRef, Store};
+use crate::store::Store;
 
 /// Most rows one statement marks.
 const MAX_ROWS: usize = 1_000;

@@ -107,7 +107,7 @@ struct Supervisor {
     ctx: Arc<DispatchContext>,
     registry: MailboxRegistry,
     mailboxes: HashMap<MailboxId, Slot<super::mailbox::MailboxHandle>>,
-    mailbox_rows: HashMap<MailboxId, crate::store::Mailbox>,
+    mailbox_rows: HashMap<MailboxId, crate::domain::Mailbox>,
     campaigns: HashMap<CampaignId, Slot<super::campaign::CampaignHandle>>,
     backoff: HashMap<uuid::Uuid, Backoff>,
     handle: SupervisorHandle,
@@ -302,7 +302,7 @@ impl Supervisor {
 
     /// Refreshes the due-backlog gauge: free when nothing is due, else one capped count every
     /// [`BACKLOG_EVERY`].
-    async fn count_backlog(&mut self, due: &[crate::store::CampaignDue]) {
+    async fn count_backlog(&mut self, due: &[crate::domain::CampaignDue]) {
         let now = Utc::now();
         if !due.iter().any(|c| c.next_due.is_some_and(|t| t <= now)) {
             self.metrics.due_backlog(0);
@@ -331,7 +331,7 @@ impl Supervisor {
         }
     }
 
-    fn check_idle(&mut self, due: &[crate::store::CampaignDue]) {
+    fn check_idle(&mut self, due: &[crate::domain::CampaignDue]) {
         let Some(period) = self.options.until_idle else {
             return;
         };

@@ -25,11 +25,11 @@ use super::error::ImapError;
 use super::session::{Fetched, IdleEnd, ImapSession, ImapTarget};
 use super::settings::ImapSettings;
 use super::{actions_for, class_name, header_date, inbound_key};
-use crate::domain::{EmailAddress, MailboxStatus};
-use crate::store::{
-    ImapCheckpoint, ImapStatus, InboundOptions, InboundRecord, Mailbox, MailboxStateChange, Store,
-    UnknownResolution,
+use crate::domain::{
+    EmailAddress, ImapCheckpoint, ImapStatus, InboundOptions, InboundRecord, Mailbox,
+    MailboxStateChange, MailboxStatus, UnknownResolution,
 };
+use crate::store::Store;
 use crate::telemetry::{ImapMailboxMetrics, InboundMetrics, Metrics};
 
 const INBOX: &str = "INBOX";

@@ -5,8 +5,7 @@ use std::collections::VecDeque;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::resolve_local;
-use crate::store::Warmup;
+use crate::domain::{Warmup, resolve_local};
 
 #[derive(Clone, Debug)]
 pub struct BudgetConfig {

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use super::plan::{self, Plan, Planned};
 use super::report::{ApplyReport, ObjectKind, ObjectReport};
 use super::{Manifest, ManifestError};
-use crate::domain::{MailboxId, ProductId};
-use crate::store::{Change, Store, StoreError};
+use crate::domain::{Change, MailboxId, ProductId};
+use crate::store::{Store, StoreError};
 
 /// Applies `manifest` to `store` (or, with `dry_run`, only reports what would change).
 ///

@@ -24,8 +24,9 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 use crate::config::MailboxDefaults;
-use crate::domain::{CampaignStatus, EmailAddress};
-use crate::store::{MailboxSpec, ProductSpec, SendingRules, StepSpec};
+use crate::domain::{
+    CampaignStatus, EmailAddress, MailboxSpec, ProductSpec, SendingRules, StepSpec,
+};
 
 pub use apply::apply;
 pub use error::{ManifestError, Problem};
@@ -42,7 +43,7 @@ pub struct Manifest {
     pub mailboxes: Vec<MailboxSpec>,
     /// Inbound options (`sent_folder_is_authoritative`, `append_sent`) of each mailbox, in
     /// `mailboxes` order.
-    pub mailbox_options: Vec<crate::store::InboundOptions>,
+    pub mailbox_options: Vec<crate::domain::InboundOptions>,
     pub campaigns: Vec<CampaignDecl>,
     /// Things that work but deserve a look (an inline password, an unusual port); never secret.
     pub warnings: Vec<Problem>,

@@ -5,6 +5,7 @@
 //! References to other objects stay names here; whether they exist is a question for the store,
 //! answered by the planner.
 
+use crate::domain::{MailboxSpec, ProductSpec};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
@@ -18,7 +19,6 @@ use super::file::{FileDoc, ProductDoc};
 use super::locate::line_of;
 use super::mailbox::{self, Defaults};
 use crate::config::MailboxDefaults;
-use crate::store::{MailboxSpec, ProductSpec};
 
 /// The validated contents of a file, before it becomes a `Manifest`.
 pub(super) struct Parts {
@@ -26,7 +26,7 @@ pub(super) struct Parts {
     pub products: Vec<ProductSpec>,
     pub mailboxes: Vec<MailboxSpec>,
     /// Inbound options of each mailbox, in `mailboxes` order.
-    pub mailbox_options: Vec<crate::store::InboundOptions>,
+    pub mailbox_options: Vec<crate::domain::InboundOptions>,
     pub campaigns: Vec<CampaignDecl>,
     pub warnings: Vec<Problem>,
 }
@@ -217,7 +217,7 @@ pub(super) fn resolve(
             );
             cx.problem(&m.address.span(), "mailboxes", Some("address"), message);
         }
-        mailbox_options.push(crate::store::InboundOptions {
+        mailbox_options.push(crate::domain::InboundOptions {
             sent_folder_is_authoritative: m.sent_folder_is_authoritative.unwrap_or(false),
             append_sent: m.append_sent.unwrap_or(false),
         });

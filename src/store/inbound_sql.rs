@@ -11,13 +11,9 @@ macro_rules! inbound_sql {
     ($Conn:ty, $t:path) => {
         use chrono::{DateTime, Utc};
 
-        use crate::domain::{CampaignId, CampaignLeadId, LeadId, MailboxId, SendId, WorkspaceId};
+        use crate::domain::{BounceRate, BounceSeverity, CampaignId, CampaignLeadId, ImapCheckpoint, ImapStatus, InboundAction, InboundOptions, InboundOutcome, InboundRecord, LeadId, Mailbox, MailboxId, MailboxLeads, OptOut, SendId, UnknownResolution, UnknownSend, WorkspaceId};
         use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow};
-        use crate::store::{
-            BounceRate, BounceSeverity, ImapCheckpoint, ImapStatus, InboundAction,
-            InboundOptions, InboundOutcome, InboundRecord, Mailbox, MailboxLeads, OptOut,
-            QueryContext, StoreError, UnknownResolution, UnknownSend,
-        };
+        use crate::store::{QueryContext, StoreError};
 
         /// The campaign lead an inbound action is about.
         struct Target {

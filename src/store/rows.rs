@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use super::model::*;
+use crate::domain::*;
 use crate::domain::{
     CampaignId, HumanDuration, LeadId, MailboxId, ProductId, SendWindow, StepId, Weekdays,
     WorkspaceId,
@@ -306,10 +306,10 @@ pub(crate) struct GeneratedRow {
 pub(crate) const GENERATED_COLUMNS: &str = "campaign_lead_id, step_order, subject, body_text, \
     body_html, provider, model, prompt_tokens, completion_tokens, cost_usd";
 
-impl TryFrom<GeneratedRow> for super::GeneratedMessage {
+impl TryFrom<GeneratedRow> for crate::domain::GeneratedMessage {
     type Error = StoreError;
     fn try_from(r: GeneratedRow) -> Result<Self, StoreError> {
-        Ok(super::GeneratedMessage {
+        Ok(crate::domain::GeneratedMessage {
             subject: r.subject,
             body_text: r.body_text,
             body_html: r.body_html,
@@ -404,15 +404,41 @@ pub(crate) fn assign_least_loaded(loads: &mut [(MailboxId, u64)], count: usize) 
     out
 }
 
-/// A `(email, step_order, state, detail)` row as a [`super::SendResult`].
+/// A `(email, step_order, state, detail)` row as a [`crate::domain::SendResult`].
 pub(crate) fn send_result(
     (email, step_order, state, detail): (String, i32, String, Option<String>),
-) -> Result<super::SendResult, StoreError> {
-    Ok(super::SendResult {
+) -> Result<crate::domain::SendResult, StoreError> {
+    Ok(crate::domain::SendResult {
         email,
         step_order: to_u32("email_sends.step_order", step_order.into())?,
         state: parse("email_sends.state", &state)?,
         detail,
+    })
+}
+
+/// A `campaign_leads` row as `explain` reads it: status, stop reason, mailbox, step (an
+/// `integer` on PostgreSQL, an `INTEGER` of SQLite), next due time and lease expiry.
+pub(crate) type EnrolmentRow<I> = (
+    String,
+    Option<String>,
+    Option<MailboxId>,
+    I,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+/// [`EnrolmentRow`] as [`EnrolmentState`].
+pub(crate) fn enrolment_state<I: TryInto<u32>>(
+    row: EnrolmentRow<I>,
+) -> Result<EnrolmentState, StoreError> {
+    let (status, stop_reason, mailbox_id, step, next, lease) = row;
+    Ok(EnrolmentState {
+        status: parse("campaign_leads.status", &status)?,
+        stop_reason,
+        mailbox_id,
+        current_step_order: step.try_into().unwrap_or(1),
+        next_scheduled_at: next,
+        lease_expires_at: lease,
     })
 }
 

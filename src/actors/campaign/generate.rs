@@ -18,8 +18,11 @@ use crate::content::{
     Draft, GenerationRequest, RenderContext, TemplatePart, normalize_subject, render, render_draft,
     spin_seed,
 };
-use crate::domain::{CampaignId, MailboxId};
-use crate::store::{ClaimedSend, Completion, GeneratedFor, GeneratedMessage, Mailbox, Product};
+use crate::domain::{
+    CampaignId, ClaimedSend, Completion, GeneratedFor, GeneratedMessage, Mailbox, MailboxId,
+    Product,
+};
+
 use crate::telemetry::GenerationResult;
 
 /// Fresh texts are stored in batches of at most this many (one round trip each)...

@@ -4,9 +4,9 @@ use chrono::Utc;
 
 use super::{MailboxActor, State};
 use crate::actors::job::SendJob;
-use crate::domain::EmailAddress;
+use crate::domain::{Completion, EmailAddress, SendRef};
 use crate::smtp::{self, ListUnsubscribe, OutgoingMessage};
-use crate::store::{Completion, SendRef};
+
 use crate::telemetry::ProviderClass;
 
 fn marks_of(ready: &[Ready]) -> Vec<(SendRef, String)> {

@@ -5,9 +5,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::{Check, Explanation, MailboxFacts, finish, fmt_time, next_midnight};
-use crate::domain::MailboxStatus;
+use crate::domain::{Mailbox, MailboxStatus};
 use crate::limits::{BudgetConfig, SendBudget};
-use crate::store::Mailbox;
 
 impl BudgetConfig {
     /// The caps of a stored mailbox, as its actor uses them.

@@ -11,9 +11,12 @@ use sqlx::query::Query;
 use sqlx::{PgConnection, PgPool, Postgres};
 
 use super::campaigns;
-use crate::domain::{CampaignId, CampaignStatus, MailboxId, StepId, WorkspaceId};
+use crate::domain::{
+    Campaign, CampaignId, CampaignSpec, CampaignStatus, Change, MailboxId, StepId, Upserted,
+    WorkspaceId,
+};
 use crate::store::rows::duration_ms;
-use crate::store::{Campaign, CampaignSpec, Change, QueryContext, StoreError, Upserted};
+use crate::store::{QueryContext, StoreError};
 
 pub(super) async fn upsert(
     pool: &PgPool,

@@ -23,12 +23,12 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::deadlock::retrying;
-use crate::domain::{CampaignLeadId, MailboxId, SendId};
-use crate::store::rows::{LEAD_COLUMNS, LeadRow};
-use crate::store::{
-    ClaimRequest, ClaimedSend, GeneratedMessage, Lead, LeaseToken, QueryContext, SendRef,
-    StoreError, ThreadInfo,
+use crate::domain::{
+    CampaignLeadId, ClaimRequest, ClaimedSend, GeneratedMessage, Lead, LeaseToken, MailboxId,
+    SendId, SendRef, ThreadInfo,
 };
+use crate::store::rows::{LEAD_COLUMNS, LeadRow};
+use crate::store::{QueryContext, StoreError};
 
 /// Conditions a candidate (`cl` joined to its lead `l`) must meet besides its step: due, not
 /// leased, with a mailbox, reachable (not unsubscribed, not suppressed by address or domain),

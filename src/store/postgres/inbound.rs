@@ -2,6 +2,9 @@
 //! connection, with `record_inbound` in one transaction (retried when PostgreSQL breaks a
 //! deadlock with a dispatch batch; the unit is idempotent from its start).
 
+use super::*;
+use crate::store::Inbound;
+use async_trait::async_trait;
 use sqlx::PgPool;
 
 use super::deadlock::retrying;
@@ -17,106 +20,118 @@ async fn conn(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres
     pool.acquire().await.ctx("acquire a connection")
 }
 
-pub(super) async fn record(
-    pool: &PgPool,
-    rec: &InboundRecord,
-) -> Result<InboundOutcome, StoreError> {
-    retrying(|| async move {
-        let mut tx = pool.begin().await.ctx("begin an inbound transaction")?;
-        let out = record_inbound(&mut tx, rec).await?;
-        tx.commit().await.ctx("commit an inbound message")?;
-        Ok(out)
-    })
-    .await
-}
+#[async_trait]
+impl Inbound for PgStore {
+    async fn inbound_mailboxes(&self) -> Result<Vec<(Mailbox, InboundOptions)>, StoreError> {
+        let pool = &self.pool;
+        inbound_mailboxes(&mut *conn(pool).await?).await
+    }
 
-pub(super) async fn mailboxes(pool: &PgPool) -> Result<Vec<(Mailbox, InboundOptions)>, StoreError> {
-    inbound_mailboxes(&mut *conn(pool).await?).await
-}
+    async fn set_inbound_options(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+        options: &InboundOptions,
+    ) -> Result<(), StoreError> {
+        let pool = &self.pool;
+        set_inbound_options(&mut *conn(pool).await?, ws, mailbox, options).await
+    }
 
-pub(super) async fn set_options(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    mailbox: MailboxId,
-    options: &InboundOptions,
-) -> Result<(), StoreError> {
-    set_inbound_options(&mut *conn(pool).await?, ws, mailbox, options).await
-}
+    async fn inbound_options(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+    ) -> Result<Option<InboundOptions>, StoreError> {
+        let pool = &self.pool;
+        inbound_options(&mut *conn(pool).await?, ws, mailbox).await
+    }
 
-pub(super) async fn options(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    mailbox: MailboxId,
-) -> Result<Option<InboundOptions>, StoreError> {
-    inbound_options(&mut *conn(pool).await?, ws, mailbox).await
-}
+    async fn imap_checkpoints(
+        &self,
+        mailbox: MailboxId,
+    ) -> Result<Vec<ImapCheckpoint>, StoreError> {
+        let pool = &self.pool;
+        imap_checkpoints(&mut *conn(pool).await?, mailbox).await
+    }
 
-pub(super) async fn checkpoints(
-    pool: &PgPool,
-    mailbox: MailboxId,
-) -> Result<Vec<ImapCheckpoint>, StoreError> {
-    imap_checkpoints(&mut *conn(pool).await?, mailbox).await
-}
+    async fn save_imap_checkpoint(
+        &self,
+        mailbox: MailboxId,
+        checkpoint: &ImapCheckpoint,
+    ) -> Result<(), StoreError> {
+        let pool = &self.pool;
+        let cp = checkpoint;
+        save_imap_checkpoint(&mut *conn(pool).await?, mailbox, cp, Utc::now()).await
+    }
 
-pub(super) async fn save_checkpoint(
-    pool: &PgPool,
-    mailbox: MailboxId,
-    cp: &ImapCheckpoint,
-) -> Result<(), StoreError> {
-    save_imap_checkpoint(&mut *conn(pool).await?, mailbox, cp, Utc::now()).await
-}
+    async fn set_imap_status(
+        &self,
+        mailbox: MailboxId,
+        status: &ImapStatus,
+    ) -> Result<(), StoreError> {
+        let pool = &self.pool;
+        set_imap_status(&mut *conn(pool).await?, mailbox, status).await
+    }
 
-pub(super) async fn set_status(
-    pool: &PgPool,
-    mailbox: MailboxId,
-    status: &ImapStatus,
-) -> Result<(), StoreError> {
-    set_imap_status(&mut *conn(pool).await?, mailbox, status).await
-}
+    async fn imap_status(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+    ) -> Result<Option<ImapStatus>, StoreError> {
+        let pool = &self.pool;
+        imap_status(&mut *conn(pool).await?, ws, mailbox).await
+    }
 
-pub(super) async fn status(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    mailbox: MailboxId,
-) -> Result<Option<ImapStatus>, StoreError> {
-    imap_status(&mut *conn(pool).await?, ws, mailbox).await
-}
+    async fn mailbox_leads(&self, mailbox: MailboxId) -> Result<MailboxLeads, StoreError> {
+        let pool = &self.pool;
+        mailbox_leads(&mut *conn(pool).await?, mailbox).await
+    }
 
-pub(super) async fn leads(pool: &PgPool, mailbox: MailboxId) -> Result<MailboxLeads, StoreError> {
-    mailbox_leads(&mut *conn(pool).await?, mailbox).await
-}
+    async fn record_inbound(&self, record: &InboundRecord) -> Result<InboundOutcome, StoreError> {
+        let pool = &self.pool;
+        let rec = record;
+        retrying(|| async move {
+            let mut tx = pool.begin().await.ctx("begin an inbound transaction")?;
+            let out = record_inbound(&mut tx, rec).await?;
+            tx.commit().await.ctx("commit an inbound message")?;
+            Ok(out)
+        })
+        .await
+    }
 
-pub(super) async fn bounce_rate(
-    pool: &PgPool,
-    mailbox: MailboxId,
-    window: u32,
-) -> Result<BounceRate, StoreError> {
-    mailbox_bounce_rate(&mut *conn(pool).await?, mailbox, window).await
-}
+    async fn mailbox_bounce_rate(
+        &self,
+        mailbox: MailboxId,
+        window: u32,
+    ) -> Result<BounceRate, StoreError> {
+        let pool = &self.pool;
+        mailbox_bounce_rate(&mut *conn(pool).await?, mailbox, window).await
+    }
 
-pub(super) async fn with_unknown(pool: &PgPool) -> Result<Vec<MailboxId>, StoreError> {
-    mailboxes_with_unknown_sends(&mut *conn(pool).await?).await
-}
+    async fn mailboxes_with_unknown_sends(&self) -> Result<Vec<MailboxId>, StoreError> {
+        let pool = &self.pool;
+        mailboxes_with_unknown_sends(&mut *conn(pool).await?).await
+    }
 
-pub(super) async fn unknown(
-    pool: &PgPool,
-    mailbox: MailboxId,
-) -> Result<Vec<UnknownSend>, StoreError> {
-    unknown_sends(&mut *conn(pool).await?, mailbox).await
-}
+    async fn unknown_sends(&self, mailbox: MailboxId) -> Result<Vec<UnknownSend>, StoreError> {
+        let pool = &self.pool;
+        unknown_sends(&mut *conn(pool).await?, mailbox).await
+    }
 
-pub(super) async fn resolve(
-    pool: &PgPool,
-    mailbox: MailboxId,
-    send: SendId,
-    resolution: UnknownResolution,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    retrying(|| async move {
-        let mut tx = pool.begin().await.ctx("begin a reconciliation")?;
-        let done = resolve_unknown_send(&mut tx, mailbox, send, resolution, now).await?;
-        tx.commit().await.ctx("commit a reconciliation")?;
-        Ok(done)
-    })
-    .await
+    async fn resolve_unknown_send(
+        &self,
+        mailbox: MailboxId,
+        send: crate::domain::SendId,
+        resolution: UnknownResolution,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let pool = &self.pool;
+        retrying(|| async move {
+            let mut tx = pool.begin().await.ctx("begin a reconciliation")?;
+            let done = resolve_unknown_send(&mut tx, mailbox, send, resolution, now).await?;
+            tx.commit().await.ctx("commit a reconciliation")?;
+            Ok(done)
+        })
+        .await
+    }
 }

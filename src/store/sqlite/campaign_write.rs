@@ -11,11 +11,12 @@ use sqlx::sqlite::SqliteConnection;
 
 use super::campaigns::{by_id, by_name, steps};
 use super::{MAX_PARAMS, SqliteStore, ensure_workspace, row_placeholders, ts};
-use crate::domain::{CampaignId, CampaignStatus, MailboxId, StepId, WorkspaceId};
-use crate::store::rows::duration_ms;
-use crate::store::{
-    Campaign, CampaignSpec, Change, QueryContext, Step, StepSpec, StoreError, Upserted,
+use crate::domain::{
+    Campaign, CampaignId, CampaignSpec, CampaignStatus, Change, MailboxId, Step, StepId, StepSpec,
+    Upserted, WorkspaceId,
 };
+use crate::store::rows::duration_ms;
+use crate::store::{QueryContext, StoreError};
 
 /// The columns an upsert writes, bound by [`bind_spec`] in this order.
 const SPEC_COLUMNS: [&str; 15] = [

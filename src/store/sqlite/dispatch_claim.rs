@@ -19,12 +19,12 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteConnection;
 
 use super::{SqliteStore, id_list, ts};
-use crate::domain::{CampaignLeadId, MailboxId, SendId};
-use crate::store::rows::{LEAD_COLUMNS, LeadRow};
-use crate::store::{
-    ClaimRequest, ClaimedSend, GeneratedMessage, Lead, LeaseToken, QueryContext, SendRef,
-    StoreError, ThreadInfo,
+use crate::domain::{
+    CampaignLeadId, ClaimRequest, ClaimedSend, GeneratedMessage, Lead, LeaseToken, MailboxId,
+    SendId, SendRef, ThreadInfo,
 };
+use crate::store::rows::{LEAD_COLUMNS, LeadRow};
+use crate::store::{QueryContext, StoreError};
 
 /// What a candidate (`cl` joined to its lead `l`) must meet besides its step: due, not leased,
 /// with a mailbox, reachable (not unsubscribed, not suppressed by address or domain), and no
