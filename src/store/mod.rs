@@ -14,7 +14,6 @@ mod dispatch;
 mod error;
 mod health;
 mod inbound;
-mod inbound_sql;
 mod meta;
 mod open;
 pub mod postgres;

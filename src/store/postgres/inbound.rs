@@ -1,20 +1,17 @@
-//! The inbound half on PostgreSQL: the shared SQL of `store::inbound_sql` over a pooled
+//! The inbound half on PostgreSQL: the shared SQL of `store::sql::inbound` over a pooled
 //! connection, with `record_inbound` in one transaction (retried when PostgreSQL breaks a
 //! deadlock with a dispatch batch; the unit is idempotent from its start).
 
 use super::*;
 use crate::store::Inbound;
+use crate::store::sql::inbound::InboundSql;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+type Sql = sqlx::Postgres;
 use sqlx::PgPool;
 
 use super::deadlock::retrying;
-
-/// PostgreSQL binds timestamps as they are.
-fn at(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
-    t
-}
-
-crate::store::inbound_sql::inbound_sql!(sqlx::PgConnection, at);
 
 async fn conn(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
     pool.acquire().await.ctx("acquire a connection")
@@ -24,7 +21,7 @@ async fn conn(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres
 impl Inbound for PgStore {
     async fn inbound_mailboxes(&self) -> Result<Vec<(Mailbox, InboundOptions)>, StoreError> {
         let pool = &self.pool;
-        inbound_mailboxes(&mut *conn(pool).await?).await
+        Sql::inbound_mailboxes(&mut *conn(pool).await?).await
     }
 
     async fn set_inbound_options(
@@ -34,7 +31,7 @@ impl Inbound for PgStore {
         options: &InboundOptions,
     ) -> Result<(), StoreError> {
         let pool = &self.pool;
-        set_inbound_options(&mut *conn(pool).await?, ws, mailbox, options).await
+        Sql::set_inbound_options(&mut *conn(pool).await?, ws, mailbox, options).await
     }
 
     async fn inbound_options(
@@ -43,7 +40,7 @@ impl Inbound for PgStore {
         mailbox: MailboxId,
     ) -> Result<Option<InboundOptions>, StoreError> {
         let pool = &self.pool;
-        inbound_options(&mut *conn(pool).await?, ws, mailbox).await
+        Sql::inbound_options(&mut *conn(pool).await?, ws, mailbox).await
     }
 
     async fn imap_checkpoints(
@@ -51,7 +48,7 @@ impl Inbound for PgStore {
         mailbox: MailboxId,
     ) -> Result<Vec<ImapCheckpoint>, StoreError> {
         let pool = &self.pool;
-        imap_checkpoints(&mut *conn(pool).await?, mailbox).await
+        Sql::imap_checkpoints(&mut *conn(pool).await?, mailbox).await
     }
 
     async fn save_imap_checkpoint(
@@ -61,7 +58,7 @@ impl Inbound for PgStore {
     ) -> Result<(), StoreError> {
         let pool = &self.pool;
         let cp = checkpoint;
-        save_imap_checkpoint(&mut *conn(pool).await?, mailbox, cp, Utc::now()).await
+        Sql::save_imap_checkpoint(&mut *conn(pool).await?, mailbox, cp, Utc::now()).await
     }
 
     async fn set_imap_status(
@@ -70,7 +67,7 @@ impl Inbound for PgStore {
         status: &ImapStatus,
     ) -> Result<(), StoreError> {
         let pool = &self.pool;
-        set_imap_status(&mut *conn(pool).await?, mailbox, status).await
+        Sql::set_imap_status(&mut *conn(pool).await?, mailbox, status).await
     }
 
     async fn imap_status(
@@ -79,12 +76,12 @@ impl Inbound for PgStore {
         mailbox: MailboxId,
     ) -> Result<Option<ImapStatus>, StoreError> {
         let pool = &self.pool;
-        imap_status(&mut *conn(pool).await?, ws, mailbox).await
+        Sql::imap_status(&mut *conn(pool).await?, ws, mailbox).await
     }
 
     async fn mailbox_leads(&self, mailbox: MailboxId) -> Result<MailboxLeads, StoreError> {
         let pool = &self.pool;
-        mailbox_leads(&mut *conn(pool).await?, mailbox).await
+        Sql::mailbox_leads(&mut *conn(pool).await?, mailbox).await
     }
 
     async fn record_inbound(&self, record: &InboundRecord) -> Result<InboundOutcome, StoreError> {
@@ -92,7 +89,7 @@ impl Inbound for PgStore {
         let rec = record;
         retrying(|| async move {
             let mut tx = pool.begin().await.ctx("begin an inbound transaction")?;
-            let out = record_inbound(&mut tx, rec).await?;
+            let out = Sql::record_inbound(&mut tx, rec).await?;
             tx.commit().await.ctx("commit an inbound message")?;
             Ok(out)
         })
@@ -105,17 +102,17 @@ impl Inbound for PgStore {
         window: u32,
     ) -> Result<BounceRate, StoreError> {
         let pool = &self.pool;
-        mailbox_bounce_rate(&mut *conn(pool).await?, mailbox, window).await
+        Sql::mailbox_bounce_rate(&mut *conn(pool).await?, mailbox, window).await
     }
 
     async fn mailboxes_with_unknown_sends(&self) -> Result<Vec<MailboxId>, StoreError> {
         let pool = &self.pool;
-        mailboxes_with_unknown_sends(&mut *conn(pool).await?).await
+        Sql::mailboxes_with_unknown_sends(&mut *conn(pool).await?).await
     }
 
     async fn unknown_sends(&self, mailbox: MailboxId) -> Result<Vec<UnknownSend>, StoreError> {
         let pool = &self.pool;
-        unknown_sends(&mut *conn(pool).await?, mailbox).await
+        Sql::unknown_sends(&mut *conn(pool).await?, mailbox).await
     }
 
     async fn resolve_unknown_send(
@@ -128,7 +125,7 @@ impl Inbound for PgStore {
         let pool = &self.pool;
         retrying(|| async move {
             let mut tx = pool.begin().await.ctx("begin a reconciliation")?;
-            let done = resolve_unknown_send(&mut tx, mailbox, send, resolution, now).await?;
+            let done = Sql::resolve_unknown_send(&mut tx, mailbox, send, resolution, now).await?;
             tx.commit().await.ctx("commit a reconciliation")?;
             Ok(done)
         })

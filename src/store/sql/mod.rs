@@ -7,4 +7,42 @@
 //! differs (the claim with `SKIP LOCKED`, batch statements over arrays or JSON rows) stays in
 //! the backend's own files.
 
+pub(crate) mod inbound;
 pub(crate) mod reports;
+
+use chrono::{DateTime, Utc};
+
+/// What the shared statements need to know of a backend: how it binds a timestamp, and how many
+/// rows a statement changed (sqlx has no common method for that).
+pub(crate) trait Dialect: sqlx::Database {
+    type Time: for<'q> sqlx::Encode<'q, Self> + sqlx::Type<Self> + Send + 'static;
+
+    fn time(t: DateTime<Utc>) -> Self::Time;
+
+    fn rows_affected(done: &Self::QueryResult) -> u64;
+}
+
+impl Dialect for sqlx::Postgres {
+    type Time = DateTime<Utc>;
+
+    fn time(t: DateTime<Utc>) -> Self::Time {
+        t
+    }
+
+    fn rows_affected(done: &Self::QueryResult) -> u64 {
+        done.rows_affected()
+    }
+}
+
+/// SQLite keeps timestamps as fixed-width RFC 3339 text (see `sqlite::ts`).
+impl Dialect for sqlx::Sqlite {
+    type Time = String;
+
+    fn time(t: DateTime<Utc>) -> Self::Time {
+        super::sqlite::ts(t)
+    }
+
+    fn rows_affected(done: &Self::QueryResult) -> u64 {
+        done.rows_affected()
+    }
+}

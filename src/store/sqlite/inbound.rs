@@ -1,16 +1,18 @@
-//! The inbound half on SQLite: the shared SQL of `store::inbound_sql`; every write goes through
+//! The inbound half on SQLite: the shared SQL of `store::sql::inbound`; every write goes through
 //! the store's write queue (`begin_write`), reads use a pooled connection.
 
 use super::*;
 use crate::store::Inbound;
+use crate::store::sql::inbound::InboundSql;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
-crate::store::inbound_sql::inbound_sql!(sqlx::SqliteConnection, super::ts);
+type Sql = sqlx::Sqlite;
 
 #[async_trait]
 impl Inbound for SqliteStore {
     async fn inbound_mailboxes(&self) -> Result<Vec<(Mailbox, InboundOptions)>, StoreError> {
-        inbound_mailboxes(&mut *self.read().await?).await
+        Sql::inbound_mailboxes(&mut *self.read().await?).await
     }
 
     async fn set_inbound_options(
@@ -20,7 +22,7 @@ impl Inbound for SqliteStore {
         options: &InboundOptions,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        set_inbound_options(tx.conn(), ws, mailbox, options).await?;
+        Sql::set_inbound_options(tx.conn(), ws, mailbox, options).await?;
         tx.commit().await
     }
 
@@ -29,14 +31,14 @@ impl Inbound for SqliteStore {
         ws: WorkspaceId,
         mailbox: MailboxId,
     ) -> Result<Option<InboundOptions>, StoreError> {
-        inbound_options(&mut *self.read().await?, ws, mailbox).await
+        Sql::inbound_options(&mut *self.read().await?, ws, mailbox).await
     }
 
     async fn imap_checkpoints(
         &self,
         mailbox: MailboxId,
     ) -> Result<Vec<ImapCheckpoint>, StoreError> {
-        imap_checkpoints(&mut *self.read().await?, mailbox).await
+        Sql::imap_checkpoints(&mut *self.read().await?, mailbox).await
     }
 
     async fn save_imap_checkpoint(
@@ -46,7 +48,7 @@ impl Inbound for SqliteStore {
     ) -> Result<(), StoreError> {
         let cp = checkpoint;
         let mut tx = self.begin_write().await?;
-        save_imap_checkpoint(tx.conn(), mailbox, cp, Utc::now()).await?;
+        Sql::save_imap_checkpoint(tx.conn(), mailbox, cp, Utc::now()).await?;
         tx.commit().await
     }
 
@@ -56,7 +58,7 @@ impl Inbound for SqliteStore {
         status: &ImapStatus,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        set_imap_status(tx.conn(), mailbox, status).await?;
+        Sql::set_imap_status(tx.conn(), mailbox, status).await?;
         tx.commit().await
     }
 
@@ -65,17 +67,17 @@ impl Inbound for SqliteStore {
         ws: WorkspaceId,
         mailbox: MailboxId,
     ) -> Result<Option<ImapStatus>, StoreError> {
-        imap_status(&mut *self.read().await?, ws, mailbox).await
+        Sql::imap_status(&mut *self.read().await?, ws, mailbox).await
     }
 
     async fn mailbox_leads(&self, mailbox: MailboxId) -> Result<MailboxLeads, StoreError> {
-        mailbox_leads(&mut *self.read().await?, mailbox).await
+        Sql::mailbox_leads(&mut *self.read().await?, mailbox).await
     }
 
     async fn record_inbound(&self, record: &InboundRecord) -> Result<InboundOutcome, StoreError> {
         let rec = record;
         let mut tx = self.begin_write().await?;
-        let out = record_inbound(tx.conn(), rec).await?;
+        let out = Sql::record_inbound(tx.conn(), rec).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -85,15 +87,15 @@ impl Inbound for SqliteStore {
         mailbox: MailboxId,
         window: u32,
     ) -> Result<BounceRate, StoreError> {
-        mailbox_bounce_rate(&mut *self.read().await?, mailbox, window).await
+        Sql::mailbox_bounce_rate(&mut *self.read().await?, mailbox, window).await
     }
 
     async fn mailboxes_with_unknown_sends(&self) -> Result<Vec<MailboxId>, StoreError> {
-        mailboxes_with_unknown_sends(&mut *self.read().await?).await
+        Sql::mailboxes_with_unknown_sends(&mut *self.read().await?).await
     }
 
     async fn unknown_sends(&self, mailbox: MailboxId) -> Result<Vec<UnknownSend>, StoreError> {
-        unknown_sends(&mut *self.read().await?, mailbox).await
+        Sql::unknown_sends(&mut *self.read().await?, mailbox).await
     }
 
     async fn resolve_unknown_send(
@@ -104,7 +106,7 @@ impl Inbound for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = resolve_unknown_send(tx.conn(), mailbox, send, resolution, now).await?;
+        let done = Sql::resolve_unknown_send(tx.conn(), mailbox, send, resolution, now).await?;
         tx.commit().await?;
         Ok(done)
     }
