@@ -325,6 +325,10 @@ impl TryFrom<GeneratedRow> for crate::domain::GeneratedMessage {
     }
 }
 
+/// `SELECT` list matching [`ProductRow`].
+pub(crate) const PRODUCT_COLUMNS: &str =
+    "id, workspace_id, name, description, source_file_name, created_at";
+
 pub(crate) const LEAD_COLUMNS: &str = "id, workspace_id, email, first_name, last_name, title, \
     company, website, linkedin, phone, timezone, custom, persona, unsubscribed_at, created_at";
 
@@ -416,27 +420,25 @@ pub(crate) fn send_result(
     })
 }
 
-/// A `campaign_leads` row as `explain` reads it: status, stop reason, mailbox, step (an
-/// `integer` on PostgreSQL, an `INTEGER` of SQLite), next due time and lease expiry.
-pub(crate) type EnrolmentRow<I> = (
+/// A `campaign_leads` row as `explain` reads it: status, stop reason, mailbox, step, next due
+/// time and lease expiry.
+pub(crate) type EnrolmentRow = (
     String,
     Option<String>,
     Option<MailboxId>,
-    I,
+    i32,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
 );
 
 /// [`EnrolmentRow`] as [`EnrolmentState`].
-pub(crate) fn enrolment_state<I: TryInto<u32>>(
-    row: EnrolmentRow<I>,
-) -> Result<EnrolmentState, StoreError> {
+pub(crate) fn enrolment_state(row: EnrolmentRow) -> Result<EnrolmentState, StoreError> {
     let (status, stop_reason, mailbox_id, step, next, lease) = row;
     Ok(EnrolmentState {
         status: parse("campaign_leads.status", &status)?,
         stop_reason,
         mailbox_id,
-        current_step_order: step.try_into().unwrap_or(1),
+        current_step_order: u32::try_from(step).unwrap_or(1),
         next_scheduled_at: next,
         lease_expires_at: lease,
     })

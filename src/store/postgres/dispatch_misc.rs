@@ -8,41 +8,24 @@
 
 use super::*;
 use crate::store::Dispatch;
+use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::AssertSqlSafe;
 
 use crate::domain::{
-    CampaignDue, CampaignId, Mailbox, MailboxId, MailboxStateChange, MailboxUsage, WorkspaceId,
+    CampaignDue, CampaignId, Mailbox, MailboxId, MailboxStateChange, MailboxUsage,
 };
-use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow};
 use crate::store::{QueryContext, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
 #[async_trait]
 impl Dispatch for PgStore {
     /// Running campaigns with the earliest due time of their active leads: a LATERAL-style
     /// subquery per campaign reads the first entry of the partial index `campaign_leads_due`.
     async fn campaigns_due(&self) -> Result<Vec<CampaignDue>, StoreError> {
-        let pool = &self.pool;
-        let rows: Vec<(WorkspaceId, CampaignId, Option<DateTime<Utc>>)> = sqlx::query_as(
-            "SELECT c.workspace_id, c.id, ( \
-             SELECT cl.next_scheduled_at FROM campaign_leads cl \
-             WHERE cl.campaign_id = c.id AND cl.status = 'active' \
-                 AND cl.next_scheduled_at IS NOT NULL \
-             ORDER BY cl.next_scheduled_at LIMIT 1) \
-         FROM campaigns c WHERE c.status = 'running' ORDER BY c.id",
-        )
-        .fetch_all(pool)
-        .await
-        .ctx("list due campaigns")?;
-        Ok(rows
-            .into_iter()
-            .map(|(workspace_id, campaign_id, next_due)| CampaignDue {
-                workspace_id,
-                campaign_id,
-                next_due,
-            })
-            .collect())
+        Sql::campaigns_due(&mut *self.read().await?).await
     }
 
     async fn claim_due(&self, req: &ClaimRequest) -> Result<Vec<ClaimedSend>, StoreError> {
@@ -114,17 +97,7 @@ impl Dispatch for PgStore {
 
     /// Mailboxes in the pool of at least one running campaign (all workspaces).
     async fn dispatch_mailboxes(&self) -> Result<Vec<Mailbox>, StoreError> {
-        let pool = &self.pool;
-        let rows: Vec<MailboxRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {MAILBOX_COLUMNS} FROM mailboxes m WHERE EXISTS ( \
-             SELECT 1 FROM campaign_mailboxes cm JOIN campaigns c ON c.id = cm.campaign_id \
-             WHERE cm.mailbox_id = m.id AND c.status = 'running') \
-         ORDER BY workspace_id, lower(address)"
-        )))
-        .fetch_all(pool)
-        .await
-        .ctx("list mailboxes of running campaigns")?;
-        rows.iter().map(Mailbox::try_from).collect()
+        Sql::dispatch_mailboxes(&mut *self.read().await?).await
     }
 
     /// `NotFound` when the mailbox does not exist (it may have been deleted under its actor).

@@ -8,10 +8,12 @@ use crate::store::sql::inbound::InboundSql;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-type Sql = sqlx::Postgres;
 use sqlx::PgPool;
 
 use super::deadlock::retrying;
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
 async fn conn(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
     pool.acquire().await.ctx("acquire a connection")

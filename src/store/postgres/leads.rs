@@ -7,15 +7,19 @@
 
 use super::*;
 use crate::store::Leads;
+use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::PgPool;
 
 use crate::domain::{EmailAddress, Lead, LeadId, LeadInsert, NewLead, WorkspaceId};
-use crate::store::rows::{LEAD_COLUMNS, LeadRow, custom_json};
+use crate::store::rows::custom_json;
 use crate::store::{QueryContext, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
 /// Inserts the leads at `unique` with `ids`; returns the ids actually inserted.
 async fn insert_unique(
@@ -155,24 +159,10 @@ impl Leads for PgStore {
         ws: WorkspaceId,
         email: &EmailAddress,
     ) -> Result<Option<Lead>, StoreError> {
-        let pool = &self.pool;
-        let row: Option<LeadRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {LEAD_COLUMNS} FROM leads WHERE workspace_id = $1 AND lower(email) = lower($2)"
-        )))
-        .bind(ws)
-        .bind(email.as_str())
-        .fetch_optional(pool)
-        .await
-        .ctx("load a lead")?;
-        row.map(Lead::try_from).transpose()
+        Sql::lead_by_email(&mut *self.read().await?, ws, email.as_str()).await
     }
 
     async fn lead_ids(&self, ws: WorkspaceId) -> Result<Vec<LeadId>, StoreError> {
-        let pool = &self.pool;
-        sqlx::query_scalar("SELECT id FROM leads WHERE workspace_id = $1 ORDER BY created_at, id")
-            .bind(ws)
-            .fetch_all(pool)
-            .await
-            .ctx("list lead ids")
+        Sql::lead_ids(&mut *self.read().await?, ws).await
     }
 }

@@ -7,6 +7,7 @@
 
 use super::*;
 use crate::store::Mailboxes;
+use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgArguments;
@@ -19,6 +20,9 @@ use crate::domain::{
 };
 use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow, duration_ms};
 use crate::store::{QueryContext, SecretCipher, SecretPurpose, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
 /// Column values of a spec, passwords encrypted, in the order both statements bind them.
 struct MailboxValues {
@@ -250,15 +254,7 @@ impl Mailboxes for PgStore {
     }
 
     async fn list_mailboxes(&self, ws: WorkspaceId) -> Result<Vec<Mailbox>, StoreError> {
-        let pool = &self.pool;
-        let rows: Vec<MailboxRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE workspace_id = $1 ORDER BY lower(address)"
-    )))
-    .bind(ws)
-    .fetch_all(pool)
-    .await
-    .ctx("list mailboxes")?;
-        rows.iter().map(Mailbox::try_from).collect()
+        Sql::list_mailboxes(&mut *self.read().await?, ws).await
     }
 
     async fn mailbox_by_address(
@@ -303,15 +299,10 @@ impl Mailboxes for PgStore {
         ws: WorkspaceId,
         id: MailboxId,
     ) -> Result<Option<Mailbox>, StoreError> {
-        let pool = &self.pool;
-        let row: Option<MailboxRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE workspace_id = $1 AND id = $2"
-        )))
-        .bind(ws)
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .ctx("load a mailbox")?;
-        row.as_ref().map(Mailbox::try_from).transpose()
+        Sql::mailbox_row(&mut *self.read().await?, ws, id)
+            .await?
+            .as_ref()
+            .map(Mailbox::try_from)
+            .transpose()
     }
 }

@@ -96,6 +96,16 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// A pooled connection, for the statements shared in `store::sql`.
+    async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
+        self.pool
+            .acquire()
+            .await
+            .ctx("acquire a database connection")
+    }
+}
+
 /// How many connections [`PgStore::connect`] opens before it returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Opened {

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::store::Products;
+use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::{AssertSqlSafe, PgConnection};
@@ -10,6 +11,9 @@ use sqlx::{AssertSqlSafe, PgConnection};
 use crate::domain::{Change, Product, ProductId, ProductSpec, Upserted, WorkspaceId};
 use crate::store::rows::ProductRow;
 use crate::store::{QueryContext, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
 /// `SELECT` list matching [`ProductRow`].
 pub(super) const COLUMNS: &str =
@@ -113,17 +117,7 @@ impl Products for PgStore {
         ws: WorkspaceId,
         name: &str,
     ) -> Result<Option<Product>, StoreError> {
-        let pool = &self.pool;
-        let row: Option<ProductRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM products \
-         WHERE workspace_id = $1 AND name = $2 AND deleted_at IS NULL"
-        )))
-        .bind(ws)
-        .bind(name)
-        .fetch_optional(pool)
-        .await
-        .ctx("load a product")?;
-        Ok(row.map(Product::from))
+        Sql::product_by_name(&mut *self.read().await?, ws, name).await
     }
 
     /// A soft-deleted product is absent, as it is for `product_by_name`.
@@ -132,16 +126,6 @@ impl Products for PgStore {
         ws: WorkspaceId,
         id: ProductId,
     ) -> Result<Option<Product>, StoreError> {
-        let pool = &self.pool;
-        let row: Option<ProductRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {} FROM products WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL",
-            products::COLUMNS
-        )))
-        .bind(ws)
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .ctx("load a product")?;
-        Ok(row.map(Product::from))
+        Sql::product_by_id(&mut *self.read().await?, ws, id).await
     }
 }

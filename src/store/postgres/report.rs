@@ -1,6 +1,7 @@
 //! The reports role on PostgreSQL: the shared statements of `store::sql::reports`, and the
 //! workspace summary of `summary`.
 
+use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -8,9 +9,10 @@ use super::{PgStore, summary};
 use crate::domain::{
     CampaignId, EnrolmentState, LeadId, SendResult, WorkspaceId, WorkspaceSummary,
 };
-use crate::store::rows::{EnrolmentRow, enrolment_state, send_result};
-use crate::store::sql::reports as sql;
-use crate::store::{QueryContext, Reports, StoreError};
+use crate::store::{Reports, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
 #[async_trait]
 impl Reports for PgStore {
@@ -28,14 +30,7 @@ impl Reports for PgStore {
         campaign: CampaignId,
         since: DateTime<Utc>,
     ) -> Result<Vec<SendResult>, StoreError> {
-        let rows: Vec<(String, i32, String, Option<String>)> = sqlx::query_as(sql::SEND_RESULTS)
-            .bind(ws)
-            .bind(campaign)
-            .bind(since)
-            .fetch_all(&self.pool)
-            .await
-            .ctx("list a campaign's recent sends")?;
-        rows.into_iter().map(send_result).collect()
+        Sql::send_results(&mut *self.read().await?, ws, campaign, since).await
     }
 
     async fn enrolment_state(
@@ -44,23 +39,10 @@ impl Reports for PgStore {
         campaign: CampaignId,
         lead: LeadId,
     ) -> Result<Option<EnrolmentState>, StoreError> {
-        let row: Option<EnrolmentRow<i32>> = sqlx::query_as(sql::ENROLMENT)
-            .bind(ws)
-            .bind(campaign)
-            .bind(lead)
-            .fetch_optional(&self.pool)
-            .await
-            .ctx("read a campaign lead")?;
-        row.map(enrolment_state).transpose()
+        Sql::enrolment_state(&mut *self.read().await?, ws, campaign, lead).await
     }
 
     async fn due_backlog(&self, now: DateTime<Utc>, cap: u32) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar(sql::DUE_BACKLOG)
-            .bind(now)
-            .bind(i64::from(cap))
-            .fetch_one(&self.pool)
-            .await
-            .ctx("count the due backlog")?;
-        Ok(u64::try_from(count).unwrap_or(0))
+        Sql::due_backlog(&mut *self.read().await?, now, cap).await
     }
 }

@@ -3,23 +3,16 @@
 
 use super::*;
 use crate::store::Workspaces;
+use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::PgPool;
 
 use crate::domain::{Change, Upserted, Workspace, WorkspaceId};
 use crate::store::rows::WorkspaceRow;
 use crate::store::{QueryContext, StoreError};
 
-pub(super) async fn by_name(pool: &PgPool, name: &str) -> Result<Option<Workspace>, StoreError> {
-    let row: Option<WorkspaceRow> =
-        sqlx::query_as("SELECT id, name, created_at FROM workspaces WHERE name = $1")
-            .bind(name)
-            .fetch_optional(pool)
-            .await
-            .ctx("load a workspace")?;
-    Ok(row.map(Workspace::from))
-}
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
 #[async_trait]
 impl Workspaces for PgStore {
@@ -41,7 +34,7 @@ impl Workspaces for PgStore {
                 change: Change::Created,
             });
         }
-        let existing = by_name(pool, name)
+        let existing = Sql::workspace_by_name(&mut *self.read().await?, name)
             .await?
             .ok_or_else(|| StoreError::not_found("workspace", name))?;
         Ok(Upserted {
@@ -51,16 +44,10 @@ impl Workspaces for PgStore {
     }
 
     async fn workspace_by_name(&self, name: &str) -> Result<Option<Workspace>, StoreError> {
-        workspaces::by_name(&self.pool, name).await
+        Sql::workspace_by_name(&mut *self.read().await?, name).await
     }
 
     async fn list_workspaces(&self) -> Result<Vec<Workspace>, StoreError> {
-        let pool = &self.pool;
-        let rows: Vec<WorkspaceRow> =
-            sqlx::query_as("SELECT id, name, created_at FROM workspaces ORDER BY name")
-                .fetch_all(pool)
-                .await
-                .ctx("list workspaces")?;
-        Ok(rows.into_iter().map(Workspace::from).collect())
+        Sql::list_workspaces(&mut *self.read().await?).await
     }
 }

@@ -1,14 +1,17 @@
-//! SQL text written once for both backends: statements that read the same in the PostgreSQL
+//! SQL written once for both backends: statements that read the same in the PostgreSQL
 //! and the SQLite dialect. Placeholders are `$N` (sqlx-sqlite binds `$N` to the N-th argument,
 //! as PostgreSQL does); no casts, no date arithmetic (times are computed in Rust and bound by
 //! each backend in its own form: `DateTime<Utc>` on PostgreSQL, fixed-width text on SQLite).
 //!
-//! Only the text is shared: each backend binds and runs it on its own connection types. What
-//! differs (the claim with `SKIP LOCKED`, batch statements over arrays or JSON rows) stays in
-//! the backend's own files.
+//! Each family of shared statements is a trait of default methods (`inbound::InboundSql`,
+//! `reads::Reads`) implemented by `sqlx::Postgres` and `sqlx::Sqlite`: its where-clauses name the
+//! types the statements bind and read, so the bodies are checked once as generic code, and a
+//! backend calls them as `<sqlx::Postgres as Reads>::lead_ids(conn, ws)`. What differs (the
+//! claim with `SKIP LOCKED`, batch statements over arrays or JSON rows, writes that SQLite queues
+//! behind its write lock) stays in the backend's own files.
 
 pub(crate) mod inbound;
-pub(crate) mod reports;
+pub(crate) mod reads;
 
 use chrono::{DateTime, Utc};
 

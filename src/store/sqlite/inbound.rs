@@ -7,6 +7,7 @@ use crate::store::sql::inbound::InboundSql;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+/// The backend, for the statements shared in `store::sql`.
 type Sql = sqlx::Sqlite;
 
 #[async_trait]

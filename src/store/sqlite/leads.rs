@@ -6,6 +6,7 @@
 //! that existed already. Ids are made here, so the returned ids say which rows went in.
 
 use crate::store::Leads;
+use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
 
@@ -14,8 +15,10 @@ use sqlx::sqlite::SqliteConnection;
 
 use super::{MAX_PARAMS, SqliteStore, ensure_workspace, row_placeholders, ts, values_placeholders};
 use crate::domain::{EmailAddress, Lead, LeadId, LeadInsert, NewLead, WorkspaceId};
-use crate::store::rows::{LEAD_COLUMNS, LeadRow};
 use crate::store::{QueryContext, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Sqlite;
 
 const INSERT_COLUMNS: &str = "id, workspace_id, email, first_name, last_name, title, company, \
     website, linkedin, phone, timezone, custom, created_at, updated_at";
@@ -193,26 +196,10 @@ impl Leads for SqliteStore {
         ws: WorkspaceId,
         email: &EmailAddress,
     ) -> Result<Option<Lead>, StoreError> {
-        let mut conn_ = self.read().await?;
-        let conn = &mut *conn_;
-        let row: Option<LeadRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {LEAD_COLUMNS} FROM leads WHERE workspace_id = ? AND lower(email) = lower(?)"
-        )))
-        .bind(ws)
-        .bind(email.as_str().to_owned())
-        .fetch_optional(conn)
-        .await
-        .ctx("load the lead")?;
-        row.map(Lead::try_from).transpose()
+        Sql::lead_by_email(&mut *self.read().await?, ws, email.as_str()).await
     }
 
     async fn lead_ids(&self, ws: WorkspaceId) -> Result<Vec<LeadId>, StoreError> {
-        let mut conn_ = self.read().await?;
-        let conn = &mut *conn_;
-        sqlx::query_scalar("SELECT id FROM leads WHERE workspace_id = ? ORDER BY created_at, id")
-            .bind(ws)
-            .fetch_all(conn)
-            .await
-            .ctx("list lead ids")
+        Sql::lead_ids(&mut *self.read().await?, ws).await
     }
 }

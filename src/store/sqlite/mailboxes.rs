@@ -3,6 +3,7 @@
 //! `mailbox_credentials` and to tell whether an upsert changes anything.
 
 use crate::store::Mailboxes;
+use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use chrono::Utc;
 use secrecy::ExposeSecret;
@@ -15,6 +16,9 @@ use crate::domain::{
 };
 use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow, duration_ms};
 use crate::store::{QueryContext, SecretCipher, SecretPurpose, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Sqlite;
 
 /// The columns an upsert writes, bound by [`bind_spec`] in this order.
 const SPEC_COLUMNS: [&str; 20] = [
@@ -160,16 +164,7 @@ impl Mailboxes for SqliteStore {
     }
 
     async fn list_mailboxes(&self, ws: WorkspaceId) -> Result<Vec<Mailbox>, StoreError> {
-        let mut conn_ = self.read().await?;
-        let conn = &mut *conn_;
-        let rows: Vec<MailboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE workspace_id = ? ORDER BY lower(address)"
-        )))
-        .bind(ws)
-        .fetch_all(conn)
-        .await
-        .ctx("list mailboxes")?;
-        rows.iter().map(Mailbox::try_from).collect()
+        Sql::list_mailboxes(&mut *self.read().await?, ws).await
     }
 
     async fn mailbox_by_address(
@@ -191,15 +186,7 @@ impl Mailboxes for SqliteStore {
         ws: WorkspaceId,
         id: MailboxId,
     ) -> Result<MailboxCredentials, StoreError> {
-        let row: Option<MailboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE workspace_id = ? AND id = ?"
-        )))
-        .bind(ws)
-        .bind(id)
-        .fetch_optional(&mut *self.read().await?)
-        .await
-        .ctx("load mailbox credentials")?;
-        match row {
+        match Sql::mailbox_row(&mut *self.read().await?, ws, id).await? {
             Some(row) => decrypt(&self.cipher, &row),
             None => Err(StoreError::not_found("mailbox", id.to_string())),
         }
@@ -210,16 +197,10 @@ impl Mailboxes for SqliteStore {
         ws: WorkspaceId,
         id: MailboxId,
     ) -> Result<Option<Mailbox>, StoreError> {
-        let mut conn_ = self.read().await?;
-        let conn = &mut *conn_;
-        let row: Option<MailboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE workspace_id = ? AND id = ?"
-        )))
-        .bind(ws)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-        .ctx("load the mailbox")?;
-        row.as_ref().map(Mailbox::try_from).transpose()
+        Sql::mailbox_row(&mut *self.read().await?, ws, id)
+            .await?
+            .as_ref()
+            .map(Mailbox::try_from)
+            .transpose()
     }
 }

@@ -1,35 +1,17 @@
 //! Products a campaign can pitch. Identity is (workspace, name); a soft-deleted product is
 //! revived by upserting it again.
 
-use super::*;
 use crate::store::Products;
+use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::sqlite::SqliteConnection;
 
 use super::{SqliteStore, ensure_workspace, ts};
 use crate::domain::{Change, Product, ProductId, ProductSpec, Upserted, WorkspaceId};
-use crate::store::rows::ProductRow;
 use crate::store::{QueryContext, StoreError};
 
-const PRODUCT_COLUMNS: &str = "id, workspace_id, name, description, source_file_name, created_at";
-
-pub(super) async fn by_name(
-    conn: &mut SqliteConnection,
-    ws: WorkspaceId,
-    name: &str,
-) -> Result<Option<Product>, StoreError> {
-    let row: Option<ProductRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {PRODUCT_COLUMNS} FROM products \
-         WHERE workspace_id = ? AND name = ? AND deleted_at IS NULL"
-    )))
-    .bind(ws)
-    .bind(name.to_owned())
-    .fetch_optional(conn)
-    .await
-    .ctx("load the product")?;
-    Ok(row.map(Product::from))
-}
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Sqlite;
 
 #[async_trait]
 impl Products for SqliteStore {
@@ -90,7 +72,7 @@ impl Products for SqliteStore {
                 Change::Created
             }
         };
-        let value = by_name(tx.conn(), ws, &spec.name)
+        let value = Sql::product_by_name(tx.conn(), ws, &spec.name)
             .await?
             .ok_or_else(|| StoreError::not_found("product", spec.name.clone()))?;
         if change != Change::Unchanged {
@@ -104,7 +86,7 @@ impl Products for SqliteStore {
         ws: WorkspaceId,
         name: &str,
     ) -> Result<Option<Product>, StoreError> {
-        products::by_name(&mut *self.read().await?, ws, name).await
+        Sql::product_by_name(&mut *self.read().await?, ws, name).await
     }
 
     /// A soft-deleted product is absent, as it is for `by_name`.
@@ -113,17 +95,6 @@ impl Products for SqliteStore {
         ws: WorkspaceId,
         id: ProductId,
     ) -> Result<Option<Product>, StoreError> {
-        let mut conn_ = self.read().await?;
-        let conn = &mut *conn_;
-        let row: Option<ProductRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {PRODUCT_COLUMNS} FROM products \
-         WHERE workspace_id = ? AND id = ? AND deleted_at IS NULL"
-        )))
-        .bind(ws)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-        .ctx("load the product")?;
-        Ok(row.map(Product::from))
+        Sql::product_by_id(&mut *self.read().await?, ws, id).await
     }
 }
