@@ -7,13 +7,16 @@ use chrono::{DateTime, Utc};
 
 use super::Dialect;
 use super::inbound::Bound;
+use std::collections::HashMap;
+
 use crate::domain::{
-    CampaignDue, CampaignId, EnrolmentState, Lead, LeadId, Mailbox, MailboxId, Product, ProductId,
-    SendResult, Workspace, WorkspaceId,
+    Campaign, CampaignDue, CampaignId, EnrolmentState, Lead, LeadId, Mailbox, MailboxId, Product,
+    ProductId, SendResult, Step, Workspace, WorkspaceId,
 };
 use crate::store::rows::{
-    EnrolmentRow, LEAD_COLUMNS, LeadRow, MAILBOX_COLUMNS, MailboxRow, PRODUCT_COLUMNS, ProductRow,
-    WorkspaceRow, enrolment_state, send_result,
+    CAMPAIGN_COLUMNS, CampaignRow, EnrolmentRow, LEAD_COLUMNS, LeadRow, MAILBOX_COLUMNS,
+    MailboxRow, PRODUCT_COLUMNS, ProductRow, STEP_COLUMNS, StepRow, WorkspaceRow, enrolment_state,
+    send_result,
 };
 use crate::store::{QueryContext, StoreError};
 
@@ -28,6 +31,8 @@ where
     for<'r> MailboxRow: sqlx::FromRow<'r, Self::Row>,
     for<'r> ProductRow: sqlx::FromRow<'r, Self::Row>,
     for<'r> LeadRow: sqlx::FromRow<'r, Self::Row>,
+    for<'r> CampaignRow: sqlx::FromRow<'r, Self::Row>,
+    for<'r> StepRow: sqlx::FromRow<'r, Self::Row>,
     for<'q> WorkspaceId: Bound<'q, Self>,
     for<'q> MailboxId: Bound<'q, Self>,
     for<'q> ProductId: Bound<'q, Self>,
@@ -105,6 +110,114 @@ where
         .await
         .ctx("list mailboxes of running campaigns")?;
         rows.iter().map(Mailbox::try_from).collect()
+    }
+
+    /// The pool of one campaign, in pool order.
+    async fn campaign_pool(
+        conn: &mut Self::Connection,
+        campaign: CampaignId,
+    ) -> Result<Vec<MailboxId>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT mailbox_id FROM campaign_mailboxes WHERE campaign_id = $1 ORDER BY position",
+        )
+        .bind(campaign)
+        .fetch_all(conn)
+        .await
+        .ctx("load a campaign's mailbox pool")
+    }
+
+    /// Completes a campaign row with its pool.
+    async fn with_pool(
+        conn: &mut Self::Connection,
+        row: Option<CampaignRow>,
+    ) -> Result<Option<Campaign>, StoreError> {
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let pool = Self::campaign_pool(conn, row.id).await?;
+        row.into_campaign(pool).map(Some)
+    }
+
+    /// One campaign by id, scoped to the workspace (an id from another workspace behaves like
+    /// one that does not exist).
+    async fn campaign_by_id(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        id: CampaignId,
+    ) -> Result<Option<Campaign>, StoreError> {
+        let row: Option<CampaignRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE workspace_id = $1 AND id = $2"
+        )))
+        .bind(ws)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .ctx("load a campaign")?;
+        Self::with_pool(conn, row).await
+    }
+
+    async fn campaign_by_name(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        name: &str,
+    ) -> Result<Option<Campaign>, StoreError> {
+        let row: Option<CampaignRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE workspace_id = $1 AND name = $2"
+        )))
+        .bind(ws)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await
+        .ctx("load a campaign")?;
+        Self::with_pool(conn, row).await
+    }
+
+    /// All campaigns of a workspace by name, every pool loaded in one more query.
+    async fn list_campaigns(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+    ) -> Result<Vec<Campaign>, StoreError> {
+        let rows: Vec<CampaignRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE workspace_id = $1 ORDER BY name"
+        )))
+        .bind(ws)
+        .fetch_all(&mut *conn)
+        .await
+        .ctx("list campaigns")?;
+        let members: Vec<(CampaignId, MailboxId)> = sqlx::query_as(
+            "SELECT cm.campaign_id, cm.mailbox_id FROM campaign_mailboxes cm \
+             JOIN campaigns c ON c.id = cm.campaign_id \
+             WHERE c.workspace_id = $1 ORDER BY cm.campaign_id, cm.position",
+        )
+        .bind(ws)
+        .fetch_all(conn)
+        .await
+        .ctx("list campaign mailbox pools")?;
+        let mut pools: HashMap<CampaignId, Vec<MailboxId>> = HashMap::new();
+        for (campaign, mailbox) in members {
+            pools.entry(campaign).or_default().push(mailbox);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let pool = pools.remove(&row.id).unwrap_or_default();
+                row.into_campaign(pool)
+            })
+            .collect()
+    }
+
+    /// The steps of a campaign in `step_order` (the caller has checked the workspace).
+    async fn steps_of(
+        conn: &mut Self::Connection,
+        campaign: CampaignId,
+    ) -> Result<Vec<Step>, StoreError> {
+        let rows: Vec<StepRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {STEP_COLUMNS} FROM sequence_steps WHERE campaign_id = $1 ORDER BY step_order"
+        )))
+        .bind(campaign)
+        .fetch_all(conn)
+        .await
+        .ctx("load campaign steps")?;
+        rows.into_iter().map(Step::try_from).collect()
     }
 
     async fn product_by_name(

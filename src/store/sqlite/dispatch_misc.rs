@@ -177,8 +177,8 @@ impl Dispatch for SqliteStore {
 
     /// `max(updated_at)` of running campaigns; the text is fixed-width RFC 3339 (see `ts`).
     async fn campaigns_changed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let mut conn_ = self.read().await?;
-        let conn = &mut *conn_;
+        let mut pooled = self.read().await?;
+        let conn = &mut *pooled;
         let latest: Option<String> =
             sqlx::query_scalar("SELECT max(updated_at) FROM campaigns WHERE status = 'running'")
                 .fetch_one(conn)

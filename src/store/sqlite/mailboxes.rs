@@ -172,8 +172,8 @@ impl Mailboxes for SqliteStore {
         ws: WorkspaceId,
         address: &EmailAddress,
     ) -> Result<Option<Mailbox>, StoreError> {
-        let mut conn_ = self.read().await?;
-        let conn = &mut *conn_;
+        let mut pooled = self.read().await?;
+        let conn = &mut *pooled;
         row_by_address(conn, ws, address)
             .await?
             .as_ref()

@@ -151,8 +151,8 @@ impl Suppressions for SqliteStore {
         ws: WorkspaceId,
         email: &EmailAddress,
     ) -> Result<bool, StoreError> {
-        let mut conn_ = self.read().await?;
-        let conn = &mut *conn_;
+        let mut pooled = self.read().await?;
+        let conn = &mut *pooled;
         let hit: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM suppressions WHERE workspace_id = ? \
          AND ((kind = 'email' AND value = ?) OR (kind = 'domain' AND value = ?)) LIMIT 1",
