@@ -5,8 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Dialect;
-use super::inbound::Bound;
+use super::{Bound, Dialect};
 use std::collections::HashMap;
 
 use crate::domain::{

@@ -4,6 +4,7 @@
 use super::*;
 use crate::store::Inbound;
 use crate::store::sql::inbound::InboundSql;
+use crate::store::sql::pollers::PollerSql;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
