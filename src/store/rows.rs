@@ -444,6 +444,55 @@ pub(crate) fn enrolment_state(row: EnrolmentRow) -> Result<EnrolmentState, Store
     })
 }
 
+/// What a claim reads beside the lead: the thread later steps reply under and the text an earlier
+/// attempt stored (`g_*`, the step's `generated_messages` row if any). `I` is the type of the
+/// token columns (`integer` on PostgreSQL, SQLite's 64-bit `INTEGER`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClaimText<I> {
+    thread_message_id: Option<String>,
+    first_subject: Option<String>,
+    g_subject: Option<String>,
+    g_body_text: Option<String>,
+    g_body_html: Option<String>,
+    g_provider: Option<String>,
+    g_model: Option<String>,
+    g_prompt_tokens: Option<I>,
+    g_completion_tokens: Option<I>,
+    g_cost_usd: Option<f64>,
+}
+
+impl<I: Into<i64>> ClaimText<I> {
+    pub(crate) fn into_parts(
+        self,
+    ) -> Result<(Option<ThreadInfo>, Option<GeneratedMessage>), StoreError> {
+        let thread = match (self.thread_message_id, self.first_subject) {
+            (Some(message_id), Some(first_subject)) => Some(ThreadInfo {
+                message_id,
+                first_subject,
+            }),
+            _ => None,
+        };
+        let tokens = |column, v: Option<I>| to_u32(column, v.map_or(0, Into::into));
+        let generated = match (self.g_subject, self.g_body_text, self.g_provider) {
+            (Some(subject), Some(body_text), Some(provider)) => Some(GeneratedMessage {
+                subject,
+                body_text,
+                body_html: self.g_body_html,
+                provider,
+                model: self.g_model,
+                prompt_tokens: tokens("generated_messages.prompt_tokens", self.g_prompt_tokens)?,
+                completion_tokens: tokens(
+                    "generated_messages.completion_tokens",
+                    self.g_completion_tokens,
+                )?,
+                cost_usd: self.g_cost_usd.unwrap_or(0.0),
+            }),
+            _ => None,
+        };
+        Ok((thread, generated))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
