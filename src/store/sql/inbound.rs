@@ -15,7 +15,6 @@ use crate::domain::{
     BounceSeverity, CampaignId, CampaignLeadId, InboundAction, InboundOutcome, InboundRecord,
     LeadId, MailboxId, OptOut, SendId, WorkspaceId,
 };
-use crate::store::rows::MailboxRow;
 use crate::store::{QueryContext, StoreError};
 
 /// The campaign lead an inbound action is about.
@@ -60,7 +59,6 @@ where
     for<'c> &'c mut Self::Connection: sqlx::Executor<'c, Database = Self>,
     Self::Arguments: sqlx::IntoArguments<Self>,
     usize: sqlx::ColumnIndex<Self::Row>,
-    for<'r> MailboxRow: sqlx::FromRow<'r, Self::Row>,
     for<'q> uuid::Uuid: Bound<'q, Self>,
     for<'q> WorkspaceId: Bound<'q, Self>,
     for<'q> MailboxId: Bound<'q, Self>,
@@ -71,7 +69,6 @@ where
     for<'q> String: Bound<'q, Self>,
     for<'a, 'q> &'a str: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
     for<'q> i64: Bound<'q, Self>,
-    for<'q> i32: Bound<'q, Self>,
     for<'q> bool: Bound<'q, Self>,
     for<'q> DateTime<Utc>: Bound<'q, Self>,
     for<'q> Option<String>: Bound<'q, Self>,
@@ -79,8 +76,6 @@ where
     for<'q> Option<LeadId>: Bound<'q, Self>,
     for<'q> Option<SendId>: Bound<'q, Self>,
     for<'q> Option<CampaignLeadId>: Bound<'q, Self>,
-    for<'q> Option<DateTime<Utc>>: Bound<'q, Self>,
-    for<'q> Option<Self::Time>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
     for<'q> Json<serde_json::Value>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
 {
     /// The send's campaign lead (same workspace), else the lead with `email` as enrolled

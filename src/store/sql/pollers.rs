@@ -4,12 +4,11 @@
 //! Written once for both backends as default methods of [`PollerSql`] (see `store::sql`).
 
 use chrono::{DateTime, Utc};
-use sqlx::types::Json;
 
 use super::{Bound, Dialect};
 use crate::domain::{
-    BounceRate, CampaignId, CampaignLeadId, ImapCheckpoint, ImapStatus, InboundOptions, LeadId,
-    Mailbox, MailboxId, MailboxLeads, SendId, UnknownResolution, UnknownSend, WorkspaceId,
+    BounceRate, CampaignLeadId, ImapCheckpoint, ImapStatus, InboundOptions, Mailbox, MailboxId,
+    MailboxLeads, SendId, UnknownResolution, UnknownSend, WorkspaceId,
 };
 use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow};
 use crate::store::{QueryContext, StoreError};
@@ -24,12 +23,9 @@ where
     Self::Arguments: sqlx::IntoArguments<Self>,
     usize: sqlx::ColumnIndex<Self::Row>,
     for<'r> MailboxRow: sqlx::FromRow<'r, Self::Row>,
-    for<'q> uuid::Uuid: Bound<'q, Self>,
     for<'q> WorkspaceId: Bound<'q, Self>,
     for<'q> MailboxId: Bound<'q, Self>,
     for<'q> SendId: Bound<'q, Self>,
-    for<'q> LeadId: Bound<'q, Self>,
-    for<'q> CampaignId: Bound<'q, Self>,
     for<'q> CampaignLeadId: Bound<'q, Self>,
     for<'q> String: Bound<'q, Self>,
     for<'a, 'q> &'a str: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
@@ -39,12 +35,8 @@ where
     for<'q> DateTime<Utc>: Bound<'q, Self>,
     for<'q> Option<String>: Bound<'q, Self>,
     for<'q> Option<i64>: Bound<'q, Self>,
-    for<'q> Option<LeadId>: Bound<'q, Self>,
-    for<'q> Option<SendId>: Bound<'q, Self>,
-    for<'q> Option<CampaignLeadId>: Bound<'q, Self>,
     for<'q> Option<DateTime<Utc>>: Bound<'q, Self>,
     for<'q> Option<Self::Time>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
-    for<'q> Json<serde_json::Value>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
 {
     /// Mailboxes with IMAP configured in the pool of a running or paused campaign.
     async fn inbound_mailboxes(
