@@ -33,7 +33,8 @@ pub struct MarkerHandle {
 
 impl MarkerHandle {
     /// `claimed → sending` for `sends` (with their Message-IDs), as
-    /// [`Store::mark_sending_many`]: one flag per send, `false` when its lease is gone.
+    /// [`Dispatch::mark_sending_many`](crate::store::Dispatch::mark_sending_many): one flag per
+    /// send, `false` when its lease is gone.
     pub async fn mark(
         &self,
         sends: Vec<(SendRef, String)>,

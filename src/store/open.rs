@@ -15,7 +15,7 @@ pub enum OpenMode {
     Tool,
 }
 
-/// Opens the backend named by the URL. Does not migrate: call [`Store::migrate`].
+/// Opens the backend named by the URL. Does not migrate: call [`Meta::migrate`](super::Meta::migrate).
 pub async fn open(
     settings: &DatabaseSettings,
     cipher: SecretCipher,

@@ -91,7 +91,7 @@ impl Suppressions for PgStore {
         value: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
-        suppressions::add(&self.pool, ws, value, reason).await
+        add(&self.pool, ws, value, reason).await
     }
 
     async fn unsubscribe_by_send(
@@ -114,7 +114,7 @@ impl Suppressions for PgStore {
         let Some((ws, email)) = found else {
             return Ok(None);
         };
-        suppressions::add(pool, ws, &email, "unsubscribe link").await?;
+        add(pool, ws, &email, "unsubscribe link").await?;
         Ok(Some(email))
     }
 

@@ -203,13 +203,6 @@ impl Dispatch for SqliteStore {
         now: DateTime<Utc>,
         claim_lease: chrono::TimeDelta,
     ) -> Result<u32, StoreError> {
-        dispatch_misc::new_leads_sent_since(
-            &mut *self.read().await?,
-            campaign,
-            since,
-            now,
-            claim_lease,
-        )
-        .await
+        new_leads_sent_since(&mut *self.read().await?, campaign, since, now, claim_lease).await
     }
 }

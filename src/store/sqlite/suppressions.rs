@@ -118,7 +118,7 @@ impl Suppressions for SqliteStore {
         value: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
-        suppressions::add(self, ws, value, reason).await
+        add(self, ws, value, reason).await
     }
 
     async fn unsubscribe_by_send(
@@ -142,7 +142,7 @@ impl Suppressions for SqliteStore {
         let Some((ws, email)) = found else {
             return Ok(None);
         };
-        suppressions::add(self, ws, &email, "unsubscribe link").await?;
+        add(self, ws, &email, "unsubscribe link").await?;
         Ok(Some(email))
     }
 
