@@ -15,9 +15,10 @@ use secrecy::ExposeSecret;
 use crate::actors::{DispatchParts, SupervisorHandle, SupervisorOptions, spawn_supervisor};
 use crate::api::{self, ApiState};
 use crate::config::Settings;
+use crate::config::{Backend, backend_of};
 use crate::content::build_provider;
 use crate::smtp::{DkimSigners, UnsubscribeSigner};
-use crate::store::{self, Backend, OpenMode, SecretCipher, Store, cipher};
+use crate::store::{self, OpenMode, SecretCipher, Store, cipher};
 use crate::telemetry::Metrics;
 
 mod reload;
@@ -41,7 +42,7 @@ pub fn load_cipher(settings: &Settings) -> anyhow::Result<SecretCipher> {
     if let Some(path) = security.key_file() {
         return cipher::read_key_file(path).context("security.encryption_key_file is unusable");
     }
-    match store::backend_of(settings.database.url())? {
+    match backend_of(settings.database.url())? {
         Backend::Postgres => anyhow::bail!(
             "no encryption key: with PostgreSQL set security.encryption_key (or \
              OUTREACHD__SECURITY__ENCRYPTION_KEY) or security.encryption_key_file to a base64 \

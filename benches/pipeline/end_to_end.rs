@@ -11,12 +11,11 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use outreachd::config::Settings;
 use outreachd::domain::{
-    CampaignId, CampaignStatus, EmailAddress, HumanDuration, SmtpSecurity, WorkspaceId,
+    CampaignId, CampaignSpec, CampaignStatus, EmailAddress, HumanDuration, MailboxSpec, NewLead,
+    SendingRules, ServerSpec, SmtpSecurity, StepSpec, WorkspaceId,
 };
 use outreachd::startup::{Application, RunOptions, open_store};
-use outreachd::store::{
-    CampaignSpec, MailboxSpec, NewLead, OpenMode, SendingRules, ServerSpec, StepSpec, Store,
-};
+use outreachd::store::{OpenMode, Store};
 use secrecy::SecretString;
 
 use crate::cpu::{CpuSample, ticks_of, ticks_to_us};

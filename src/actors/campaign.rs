@@ -21,8 +21,8 @@ use tokio_util::sync::CancellationToken;
 use super::context::DispatchContext;
 use super::job::CampaignPlan;
 use super::registry::MailboxRegistry;
-use crate::domain::{CampaignId, WorkspaceId};
-use crate::store::{ClaimRequest, StoreError};
+use crate::domain::{CampaignId, ClaimRequest, WorkspaceId};
+use crate::store::StoreError;
 use claim_size::{ClaimRamp, NewLeadTally};
 use generate::Dispatcher;
 
@@ -58,9 +58,9 @@ struct CampaignActor {
     cancel: CancellationToken,
     handle: CampaignHandle,
     plan: Option<Arc<CampaignPlan>>,
-    product: Option<crate::store::Product>,
+    product: Option<crate::domain::Product>,
     /// The pool's mailbox rows (sender name and signature for templates).
-    mailboxes: Arc<std::collections::HashMap<crate::domain::MailboxId, crate::store::Mailbox>>,
+    mailboxes: Arc<std::collections::HashMap<crate::domain::MailboxId, crate::domain::Mailbox>>,
     /// Step-1 claims and sends today, for the daily cap on new leads.
     new_today: Option<NewLeadTally>,
     metrics: crate::telemetry::CampaignMetrics,

@@ -6,6 +6,7 @@
 //! marks more sends `sending`: that bounds how many sent-but-unrecorded rows a crash can turn
 //! into `unknown` (see `mailbox/send.rs`).
 
+use crate::domain::{Completion, SendRef};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -15,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use chrono::{DateTime, Utc};
 
-use crate::store::{Completion, SendRef, Store};
+use crate::store::Store;
 use crate::telemetry::CompletionMetrics;
 
 /// Where actors send outcomes. Cloning is cheap; the writer stops once every clone is dropped

@@ -21,6 +21,7 @@ mod inbox;
 mod sent;
 mod serve;
 
+use crate::domain::{ImapStatus, InboundOptions, Mailbox};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 use super::sent_copies::SentCopyQueue;
 use crate::imap::classify::LeadSet;
 use crate::imap::{ImapError, ImapSettings, ImapTarget, UidMark};
-use crate::store::{ImapStatus, InboundOptions, Mailbox, Store};
+use crate::store::Store;
 use crate::telemetry::{ImapMailboxMetrics, InboundMetrics, Metrics};
 use error::PollError;
 

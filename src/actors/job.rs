@@ -1,12 +1,11 @@
 //! The messages that flow between actors: a ready-to-send job, and the campaign's plan that a
 //! mailbox actor needs to schedule the lead's next step after sending.
 
+use crate::domain::{Campaign, ClaimedSend, GeneratedMessage, NextStep, Step};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-
-use crate::store::{Campaign, ClaimedSend, GeneratedMessage, NextStep, Step};
 
 /// What a campaign actor knows about its campaign, shared with the mailbox actors it feeds.
 #[derive(Debug)]

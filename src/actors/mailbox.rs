@@ -20,9 +20,8 @@ use super::completions::Recorded;
 use super::context::DispatchContext;
 use super::job::SendJob;
 use super::transport::Transport;
-use crate::domain::MailboxId;
+use crate::domain::{Mailbox, MailboxId};
 use crate::limits::{BudgetConfig, GapPacer, MailboxState, SendBudget};
-use crate::store::Mailbox;
 
 pub enum MailboxMsg {
     Send(Box<SendJob>),

@@ -7,13 +7,14 @@
 //! the database time in `WALWrite`). The marker never waits for company: an idle
 //! daemon marks at once, a busy one gathers what queued up meanwhile.
 
+use crate::domain::SendRef;
 use std::sync::Arc;
 
 use chrono::{TimeDelta, Utc};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::store::{SendRef, Store};
+use crate::store::Store;
 
 /// Most rows one statement marks.
 const MAX_ROWS: usize = 1_000;
@@ -32,7 +33,8 @@ pub struct MarkerHandle {
 
 impl MarkerHandle {
     /// `claimed → sending` for `sends` (with their Message-IDs), as
-    /// [`Store::mark_sending_many`]: one flag per send, `false` when its lease is gone.
+    /// [`Dispatch::mark_sending_many`](crate::store::Dispatch::mark_sending_many): one flag per
+    /// send, `false` when its lease is gone.
     pub async fn mark(
         &self,
         sends: Vec<(SendRef, String)>,

@@ -91,7 +91,7 @@ struct Supervisor {
     ctx: Arc<DispatchContext>,
     registry: MailboxRegistry,
     mailboxes: HashMap<MailboxId, Slot<super::mailbox::MailboxHandle>>,
-    mailbox_rows: HashMap<MailboxId, crate::store::Mailbox>,
+    mailbox_rows: HashMap<MailboxId, crate::domain::Mailbox>,
     campaigns: HashMap<CampaignId, Slot<super::campaign::CampaignHandle>>,
     /// `None` when this daemon reads no mail (`[imap] enabled = false`, Run Now).
     pollers: Option<pollers::Pollers>,

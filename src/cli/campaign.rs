@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use chrono::{TimeDelta, Utc};
 
 use crate::config::Settings;
-use crate::domain::SendState;
+use crate::domain::{SendResult, SendState};
 use crate::startup::{Application, RunOptions};
-use crate::store::{OpenMode, SendResult, StoreError};
+use crate::store::{OpenMode, StoreError};
 
 use super::{RunNowArgs, find_campaign, find_workspace};
 

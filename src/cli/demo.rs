@@ -10,12 +10,12 @@ use secrecy::SecretString;
 
 use crate::actors::OUTBOX_HOST;
 use crate::config::{DatabaseSettings, Settings};
-use crate::domain::{CampaignStatus, EmailAddress, HumanDuration, SmtpSecurity};
-use crate::startup::{Application, RunOptions};
-use crate::store::{
-    CampaignSpec, MailboxSpec, NewLead, OpenMode, ProductSpec, SendingRules, ServerSpec, StepSpec,
-    Store,
+use crate::domain::{
+    CampaignSpec, CampaignStatus, EmailAddress, HumanDuration, MailboxSpec, NewLead, ProductSpec,
+    SendingRules, ServerSpec, SmtpSecurity, StepSpec,
 };
+use crate::startup::{Application, RunOptions};
+use crate::store::{OpenMode, Store};
 
 use super::DemoArgs;
 

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use crate::config::Settings;
-use crate::domain::EmailAddress;
-use crate::store::{EnrollOutcome, OpenMode};
+use crate::domain::{EmailAddress, EnrollOutcome};
+use crate::store::OpenMode;
 
 use super::{EnrollArgs, find_campaign, find_workspace};
 

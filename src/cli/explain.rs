@@ -8,10 +8,10 @@ use anyhow::Context;
 use chrono::{TimeDelta, Utc};
 
 use crate::config::Settings;
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, Mailbox, Workspace};
 use crate::limits::BudgetConfig;
 use crate::limits::explain::{Explanation, LeadFacts, MailboxFacts, explain_lead, explain_mailbox};
-use crate::store::{Mailbox, OpenMode, Store, Workspace};
+use crate::store::{OpenMode, Store};
 
 use super::{ExplainArgs, find_campaign, find_workspace};
 

@@ -265,7 +265,7 @@ async fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
 pub(crate) async fn find_workspace(
     store: &dyn crate::store::Store,
     name: &str,
-) -> anyhow::Result<crate::store::Workspace> {
+) -> anyhow::Result<crate::domain::Workspace> {
     store.workspace_by_name(name).await?.ok_or_else(|| {
         anyhow::anyhow!("workspace {name:?} not found; create it with `outreachd apply -f FILE`")
     })
@@ -274,9 +274,9 @@ pub(crate) async fn find_workspace(
 /// The named campaign of a workspace, or an error naming both.
 pub(crate) async fn find_campaign(
     store: &dyn crate::store::Store,
-    ws: &crate::store::Workspace,
+    ws: &crate::domain::Workspace,
     name: &str,
-) -> anyhow::Result<crate::store::Campaign> {
+) -> anyhow::Result<crate::domain::Campaign> {
     store
         .campaign_by_name(ws.id, name)
         .await?

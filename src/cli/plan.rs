@@ -8,6 +8,7 @@
 //! the global `--config` files with the given ones, key by key, and says which keys a running
 //! daemon reloads and which need a restart.
 
+use crate::domain::{Campaign, Change, Mailbox, MailboxSpec, SendingRules};
 use std::collections::HashMap;
 use std::process::ExitCode;
 
@@ -17,7 +18,7 @@ use serde::Serialize;
 use crate::config::{self, ConfigChange, Settings, diff_settings, render_changes};
 use crate::manifest::{self, ApplyReport, Manifest, ObjectKind};
 use crate::service::mailboxes::WantedStatus;
-use crate::store::{Campaign, Change, Mailbox, MailboxSpec, OpenMode, SendingRules, Store};
+use crate::store::{OpenMode, Store};
 
 use super::PlanArgs;
 
@@ -166,7 +167,7 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "none".to_owned(), |v| v.to_string())
 }
 
-fn warmup(w: Option<crate::store::Warmup>) -> String {
+fn warmup(w: Option<crate::domain::Warmup>) -> String {
     w.map_or_else(
         || "none".to_owned(),
         |w| format!("{} +{}/day", w.start_per_day, w.increment_per_day),

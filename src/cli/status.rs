@@ -1,12 +1,13 @@
 //! `outreachd status`: what is configured and where every lead stands.
 
+use crate::domain::WorkspaceSummary;
 use std::fmt::Write;
 use std::process::ExitCode;
 
 use chrono::Utc;
 
 use crate::config::Settings;
-use crate::store::{OpenMode, WorkspaceSummary};
+use crate::store::OpenMode;
 
 use super::{StatusArgs, find_workspace};
 

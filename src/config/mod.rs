@@ -5,11 +5,13 @@
 //! parse from strings with units, and secrets are `SecretString`. Nothing else in the crate reads
 //! environment variables. Errors name the file, line and key at fault.
 
+mod database_url;
 mod live;
 mod load;
 mod reload;
 mod settings;
 
+pub use database_url::{Backend, UnsupportedUrl, backend_of, redact_url};
 pub use live::Live;
 pub use load::{ConfigError, ENV_PREFIX, LoadedSettings, ignored_env_vars, load};
 pub use reload::{

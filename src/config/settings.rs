@@ -35,7 +35,7 @@ fn redacted<S: Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Erro
 }
 
 fn redacted_url<S: Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::store::redact_url(url.expose_secret()))
+    s.serialize_str(&super::redact_url(url.expose_secret()))
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -205,7 +205,7 @@ impl Settings {
     /// Cross-field checks the types cannot express. Returns every problem, not just the first.
     pub fn validate(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        if let Err(e) = crate::store::backend_of(self.database.url()) {
+        if let Err(e) = super::backend_of(self.database.url()) {
             problems.push(format!("database.url: {e}"));
         }
         if self.database.max_connections == 0 {

@@ -5,11 +5,10 @@
 //! fails the step with "undefined variable" instead of sending "Hi ,". Template authors who want
 //! a fallback say so: `{{ first_name | default("there") }}` or `{% if company %}…{% endif %}`.
 
+use crate::domain::{Campaign, Lead, Mailbox, Product};
 use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
-
-use crate::store::{Campaign, Lead, Mailbox, Product};
 
 /// The lead's own fields, under `lead.` and repeated at the top level (`{{ first_name }}`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -1,17 +1,42 @@
-//! Pure domain types: identifiers, e-mail addresses, rates, durations, statuses and sending windows.
+//! Pure domain types: identifiers, e-mail addresses, rates, durations, statuses and sending
+//! windows, and the entities the store keeps (workspaces, mailboxes, products, campaigns, leads),
+//! the records of the step contract (claims, completions) and of the inbound half.
 //!
 //! Everything here is plain data with parsing and validation. This module performs no I/O and
 //! knows nothing of the store, SMTP or HTTP: other modules convert to and from these types at
 //! their edges, so a value that exists is a value that is valid.
 
+mod campaign;
 mod cap;
+mod dispatch;
 mod duration;
 mod email;
+mod explain;
 mod ids;
+mod inbound;
+mod lead;
+mod mailbox;
+mod message;
 mod outcome;
+mod product;
 mod rate;
 mod status;
+mod summary;
+mod upsert;
 mod window;
+mod workspace;
+
+pub use campaign::*;
+pub use dispatch::*;
+pub use explain::*;
+pub use inbound::*;
+pub use lead::*;
+pub use mailbox::*;
+pub use message::*;
+pub use product::*;
+pub use summary::*;
+pub use upsert::*;
+pub use workspace::*;
 
 pub use cap::{
     Cap, CapParseError, DailyCap, HourlyCap, deserialize_daily_cap, deserialize_hourly_cap,

@@ -2,11 +2,12 @@
 //! message. Pure: the poller and tests call it; `outreachd classify` prints the classification
 //! this starts from.
 
+use crate::domain::{BounceSeverity, InboundAction, OptOut};
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 
 use super::classify::{BounceKind, Classification};
-use crate::store::{BounceSeverity, InboundAction, OptOut};
+
 use crate::telemetry::InboundClass;
 
 /// The metric label of a classification (telemetry owns the label set).

@@ -4,6 +4,7 @@
 //! Memory grows with the number of distinct emails seen (one short string and a line number
 //! each, to name the first occurrence of a duplicate), never with the size of the file.
 
+use crate::domain::{EnrollOutcome, LeadInsert, NewLead};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
@@ -11,7 +12,7 @@ use super::error::ImportError;
 use super::report::{ImportReport, ProblemKind, RowProblem};
 use super::row::Parsed;
 use super::{ImportOptions, LeadSink};
-use crate::store::{EnrollOutcome, LeadInsert, NewLead, StoreError};
+use crate::store::StoreError;
 
 pub struct Batcher<'a, S: LeadSink + ?Sized> {
     sink: &'a S,

@@ -28,8 +28,8 @@ pub use reader::sniff_delimiter;
 pub use report::{ImportReport, ProblemKind, RowProblem, thousands};
 pub use row::clean_field;
 
-use crate::domain::{CampaignId, LeadId, WorkspaceId};
-use crate::store::{EnrollOutcome, LeadInsert, NewLead, Store, StoreError};
+use crate::domain::{CampaignId, EnrollOutcome, LeadId, LeadInsert, NewLead, WorkspaceId};
+use crate::store::{Store, StoreError};
 
 /// How to import.
 #[derive(Clone, Debug)]

@@ -1,8 +1,7 @@
 //! What an import did: counts, the first problems by line, and the one-line summary people read.
 
+use crate::domain::EnrollOutcome;
 use std::fmt;
-
-use crate::store::EnrollOutcome;
 
 /// Why one row was not imported.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,8 +12,7 @@ use csv::ByteRecord;
 
 use super::headers::{Field, HeaderMap, Target};
 use super::report::ProblemKind;
-use crate::domain::EmailAddress;
-use crate::store::NewLead;
+use crate::domain::{EmailAddress, NewLead};
 
 /// What a record turned out to be.
 #[derive(Debug, PartialEq)]

@@ -7,8 +7,7 @@ use std::collections::VecDeque;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::resolve_local;
-use crate::store::{Mailbox, Warmup};
+use crate::domain::{Mailbox, Warmup, resolve_local};
 
 #[derive(Clone, Debug)]
 pub struct BudgetConfig {

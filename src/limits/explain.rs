@@ -12,8 +12,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::domain::CampaignStatus;
-use crate::store::{EnrolmentState, Mailbox, SendingRules};
+use crate::domain::{CampaignStatus, EnrolmentState, Mailbox, SendingRules};
 
 /// One limit's verdict.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

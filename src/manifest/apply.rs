@@ -13,9 +13,9 @@ use chrono::Utc;
 use super::plan::{self, Plan, Planned};
 use super::report::{ApplyReport, ObjectKind, ObjectReport};
 use super::{Manifest, ManifestError};
-use crate::domain::{MailboxId, ProductId};
+use crate::domain::{Change, MailboxId, ProductId};
 use crate::service::{ServiceError, mailboxes};
-use crate::store::{Change, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Applies `manifest` to `store` (or, with `dry_run`, only reports what would change).
 ///

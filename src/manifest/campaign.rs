@@ -8,8 +8,7 @@ use super::file::{CampaignDoc, StepDoc};
 use super::resolve::{Ctx, Seen};
 use super::{CampaignDecl, Reference};
 use crate::content::{self, ContentError, TemplatePart};
-use crate::domain::HumanDuration;
-use crate::store::{SendingRules, StepSpec};
+use crate::domain::{HumanDuration, SendingRules, StepSpec};
 
 pub(super) fn campaign(cx: &mut Ctx<'_>, doc: CampaignDoc) -> CampaignDecl {
     let label = format!("campaign {:?}", doc.name.get_ref());

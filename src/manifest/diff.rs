@@ -4,9 +4,9 @@
 
 use secrecy::ExposeSecret;
 
-use crate::domain::{MailboxId, ProductId};
-use crate::store::{
-    Campaign, Mailbox, MailboxCredentials, MailboxSpec, Product, ProductSpec, ServerSpec, Step,
+use crate::domain::{
+    Campaign, Mailbox, MailboxCredentials, MailboxId, MailboxSpec, Product, ProductId, ProductSpec,
+    ServerSpec, Step,
 };
 
 use super::CampaignDecl;

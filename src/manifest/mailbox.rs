@@ -12,8 +12,7 @@ use toml::Spanned;
 use super::file::{MailboxDefaultsDoc, MailboxDoc, ServerDoc, WarmupDoc};
 use super::resolve::Ctx;
 use crate::config::MailboxDefaults;
-use crate::domain::{HumanDuration, SmtpSecurity};
-use crate::store::{MailboxSpec, ServerSpec, Warmup};
+use crate::domain::{HumanDuration, MailboxSpec, ServerSpec, SmtpSecurity, Warmup};
 
 /// Mailbox settings a file may leave out: the config's `[mailbox_defaults]`, overridden by the
 /// file's own `[mailbox_defaults]` table.

@@ -24,9 +24,10 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 use crate::config::MailboxDefaults;
-use crate::domain::{CampaignStatus, EmailAddress};
+use crate::domain::{
+    CampaignStatus, EmailAddress, MailboxSpec, ProductSpec, SendingRules, StepSpec,
+};
 use crate::service::mailboxes::WantedStatus;
-use crate::store::{MailboxSpec, ProductSpec, SendingRules, StepSpec};
 
 pub use apply::apply;
 pub use error::{ManifestError, Problem};
@@ -43,7 +44,7 @@ pub struct Manifest {
     pub mailboxes: Vec<MailboxSpec>,
     /// Inbound options (`sent_folder_is_authoritative`, `append_sent`) of each mailbox, in
     /// `mailboxes` order.
-    pub mailbox_options: Vec<crate::store::InboundOptions>,
+    pub mailbox_options: Vec<crate::domain::InboundOptions>,
     /// The `status` each mailbox asks for, in `mailboxes` order (`None`: leave it as it is).
     pub mailbox_status: Vec<Option<WantedStatus>>,
     pub campaigns: Vec<CampaignDecl>,

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use super::diff::{self, Target};
 use super::error::{ManifestError, Problem};
 use super::{CampaignDecl, Manifest};
-use crate::domain::{MailboxId, ProductId};
-use crate::service::mailboxes;
-use crate::store::{
-    CampaignSpec, Change, Mailbox, Product, ProductSpec, Store, StoreError, Workspace,
+use crate::domain::{
+    CampaignSpec, Change, Mailbox, MailboxId, Product, ProductId, ProductSpec, Workspace,
 };
+use crate::service::mailboxes;
+use crate::store::{Store, StoreError};
 
 /// The planned change of one object, with the keys that differ when it is `Updated`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,11 +1,10 @@
 //! `ApplyReport`: what an apply did (or, on a dry run, would do), one line per object, or a
 //! single "No changes" sentence when the store already matches the file.
 
+use crate::domain::Change;
 use std::fmt;
 
 use serde::Serialize;
-
-use crate::store::Change;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

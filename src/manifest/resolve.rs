@@ -5,6 +5,7 @@
 //! References to other objects stay names here; whether they exist is a question for the store,
 //! answered by the planner.
 
+use crate::domain::{MailboxSpec, ProductSpec};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
@@ -20,7 +21,6 @@ use super::mailbox::{self, Defaults};
 use crate::config::MailboxDefaults;
 use crate::domain::{Cap, MailboxStatus};
 use crate::service::mailboxes::WantedStatus;
-use crate::store::{MailboxSpec, ProductSpec};
 
 /// The validated contents of a file, before it becomes a `Manifest`.
 pub(super) struct Parts {
@@ -28,7 +28,7 @@ pub(super) struct Parts {
     pub products: Vec<ProductSpec>,
     pub mailboxes: Vec<MailboxSpec>,
     /// Inbound options of each mailbox, in `mailboxes` order.
-    pub mailbox_options: Vec<crate::store::InboundOptions>,
+    pub mailbox_options: Vec<crate::domain::InboundOptions>,
     /// The `status` each mailbox asks for, in `mailboxes` order.
     pub mailbox_status: Vec<Option<WantedStatus>>,
     pub campaigns: Vec<CampaignDecl>,
@@ -233,7 +233,7 @@ pub(super) fn resolve(
             );
             cx.problem(&m.address.span(), "mailboxes", Some("address"), message);
         }
-        mailbox_options.push(crate::store::InboundOptions {
+        mailbox_options.push(crate::domain::InboundOptions {
             sent_folder_is_authoritative: m.sent_folder_is_authoritative.unwrap_or(false),
             append_sent: m.append_sent.unwrap_or(false),
         });

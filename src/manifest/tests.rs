@@ -139,7 +139,7 @@ fn omitted_settings_come_from_the_config_defaults() {
     assert_eq!(alice.smtp.username, "alice@acme.test");
     assert!(alice.imap.is_none() && alice.warmup.is_none());
     let q4 = &m.campaigns[0];
-    assert_eq!(q4.rules, crate::store::SendingRules::default());
+    assert_eq!(q4.rules, crate::domain::SendingRules::default());
     assert_eq!((q4.status, q4.steps[0].delay), (None, HumanDuration::ZERO));
 }
 

@@ -9,9 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::ServiceError;
-use crate::domain::{EmailAddress, MailboxStatus};
+use crate::domain::{EmailAddress, Mailbox, MailboxStatus, Workspace};
 use crate::limits::{BudgetConfig, SendBudget};
-use crate::store::{Mailbox, Store, Workspace};
+use crate::store::Store;
 
 /// The reason stored when an operator pauses without giving one.
 pub const DEFAULT_PAUSE_REASON: &str = "paused by an operator";

@@ -6,7 +6,8 @@
 pub mod mailboxes;
 pub mod sends;
 
-use crate::store::{Store, StoreError, Workspace};
+use crate::domain::Workspace;
+use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use super::ServiceError;
 use crate::actors::CampaignPlan;
-use crate::domain::{CampaignId, SendId};
-use crate::store::{NextStep, Store, UnknownFilter, UnknownSendInfo, Workspace};
+use crate::domain::{CampaignId, NextStep, SendId, Workspace};
+use crate::store::{Store, UnknownFilter, UnknownSendInfo};
 use crate::telemetry::OperatorMetrics;
 
 /// An operator's verdict on an `unknown` send.

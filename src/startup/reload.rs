@@ -11,6 +11,7 @@
 //! as a reconfigure message; campaigns reload their plan), and every changed key that is read
 //! only at start is named in a warning saying a restart is needed.
 
+use crate::domain::Change;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -24,7 +25,7 @@ use crate::config::{
     self, ConfigChange, DispatchSettings, Live, Reload, Settings, diff_settings, live_dispatch,
 };
 use crate::manifest::{self, Manifest};
-use crate::store::{Change, Store};
+use crate::store::Store;
 use crate::telemetry::Metrics;
 
 /// How often the config and apply files are checked for changes.

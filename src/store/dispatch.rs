@@ -1,220 +1,131 @@
-//! Types of the step contract (docs/architecture.md): claiming due (campaign lead, step) pairs
-//! under a lease, recording the generated text, fencing each transition with the lease token,
-//! and completing sends in batches.
-//!
-//! Per (campaign lead, step) there is at most one `email_sends` row. A step moves
-//! `claimed → sending → sent | failed | retry | unknown | bounced`; each move is one short
-//! transaction guarded by the lease token, so a zombie whose lease expired cannot write.
-//!
-//! `claimed` lives on the campaign lead alone (its lease token and expiry): the send row is
-//! created when the step is marked `sending`, or by an outcome that comes first (a claim
-//! released or failed before its mark). A claim that expires unmarked has left nothing
-//! behind but its lead's due time. This keeps one insert and one update of the send row,
-//! with their index entries, off every send (issue #4); before, the claim created the row in
-//! `claimed` and the mark updated it.
+//! The dispatch role: the step contract (`domain::dispatch`) as the supervisor, campaign actors
+//! and mailbox actors use it: what is due, claims under a lease, stored texts, the fenced
+//! `sending` mark, batched completions, lease expiry, and the mailbox state the caps read.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
-use super::model::Lead;
-use crate::domain::{CampaignId, CampaignLeadId, MailboxId, MailboxStatus, SendId, WorkspaceId};
+use super::StoreError;
+use crate::domain::*;
 
-/// Proof of a claim. Every transition of a claimed send must present it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
-#[sqlx(transparent)]
-pub struct LeaseToken(pub uuid::Uuid);
+/// The step contract: claim, generate, mark, complete; and what the supervisor reads.
+///
+/// No method holds a transaction open across anything but its own statements; every
+/// transition of a claimed send is fenced by its lease token.
+#[async_trait]
+pub trait Dispatch: Send + Sync + 'static {
+    /// Running campaigns (all workspaces) with the earliest due time of their active leads
+    /// (leased ones included: a campaign whose due leads are all in flight finds nothing to
+    /// claim and waits for the next wake-up). One query however many campaigns there are: the supervisor wakes only those with
+    /// work, so idle campaigns cost no queries.
+    async fn campaigns_due(&self) -> Result<Vec<CampaignDue>, StoreError>;
 
-impl LeaseToken {
-    pub fn new() -> Self {
-        Self(uuid::Uuid::new_v4())
-    }
-}
+    /// The latest update time of any running campaign (one query): when it moves, an apply
+    /// (from any process) changed a campaign and the supervisor has campaign actors reload.
+    async fn campaigns_changed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 
-impl Default for LeaseToken {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+    /// Every mailbox (all workspaces) in the pool of at least one running campaign: the
+    /// mailbox actors the supervisor must run. One query.
+    async fn dispatch_mailboxes(&self) -> Result<Vec<Mailbox>, StoreError>;
 
-/// What to claim for one campaign.
-#[derive(Clone, Debug)]
-pub struct ClaimRequest {
-    pub workspace_id: WorkspaceId,
-    pub campaign_id: CampaignId,
-    pub now: DateTime<Utc>,
-    /// How long the claim holds before it is due again (nothing left the machine).
-    pub lease_for: chrono::TimeDelta,
-    /// At most this many rows in total (follow-ups first).
-    pub max_rows: u32,
-    /// At most this many of them may be step 1 (the campaign's daily cap on new leads).
-    pub max_new_leads: u32,
-    /// Only leads assigned to these mailboxes (the ones with room now), or any when `None`:
-    /// a claim for a full or stopped mailbox would only be released again.
-    pub mailboxes: Option<Vec<MailboxId>>,
-}
+    /// Claims due leads of one campaign under a fresh lease: follow-ups (step > 1) first, then
+    /// at most `max_new_leads` step-1 leads, `max_rows` in all, oldest due first. The claim is
+    /// the lease on the lead's row: the step's `email_sends` row is written by the mark (or by
+    /// an outcome that comes first), and a claim only reads the `retry` row an earlier attempt
+    /// left, to keep its id and attempts. A step with a row in `sending`, `sent` or `unknown`
+    /// is never claimed again. Suppressed and unsubscribed leads are
+    /// never returned. PostgreSQL: one statement with `FOR UPDATE SKIP LOCKED`, so several
+    /// daemons never claim the same row.
+    async fn claim_due(&self, req: &ClaimRequest) -> Result<Vec<ClaimedSend>, StoreError>;
 
-/// A text to store for one (campaign lead, step), see [`super::Store::save_generated_many`].
-#[derive(Clone, Debug)]
-pub struct GeneratedFor {
-    pub campaign_lead_id: CampaignLeadId,
-    pub step_order: u32,
-    pub message: GeneratedMessage,
-}
+    /// Stores the text for each (campaign lead, step) unless one is stored already; returns the
+    /// stored texts in input order, so every attempt of a step sends the same words. One
+    /// round trip (PostgreSQL) or one transaction (SQLite) for the whole batch.
+    async fn save_generated_many(
+        &self,
+        items: &[GeneratedFor],
+    ) -> Result<Vec<GeneratedMessage>, StoreError>;
 
-/// Subject and body as they will be (or were) sent, stored before sending so a retry resends
-/// exactly the same text and a preview shows it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct GeneratedMessage {
-    pub subject: String,
-    pub body_text: String,
-    pub body_html: Option<String>,
-    pub provider: String,
-    pub model: Option<String>,
-    pub prompt_tokens: u32,
-    pub completion_tokens: u32,
-    pub cost_usd: f64,
-}
-
-/// The first message of a lead's thread: follow-ups reply under it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ThreadInfo {
-    pub message_id: String,
-    pub first_subject: String,
-}
-
-/// A claimed (campaign lead, step): everything needed to generate and send it.
-#[derive(Clone, Debug)]
-pub struct ClaimedSend {
-    pub send: SendRef,
-    pub workspace_id: WorkspaceId,
-    pub campaign_id: CampaignId,
-    pub lead: Lead,
-    pub step_order: u32,
-    /// Attempts already made for this step (0 on the first try).
-    pub attempts: u32,
-    pub due_at: DateTime<Utc>,
-    pub thread: Option<ThreadInfo>,
-    /// Text stored by an earlier attempt of this step, to be reused verbatim.
-    pub generated: Option<GeneratedMessage>,
-}
-
-/// Identifies a claimed send and fences its transitions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SendRef {
-    pub send_id: SendId,
-    pub lease: LeaseToken,
-    pub campaign_lead_id: CampaignLeadId,
-    pub mailbox_id: MailboxId,
-}
-
-/// Where the lead goes after a sent step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NextStep {
-    /// Step `step_order` is due at `due_at` (delay applied, moved into the window).
-    At {
+    /// [`Dispatch::save_generated_many`] for one message.
+    async fn save_generated(
+        &self,
+        send: &SendRef,
         step_order: u32,
-        due_at: DateTime<Utc>,
-    },
-    /// That was the last step: the lead's sequence is completed.
-    Done,
-}
-
-/// The end of one attempt, recorded in batches by [`super::Store::complete_sends`].
-#[derive(Clone, Debug)]
-pub enum Completion {
-    /// Accepted by the server: send row `sent`, lead advanced, mailbox day count + 1.
-    Sent {
-        send: SendRef,
-        message_id: String,
-        reply: String,
-        sent_at: DateTime<Utc>,
-        /// Set on step 1: the thread later steps reply under.
-        thread: Option<ThreadInfo>,
-        next: NextStep,
-        /// The mailbox's local date, whose daily count this send adds to.
-        count_date: chrono::NaiveDate,
-    },
-    /// Try this step again at `at`. `counts_as_attempt` is false when the mailbox, not the
-    /// recipient, was at fault (throttled, paused, full queue, cap reached).
-    Retry {
-        send: SendRef,
-        at: DateTime<Utc>,
-        reason: String,
-        counts_as_attempt: bool,
-    },
-    /// Hard bounce: lead `bounced`, address suppressed workspace-wide.
-    Bounced { send: SendRef, reply: String },
-    /// Permanent failure of this step (bad template, content refused, retries exhausted):
-    /// lead `failed` with the reason.
-    Failed { send: SendRef, reason: String },
-    /// The server may or may not have accepted it: send row `unknown`, the lead is parked
-    /// (never resent automatically), mailbox day count + 1 (conservatively).
-    Unknown {
-        send: SendRef,
-        message_id: String,
-        reason: String,
-        count_date: chrono::NaiveDate,
-    },
-}
-
-impl Completion {
-    pub fn send(&self) -> &SendRef {
-        match self {
-            Self::Sent { send, .. }
-            | Self::Retry { send, .. }
-            | Self::Bounced { send, .. }
-            | Self::Failed { send, .. }
-            | Self::Unknown { send, .. } => send,
-        }
+        message: &GeneratedMessage,
+    ) -> Result<GeneratedMessage, StoreError> {
+        let item = GeneratedFor {
+            campaign_lead_id: send.campaign_lead_id,
+            step_order,
+            message: message.clone(),
+        };
+        self.save_generated_many(std::slice::from_ref(&item))
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Invalid("no stored message came back".to_owned()))
     }
-}
 
-/// What `complete_sends` did. Completions whose lease had expired (a zombie's) are `fenced`
-/// and changed nothing.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CompletionReport {
-    pub applied: u32,
-    pub fenced: u32,
-}
+    /// `claimed → sending`, fenced by the lead's lease: creates the step's send row in `sending`
+    /// (or takes over its `retry` row), records the Message-ID and extends the lease to
+    /// `lease_for` (after which an unfinished send becomes `unknown`). `false` when the lease is
+    /// no longer ours: the caller must not send.
+    async fn mark_sending(
+        &self,
+        send: &SendRef,
+        message_id: &str,
+        now: DateTime<Utc>,
+        lease_for: chrono::TimeDelta,
+    ) -> Result<bool, StoreError>;
 
-/// What `expire_leases` found.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ExpiryReport {
-    /// Sends whose lease ran out while `sending`: now `unknown`, never auto-resent.
-    pub unknown: u32,
-}
+    /// `mark_sending` for several sends of one mailbox (one commit where the backend can).
+    /// Results in input order.
+    async fn mark_sending_many(
+        &self,
+        sends: &[(SendRef, String)],
+        now: DateTime<Utc>,
+        lease_for: chrono::TimeDelta,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut marked = Vec::with_capacity(sends.len());
+        for (send, message_id) in sends {
+            marked.push(self.mark_sending(send, message_id, now, lease_for).await?);
+        }
+        Ok(marked)
+    }
 
-/// A running campaign with the earliest due time of its active leads, for the supervisor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CampaignDue {
-    pub workspace_id: WorkspaceId,
-    pub campaign_id: CampaignId,
-    /// `None`: nothing scheduled.
-    pub next_due: Option<DateTime<Utc>>,
-}
+    /// Records many outcomes in one transaction (see [`Completion`] for what each does).
+    /// Completions whose lease is no longer current are skipped and counted as fenced.
+    async fn complete_sends(
+        &self,
+        completions: &[Completion],
+        now: DateTime<Utc>,
+    ) -> Result<CompletionReport, StoreError>;
 
-/// A mailbox state change (cooling until a time, paused with a reason, active again).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MailboxStateChange {
-    pub status: MailboxStatus,
-    pub reason: Option<String>,
-    pub cooling_until: Option<DateTime<Utc>>,
-}
+    /// `sending` rows whose lease expired become `unknown` (their leads parked). Expired claims
+    /// that were never marked need nothing: their leads are due again at the lease expiry.
+    async fn expire_leases(&self, now: DateTime<Utc>) -> Result<ExpiryReport, StoreError>;
 
-/// Sends of one mailbox that the caps must count: today's total (local date) and the send
-/// times of the last hour.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MailboxUsage {
-    pub sent_today: u32,
-    pub last_hour: Vec<DateTime<Utc>>,
-}
+    /// Sends (sent or unknown) of a mailbox on `local_date` and the send times since `since`.
+    async fn mailbox_usage(
+        &self,
+        mailbox: MailboxId,
+        local_date: chrono::NaiveDate,
+        since: DateTime<Utc>,
+    ) -> Result<MailboxUsage, StoreError>;
 
-/// One send row as reported to people (Run Now's per-lead lines).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SendResult {
-    pub email: String,
-    pub step_order: u32,
-    pub state: crate::domain::SendState,
-    /// The server's reply or the reason it failed, retried or was deferred.
-    pub detail: Option<String>,
+    async fn set_mailbox_state(
+        &self,
+        mailbox: MailboxId,
+        change: &MailboxStateChange,
+    ) -> Result<(), StoreError>;
+
+    /// Step-1 sends of a campaign since `since`, plus those in flight: sending, or claimed and
+    /// not yet marked under a lease still live at `now` (its daily cap on new leads). A claim
+    /// moves its lead's due time to its lease expiry, so live claims are found among the leads
+    /// due within `claim_lease` after `now` (the lease claims are made with).
+    async fn new_leads_sent_since(
+        &self,
+        campaign: CampaignId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        claim_lease: chrono::TimeDelta,
+    ) -> Result<u32, StoreError>;
 }

@@ -5,8 +5,8 @@ use super::cipher::CipherError;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database URL is neither `postgres://` nor `sqlite://`.
-    #[error("unsupported database URL scheme in {0:?} (use postgres://… or sqlite://…)")]
-    UnsupportedUrl(String),
+    #[error(transparent)]
+    UnsupportedUrl(#[from] crate::config::UnsupportedUrl),
     /// Could not connect or lost the connection.
     #[error("cannot reach the database at {url}: {source}")]
     Connect { url: String, source: sqlx::Error },

@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{NextStep, StoreError};
+use super::StoreError;
+use crate::domain::NextStep;
 use crate::domain::{CampaignId, CampaignLeadId, MailboxId, SendId, WorkspaceId};
 
 /// Which `unknown` sends to list.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use super::model::*;
+use crate::domain::*;
 use crate::domain::{
     CampaignId, HumanDuration, LeadId, MailboxId, ProductId, SendWindow, StepId, Weekdays,
     WorkspaceId,
@@ -306,10 +306,10 @@ pub(crate) struct GeneratedRow {
 pub(crate) const GENERATED_COLUMNS: &str = "campaign_lead_id, step_order, subject, body_text, \
     body_html, provider, model, prompt_tokens, completion_tokens, cost_usd";
 
-impl TryFrom<GeneratedRow> for super::GeneratedMessage {
+impl TryFrom<GeneratedRow> for crate::domain::GeneratedMessage {
     type Error = StoreError;
     fn try_from(r: GeneratedRow) -> Result<Self, StoreError> {
-        Ok(super::GeneratedMessage {
+        Ok(crate::domain::GeneratedMessage {
             subject: r.subject,
             body_text: r.body_text,
             body_html: r.body_html,
@@ -324,6 +324,10 @@ impl TryFrom<GeneratedRow> for super::GeneratedMessage {
         })
     }
 }
+
+/// `SELECT` list matching [`ProductRow`].
+pub(crate) const PRODUCT_COLUMNS: &str =
+    "id, workspace_id, name, description, source_file_name, created_at";
 
 pub(crate) const LEAD_COLUMNS: &str = "id, workspace_id, email, first_name, last_name, title, \
     company, website, linkedin, phone, timezone, custom, persona, unsubscribed_at, created_at";
@@ -404,16 +408,89 @@ pub(crate) fn assign_least_loaded(loads: &mut [(MailboxId, u64)], count: usize) 
     out
 }
 
-/// A `(email, step_order, state, detail)` row as a [`super::SendResult`].
+/// A `(email, step_order, state, detail)` row as a [`crate::domain::SendResult`].
 pub(crate) fn send_result(
     (email, step_order, state, detail): (String, i32, String, Option<String>),
-) -> Result<super::SendResult, StoreError> {
-    Ok(super::SendResult {
+) -> Result<crate::domain::SendResult, StoreError> {
+    Ok(crate::domain::SendResult {
         email,
         step_order: to_u32("email_sends.step_order", step_order.into())?,
         state: parse("email_sends.state", &state)?,
         detail,
     })
+}
+
+/// A `campaign_leads` row as `explain` reads it: status, stop reason, mailbox, step, next due
+/// time and lease expiry.
+pub(crate) type EnrolmentRow = (
+    String,
+    Option<String>,
+    Option<MailboxId>,
+    i32,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+/// [`EnrolmentRow`] as [`EnrolmentState`].
+pub(crate) fn enrolment_state(row: EnrolmentRow) -> Result<EnrolmentState, StoreError> {
+    let (status, stop_reason, mailbox_id, step, next, lease) = row;
+    Ok(EnrolmentState {
+        status: parse("campaign_leads.status", &status)?,
+        stop_reason,
+        mailbox_id,
+        current_step_order: u32::try_from(step).unwrap_or(1),
+        next_scheduled_at: next,
+        lease_expires_at: lease,
+    })
+}
+
+/// What a claim reads beside the lead: the thread later steps reply under and the text an earlier
+/// attempt stored (`g_*`, the step's `generated_messages` row if any). `I` is the type of the
+/// token columns (`integer` on PostgreSQL, SQLite's 64-bit `INTEGER`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClaimText<I> {
+    thread_message_id: Option<String>,
+    first_subject: Option<String>,
+    g_subject: Option<String>,
+    g_body_text: Option<String>,
+    g_body_html: Option<String>,
+    g_provider: Option<String>,
+    g_model: Option<String>,
+    g_prompt_tokens: Option<I>,
+    g_completion_tokens: Option<I>,
+    g_cost_usd: Option<f64>,
+}
+
+impl<I: Into<i64>> ClaimText<I> {
+    pub(crate) fn into_parts(
+        self,
+    ) -> Result<(Option<ThreadInfo>, Option<GeneratedMessage>), StoreError> {
+        let thread = match (self.thread_message_id, self.first_subject) {
+            (Some(message_id), Some(first_subject)) => Some(ThreadInfo {
+                message_id,
+                first_subject,
+            }),
+            _ => None,
+        };
+        let tokens = |column, v: Option<I>| to_u32(column, v.map_or(0, Into::into));
+        let generated = match (self.g_subject, self.g_body_text, self.g_provider) {
+            (Some(subject), Some(body_text), Some(provider)) => Some(GeneratedMessage {
+                subject,
+                body_text,
+                body_html: self.g_body_html,
+                provider,
+                model: self.g_model,
+                prompt_tokens: tokens("generated_messages.prompt_tokens", self.g_prompt_tokens)?,
+                completion_tokens: tokens(
+                    "generated_messages.completion_tokens",
+                    self.g_completion_tokens,
+                )?,
+                cost_usd: self.g_cost_usd.unwrap_or(0.0),
+            }),
+            _ => None,
+        };
+        Ok((thread, generated))
+    }
 }
 
 #[cfg(test)]

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use outreachd::config::MailboxDefaults;
-use outreachd::domain::{EmailAddress, HumanDuration};
+use outreachd::domain::{Change, EmailAddress, HumanDuration};
 use outreachd::manifest::{self, ApplyReport, Manifest, ManifestError, ObjectKind};
-use outreachd::store::{Change, OpenMode, Store};
+use outreachd::store::{OpenMode, Store};
 use secrecy::ExposeSecret;
 
 use crate::helpers::{outreachd, settings, sqlite_env, stderr, stdout};

@@ -118,8 +118,7 @@ async fn explain_refuses_unknown_names_and_incomplete_arguments() {
 
 /// The store reads behind `explain` and the supervisor's campaign reload, on both backends.
 async fn enrolment_state_and_campaign_changes_are_read(backend: crate::support::TestBackend) {
-    use outreachd::domain::CampaignLeadStatus;
-    use outreachd::store::{LeadInsert, NewLead};
+    use outreachd::domain::{CampaignLeadStatus, LeadInsert, NewLead};
 
     let t = crate::support::test_store(backend).await;
     let store = t.store.as_ref();

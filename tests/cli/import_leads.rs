@@ -5,10 +5,11 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
 
-use outreachd::domain::{EmailAddress, HumanDuration, SmtpSecurity, WorkspaceId};
-use outreachd::store::{
-    CampaignSpec, MailboxSpec, OpenMode, SendingRules, ServerSpec, StepSpec, Store,
+use outreachd::domain::{
+    CampaignSpec, EmailAddress, HumanDuration, MailboxSpec, SendingRules, ServerSpec, SmtpSecurity,
+    StepSpec, WorkspaceId,
 };
+use outreachd::store::{OpenMode, Store};
 use secrecy::SecretString;
 
 use crate::helpers::{outreachd, settings, sqlite_env, stderr, stdout};

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use chrono::{TimeDelta, Utc};
-use outreachd::domain::CampaignLeadStatus;
-use outreachd::store::{ClaimRequest, Completion, GeneratedMessage, OpenMode, Store};
+use outreachd::domain::{CampaignLeadStatus, ClaimRequest, Completion, GeneratedMessage};
+use outreachd::store::{OpenMode, Store};
 
 use crate::helpers::{outreachd, settings, stderr, stdout};
 use crate::ops::{MAILBOX, Ops, apply_file};

@@ -4,10 +4,9 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use outreachd::domain::{
-    CampaignId, CampaignStatus, HumanDuration, LeadId, MailboxId, MailboxStatus, ProductId,
-    SmtpSecurity, WorkspaceId,
+    Campaign, CampaignId, CampaignStatus, HumanDuration, Lead, LeadId, Mailbox, MailboxId,
+    MailboxStatus, Product, ProductId, SendingRules, ServerInfo, SmtpSecurity, WorkspaceId,
 };
-use outreachd::store::{Campaign, Lead, Mailbox, Product, SendingRules, ServerInfo};
 
 pub fn lead() -> Lead {
     Lead {

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use outreachd::domain::{EmailAddress, HumanDuration, SmtpSecurity};
+use outreachd::domain::{EmailAddress, HumanDuration, MailboxSpec, ServerSpec, SmtpSecurity};
 use outreachd::imap::{ImapSession, ImapTarget};
-use outreachd::store::{MailboxSpec, ServerSpec};
+
 use secrecy::SecretString;
 
 pub struct Peers {

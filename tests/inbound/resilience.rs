@@ -41,7 +41,7 @@ async fn the_poller_survives_dropped_connections_and_a_uid_reset_without_duplica
     .await;
 
     let before = w.store().imap_checkpoints(w.mailbox).await.unwrap();
-    let inbox = |cps: &[outreachd::store::ImapCheckpoint]| {
+    let inbox = |cps: &[outreachd::domain::ImapCheckpoint]| {
         cps.iter()
             .find(|c| c.folder == "INBOX")
             .map(|c| c.uidvalidity)

@@ -2,7 +2,7 @@
 //! Sent folder (for providers that do not), the poller does not read it back as inbound mail,
 //! and unknown-send reconciliation finds it there.
 
-use outreachd::store::InboundOptions;
+use outreachd::domain::InboundOptions;
 use sqlx::Connection;
 
 use crate::peers::peers;

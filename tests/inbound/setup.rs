@@ -5,8 +5,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use outreachd::domain::{CampaignId, CampaignStatus, EmailAddress, MailboxId, WorkspaceId};
-use outreachd::store::{CampaignSpec, InboundOptions, NewLead, SendingRules, StepSpec, Store};
+use outreachd::domain::{
+    CampaignId, CampaignSpec, CampaignStatus, EmailAddress, InboundOptions, MailboxId, NewLead,
+    SendingRules, StepSpec, WorkspaceId,
+};
+use outreachd::store::Store;
 use sqlx::Connection;
 
 use crate::fixtures::{Received, step};

@@ -16,7 +16,7 @@ const FAST: &[(&str, &str)] = &[
     ("OUTREACHD__DISPATCH__THROTTLE_COOLDOWN", "1s"),
 ];
 
-fn one_step() -> Vec<outreachd::store::StepSpec> {
+fn one_step() -> Vec<outreachd::domain::StepSpec> {
     vec![step("0s", Some("Hi {{ first_name }}"), "Hello.")]
 }
 

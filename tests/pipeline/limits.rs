@@ -8,8 +8,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use outreachd::domain::HumanDuration;
-use outreachd::store::{MailboxSpec, StepSpec, Warmup};
+use outreachd::domain::{HumanDuration, MailboxSpec, StepSpec, Warmup};
 
 use crate::fixtures::{
     Received, SeedPlan, Seeded, lead_states, seed_plan, step, summary, wait_for,

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use outreachd::domain::{EmailAddress, SmtpSecurity};
-use outreachd::store::{MailboxSpec, NewLead};
+use outreachd::domain::{EmailAddress, MailboxSpec, NewLead, SmtpSecurity};
+
 use secrecy::SecretString;
 
 use crate::fixtures::{

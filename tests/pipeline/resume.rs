@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use outreachd::domain::EmailAddress;
-use outreachd::store::NewLead;
+use outreachd::domain::{EmailAddress, NewLead};
 
 use crate::fixtures::{
     lead_states, mailbox_spec, seed, step, summary, wait_for, wait_until_a_mailbox_cools,

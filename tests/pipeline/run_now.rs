@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 use std::process::Command;
 
-use outreachd::domain::SendWindow;
-use outreachd::store::SendingRules;
+use outreachd::domain::{SendWindow, SendingRules};
 
 use crate::fixtures::{lead_states, step, summary};
 use crate::sink::Sink;

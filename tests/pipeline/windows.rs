@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use chrono_tz::Tz;
-use outreachd::domain::{SendWindow, TimezonePolicy};
-use outreachd::store::StepSpec;
+use outreachd::domain::{SendWindow, StepSpec, TimezonePolicy};
 
 use crate::fixtures::{Received, SeedPlan, lead_states, seed_plan, step, wait_for};
 use crate::helpers::spawn_app_with;

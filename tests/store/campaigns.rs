@@ -1,9 +1,10 @@
 //! Campaigns: the row, its mailbox pool and its steps, upserted together.
 
 use outreachd::domain::{
-    CampaignId, CampaignStatus, MailboxId, ProductId, SendWindow, TimezonePolicy, Weekdays,
+    CampaignId, CampaignStatus, Change, MailboxId, ProductId, ProductSpec, SendWindow,
+    SendingRules, TimezonePolicy, Weekdays,
 };
-use outreachd::store::{Change, ProductSpec, SendingRules, StoreError};
+use outreachd::store::StoreError;
 
 use crate::fixtures::{campaign_spec, future, leads, mailbox, step, workspace};
 use crate::support::{TestBackend, test_store};

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use outreachd::domain::CampaignStatus;
-use outreachd::store::{ClaimRequest, GeneratedFor, GeneratedMessage, NextStep, Store};
+use outreachd::domain::{CampaignStatus, ClaimRequest, GeneratedFor, GeneratedMessage, NextStep};
+use outreachd::store::Store;
 
 use crate::dispatch_fixtures::{LEASE, Setup, base, message_id, minutes};
 use crate::sql;

@@ -2,10 +2,11 @@
 //! claim requests, completions and the SQL views the trait has no reader for.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use outreachd::domain::{CampaignId, CampaignStatus, LeadId, MailboxId, WorkspaceId};
-use outreachd::store::{
-    ClaimRequest, ClaimedSend, Completion, GeneratedMessage, NextStep, Store, ThreadInfo,
+use outreachd::domain::{
+    CampaignId, CampaignStatus, ClaimRequest, ClaimedSend, Completion, GeneratedMessage, LeadId,
+    MailboxId, NextStep, ThreadInfo, WorkspaceId,
 };
+use outreachd::store::Store;
 
 use crate::fixtures::{campaign_spec, leads, mailbox, workspace};
 use crate::sql;

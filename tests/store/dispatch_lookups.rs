@@ -1,7 +1,10 @@
 //! Mailbox state changes and lookups by id (scoped by workspace).
 
-use outreachd::domain::{CampaignId, CampaignStatus, MailboxId, MailboxStatus, ProductId};
-use outreachd::store::{MailboxStateChange, ProductSpec, StoreError};
+use outreachd::domain::{
+    CampaignId, CampaignStatus, MailboxId, MailboxStateChange, MailboxStatus, ProductId,
+    ProductSpec,
+};
+use outreachd::store::StoreError;
 
 use crate::dispatch_fixtures::{Setup, base, minutes};
 use crate::fixtures::workspace;

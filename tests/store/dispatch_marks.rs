@@ -1,9 +1,8 @@
 //! `claimed → sending`: one send or a mailbox's batch, fenced by the lease.
 
-use outreachd::store::{CompletionReport, LeaseToken, NextStep, SendRef};
-
 use crate::dispatch_fixtures::{LEASE, Setup, base, message_id, minutes, sent};
 use crate::support::TestBackend;
+use outreachd::domain::{CompletionReport, LeaseToken, NextStep, SendRef};
 
 async fn mark_sending_is_fenced_by_the_lease(backend: TestBackend) {
     let now = base();

@@ -1,8 +1,7 @@
 //! What the supervisor and the actors read around the step contract: due campaigns, mailboxes
 //! to run, usage against caps and new-lead counts.
 
-use outreachd::domain::MailboxId;
-use outreachd::store::{CampaignDue, Completion, NextStep};
+use outreachd::domain::{CampaignDue, Completion, MailboxId, NextStep};
 
 use crate::dispatch_fixtures::{
     LEASE, Setup, base, day, message_id, minutes, running_campaign, sent,

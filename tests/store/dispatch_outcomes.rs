@@ -1,10 +1,9 @@
 //! Outcomes that keep a lead going: a sent step advances it (and counts), a retry brings it
 //! back, a zombie's late outcome is fenced, and no outcome revives a lead stopped meanwhile.
 
-use outreachd::store::{CompletionReport, NextStep};
-
 use crate::dispatch_fixtures::{LEASE, Setup, base, day, message_id, minutes, retry, sent};
 use crate::support::TestBackend;
+use outreachd::domain::{CompletionReport, NextStep};
 
 const APPLIED: CompletionReport = CompletionReport {
     applied: 1,

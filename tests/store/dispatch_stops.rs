@@ -1,13 +1,12 @@
 //! Outcomes that stop or park a lead: a bounce (everywhere, suppressed), a failure, an unknown
 //! outcome, and a send whose lease ran out mid-send.
 
-use outreachd::store::{Completion, CompletionReport, ExpiryReport, NextStep};
-
 use crate::dispatch_fixtures::{
     LEASE, Setup, base, day, message_id, minutes, running_campaign, sent,
 };
 use crate::sql;
 use crate::support::TestBackend;
+use outreachd::domain::{Completion, CompletionReport, ExpiryReport, NextStep};
 
 const APPLIED: CompletionReport = CompletionReport {
     applied: 1,
@@ -76,7 +75,7 @@ async fn a_bounce_suppresses_the_address_and_stops_the_lead_in_every_campaign(
         reasons,
         [("hard bounce: 550 5.1.1 no such user".to_owned(), 1)]
     );
-    let req = outreachd::store::ClaimRequest {
+    let req = outreachd::domain::ClaimRequest {
         campaign_id: other,
         ..s.request(now, 10)
     };

@@ -6,8 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use outreachd::domain::MailboxId;
-use outreachd::store::{Completion, NewLead, NextStep};
+use outreachd::domain::{Completion, MailboxId, NewLead, NextStep};
 
 use crate::dispatch_fixtures::{LEASE, base, message_id, minutes, running_campaign, sent};
 use crate::fixtures::{email, mailbox, workspace};
@@ -50,7 +49,7 @@ async fn claim_mark_and_complete_20k_sends(backend: TestBackend) {
         .await
         .unwrap();
 
-    let req = outreachd::store::ClaimRequest {
+    let req = outreachd::domain::ClaimRequest {
         workspace_id: ws,
         campaign_id: campaign,
         now,

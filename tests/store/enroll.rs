@@ -2,8 +2,8 @@
 
 use std::time::Instant;
 
-use outreachd::domain::LeadId;
-use outreachd::store::{EnrollOutcome, LeadInsert, NewLead, StoreError};
+use outreachd::domain::{EnrollOutcome, LeadId, LeadInsert, NewLead};
+use outreachd::store::StoreError;
 
 use crate::fixtures::{campaign, campaign_spec, lead, leads, mailbox, past, workspace};
 use crate::sql;

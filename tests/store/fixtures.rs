@@ -4,12 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use outreachd::domain::{
-    CampaignId, EmailAddress, HumanDuration, LeadId, MailboxId, SmtpSecurity, WorkspaceId,
+    CampaignId, CampaignSpec, EmailAddress, HumanDuration, LeadId, LeadInsert, MailboxId,
+    MailboxSpec, NewLead, SendingRules, ServerSpec, SmtpSecurity, StepSpec, Warmup, WorkspaceId,
 };
-use outreachd::store::{
-    CampaignSpec, LeadInsert, MailboxSpec, NewLead, SendingRules, ServerSpec, StepSpec, Store,
-    Warmup,
-};
+use outreachd::store::Store;
 use secrecy::SecretString;
 
 pub fn email(s: &str) -> EmailAddress {

@@ -3,10 +3,9 @@
 //! and the reconciliation of `unknown` sends.
 
 use chrono::{DateTime, Utc};
-use outreachd::domain::{SendId, WorkspaceId};
-use outreachd::store::{
+use outreachd::domain::{
     BounceSeverity, ClaimedSend, Completion, ImapCheckpoint, ImapStatus, InboundAction,
-    InboundOptions, InboundRecord, NextStep, OptOut, UnknownResolution,
+    InboundOptions, InboundRecord, NextStep, OptOut, SendId, UnknownResolution, WorkspaceId,
 };
 
 use crate::dispatch_fixtures::{LEASE, Setup, base, day, message_id, minutes, running_campaign};

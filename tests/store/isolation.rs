@@ -1,7 +1,7 @@
 //! Workspace isolation: nothing of workspace A is visible or changeable through workspace B.
 
-use outreachd::domain::CampaignStatus;
-use outreachd::store::{Change, LeadInsert, StoreError};
+use outreachd::domain::{CampaignStatus, Change, LeadInsert};
+use outreachd::store::StoreError;
 
 use crate::fixtures::{campaign, email, lead, leads, mailbox, mailbox_spec, past, workspace};
 use crate::support::{TestBackend, test_store};

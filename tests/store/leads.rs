@@ -1,8 +1,7 @@
 //! Leads: bulk insert with case-insensitive identity, field round trip, and batch size.
 
+use outreachd::domain::{LeadInsert, NewLead};
 use std::time::Instant;
-
-use outreachd::store::{LeadInsert, NewLead};
 
 use crate::fixtures::{email, lead, lead_with_custom, workspace};
 use crate::support::{TestBackend, test_store};

@@ -1,7 +1,7 @@
 //! Mailboxes: upsert change detection, credentials at rest, case-insensitive identity.
 
-use outreachd::domain::{HumanDuration, MailboxStatus, SmtpSecurity};
-use outreachd::store::{Change, ServerInfo, Warmup};
+use outreachd::domain::{Change, HumanDuration, MailboxStatus, ServerInfo, SmtpSecurity, Warmup};
+
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::fixtures::{email, mailbox_spec, server, workspace};

@@ -2,10 +2,10 @@
 //! `unknown` sends, each scoped by workspace.
 
 use chrono::{DateTime, Utc};
-use outreachd::domain::{CampaignLeadStatus, MailboxStatus};
-use outreachd::store::{
-    ClaimedSend, Completion, MailboxStateChange, NextStep, StoreError, UnknownFilter,
+use outreachd::domain::{
+    CampaignLeadStatus, ClaimedSend, Completion, MailboxStateChange, MailboxStatus, NextStep,
 };
+use outreachd::store::{StoreError, UnknownFilter};
 
 use crate::dispatch_fixtures::{
     LEASE, Setup, base, day, generated, message_id, minutes, running_campaign,
@@ -143,7 +143,7 @@ async fn unknown_sends_are_listed_by_workspace_campaign_and_age(backend: TestBac
         .await
         .unwrap();
     let claimed = store
-        .claim_due(&outreachd::store::ClaimRequest {
+        .claim_due(&outreachd::domain::ClaimRequest {
             campaign_id: second,
             ..s.request(now, 10)
         })

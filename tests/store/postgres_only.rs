@@ -5,7 +5,7 @@
 mod postgres {
     use chrono::{NaiveDate, TimeZone, Utc};
     use outreachd::config::DatabaseSettings;
-    use outreachd::domain::HumanDuration;
+    use outreachd::domain::{GeneratedMessage, HumanDuration};
     use outreachd::store::StoreError;
     use outreachd::store::postgres::{Opened, PgStore};
     use sqlx::Connection;
@@ -13,7 +13,6 @@ mod postgres {
     use crate::dispatch_fixtures::{LEASE, Setup, base, message_id, minutes};
     use crate::fixtures::{campaign_spec, leads, mailbox, mailbox_spec, past, workspace};
     use crate::support::{TestBackend, test_cipher, test_store};
-    use outreachd::store::GeneratedMessage;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sent_today_is_read_for_each_mailboxs_local_date() {

@@ -1,9 +1,8 @@
 //! Products: upsert change detection and lookup by name.
 
-use outreachd::store::{Change, ProductSpec};
-
 use crate::fixtures::workspace;
 use crate::support::{TestBackend, test_store};
+use outreachd::domain::{Change, ProductSpec};
 
 async fn product_upsert_reports_created_unchanged_and_updated(backend: TestBackend) {
     let ts = test_store(backend).await;

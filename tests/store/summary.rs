@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{TimeDelta, Utc};
-use outreachd::domain::{CampaignLeadStatus, CampaignStatus, MailboxStatus};
-use outreachd::store::{CampaignSummary, MailboxSummary};
+use outreachd::domain::{
+    CampaignLeadStatus, CampaignStatus, CampaignSummary, MailboxStatus, MailboxSummary,
+};
 
 use crate::fixtures::{campaign_spec, leads, mailbox, mailbox_spec, workspace};
 use crate::support::{TestBackend, test_store};

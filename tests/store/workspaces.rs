@@ -1,8 +1,7 @@
 //! Workspaces: created once, then found unchanged.
 
-use outreachd::store::Change;
-
 use crate::support::{TestBackend, test_store};
+use outreachd::domain::Change;
 
 async fn workspace_upsert_is_idempotent(backend: TestBackend) {
     let ts = test_store(backend).await;

@@ -5,11 +5,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use outreachd::domain::{
-    CampaignId, CampaignStatus, EmailAddress, HumanDuration, SmtpSecurity, WorkspaceId,
+    CampaignId, CampaignSpec, CampaignStatus, EmailAddress, HumanDuration, MailboxSpec, NewLead,
+    SendingRules, ServerSpec, SmtpSecurity, StepSpec, WorkspaceId, WorkspaceSummary,
 };
-use outreachd::store::{
-    CampaignSpec, MailboxSpec, NewLead, SendingRules, ServerSpec, StepSpec, Store, WorkspaceSummary,
-};
+use outreachd::store::Store;
 use secrecy::SecretString;
 
 pub struct Seeded {

@@ -15,9 +15,10 @@ use crate::actors::context::DispatchContext;
 use crate::actors::job::{CampaignPlan, SendJob};
 use crate::actors::mailbox::MailboxHandle;
 use crate::actors::registry::MailboxRegistry;
-use crate::domain::{CampaignId, MailboxId};
+use crate::domain::{
+    CampaignId, ClaimedSend, GeneratedFor, GeneratedMessage, Mailbox, MailboxId, Product,
+};
 use crate::limits::window_gate;
-use crate::store::{ClaimedSend, GeneratedFor, GeneratedMessage, Mailbox, Product};
 
 /// Fresh texts are stored in batches of at most this many (one round trip each)...
 const SAVE_BATCH: usize = 500;

@@ -2,6 +2,7 @@
 //! subject replies under the first one), then let the content provider write the final text.
 //! Template errors fail the step with their reason; a provider error that may pass is a retry.
 
+use crate::domain::{ClaimedSend, Completion, GeneratedMessage, Mailbox, Product};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -12,7 +13,7 @@ use crate::content::{
     Draft, GenerationRequest, RenderContext, TemplatePart, normalize_subject, render, render_draft,
     spin_seed,
 };
-use crate::store::{ClaimedSend, Completion, GeneratedMessage, Mailbox, Product};
+
 use crate::telemetry::GenerationResult;
 
 /// A new text for this claim (the caller stores it before it is sent).

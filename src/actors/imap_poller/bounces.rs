@@ -4,8 +4,7 @@
 
 use super::Poller;
 use super::error::PollError;
-use crate::domain::MailboxStatus;
-use crate::store::MailboxStateChange;
+use crate::domain::{MailboxStateChange, MailboxStatus};
 
 impl Poller {
     /// Pauses the mailbox when its hard-bounce share over the last sends passes the threshold.

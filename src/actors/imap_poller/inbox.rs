@@ -10,13 +10,12 @@ use tokio::time::Instant;
 
 use super::Poller;
 use super::error::PollError;
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, ImapCheckpoint, InboundRecord};
 use crate::imap::classify::{Classification, ClassifyContext, LeadSet, classify};
 use crate::imap::{
     Fetched, FolderRead, ImapSession, UidMark, actions_for, class_name, header_date, inbound_class,
     inbound_key, open_folder,
 };
-use crate::store::{ImapCheckpoint, InboundRecord};
 
 /// How long the fallback-match lead list is reused before it is read again.
 const LEADS_TTL: Duration = Duration::from_secs(60);

@@ -2,12 +2,12 @@
 //! reconciling `unknown` sends by looking for their Message-ID there (found: sent; missing
 //! from an authoritative Sent folder: sent again; otherwise left to an operator).
 
+use crate::domain::UnknownResolution;
 use chrono::{TimeDelta, Utc};
 
 use super::Poller;
 use super::error::PollError;
 use crate::imap::ImapSession;
-use crate::store::UnknownResolution;
 
 /// Sent copies a poller holds across a reconnect (beyond this, the oldest is dropped).
 const MAX_HELD_COPIES: usize = 64;

@@ -7,10 +7,9 @@ use chrono::Utc;
 use super::MailboxActor;
 use crate::actors::completions::Recorded;
 use crate::actors::job::SendJob;
-use crate::domain::{MailboxStatus, StepOutcome};
+use crate::domain::{Completion, MailboxStateChange, MailboxStatus, StepOutcome, ThreadInfo};
 use crate::limits::MailboxState;
 use crate::smtp::{self, Reply, SendError};
-use crate::store::{Completion, MailboxStateChange, ThreadInfo};
 
 impl MailboxActor {
     pub(super) async fn finish(

@@ -4,10 +4,10 @@ use chrono::Utc;
 
 use super::MailboxActor;
 use crate::actors::job::SendJob;
-use crate::domain::EmailAddress;
+use crate::domain::{Completion, EmailAddress, SendRef};
 use crate::limits::Hold;
 use crate::smtp::{self, ListUnsubscribe, OutgoingMessage};
-use crate::store::{Completion, SendRef};
+
 use crate::telemetry::ProviderClass;
 
 fn marks_of(ready: &[Ready]) -> Vec<(SendRef, String)> {

@@ -9,9 +9,9 @@ use crate::actors::campaign::spawn_campaign;
 use crate::actors::context::DispatchContext;
 use crate::actors::mailbox::spawn_mailbox;
 use crate::actors::transport::Transport;
-use crate::domain::{MailboxId, MailboxStatus};
+use crate::domain::{CampaignDue, Mailbox, MailboxId, MailboxStatus};
 use crate::smtp::{OutboxTransport, SmtpEndpoint, Timeouts};
-use crate::store::{CampaignDue, Mailbox, StoreError};
+use crate::store::StoreError;
 use crate::telemetry::ActorKind;
 
 /// Mailboxes whose SMTP host is this name write `.eml` files into the outbox folder instead of

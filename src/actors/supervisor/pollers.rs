@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use super::{Slot, Supervisor};
 use crate::actors::imap_poller::{ImapPollerHandle, PollerConfig, spawn_imap_poller};
-use crate::domain::MailboxId;
+use crate::domain::{InboundOptions, Mailbox, MailboxId, ServerInfo};
 use crate::imap::ImapSettings;
-use crate::store::{InboundOptions, Mailbox, ServerInfo};
+
 use crate::telemetry::InboundMetrics;
 use crate::telemetry::handles::PollerUp;
 

@@ -1,12 +1,12 @@
 //! The supervisor's bookkeeping around a pass: reloading campaign actors after an apply from
 //! another process, the due-backlog gauge, and the `--until-idle` stop.
 
+use crate::domain::CampaignDue;
 use std::time::Duration;
 
 use chrono::Utc;
 
 use super::Supervisor;
-use crate::store::CampaignDue;
 
 /// How often the supervisor counts the due backlog for the metrics.
 const BACKLOG_EVERY: Duration = Duration::from_secs(5);

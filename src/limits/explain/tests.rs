@@ -1,9 +1,8 @@
 use super::*;
 use crate::domain::{
-    CampaignLeadStatus, HumanDuration, MailboxId, MailboxStatus, SendWindow, SmtpSecurity,
-    WorkspaceId,
+    CampaignLeadStatus, HumanDuration, MailboxId, MailboxStatus, SendWindow, ServerInfo,
+    SmtpSecurity, Warmup, WorkspaceId,
 };
-use crate::store::{ServerInfo, Warmup};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

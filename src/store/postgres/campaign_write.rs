@@ -10,10 +10,16 @@ use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::{PgConnection, PgPool, Postgres};
 
-use super::campaigns;
-use crate::domain::{CampaignId, CampaignStatus, MailboxId, StepId, WorkspaceId};
+use crate::domain::{
+    Campaign, CampaignId, CampaignSpec, CampaignStatus, Change, MailboxId, StepId, Upserted,
+    WorkspaceId,
+};
 use crate::store::rows::duration_ms;
-use crate::store::{Campaign, CampaignSpec, Change, QueryContext, StoreError, Upserted};
+use crate::store::sql::reads::Reads;
+use crate::store::{QueryContext, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
 pub(super) async fn upsert(
     pool: &PgPool,
@@ -75,10 +81,10 @@ pub(super) async fn upsert(
     };
     let id = existing.ok_or_else(|| StoreError::not_found("campaign", spec.name.as_str()))?;
 
-    let current = campaigns::load(&mut tx, ws, id)
+    let current = Sql::campaign_by_id(&mut tx, ws, id)
         .await?
         .ok_or_else(|| StoreError::not_found("campaign", spec.name.as_str()))?;
-    let steps = campaigns::steps_of(&mut tx, id).await?;
+    let steps = Sql::steps_of(&mut tx, id).await?;
     if current.matches_spec(&spec, &steps) {
         return finish(tx, ws, id, Change::Unchanged).await;
     }
@@ -112,7 +118,7 @@ async fn finish(
     id: CampaignId,
     change: Change,
 ) -> Result<Upserted<Campaign>, StoreError> {
-    let value = campaigns::load(&mut tx, ws, id)
+    let value = Sql::campaign_by_id(&mut tx, ws, id)
         .await?
         .ok_or_else(|| StoreError::not_found("campaign", id.to_string()))?;
     tx.commit().await.ctx("commit a campaign upsert")?;

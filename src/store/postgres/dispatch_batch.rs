@@ -1,10 +1,11 @@
 //! Splitting a batch of completions into one set of column arrays per outcome kind, the shape
 //! `dispatch_outcomes` binds and `UNNEST`s. Strings are borrowed from the batch, not copied.
 
+use crate::domain::{Completion, NextStep, SendRef};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::store::{Completion, NextStep, SendRef, StoreError};
+use crate::store::StoreError;
 
 /// Send ids, lease tokens and campaign leads of one kind's completions, in batch order.
 #[derive(Default)]

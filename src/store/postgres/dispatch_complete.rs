@@ -6,6 +6,7 @@
 //! breaks a deadlock with it (two batches bouncing the same lead in two campaigns can meet in a
 //! cycle).
 
+use crate::domain::{Completion, CompletionReport};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
@@ -13,7 +14,7 @@ use super::deadlock::retrying;
 use super::dispatch_batch::Batch;
 use super::dispatch_outcomes::{BOUNCED, FAILED, RETRY, SENT, UNKNOWN};
 use super::plans::PROBE_JOINS;
-use crate::store::{Completion, CompletionReport, QueryContext, StoreError};
+use crate::store::{QueryContext, StoreError};
 
 impl Batch<'_> {
     /// Runs one statement per kind present, in one transaction; returns how many applied.

@@ -5,6 +5,7 @@
 //! the whole story; only a zombie's late write (an expired lease) makes it fall back to reading
 //! the stored text, in a statement of its own that sees the other writer's commit.
 
+use crate::domain::{GeneratedFor, GeneratedMessage};
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -12,7 +13,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::store::rows::{GENERATED_COLUMNS, GeneratedRow};
-use crate::store::{GeneratedFor, GeneratedMessage, QueryContext, StoreError};
+use crate::store::{QueryContext, StoreError};
 
 fn tokens(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)

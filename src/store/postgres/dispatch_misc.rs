@@ -6,86 +6,108 @@
 //! an index (0001 `campaign_leads_due`, 0002 `email_sends_mailbox_counted` and, narrowed by 0005,
 //! `email_sends_campaign_new`), so the query rate and cost do not grow with idle work.
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use sqlx::{AssertSqlSafe, PgPool};
+use super::*;
+use crate::store::Dispatch;
+use crate::store::sql::reads::Reads;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
-use super::{campaigns, products};
-use crate::domain::{CampaignId, MailboxId, ProductId, WorkspaceId};
-use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow, ProductRow};
-use crate::store::{
-    Campaign, CampaignDue, Mailbox, MailboxStateChange, MailboxUsage, Product, QueryContext,
-    StoreError,
+use crate::domain::{
+    CampaignDue, CampaignId, Mailbox, MailboxId, MailboxStateChange, MailboxUsage,
 };
+use crate::store::{QueryContext, StoreError};
 
-/// Running campaigns with the earliest due time of their active leads: a LATERAL-style
-/// subquery per campaign reads the first entry of the partial index `campaign_leads_due`.
-pub(super) async fn campaigns_due(pool: &PgPool) -> Result<Vec<CampaignDue>, StoreError> {
-    let rows: Vec<(WorkspaceId, CampaignId, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT c.workspace_id, c.id, ( \
-             SELECT cl.next_scheduled_at FROM campaign_leads cl \
-             WHERE cl.campaign_id = c.id AND cl.status = 'active' \
-                 AND cl.next_scheduled_at IS NOT NULL \
-             ORDER BY cl.next_scheduled_at LIMIT 1) \
-         FROM campaigns c WHERE c.status = 'running' ORDER BY c.id",
-    )
-    .fetch_all(pool)
-    .await
-    .ctx("list due campaigns")?;
-    Ok(rows
-        .into_iter()
-        .map(|(workspace_id, campaign_id, next_due)| CampaignDue {
-            workspace_id,
-            campaign_id,
-            next_due,
-        })
-        .collect())
-}
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
-pub(super) async fn mailbox_usage(
-    pool: &PgPool,
-    mailbox: MailboxId,
-    local_date: NaiveDate,
-    since: DateTime<Utc>,
-) -> Result<MailboxUsage, StoreError> {
-    let (sent_today, last_hour): (i32, Vec<DateTime<Utc>>) = sqlx::query_as(
-        "SELECT COALESCE((SELECT sent FROM mailbox_daily_counts \
+#[async_trait]
+impl Dispatch for PgStore {
+    /// Running campaigns with the earliest due time of their active leads: a LATERAL-style
+    /// subquery per campaign reads the first entry of the partial index `campaign_leads_due`.
+    async fn campaigns_due(&self) -> Result<Vec<CampaignDue>, StoreError> {
+        Sql::campaigns_due(&mut *self.read().await?).await
+    }
+
+    async fn claim_due(&self, req: &ClaimRequest) -> Result<Vec<ClaimedSend>, StoreError> {
+        dispatch_claim::claim_due(&self.pool, req).await
+    }
+
+    async fn save_generated_many(
+        &self,
+        items: &[GeneratedFor],
+    ) -> Result<Vec<GeneratedMessage>, StoreError> {
+        dispatch_generated::save_generated_many(&self.pool, items).await
+    }
+
+    async fn mark_sending(
+        &self,
+        send: &SendRef,
+        message_id: &str,
+        now: DateTime<Utc>,
+        lease_for: chrono::TimeDelta,
+    ) -> Result<bool, StoreError> {
+        dispatch_send::mark_sending(&self.pool, send, message_id, now, lease_for).await
+    }
+
+    async fn mark_sending_many(
+        &self,
+        sends: &[(SendRef, String)],
+        now: DateTime<Utc>,
+        lease_for: chrono::TimeDelta,
+    ) -> Result<Vec<bool>, StoreError> {
+        dispatch_send::mark_sending_many(&self.pool, sends, now, lease_for).await
+    }
+
+    async fn complete_sends(
+        &self,
+        completions: &[Completion],
+        now: DateTime<Utc>,
+    ) -> Result<CompletionReport, StoreError> {
+        dispatch_complete::complete_sends(&self.pool, completions, now).await
+    }
+
+    async fn expire_leases(&self, now: DateTime<Utc>) -> Result<ExpiryReport, StoreError> {
+        dispatch_send::expire_leases(&self.pool, now).await
+    }
+
+    async fn mailbox_usage(
+        &self,
+        mailbox: MailboxId,
+        local_date: chrono::NaiveDate,
+        since: DateTime<Utc>,
+    ) -> Result<MailboxUsage, StoreError> {
+        let pool = &self.pool;
+        let (sent_today, last_hour): (i32, Vec<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT COALESCE((SELECT sent FROM mailbox_daily_counts \
                  WHERE mailbox_id = $1 AND local_date = $2), 0), \
              ARRAY(SELECT sent_at FROM email_sends WHERE mailbox_id = $1 \
                  AND state IN ('sent', 'unknown') AND sent_at >= $3 ORDER BY sent_at)",
-    )
-    .bind(mailbox)
-    .bind(local_date)
-    .bind(since)
-    .fetch_one(pool)
-    .await
-    .ctx("load a mailbox's usage")?;
-    Ok(MailboxUsage {
-        sent_today: u32::try_from(sent_today).unwrap_or(0),
-        last_hour,
-    })
-}
+        )
+        .bind(mailbox)
+        .bind(local_date)
+        .bind(since)
+        .fetch_one(pool)
+        .await
+        .ctx("load a mailbox's usage")?;
+        Ok(MailboxUsage {
+            sent_today: u32::try_from(sent_today).unwrap_or(0),
+            last_hour,
+        })
+    }
 
-/// Mailboxes in the pool of at least one running campaign (all workspaces).
-pub(super) async fn dispatch_mailboxes(pool: &PgPool) -> Result<Vec<Mailbox>, StoreError> {
-    let rows: Vec<MailboxRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {MAILBOX_COLUMNS} FROM mailboxes m WHERE EXISTS ( \
-             SELECT 1 FROM campaign_mailboxes cm JOIN campaigns c ON c.id = cm.campaign_id \
-             WHERE cm.mailbox_id = m.id AND c.status = 'running') \
-         ORDER BY workspace_id, lower(address)"
-    )))
-    .fetch_all(pool)
-    .await
-    .ctx("list mailboxes of running campaigns")?;
-    rows.iter().map(Mailbox::try_from).collect()
-}
+    /// Mailboxes in the pool of at least one running campaign (all workspaces).
+    async fn dispatch_mailboxes(&self) -> Result<Vec<Mailbox>, StoreError> {
+        Sql::dispatch_mailboxes(&mut *self.read().await?).await
+    }
 
-/// `NotFound` when the mailbox does not exist (it may have been deleted under its actor).
-pub(super) async fn set_mailbox_state(
-    pool: &PgPool,
-    mailbox: MailboxId,
-    change: &MailboxStateChange,
-) -> Result<(), StoreError> {
-    let done = sqlx::query(
+    /// `NotFound` when the mailbox does not exist (it may have been deleted under its actor).
+    async fn set_mailbox_state(
+        &self,
+        mailbox: MailboxId,
+        change: &MailboxStateChange,
+    ) -> Result<(), StoreError> {
+        let pool = &self.pool;
+        let done = sqlx::query(
         "UPDATE mailboxes SET status = $2, status_reason = $3, cooling_until = $4, updated_at = $5 \
          WHERE id = $1",
     )
@@ -97,27 +119,36 @@ pub(super) async fn set_mailbox_state(
     .execute(pool)
     .await
     .ctx("change a mailbox's state")?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::not_found("mailbox", mailbox.to_string()));
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("mailbox", mailbox.to_string()));
+        }
+        Ok(())
     }
-    Ok(())
-}
 
-/// Step-1 sends since `since`, plus those in flight (`sending` has no send time yet), plus live
-/// claims not yet marked (they have no send row). The first count reads
-/// `email_sends_campaign_new`, the second the few in-flight rows of `email_sends_open` (and
-/// `claimed` rows an earlier version's claim left), the third the campaign's leads due
-/// between `now` and `now + claim_lease` in `campaign_leads_due`: a claim moved their due time
-/// to its lease expiry.
-pub(super) async fn new_leads_sent_since(
-    pool: &PgPool,
-    campaign: CampaignId,
-    since: DateTime<Utc>,
-    now: DateTime<Utc>,
-    claim_lease: TimeDelta,
-) -> Result<u32, StoreError> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM email_sends WHERE campaign_id = $1 AND step_order = 1 \
+    async fn campaigns_changed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let pool = &self.pool;
+        sqlx::query_scalar("SELECT max(updated_at) FROM campaigns WHERE status = 'running'")
+            .fetch_one(pool)
+            .await
+            .ctx("read when campaigns last changed")
+    }
+
+    /// Step-1 sends since `since`, plus those in flight (`sending` has no send time yet), plus live
+    /// claims not yet marked (they have no send row). The first count reads
+    /// `email_sends_campaign_new`, the second the few in-flight rows of `email_sends_open` (and
+    /// `claimed` rows an earlier version's claim left), the third the campaign's leads due
+    /// between `now` and `now + claim_lease` in `campaign_leads_due`: a claim moved their due time
+    /// to its lease expiry.
+    async fn new_leads_sent_since(
+        &self,
+        campaign: CampaignId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        claim_lease: chrono::TimeDelta,
+    ) -> Result<u32, StoreError> {
+        let pool = &self.pool;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT count(*) FROM email_sends WHERE campaign_id = $1 AND step_order = 1 \
                  AND sent_at >= $2 AND state IN ('sent', 'unknown', 'bounced')) \
              + (SELECT count(*) FROM email_sends WHERE state IN ('claimed', 'sending') \
                  AND (state = 'sending' OR lease_expires_at >= $2) \
@@ -129,78 +160,14 @@ pub(super) async fn new_leads_sent_since(
                  AND (SELECT 1 FROM email_sends es WHERE es.campaign_lead_id = cl.id \
                      AND es.step_order = 1 AND es.state IN ('claimed', 'sending') \
                      LIMIT 1) IS NULL)",
-    )
-    .bind(campaign)
-    .bind(since)
-    .bind(now)
-    .bind(now + claim_lease)
-    .fetch_one(pool)
-    .await
-    .ctx("count a campaign's new leads sent")?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
-}
-
-/// Run Now: scheduled active leads are due at `now`. Parked ones (no due time: an unknown
-/// outcome awaiting reconciliation) stay parked.
-pub(super) async fn run_now(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    campaign: CampaignId,
-    now: DateTime<Utc>,
-) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "UPDATE campaign_leads SET next_scheduled_at = $3, updated_at = $3 \
-         WHERE workspace_id = $1 AND campaign_id = $2 AND status = 'active' \
-             AND next_scheduled_at IS NOT NULL",
-    )
-    .bind(ws)
-    .bind(campaign)
-    .bind(now)
-    .execute(pool)
-    .await
-    .ctx("make a campaign's leads due now")?;
-    Ok(done.rows_affected())
-}
-
-pub(super) async fn campaign_by_id(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    id: CampaignId,
-) -> Result<Option<Campaign>, StoreError> {
-    let mut conn = pool.acquire().await.ctx("acquire a connection")?;
-    campaigns::load(&mut conn, ws, id).await
-}
-
-pub(super) async fn mailbox_by_id(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    id: MailboxId,
-) -> Result<Option<Mailbox>, StoreError> {
-    let row: Option<MailboxRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE workspace_id = $1 AND id = $2"
-    )))
-    .bind(ws)
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-    .ctx("load a mailbox")?;
-    row.as_ref().map(Mailbox::try_from).transpose()
-}
-
-/// A soft-deleted product is absent, as it is for `product_by_name`.
-pub(super) async fn product_by_id(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    id: ProductId,
-) -> Result<Option<Product>, StoreError> {
-    let row: Option<ProductRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {} FROM products WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL",
-        products::COLUMNS
-    )))
-    .bind(ws)
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-    .ctx("load a product")?;
-    Ok(row.map(Product::from))
+        )
+        .bind(campaign)
+        .bind(since)
+        .bind(now)
+        .bind(now + claim_lease)
+        .fetch_one(pool)
+        .await
+        .ctx("count a campaign's new leads sent")?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
 }

@@ -6,12 +6,13 @@
 //! row and re-check the lead's lease token on the locked row, so they never deadlock with a
 //! claim and never act on a lease that changed meanwhile.
 
+use crate::domain::{ExpiryReport, SendRef};
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgPool;
 
 use super::deadlock::retrying;
 use super::plans::PROBE_JOINS;
-use crate::store::{ExpiryReport, QueryContext, SendRef, StoreError};
+use crate::store::{QueryContext, StoreError};
 
 pub(super) async fn mark_sending(
     pool: &PgPool,

@@ -6,64 +6,20 @@
 //! workspace / already enrolled / suppressed or unsubscribed / new) and one `INSERT … UNNEST`
 //! writes the new enrolments, so 100,000 leads cost a few dozen round trips.
 
+use super::*;
+use crate::store::Enrolment;
+use async_trait::async_trait;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 
-use crate::domain::{CampaignId, CampaignLeadId, LeadId, MailboxId, WorkspaceId};
+use crate::domain::{CampaignId, CampaignLeadId, EnrollOutcome, LeadId, MailboxId, WorkspaceId};
 use crate::store::rows::assign_least_loaded;
-use crate::store::{EnrollOutcome, QueryContext, StoreError};
+use crate::store::{QueryContext, StoreError};
 
 /// Lead ids per classification query and insert.
 const CHUNK: usize = 10_000;
-
-pub(super) async fn enroll(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    campaign: CampaignId,
-    leads: &[LeadId],
-    start_at: DateTime<Utc>,
-) -> Result<EnrollOutcome, StoreError> {
-    let mut tx = pool.begin().await.ctx("begin an enrolment")?;
-    let name: Option<String> = sqlx::query_scalar(
-        "SELECT name FROM campaigns WHERE workspace_id = $1 AND id = $2 FOR NO KEY UPDATE",
-    )
-    .bind(ws)
-    .bind(campaign)
-    .fetch_optional(&mut *tx)
-    .await
-    .ctx("lock a campaign for enrolment")?;
-    let name = name.ok_or_else(|| StoreError::not_found("campaign", campaign.to_string()))?;
-
-    let mut loads = pool_loads(&mut tx, campaign).await?;
-    if loads.is_empty() {
-        return Err(StoreError::Conflict(format!(
-            "campaign {name:?} has no mailboxes in its pool; add at least one before enrolling leads"
-        )));
-    }
-
-    // The same id twice in the input is one lead: count it once.
-    let mut seen = HashSet::with_capacity(leads.len());
-    let unique: Vec<LeadId> = leads
-        .iter()
-        .copied()
-        .filter(|id| seen.insert(*id))
-        .collect();
-
-    let now = Utc::now();
-    let mut outcome = EnrollOutcome::default();
-    for chunk in unique.chunks(CHUNK) {
-        let to_enroll = classify(&mut tx, ws, campaign, chunk, &mut outcome).await?;
-        let mailboxes = assign_least_loaded(&mut loads, to_enroll.len());
-        let inserted = insert(&mut tx, ws, campaign, &to_enroll, &mailboxes, start_at, now).await?;
-        outcome.enrolled += inserted;
-        // Only a concurrent enrolment outside our lock could make these differ; be exact anyway.
-        outcome.already_enrolled += to_enroll.len() as u64 - inserted;
-    }
-    tx.commit().await.ctx("commit an enrolment")?;
-    Ok(outcome)
-}
 
 /// The pool in order, each mailbox with its active enrolments in this campaign.
 async fn pool_loads(
@@ -174,4 +130,79 @@ async fn insert(
     .await
     .ctx("insert enrolments")?;
     Ok(done.rows_affected())
+}
+
+#[async_trait]
+impl Enrolment for PgStore {
+    async fn enroll_leads(
+        &self,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+        leads: &[LeadId],
+        start_at: DateTime<Utc>,
+    ) -> Result<EnrollOutcome, StoreError> {
+        let pool = &self.pool;
+        let mut tx = pool.begin().await.ctx("begin an enrolment")?;
+        let name: Option<String> = sqlx::query_scalar(
+            "SELECT name FROM campaigns WHERE workspace_id = $1 AND id = $2 FOR NO KEY UPDATE",
+        )
+        .bind(ws)
+        .bind(campaign)
+        .fetch_optional(&mut *tx)
+        .await
+        .ctx("lock a campaign for enrolment")?;
+        let name = name.ok_or_else(|| StoreError::not_found("campaign", campaign.to_string()))?;
+
+        let mut loads = pool_loads(&mut tx, campaign).await?;
+        if loads.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "campaign {name:?} has no mailboxes in its pool; add at least one before enrolling leads"
+            )));
+        }
+
+        // The same id twice in the input is one lead: count it once.
+        let mut seen = HashSet::with_capacity(leads.len());
+        let unique: Vec<LeadId> = leads
+            .iter()
+            .copied()
+            .filter(|id| seen.insert(*id))
+            .collect();
+
+        let now = Utc::now();
+        let mut outcome = EnrollOutcome::default();
+        for chunk in unique.chunks(CHUNK) {
+            let to_enroll = classify(&mut tx, ws, campaign, chunk, &mut outcome).await?;
+            let mailboxes = assign_least_loaded(&mut loads, to_enroll.len());
+            let inserted =
+                insert(&mut tx, ws, campaign, &to_enroll, &mailboxes, start_at, now).await?;
+            outcome.enrolled += inserted;
+            // Only a concurrent enrolment outside our lock could make these differ; be exact anyway.
+            outcome.already_enrolled += to_enroll.len() as u64 - inserted;
+        }
+        tx.commit().await.ctx("commit an enrolment")?;
+        Ok(outcome)
+    }
+
+    /// Run Now: scheduled active leads are due at `now`. Parked ones (no due time: an unknown
+    /// outcome awaiting reconciliation) stay parked.
+    async fn run_now(
+        &self,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let pool = &self.pool;
+        let done = sqlx::query(
+            "UPDATE campaign_leads SET next_scheduled_at = $3, updated_at = $3 \
+         WHERE workspace_id = $1 AND campaign_id = $2 AND status = 'active' \
+             AND next_scheduled_at IS NOT NULL",
+        )
+        .bind(ws)
+        .bind(campaign)
+        .bind(now)
+        .execute(pool)
+        .await
+        .ctx("make a campaign's leads due now")?;
+        Ok(done.rows_affected())
+    }
 }

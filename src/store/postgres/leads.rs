@@ -5,77 +5,21 @@
 //! `SELECT` for the ids of emails that were there already. Ids are made here, so a returned id
 //! tells which rows were inserted without relying on the order `RETURNING` yields them in.
 
+use super::*;
+use crate::store::Leads;
+use crate::store::sql::reads::Reads;
+use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::PgPool;
 
-use crate::domain::{EmailAddress, LeadId, WorkspaceId};
-use crate::store::rows::{LEAD_COLUMNS, LeadRow, custom_json};
-use crate::store::{Lead, LeadInsert, NewLead, QueryContext, StoreError};
+use crate::domain::{EmailAddress, Lead, LeadId, LeadInsert, NewLead, WorkspaceId};
+use crate::store::rows::custom_json;
+use crate::store::{QueryContext, StoreError};
 
-pub(super) async fn insert(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    leads: &[NewLead],
-) -> Result<Vec<LeadInsert>, StoreError> {
-    let mut emails = Vec::with_capacity(leads.len());
-    for (i, lead) in leads.iter().enumerate() {
-        let email = lead.email.as_ref().ok_or_else(|| {
-            StoreError::Conflict(format!("lead #{} of the batch has no email address", i + 1))
-        })?;
-        emails.push(email);
-    }
-    // Keep the first lead of each (case-insensitive) email; later ones map to its slot.
-    let mut first_of: HashMap<String, usize> = HashMap::with_capacity(leads.len());
-    let mut unique: Vec<usize> = Vec::with_capacity(leads.len());
-    let mut slot_of = Vec::with_capacity(leads.len());
-    for (i, email) in emails.iter().enumerate() {
-        let slot = *first_of.entry(email.normalized()).or_insert_with(|| {
-            unique.push(i);
-            unique.len() - 1
-        });
-        slot_of.push(slot);
-    }
-    if unique.is_empty() {
-        return Ok(Vec::new());
-    }
-
-    let ids: Vec<LeadId> = unique.iter().map(|_| LeadId::new()).collect();
-    let inserted = insert_unique(pool, ws, leads, &unique, &ids).await?;
-
-    // Emails that were there already (or appeared concurrently): look their ids up by email.
-    let missing: Vec<&str> = unique
-        .iter()
-        .zip(&ids)
-        .filter(|(_, id)| !inserted.contains(id))
-        .map(|(&i, _)| emails[i].as_str())
-        .collect();
-    let existing = existing_ids(pool, ws, &missing).await?;
-
-    let mut results = Vec::with_capacity(leads.len());
-    for (i, &slot) in slot_of.iter().enumerate() {
-        let id = ids[slot];
-        let result = if inserted.contains(&id) {
-            if unique[slot] == i {
-                LeadInsert::Inserted(id)
-            } else {
-                LeadInsert::Existing(id)
-            }
-        } else {
-            let email = emails[unique[slot]].as_str();
-            let id = existing.get(email).copied().ok_or_else(|| {
-                StoreError::Conflict(format!(
-                    "lead {:?} was neither inserted nor found; was it deleted meanwhile?",
-                    emails[i].as_str()
-                ))
-            })?;
-            LeadInsert::Existing(id)
-        };
-        results.push(result);
-    }
-    Ok(results)
-}
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
 /// Inserts the leads at `unique` with `ids`; returns the ids actually inserted.
 async fn insert_unique(
@@ -144,26 +88,81 @@ async fn existing_ids(
     Ok(rows.into_iter().collect())
 }
 
-pub(super) async fn by_email(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    email: &EmailAddress,
-) -> Result<Option<Lead>, StoreError> {
-    let row: Option<LeadRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {LEAD_COLUMNS} FROM leads WHERE workspace_id = $1 AND lower(email) = lower($2)"
-    )))
-    .bind(ws)
-    .bind(email.as_str())
-    .fetch_optional(pool)
-    .await
-    .ctx("load a lead")?;
-    row.map(Lead::try_from).transpose()
-}
+#[async_trait]
+impl Leads for PgStore {
+    async fn insert_leads(
+        &self,
+        ws: WorkspaceId,
+        leads: &[NewLead],
+    ) -> Result<Vec<LeadInsert>, StoreError> {
+        let pool = &self.pool;
+        let mut emails = Vec::with_capacity(leads.len());
+        for (i, lead) in leads.iter().enumerate() {
+            let email = lead.email.as_ref().ok_or_else(|| {
+                StoreError::Conflict(format!("lead #{} of the batch has no email address", i + 1))
+            })?;
+            emails.push(email);
+        }
+        // Keep the first lead of each (case-insensitive) email; later ones map to its slot.
+        let mut first_of: HashMap<String, usize> = HashMap::with_capacity(leads.len());
+        let mut unique: Vec<usize> = Vec::with_capacity(leads.len());
+        let mut slot_of = Vec::with_capacity(leads.len());
+        for (i, email) in emails.iter().enumerate() {
+            let slot = *first_of.entry(email.normalized()).or_insert_with(|| {
+                unique.push(i);
+                unique.len() - 1
+            });
+            slot_of.push(slot);
+        }
+        if unique.is_empty() {
+            return Ok(Vec::new());
+        }
 
-pub(super) async fn ids(pool: &PgPool, ws: WorkspaceId) -> Result<Vec<LeadId>, StoreError> {
-    sqlx::query_scalar("SELECT id FROM leads WHERE workspace_id = $1 ORDER BY created_at, id")
-        .bind(ws)
-        .fetch_all(pool)
-        .await
-        .ctx("list lead ids")
+        let ids: Vec<LeadId> = unique.iter().map(|_| LeadId::new()).collect();
+        let inserted = insert_unique(pool, ws, leads, &unique, &ids).await?;
+
+        // Emails that were there already (or appeared concurrently): look their ids up by email.
+        let missing: Vec<&str> = unique
+            .iter()
+            .zip(&ids)
+            .filter(|(_, id)| !inserted.contains(id))
+            .map(|(&i, _)| emails[i].as_str())
+            .collect();
+        let existing = existing_ids(pool, ws, &missing).await?;
+
+        let mut results = Vec::with_capacity(leads.len());
+        for (i, &slot) in slot_of.iter().enumerate() {
+            let id = ids[slot];
+            let result = if inserted.contains(&id) {
+                if unique[slot] == i {
+                    LeadInsert::Inserted(id)
+                } else {
+                    LeadInsert::Existing(id)
+                }
+            } else {
+                let email = emails[unique[slot]].as_str();
+                let id = existing.get(email).copied().ok_or_else(|| {
+                    StoreError::Conflict(format!(
+                        "lead {:?} was neither inserted nor found; was it deleted meanwhile?",
+                        emails[i].as_str()
+                    ))
+                })?;
+                LeadInsert::Existing(id)
+            };
+            results.push(result);
+        }
+        Ok(results)
+    }
+
+    async fn lead_by_email(
+        &self,
+        ws: WorkspaceId,
+        email: &EmailAddress,
+    ) -> Result<Option<Lead>, StoreError> {
+        Sql::lead_by_email(&mut *self.read().await?, ws, email.as_str()).await
+    }
+
+    async fn lead_ids(&self, ws: WorkspaceId) -> Result<Vec<LeadId>, StoreError> {
+        Sql::lead_ids(&mut *self.read().await?, ws).await
+    }
 }

@@ -5,17 +5,24 @@
 //! re-applying the same file touches nothing and keeps `updated_at`. Status, status reason and
 //! cooling time are runtime state owned by the mailbox actor: upserts never change them.
 
+use super::*;
+use crate::store::Mailboxes;
+use crate::store::sql::reads::Reads;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgArguments;
 use sqlx::query::QueryAs;
-use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
+use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 
-use crate::domain::{EmailAddress, MailboxId, WorkspaceId};
-use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow, duration_ms};
-use crate::store::{
-    Change, Mailbox, MailboxCredentials, MailboxSpec, QueryContext, SecretCipher, SecretPurpose,
-    StoreError, Upserted,
+use crate::domain::{
+    Change, EmailAddress, Mailbox, MailboxCredentials, MailboxId, MailboxSpec, Upserted,
+    WorkspaceId,
 };
+use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow, duration_ms};
+use crate::store::{QueryContext, SecretCipher, SecretPurpose, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
 /// Column values of a spec, passwords encrypted, in the order both statements bind them.
 struct MailboxValues {
@@ -156,69 +163,6 @@ async fn find_for_update(
     .ctx("load a mailbox for update")
 }
 
-pub(super) async fn upsert(
-    pool: &PgPool,
-    cipher: &SecretCipher,
-    ws: WorkspaceId,
-    spec: &MailboxSpec,
-) -> Result<Upserted<Mailbox>, StoreError> {
-    let mut tx = pool.begin().await.ctx("begin a mailbox upsert")?;
-    let now = Utc::now();
-    let existing = match find_for_update(&mut tx, ws, &spec.address).await? {
-        Some(row) => row,
-        None => {
-            let values = MailboxValues::new(spec, cipher);
-            let sql = insert_sql();
-            let inserted = values
-                .bind(
-                    sqlx::query_as(AssertSqlSafe(sql)),
-                    MailboxId::new(),
-                    ws,
-                    now,
-                )
-                .fetch_optional(&mut *tx)
-                .await
-                .ctx("create a mailbox")?;
-            if let Some(row) = inserted {
-                let mailbox = Mailbox::try_from(&row)?;
-                tx.commit().await.ctx("commit a new mailbox")?;
-                return Ok(Upserted {
-                    value: mailbox,
-                    change: Change::Created,
-                });
-            }
-            // Another writer created it between our lookup and insert: update theirs.
-            find_for_update(&mut tx, ws, &spec.address)
-                .await?
-                .ok_or_else(|| StoreError::not_found("mailbox", spec.address.as_str()))?
-        }
-    };
-    let current = Mailbox::try_from(&existing)?;
-    // Credentials the current key cannot decrypt can never match: overwrite them.
-    let unchanged = decrypt_credentials(cipher, &existing)
-        .is_ok_and(|creds| current.matches_spec(spec, &creds));
-    if unchanged {
-        tx.commit().await.ctx("release a mailbox lock")?;
-        return Ok(Upserted {
-            value: current,
-            change: Change::Unchanged,
-        });
-    }
-    let values = MailboxValues::new(spec, cipher);
-    let sql = update_sql();
-    let row = values
-        .bind(sqlx::query_as(AssertSqlSafe(sql)), existing.id, ws, now)
-        .fetch_one(&mut *tx)
-        .await
-        .ctx("update a mailbox")?;
-    let mailbox = Mailbox::try_from(&row)?;
-    tx.commit().await.ctx("commit a mailbox update")?;
-    Ok(Upserted {
-        value: mailbox,
-        change: Change::Updated,
-    })
-}
-
 fn decrypt_credentials(
     cipher: &SecretCipher,
     row: &MailboxRow,
@@ -243,23 +187,83 @@ fn decrypt(
     })
 }
 
-pub(super) async fn list(pool: &PgPool, ws: WorkspaceId) -> Result<Vec<Mailbox>, StoreError> {
-    let rows: Vec<MailboxRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE workspace_id = $1 ORDER BY lower(address)"
-    )))
-    .bind(ws)
-    .fetch_all(pool)
-    .await
-    .ctx("list mailboxes")?;
-    rows.iter().map(Mailbox::try_from).collect()
-}
+#[async_trait]
+impl Mailboxes for PgStore {
+    async fn upsert_mailbox(
+        &self,
+        ws: WorkspaceId,
+        spec: &MailboxSpec,
+    ) -> Result<Upserted<Mailbox>, StoreError> {
+        let pool = &self.pool;
+        let cipher = &self.cipher;
+        let mut tx = pool.begin().await.ctx("begin a mailbox upsert")?;
+        let now = Utc::now();
+        let existing = match find_for_update(&mut tx, ws, &spec.address).await? {
+            Some(row) => row,
+            None => {
+                let values = MailboxValues::new(spec, cipher);
+                let sql = insert_sql();
+                let inserted = values
+                    .bind(
+                        sqlx::query_as(AssertSqlSafe(sql)),
+                        MailboxId::new(),
+                        ws,
+                        now,
+                    )
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .ctx("create a mailbox")?;
+                if let Some(row) = inserted {
+                    let mailbox = Mailbox::try_from(&row)?;
+                    tx.commit().await.ctx("commit a new mailbox")?;
+                    return Ok(Upserted {
+                        value: mailbox,
+                        change: Change::Created,
+                    });
+                }
+                // Another writer created it between our lookup and insert: update theirs.
+                find_for_update(&mut tx, ws, &spec.address)
+                    .await?
+                    .ok_or_else(|| StoreError::not_found("mailbox", spec.address.as_str()))?
+            }
+        };
+        let current = Mailbox::try_from(&existing)?;
+        // Credentials the current key cannot decrypt can never match: overwrite them.
+        let unchanged = decrypt_credentials(cipher, &existing)
+            .is_ok_and(|creds| current.matches_spec(spec, &creds));
+        if unchanged {
+            tx.commit().await.ctx("release a mailbox lock")?;
+            return Ok(Upserted {
+                value: current,
+                change: Change::Unchanged,
+            });
+        }
+        let values = MailboxValues::new(spec, cipher);
+        let sql = update_sql();
+        let row = values
+            .bind(sqlx::query_as(AssertSqlSafe(sql)), existing.id, ws, now)
+            .fetch_one(&mut *tx)
+            .await
+            .ctx("update a mailbox")?;
+        let mailbox = Mailbox::try_from(&row)?;
+        tx.commit().await.ctx("commit a mailbox update")?;
+        Ok(Upserted {
+            value: mailbox,
+            change: Change::Updated,
+        })
+    }
 
-pub(super) async fn by_address(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    address: &EmailAddress,
-) -> Result<Option<Mailbox>, StoreError> {
-    let row: Option<MailboxRow> = sqlx::query_as(AssertSqlSafe(format!(
+    async fn list_mailboxes(&self, ws: WorkspaceId) -> Result<Vec<Mailbox>, StoreError> {
+        Sql::list_mailboxes(&mut *self.read().await?, ws).await
+    }
+
+    async fn mailbox_by_address(
+        &self,
+        ws: WorkspaceId,
+        address: &EmailAddress,
+    ) -> Result<Option<Mailbox>, StoreError> {
+        let pool = &self.pool;
+        let row: Option<MailboxRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE workspace_id = $1 AND lower(address) = lower($2)"
     )))
     .bind(ws)
@@ -267,24 +271,38 @@ pub(super) async fn by_address(
     .fetch_optional(pool)
     .await
     .ctx("load a mailbox")?;
-    row.as_ref().map(Mailbox::try_from).transpose()
-}
+        row.as_ref().map(Mailbox::try_from).transpose()
+    }
 
-pub(super) async fn credentials(
-    pool: &PgPool,
-    cipher: &SecretCipher,
-    ws: WorkspaceId,
-    id: MailboxId,
-) -> Result<MailboxCredentials, StoreError> {
-    let row: Option<(Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as(
-        "SELECT smtp_password_ciphertext, imap_password_ciphertext FROM mailboxes \
+    async fn mailbox_credentials(
+        &self,
+        ws: WorkspaceId,
+        id: MailboxId,
+    ) -> Result<MailboxCredentials, StoreError> {
+        let pool = &self.pool;
+        let cipher = &self.cipher;
+        let row: Option<(Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT smtp_password_ciphertext, imap_password_ciphertext FROM mailboxes \
          WHERE workspace_id = $1 AND id = $2",
-    )
-    .bind(ws)
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-    .ctx("load mailbox credentials")?;
-    let (smtp, imap) = row.ok_or_else(|| StoreError::not_found("mailbox", id.to_string()))?;
-    decrypt(cipher, &smtp, imap.as_deref())
+        )
+        .bind(ws)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .ctx("load mailbox credentials")?;
+        let (smtp, imap) = row.ok_or_else(|| StoreError::not_found("mailbox", id.to_string()))?;
+        decrypt(cipher, &smtp, imap.as_deref())
+    }
+
+    async fn mailbox_by_id(
+        &self,
+        ws: WorkspaceId,
+        id: MailboxId,
+    ) -> Result<Option<Mailbox>, StoreError> {
+        Sql::mailbox_row(&mut *self.read().await?, ws, id)
+            .await?
+            .as_ref()
+            .map(Mailbox::try_from)
+            .transpose()
+    }
 }

@@ -1,32 +1,48 @@
-//! Reports for people: what happened to a campaign's sends (Run Now's per-lead lines).
+//! The reports role on PostgreSQL: the shared statements of `store::sql::reports`, and the
+//! workspace summary of `summary`.
 
+use crate::store::sql::reads::Reads;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 
-use crate::domain::{CampaignId, WorkspaceId};
-use crate::store::{QueryContext, SendResult, StoreError};
+use super::{PgStore, summary};
+use crate::domain::{
+    CampaignId, EnrolmentState, LeadId, SendResult, WorkspaceId, WorkspaceSummary,
+};
+use crate::store::{Reports, StoreError};
 
-pub(super) async fn send_results(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    campaign: CampaignId,
-    since: DateTime<Utc>,
-) -> Result<Vec<SendResult>, StoreError> {
-    let rows: Vec<(String, i32, String, Option<String>)> = sqlx::query_as(
-        "SELECT l.email, s.step_order, s.state, COALESCE(s.last_error, s.smtp_reply) \
-         FROM email_sends s \
-         JOIN campaign_leads cl ON cl.id = s.campaign_lead_id \
-         JOIN leads l ON l.id = cl.lead_id \
-         WHERE s.workspace_id = $1 AND s.campaign_id = $2 AND s.updated_at >= $3 \
-         ORDER BY lower(l.email), s.step_order",
-    )
-    .bind(ws)
-    .bind(campaign)
-    .bind(since)
-    .fetch_all(pool)
-    .await
-    .ctx("list a campaign's recent sends")?;
-    rows.into_iter()
-        .map(super::super::rows::send_result)
-        .collect()
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
+
+#[async_trait]
+impl Reports for PgStore {
+    async fn workspace_summary(
+        &self,
+        ws: WorkspaceId,
+        now: DateTime<Utc>,
+    ) -> Result<WorkspaceSummary, StoreError> {
+        summary::workspace(&self.pool, ws, now).await
+    }
+
+    async fn send_results(
+        &self,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SendResult>, StoreError> {
+        Sql::send_results(&mut *self.read().await?, ws, campaign, since).await
+    }
+
+    async fn enrolment_state(
+        &self,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+        lead: LeadId,
+    ) -> Result<Option<EnrolmentState>, StoreError> {
+        Sql::enrolment_state(&mut *self.read().await?, ws, campaign, lead).await
+    }
+
+    async fn due_backlog(&self, now: DateTime<Utc>, cap: u32) -> Result<u64, StoreError> {
+        Sql::due_backlog(&mut *self.read().await?, now, cap).await
+    }
 }

@@ -10,8 +10,11 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use crate::domain::{CampaignId, CampaignLeadStatus, CampaignStatus, MailboxId, WorkspaceId};
-use crate::store::{CampaignSummary, MailboxSummary, QueryContext, StoreError, WorkspaceSummary};
+use crate::domain::{
+    CampaignId, CampaignLeadStatus, CampaignStatus, CampaignSummary, MailboxId, MailboxSummary,
+    WorkspaceId, WorkspaceSummary,
+};
+use crate::store::{QueryContext, StoreError};
 
 pub(super) async fn workspace(
     pool: &PgPool,

@@ -5,6 +5,9 @@
 //! `unsubscribed`, stop reason `suppressed: <reason>`), in the same statement, so a suppressed
 //! lead never stays due; claims check suppressions too, for rows enrolled before it existed.
 
+use super::*;
+use crate::store::Suppressions;
+use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -80,19 +83,56 @@ const SUPPRESS_EMAIL: &str = suppress_sql!("lower(l.email) = $4");
 /// Reads the workspace's leads: a domain cannot use the email index (a rare, manual action).
 const SUPPRESS_DOMAIN: &str = suppress_sql!("split_part(lower(l.email), '@', -1) = $4");
 
-pub(super) async fn contains(
-    pool: &PgPool,
-    ws: WorkspaceId,
-    email: &EmailAddress,
-) -> Result<bool, StoreError> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM suppressions WHERE workspace_id = $1 AND \
+#[async_trait]
+impl Suppressions for PgStore {
+    async fn add_suppression(
+        &self,
+        ws: WorkspaceId,
+        value: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        add(&self.pool, ws, value, reason).await
+    }
+
+    async fn unsubscribe_by_send(
+        &self,
+        send: crate::domain::SendId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        let pool = &self.pool;
+        let found: Option<(WorkspaceId, String)> = sqlx::query_as(
+            "UPDATE leads l SET unsubscribed_at = COALESCE(l.unsubscribed_at, $2), updated_at = $2 \
+         FROM email_sends s JOIN campaign_leads cl ON cl.id = s.campaign_lead_id \
+         WHERE s.id = $1 AND l.id = cl.lead_id AND l.workspace_id = s.workspace_id \
+         RETURNING l.workspace_id, l.email",
+        )
+        .bind(send)
+        .bind(now)
+        .fetch_optional(pool)
+        .await
+        .ctx("unsubscribe the lead of a send")?;
+        let Some((ws, email)) = found else {
+            return Ok(None);
+        };
+        add(pool, ws, &email, "unsubscribe link").await?;
+        Ok(Some(email))
+    }
+
+    async fn is_suppressed(
+        &self,
+        ws: WorkspaceId,
+        email: &EmailAddress,
+    ) -> Result<bool, StoreError> {
+        let pool = &self.pool;
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM suppressions WHERE workspace_id = $1 AND \
          ((kind = 'email' AND value = $2) OR (kind = 'domain' AND value = $3)))",
-    )
-    .bind(ws)
-    .bind(email.normalized())
-    .bind(email.domain())
-    .fetch_one(pool)
-    .await
-    .ctx("check suppressions")
+        )
+        .bind(ws)
+        .bind(email.normalized())
+        .bind(email.domain())
+        .fetch_one(pool)
+        .await
+        .ctx("check suppressions")
+    }
 }

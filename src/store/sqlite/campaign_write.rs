@@ -9,13 +9,17 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sqlx::sqlite::SqliteConnection;
 
-use super::campaigns::{by_id, by_name, steps};
 use super::{MAX_PARAMS, SqliteStore, ensure_workspace, row_placeholders, ts};
-use crate::domain::{CampaignId, CampaignStatus, MailboxId, StepId, WorkspaceId};
-use crate::store::rows::duration_ms;
-use crate::store::{
-    Campaign, CampaignSpec, Change, QueryContext, Step, StepSpec, StoreError, Upserted,
+use crate::domain::{
+    Campaign, CampaignId, CampaignSpec, CampaignStatus, Change, MailboxId, Step, StepId, StepSpec,
+    Upserted, WorkspaceId,
 };
+use crate::store::rows::duration_ms;
+use crate::store::sql::reads::Reads;
+use crate::store::{QueryContext, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Sqlite;
 
 /// The columns an upsert writes, bound by [`bind_spec`] in this order.
 const SPEC_COLUMNS: [&str; 15] = [
@@ -69,9 +73,9 @@ pub(super) async fn upsert(
     let pool = dedup(&spec.mailbox_ids);
     let now = ts(Utc::now());
     let columns = SPEC_COLUMNS.join(", ");
-    let (id, change) = match by_name(conn, ws, &spec.name).await? {
+    let (id, change) = match Sql::campaign_by_name(conn, ws, &spec.name).await? {
         Some(current) => {
-            let current_steps = steps(conn, current.id).await?;
+            let current_steps = Sql::steps_of(conn, current.id).await?;
             if current.matches_spec(spec, &current_steps) {
                 return Ok(Upserted {
                     value: current,
@@ -117,7 +121,9 @@ pub(super) async fn upsert(
             (id, Change::Created)
         }
     };
-    let value = by_id(conn, id).await?;
+    let value = Sql::campaign_by_id(conn, ws, id)
+        .await?
+        .ok_or_else(|| StoreError::not_found("campaign", id.to_string()))?;
     tx.commit().await?;
     Ok(Upserted { value, change })
 }

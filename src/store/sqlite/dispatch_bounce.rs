@@ -8,8 +8,8 @@
 
 use sqlx::sqlite::SqliteConnection;
 
-use crate::domain::{CampaignLeadId, LeadId, WorkspaceId};
-use crate::store::{QueryContext, SendRef, StoreError};
+use crate::domain::{CampaignLeadId, LeadId, SendRef, WorkspaceId};
+use crate::store::{QueryContext, StoreError};
 
 /// The send row, fenced by its lead's lease as retries and failures are (`dispatch_outcomes`,
 /// `upserted_sends`: a claim may bounce before its mark created the row): ?1 now, ?2 send id,

@@ -19,12 +19,12 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteConnection;
 
 use super::{SqliteStore, id_list, ts};
-use crate::domain::{CampaignLeadId, MailboxId, SendId};
-use crate::store::rows::{LEAD_COLUMNS, LeadRow};
-use crate::store::{
-    ClaimRequest, ClaimedSend, GeneratedMessage, Lead, LeaseToken, QueryContext, SendRef,
-    StoreError, ThreadInfo,
+use crate::domain::{
+    CampaignLeadId, ClaimRequest, ClaimedSend, Lead, LeaseToken, MailboxId, SendId, SendRef,
 };
+use crate::store::rows::ClaimText;
+use crate::store::rows::{LEAD_COLUMNS, LeadRow};
+use crate::store::{QueryContext, StoreError};
 
 /// What a candidate (`cl` joined to its lead `l`) must meet besides its step: due, not leased,
 /// with a mailbox, reachable (not unsubscribed, not suppressed by address or domain), and no
@@ -88,16 +88,8 @@ struct ClaimRow {
     mailbox_id: MailboxId,
     step_order: i64,
     due_at: DateTime<Utc>,
-    thread_message_id: Option<String>,
-    first_subject: Option<String>,
-    g_subject: Option<String>,
-    g_body_text: Option<String>,
-    g_body_html: Option<String>,
-    g_provider: Option<String>,
-    g_model: Option<String>,
-    g_prompt_tokens: Option<i64>,
-    g_completion_tokens: Option<i64>,
-    g_cost_usd: Option<f64>,
+    #[sqlx(flatten)]
+    text: ClaimText<i64>,
     /// The send row an earlier attempt of this step left (`retry`): its id and attempts are
     /// kept. A first attempt has none until it is marked.
     earlier_send_id: Option<SendId>,
@@ -124,32 +116,7 @@ impl ClaimRow {
             mailbox_id: self.mailbox_id,
         };
         let attempts = self.earlier_attempts.unwrap_or(0);
-        let thread = match (self.thread_message_id, self.first_subject) {
-            (Some(message_id), Some(first_subject)) => Some(ThreadInfo {
-                message_id,
-                first_subject,
-            }),
-            _ => None,
-        };
-        let generated = match (self.g_subject, self.g_body_text, self.g_provider) {
-            (Some(subject), Some(body_text), Some(provider)) => Some(GeneratedMessage {
-                subject,
-                body_text,
-                body_html: self.g_body_html,
-                provider,
-                model: self.g_model,
-                prompt_tokens: to_u32(
-                    "generated_messages.prompt_tokens",
-                    self.g_prompt_tokens.unwrap_or(0),
-                )?,
-                completion_tokens: to_u32(
-                    "generated_messages.completion_tokens",
-                    self.g_completion_tokens.unwrap_or(0),
-                )?,
-                cost_usd: self.g_cost_usd.unwrap_or(0.0),
-            }),
-            _ => None,
-        };
+        let (thread, generated) = self.text.into_parts()?;
         Ok(ClaimedSend {
             send,
             workspace_id: req.workspace_id,

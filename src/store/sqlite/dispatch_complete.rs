@@ -22,8 +22,8 @@ use sqlx::sqlite::SqliteConnection;
 use super::dispatch_bounce::bounce;
 use super::dispatch_outcomes::{Kind, lead_row, send_row};
 use super::{SqliteStore, day, json_rows, ts};
-use crate::domain::{CampaignId, CampaignLeadId, MailboxId, SendId};
-use crate::store::{Completion, CompletionReport, QueryContext, StoreError};
+use crate::domain::{CampaignId, CampaignLeadId, Completion, CompletionReport, MailboxId, SendId};
+use crate::store::{QueryContext, StoreError};
 
 /// A send row a completion applied to.
 #[derive(sqlx::FromRow)]

@@ -10,9 +10,9 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::{SqliteStore, json_id, json_rows, ts};
-use crate::domain::CampaignLeadId;
+use crate::domain::{CampaignLeadId, GeneratedFor, GeneratedMessage};
 use crate::store::rows::GeneratedRow;
-use crate::store::{GeneratedFor, GeneratedMessage, QueryContext, StoreError};
+use crate::store::{QueryContext, StoreError};
 
 /// ?1 created_at, ?2 rows `[id, campaign lead id, step, subject, body_text, body_html,
 /// provider, model, prompt tokens, completion tokens, cost]`. (`WHERE true` keeps SQLite from

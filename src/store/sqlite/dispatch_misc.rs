@@ -7,114 +7,25 @@
 //! `email_sends_mailbox_counted` and `email_sends_campaign_new`). SQLite uses a partial index
 //! only when the query repeats its WHERE terms, hence the redundant-looking `state IN (...)`.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use super::*;
+use crate::store::Dispatch;
+use crate::store::sql::reads::Reads;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteConnection;
 
 use super::{SqliteStore, day, ts};
-use crate::domain::{CampaignId, MailboxId, WorkspaceId};
-use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow};
-use crate::store::{
-    CampaignDue, Mailbox, MailboxStateChange, MailboxUsage, QueryContext, StoreError,
+use crate::domain::{
+    CampaignDue, CampaignId, Mailbox, MailboxId, MailboxStateChange, MailboxUsage,
 };
+use crate::store::{QueryContext, StoreError};
 
-/// Running campaigns with the earliest due time of their active leads: a subquery per campaign
-/// reads the first entry of the partial index `campaign_leads_due`.
-pub(super) async fn campaigns_due(
-    conn: &mut SqliteConnection,
-) -> Result<Vec<CampaignDue>, StoreError> {
-    let rows: Vec<(WorkspaceId, CampaignId, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT c.workspace_id, c.id, ( \
-             SELECT cl.next_scheduled_at FROM campaign_leads cl \
-             WHERE cl.campaign_id = c.id AND cl.status = 'active' \
-                 AND cl.next_scheduled_at IS NOT NULL \
-             ORDER BY cl.next_scheduled_at LIMIT 1) \
-         FROM campaigns c WHERE c.status = 'running' ORDER BY c.id",
-    )
-    .fetch_all(conn)
-    .await
-    .ctx("list due campaigns")?;
-    Ok(rows
-        .into_iter()
-        .map(|(workspace_id, campaign_id, next_due)| CampaignDue {
-            workspace_id,
-            campaign_id,
-            next_due,
-        })
-        .collect())
-}
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Sqlite;
 
 /// A mailbox's sends (sent or unknown) since ?2, through `email_sends_mailbox_counted`.
 pub(super) const RECENT_SENDS_SQL: &str = "SELECT sent_at FROM email_sends WHERE mailbox_id = ? \
     AND state IN ('sent', 'unknown') AND sent_at >= ? ORDER BY sent_at";
-
-/// The day count and the recent send times, read in one snapshot.
-pub(super) async fn mailbox_usage(
-    s: &SqliteStore,
-    mailbox: MailboxId,
-    local_date: NaiveDate,
-    since: DateTime<Utc>,
-) -> Result<MailboxUsage, StoreError> {
-    let mut tx = s.snapshot().await?;
-    let sent_today: Option<i64> = sqlx::query_scalar(
-        "SELECT sent FROM mailbox_daily_counts WHERE mailbox_id = ? AND local_date = ?",
-    )
-    .bind(mailbox)
-    .bind(day(local_date))
-    .fetch_optional(&mut *tx)
-    .await
-    .ctx("load a mailbox's day count")?;
-    let last_hour: Vec<DateTime<Utc>> = sqlx::query_scalar(RECENT_SENDS_SQL)
-        .bind(mailbox)
-        .bind(ts(since))
-        .fetch_all(&mut *tx)
-        .await
-        .ctx("load a mailbox's recent sends")?;
-    Ok(MailboxUsage {
-        sent_today: u32::try_from(sent_today.unwrap_or(0)).unwrap_or(0),
-        last_hour,
-    })
-}
-
-/// Mailboxes in the pool of at least one running campaign (all workspaces).
-pub(super) async fn dispatch_mailboxes(
-    conn: &mut SqliteConnection,
-) -> Result<Vec<Mailbox>, StoreError> {
-    let rows: Vec<MailboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {MAILBOX_COLUMNS} FROM mailboxes m WHERE EXISTS ( \
-             SELECT 1 FROM campaign_mailboxes cm JOIN campaigns c ON c.id = cm.campaign_id \
-             WHERE cm.mailbox_id = m.id AND c.status = 'running') \
-         ORDER BY workspace_id, lower(address)"
-    )))
-    .fetch_all(conn)
-    .await
-    .ctx("list mailboxes of running campaigns")?;
-    rows.iter().map(Mailbox::try_from).collect()
-}
-
-/// `NotFound` when the mailbox does not exist (it may have been deleted under its actor).
-pub(super) async fn set_mailbox_state(
-    s: &SqliteStore,
-    mailbox: MailboxId,
-    change: &MailboxStateChange,
-) -> Result<(), StoreError> {
-    let mut tx = s.begin_write().await?;
-    let done = sqlx::query(
-        "UPDATE mailboxes SET status = ?, status_reason = ?, cooling_until = ?, updated_at = ? \
-         WHERE id = ?",
-    )
-    .bind(change.status.as_str())
-    .bind(change.reason.clone())
-    .bind(change.cooling_until.map(ts))
-    .bind(ts(Utc::now()))
-    .bind(mailbox)
-    .execute(tx.conn())
-    .await
-    .ctx("change a mailbox's state")?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::not_found("mailbox", mailbox.to_string()));
-    }
-    tx.commit().await
-}
 
 /// Step-1 sends since ?2, plus those in flight (`sending` has no send time yet), plus live claims
 /// not yet marked (they have no send row). The first count reads `email_sends_campaign_new`,
@@ -156,27 +67,142 @@ pub(super) async fn new_leads_sent_since(
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-/// Run Now: scheduled active leads are due at `now`. Parked ones (no due time: an unknown
-/// outcome awaiting reconciliation) stay parked.
-pub(super) async fn run_now(
-    s: &SqliteStore,
-    ws: WorkspaceId,
-    campaign: CampaignId,
-    now: DateTime<Utc>,
-) -> Result<u64, StoreError> {
-    let now = ts(now);
-    let mut tx = s.begin_write().await?;
-    let done = sqlx::query(
-        "UPDATE campaign_leads SET next_scheduled_at = ?3, updated_at = ?3 \
-         WHERE workspace_id = ?1 AND campaign_id = ?2 AND status = 'active' \
-             AND next_scheduled_at IS NOT NULL",
-    )
-    .bind(ws)
-    .bind(campaign)
-    .bind(now)
-    .execute(tx.conn())
-    .await
-    .ctx("make a campaign's leads due now")?;
-    tx.commit().await?;
-    Ok(done.rows_affected())
+#[async_trait]
+impl Dispatch for SqliteStore {
+    /// Running campaigns with the earliest due time of their active leads: a subquery per campaign
+    /// reads the first entry of the partial index `campaign_leads_due`.
+    async fn campaigns_due(&self) -> Result<Vec<CampaignDue>, StoreError> {
+        Sql::campaigns_due(&mut *self.read().await?).await
+    }
+
+    async fn claim_due(&self, req: &ClaimRequest) -> Result<Vec<ClaimedSend>, StoreError> {
+        dispatch_claim::claim_due(self, req).await
+    }
+
+    async fn save_generated_many(
+        &self,
+        items: &[GeneratedFor],
+    ) -> Result<Vec<GeneratedMessage>, StoreError> {
+        dispatch_generated::save_generated_many(self, items).await
+    }
+
+    async fn mark_sending(
+        &self,
+        send: &SendRef,
+        message_id: &str,
+        now: DateTime<Utc>,
+        lease_for: chrono::TimeDelta,
+    ) -> Result<bool, StoreError> {
+        dispatch_send::mark_sending(self, send, message_id, now, lease_for).await
+    }
+
+    async fn mark_sending_many(
+        &self,
+        sends: &[(SendRef, String)],
+        now: DateTime<Utc>,
+        lease_for: chrono::TimeDelta,
+    ) -> Result<Vec<bool>, StoreError> {
+        dispatch_send::mark_sending_many(self, sends, now, lease_for).await
+    }
+
+    async fn complete_sends(
+        &self,
+        completions: &[Completion],
+        now: DateTime<Utc>,
+    ) -> Result<CompletionReport, StoreError> {
+        dispatch_complete::complete_sends(self, completions, now).await
+    }
+
+    async fn expire_leases(&self, now: DateTime<Utc>) -> Result<ExpiryReport, StoreError> {
+        dispatch_send::expire_leases(self, now).await
+    }
+
+    /// The day count and the recent send times, read in one snapshot.
+    async fn mailbox_usage(
+        &self,
+        mailbox: MailboxId,
+        local_date: chrono::NaiveDate,
+        since: DateTime<Utc>,
+    ) -> Result<MailboxUsage, StoreError> {
+        let mut tx = self.snapshot().await?;
+        let sent_today: Option<i64> = sqlx::query_scalar(
+            "SELECT sent FROM mailbox_daily_counts WHERE mailbox_id = ? AND local_date = ?",
+        )
+        .bind(mailbox)
+        .bind(day(local_date))
+        .fetch_optional(&mut *tx)
+        .await
+        .ctx("load a mailbox's day count")?;
+        let last_hour: Vec<DateTime<Utc>> = sqlx::query_scalar(RECENT_SENDS_SQL)
+            .bind(mailbox)
+            .bind(ts(since))
+            .fetch_all(&mut *tx)
+            .await
+            .ctx("load a mailbox's recent sends")?;
+        Ok(MailboxUsage {
+            sent_today: u32::try_from(sent_today.unwrap_or(0)).unwrap_or(0),
+            last_hour,
+        })
+    }
+
+    /// Mailboxes in the pool of at least one running campaign (all workspaces).
+    async fn dispatch_mailboxes(&self) -> Result<Vec<Mailbox>, StoreError> {
+        Sql::dispatch_mailboxes(&mut *self.read().await?).await
+    }
+
+    /// `NotFound` when the mailbox does not exist (it may have been deleted under its actor).
+    async fn set_mailbox_state(
+        &self,
+        mailbox: MailboxId,
+        change: &MailboxStateChange,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE mailboxes SET status = ?, status_reason = ?, cooling_until = ?, updated_at = ? \
+         WHERE id = ?",
+        )
+        .bind(change.status.as_str())
+        .bind(change.reason.clone())
+        .bind(change.cooling_until.map(ts))
+        .bind(ts(Utc::now()))
+        .bind(mailbox)
+        .execute(tx.conn())
+        .await
+        .ctx("change a mailbox's state")?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("mailbox", mailbox.to_string()));
+        }
+        tx.commit().await
+    }
+
+    /// `max(updated_at)` of running campaigns; the text is fixed-width RFC 3339 (see `ts`).
+    async fn campaigns_changed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut pooled = self.read().await?;
+        let conn = &mut *pooled;
+        let latest: Option<String> =
+            sqlx::query_scalar("SELECT max(updated_at) FROM campaigns WHERE status = 'running'")
+                .fetch_one(conn)
+                .await
+                .ctx("read when campaigns last changed")?;
+        latest
+            .map(|t| {
+                DateTime::parse_from_rfc3339(&t)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| StoreError::Corrupt {
+                        column: "campaigns.updated_at",
+                        detail: e.to_string(),
+                    })
+            })
+            .transpose()
+    }
+
+    async fn new_leads_sent_since(
+        &self,
+        campaign: CampaignId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        claim_lease: chrono::TimeDelta,
+    ) -> Result<u32, StoreError> {
+        new_leads_sent_since(&mut *self.read().await?, campaign, since, now, claim_lease).await
+    }
 }

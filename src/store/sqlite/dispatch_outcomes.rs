@@ -8,8 +8,7 @@
 use serde_json::{Value, json};
 
 use super::{json_id, ts};
-use crate::domain::CampaignLeadId;
-use crate::store::{Completion, NextStep};
+use crate::domain::{CampaignLeadId, Completion, NextStep};
 
 /// The fenced `UPDATE` of a kind's send rows (sent, unknown: only a marked send can end so):
 /// ?1 now, ?2 rows `[send id, token, campaign lead id, values...]` (the kind's values from

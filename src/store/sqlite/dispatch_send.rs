@@ -12,8 +12,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
 use super::{SqliteStore, id_list, json_id, json_rows, ts};
-use crate::domain::{CampaignLeadId, SendId};
-use crate::store::{ExpiryReport, QueryContext, SendRef, StoreError};
+use crate::domain::{CampaignLeadId, ExpiryReport, SendId, SendRef};
+use crate::store::{QueryContext, StoreError};
 
 pub(super) async fn mark_sending(
     s: &SqliteStore,

@@ -5,15 +5,17 @@
 //! Rust with the same lower-casing `is_suppressed` uses; mailboxes are picked by the shared
 //! least-loaded rule so both backends rotate identically.
 
+use crate::store::Enrolment;
+use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteConnection;
 
 use super::{MAX_PARAMS, SqliteStore, campaigns, row_placeholders, ts, values_placeholders};
-use crate::domain::{CampaignId, CampaignLeadId, LeadId, MailboxId, WorkspaceId};
+use crate::domain::{CampaignId, CampaignLeadId, EnrollOutcome, LeadId, MailboxId, WorkspaceId};
 use crate::store::rows::assign_least_loaded;
-use crate::store::{EnrollOutcome, QueryContext, StoreError};
+use crate::store::{QueryContext, StoreError};
 
 /// Lead ids per lookup; each costs two parameters in the suppression query.
 const LOOKUP_CHUNK: usize = 5_000;
@@ -27,78 +29,6 @@ struct Candidate {
     email: String,
     unsubscribed: bool,
     enrolled: bool,
-}
-
-pub(super) async fn enroll(
-    s: &SqliteStore,
-    ws: WorkspaceId,
-    campaign: CampaignId,
-    leads: &[LeadId],
-    start_at: DateTime<Utc>,
-) -> Result<EnrollOutcome, StoreError> {
-    let mut tx = s.begin_write().await?;
-    let conn = tx.conn();
-    let name = campaigns::find_name(conn, ws, campaign).await?;
-    let mut loads = pool_loads(conn, campaign).await?;
-    if loads.is_empty() {
-        return Err(StoreError::Conflict(format!(
-            "campaign {name:?} has no mailboxes in its pool; add at least one before enrolling leads"
-        )));
-    }
-    let mut seen = HashSet::with_capacity(leads.len());
-    let unique: Vec<LeadId> = leads
-        .iter()
-        .copied()
-        .filter(|id| seen.insert(*id))
-        .collect();
-
-    let mut outcome = EnrollOutcome::default();
-    let now = ts(Utc::now());
-    let due = ts(start_at);
-    for chunk in unique.chunks(LOOKUP_CHUNK) {
-        let found = candidates(conn, ws, campaign, chunk).await?;
-        if let Some(missing) = chunk.iter().find(|id| !found.contains_key(id)) {
-            return Err(StoreError::not_found("lead", missing.to_string()));
-        }
-        let blocked = suppressed(conn, ws, found.values()).await?;
-        let mut fresh = Vec::new();
-        for id in chunk {
-            let Some(lead) = found.get(id) else { continue };
-            if lead.unsubscribed || blocked.contains(&lead.id) {
-                outcome.suppressed += 1;
-            } else if lead.enrolled {
-                outcome.already_enrolled += 1;
-            } else {
-                fresh.push(lead.id);
-            }
-        }
-        let mailboxes = assign_least_loaded(&mut loads, fresh.len());
-        let rows: Vec<(LeadId, MailboxId)> = fresh.into_iter().zip(mailboxes).collect();
-        for batch in rows.chunks(MAX_PARAMS / INSERT_COLUMN_COUNT) {
-            let sql = format!(
-                "INSERT INTO campaign_leads ({INSERT_COLUMNS}) VALUES {}",
-                values_placeholders(batch.len(), INSERT_COLUMN_COUNT)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (lead, mailbox) in batch {
-                q = q
-                    .bind(CampaignLeadId::new())
-                    .bind(ws)
-                    .bind(campaign)
-                    .bind(*lead)
-                    .bind(*mailbox)
-                    .bind("active")
-                    .bind(1_i64)
-                    .bind(due.clone())
-                    .bind(now.clone())
-                    .bind(now.clone());
-            }
-            q.execute(&mut *conn).await.ctx("enrol leads")?;
-            outcome.enrolled += batch.len() as u64;
-        }
-    }
-    tx.commit().await?;
-    Ok(outcome)
 }
 
 /// The pool in position order, each mailbox with its active enrolments in this campaign.
@@ -206,4 +136,104 @@ async fn suppressed<'a>(
         .filter(|(_, e, d)| hit_emails.contains(e.as_str()) || hit_domains.contains(d.as_str()))
         .map(|(id, ..)| *id)
         .collect())
+}
+
+#[async_trait]
+impl Enrolment for SqliteStore {
+    async fn enroll_leads(
+        &self,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+        leads: &[LeadId],
+        start_at: DateTime<Utc>,
+    ) -> Result<EnrollOutcome, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let name = campaigns::find_name(conn, ws, campaign).await?;
+        let mut loads = pool_loads(conn, campaign).await?;
+        if loads.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "campaign {name:?} has no mailboxes in its pool; add at least one before enrolling leads"
+            )));
+        }
+        let mut seen = HashSet::with_capacity(leads.len());
+        let unique: Vec<LeadId> = leads
+            .iter()
+            .copied()
+            .filter(|id| seen.insert(*id))
+            .collect();
+
+        let mut outcome = EnrollOutcome::default();
+        let now = ts(Utc::now());
+        let due = ts(start_at);
+        for chunk in unique.chunks(LOOKUP_CHUNK) {
+            let found = candidates(conn, ws, campaign, chunk).await?;
+            if let Some(missing) = chunk.iter().find(|id| !found.contains_key(id)) {
+                return Err(StoreError::not_found("lead", missing.to_string()));
+            }
+            let blocked = suppressed(conn, ws, found.values()).await?;
+            let mut fresh = Vec::new();
+            for id in chunk {
+                let Some(lead) = found.get(id) else { continue };
+                if lead.unsubscribed || blocked.contains(&lead.id) {
+                    outcome.suppressed += 1;
+                } else if lead.enrolled {
+                    outcome.already_enrolled += 1;
+                } else {
+                    fresh.push(lead.id);
+                }
+            }
+            let mailboxes = assign_least_loaded(&mut loads, fresh.len());
+            let rows: Vec<(LeadId, MailboxId)> = fresh.into_iter().zip(mailboxes).collect();
+            for batch in rows.chunks(MAX_PARAMS / INSERT_COLUMN_COUNT) {
+                let sql = format!(
+                    "INSERT INTO campaign_leads ({INSERT_COLUMNS}) VALUES {}",
+                    values_placeholders(batch.len(), INSERT_COLUMN_COUNT)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (lead, mailbox) in batch {
+                    q = q
+                        .bind(CampaignLeadId::new())
+                        .bind(ws)
+                        .bind(campaign)
+                        .bind(*lead)
+                        .bind(*mailbox)
+                        .bind("active")
+                        .bind(1_i64)
+                        .bind(due.clone())
+                        .bind(now.clone())
+                        .bind(now.clone());
+                }
+                q.execute(&mut *conn).await.ctx("enrol leads")?;
+                outcome.enrolled += batch.len() as u64;
+            }
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Run Now: scheduled active leads are due at `now`. Parked ones (no due time: an unknown
+    /// outcome awaiting reconciliation) stay parked.
+    async fn run_now(
+        &self,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let now = ts(now);
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE campaign_leads SET next_scheduled_at = ?3, updated_at = ?3 \
+         WHERE workspace_id = ?1 AND campaign_id = ?2 AND status = 'active' \
+             AND next_scheduled_at IS NOT NULL",
+        )
+        .bind(ws)
+        .bind(campaign)
+        .bind(now)
+        .execute(tx.conn())
+        .await
+        .ctx("make a campaign's leads due now")?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
 }

@@ -1,112 +1,115 @@
-//! The inbound half on SQLite: the shared SQL of `store::inbound_sql`; every write goes through
+//! The inbound half on SQLite: the shared SQL of `store::sql::inbound`; every write goes through
 //! the store's write queue (`begin_write`), reads use a pooled connection.
 
-use super::SqliteStore;
+use super::*;
+use crate::store::Inbound;
+use crate::store::sql::inbound::InboundSql;
+use crate::store::sql::pollers::PollerSql;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
-crate::store::inbound_sql::inbound_sql!(sqlx::SqliteConnection, super::ts);
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Sqlite;
 
-pub(super) async fn record(
-    s: &SqliteStore,
-    rec: &InboundRecord,
-) -> Result<InboundOutcome, StoreError> {
-    let mut tx = s.begin_write().await?;
-    let out = record_inbound(tx.conn(), rec).await?;
-    tx.commit().await?;
-    Ok(out)
-}
+#[async_trait]
+impl Inbound for SqliteStore {
+    async fn inbound_mailboxes(&self) -> Result<Vec<(Mailbox, InboundOptions)>, StoreError> {
+        Sql::inbound_mailboxes(&mut *self.read().await?).await
+    }
 
-pub(super) async fn mailboxes(
-    s: &SqliteStore,
-) -> Result<Vec<(Mailbox, InboundOptions)>, StoreError> {
-    inbound_mailboxes(&mut *s.read().await?).await
-}
+    async fn set_inbound_options(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+        options: &InboundOptions,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        Sql::set_inbound_options(tx.conn(), ws, mailbox, options).await?;
+        tx.commit().await
+    }
 
-pub(super) async fn set_options(
-    s: &SqliteStore,
-    ws: WorkspaceId,
-    mailbox: MailboxId,
-    options: &InboundOptions,
-) -> Result<(), StoreError> {
-    let mut tx = s.begin_write().await?;
-    set_inbound_options(tx.conn(), ws, mailbox, options).await?;
-    tx.commit().await
-}
+    async fn inbound_options(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+    ) -> Result<Option<InboundOptions>, StoreError> {
+        Sql::inbound_options(&mut *self.read().await?, ws, mailbox).await
+    }
 
-pub(super) async fn options(
-    s: &SqliteStore,
-    ws: WorkspaceId,
-    mailbox: MailboxId,
-) -> Result<Option<InboundOptions>, StoreError> {
-    inbound_options(&mut *s.read().await?, ws, mailbox).await
-}
+    async fn imap_checkpoints(
+        &self,
+        mailbox: MailboxId,
+    ) -> Result<Vec<ImapCheckpoint>, StoreError> {
+        Sql::imap_checkpoints(&mut *self.read().await?, mailbox).await
+    }
 
-pub(super) async fn checkpoints(
-    s: &SqliteStore,
-    mailbox: MailboxId,
-) -> Result<Vec<ImapCheckpoint>, StoreError> {
-    imap_checkpoints(&mut *s.read().await?, mailbox).await
-}
+    async fn save_imap_checkpoint(
+        &self,
+        mailbox: MailboxId,
+        checkpoint: &ImapCheckpoint,
+    ) -> Result<(), StoreError> {
+        let cp = checkpoint;
+        let mut tx = self.begin_write().await?;
+        Sql::save_imap_checkpoint(tx.conn(), mailbox, cp, Utc::now()).await?;
+        tx.commit().await
+    }
 
-pub(super) async fn save_checkpoint(
-    s: &SqliteStore,
-    mailbox: MailboxId,
-    cp: &ImapCheckpoint,
-) -> Result<(), StoreError> {
-    let mut tx = s.begin_write().await?;
-    save_imap_checkpoint(tx.conn(), mailbox, cp, Utc::now()).await?;
-    tx.commit().await
-}
+    async fn set_imap_status(
+        &self,
+        mailbox: MailboxId,
+        status: &ImapStatus,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        Sql::set_imap_status(tx.conn(), mailbox, status).await?;
+        tx.commit().await
+    }
 
-pub(super) async fn set_status(
-    s: &SqliteStore,
-    mailbox: MailboxId,
-    status: &ImapStatus,
-) -> Result<(), StoreError> {
-    let mut tx = s.begin_write().await?;
-    set_imap_status(tx.conn(), mailbox, status).await?;
-    tx.commit().await
-}
+    async fn imap_status(
+        &self,
+        ws: WorkspaceId,
+        mailbox: MailboxId,
+    ) -> Result<Option<ImapStatus>, StoreError> {
+        Sql::imap_status(&mut *self.read().await?, ws, mailbox).await
+    }
 
-pub(super) async fn status(
-    s: &SqliteStore,
-    ws: WorkspaceId,
-    mailbox: MailboxId,
-) -> Result<Option<ImapStatus>, StoreError> {
-    imap_status(&mut *s.read().await?, ws, mailbox).await
-}
+    async fn mailbox_leads(&self, mailbox: MailboxId) -> Result<MailboxLeads, StoreError> {
+        Sql::mailbox_leads(&mut *self.read().await?, mailbox).await
+    }
 
-pub(super) async fn leads(s: &SqliteStore, mailbox: MailboxId) -> Result<MailboxLeads, StoreError> {
-    mailbox_leads(&mut *s.read().await?, mailbox).await
-}
+    async fn record_inbound(&self, record: &InboundRecord) -> Result<InboundOutcome, StoreError> {
+        let rec = record;
+        let mut tx = self.begin_write().await?;
+        let out = Sql::record_inbound(tx.conn(), rec).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
 
-pub(super) async fn bounce_rate(
-    s: &SqliteStore,
-    mailbox: MailboxId,
-    window: u32,
-) -> Result<BounceRate, StoreError> {
-    mailbox_bounce_rate(&mut *s.read().await?, mailbox, window).await
-}
+    async fn mailbox_bounce_rate(
+        &self,
+        mailbox: MailboxId,
+        window: u32,
+    ) -> Result<BounceRate, StoreError> {
+        Sql::mailbox_bounce_rate(&mut *self.read().await?, mailbox, window).await
+    }
 
-pub(super) async fn with_unknown(s: &SqliteStore) -> Result<Vec<MailboxId>, StoreError> {
-    mailboxes_with_unknown_sends(&mut *s.read().await?).await
-}
+    async fn mailboxes_with_unknown_sends(&self) -> Result<Vec<MailboxId>, StoreError> {
+        Sql::mailboxes_with_unknown_sends(&mut *self.read().await?).await
+    }
 
-pub(super) async fn unknown(
-    s: &SqliteStore,
-    mailbox: MailboxId,
-) -> Result<Vec<UnknownSend>, StoreError> {
-    unknown_sends(&mut *s.read().await?, mailbox).await
-}
+    async fn unknown_sends(&self, mailbox: MailboxId) -> Result<Vec<UnknownSend>, StoreError> {
+        Sql::unknown_sends(&mut *self.read().await?, mailbox).await
+    }
 
-pub(super) async fn resolve(
-    s: &SqliteStore,
-    mailbox: MailboxId,
-    send: SendId,
-    resolution: UnknownResolution,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let mut tx = s.begin_write().await?;
-    let done = resolve_unknown_send(tx.conn(), mailbox, send, resolution, now).await?;
-    tx.commit().await?;
-    Ok(done)
+    async fn resolve_unknown_send(
+        &self,
+        mailbox: MailboxId,
+        send: crate::domain::SendId,
+        resolution: UnknownResolution,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = Sql::resolve_unknown_send(tx.conn(), mailbox, send, resolution, now).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
 }

@@ -5,15 +5,20 @@
 //! statements (as many rows as SQLite's parameter limit allows), then one lookup for the emails
 //! that existed already. Ids are made here, so the returned ids say which rows went in.
 
+use crate::store::Leads;
+use crate::store::sql::reads::Reads;
+use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sqlx::sqlite::SqliteConnection;
 
 use super::{MAX_PARAMS, SqliteStore, ensure_workspace, row_placeholders, ts, values_placeholders};
-use crate::domain::{EmailAddress, LeadId, WorkspaceId};
-use crate::store::rows::{LEAD_COLUMNS, LeadRow};
-use crate::store::{Lead, LeadInsert, NewLead, QueryContext, StoreError};
+use crate::domain::{EmailAddress, Lead, LeadId, LeadInsert, NewLead, WorkspaceId};
+use crate::store::{QueryContext, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Sqlite;
 
 const INSERT_COLUMNS: &str = "id, workspace_id, email, first_name, last_name, title, company, \
     website, linkedin, phone, timezone, custom, created_at, updated_at";
@@ -30,59 +35,6 @@ enum Plan {
     Insert(LeadId),
     /// Repeats the email of input row `0`.
     SameAs(usize),
-}
-
-pub(super) async fn insert(
-    s: &SqliteStore,
-    ws: WorkspaceId,
-    leads: &[NewLead],
-) -> Result<Vec<LeadInsert>, StoreError> {
-    if leads.is_empty() {
-        return Ok(Vec::new());
-    }
-    let emails = emails_of(leads)?;
-    let keys: Vec<String> = emails.iter().map(|e| sqlite_lower(e.as_str())).collect();
-    let plans = plan(&keys);
-    let fresh: Vec<(usize, LeadId)> = plans
-        .iter()
-        .enumerate()
-        .filter_map(|(index, plan)| match plan {
-            Plan::Insert(id) => Some((index, *id)),
-            Plan::SameAs(_) => None,
-        })
-        .collect();
-
-    let mut tx = s.begin_write().await?;
-    ensure_workspace(tx.conn(), ws).await?;
-    let inserted = insert_fresh(tx.conn(), ws, leads, &emails, &fresh).await?;
-    // Emails that were there before this call: look their ids up.
-    let existing_keys: Vec<&str> = fresh
-        .iter()
-        .filter(|(_, id)| !inserted.contains(id))
-        .map(|(index, _)| keys[*index].as_str())
-        .collect();
-    let existing = ids_by_key(tx.conn(), ws, &existing_keys).await?;
-    tx.commit().await?;
-
-    let mut out: Vec<LeadInsert> = Vec::with_capacity(leads.len());
-    for (index, plan) in plans.iter().enumerate() {
-        let result = match plan {
-            Plan::Insert(id) if inserted.contains(id) => LeadInsert::Inserted(*id),
-            Plan::Insert(_) => match existing.get(&keys[index]) {
-                Some(id) => LeadInsert::Existing(*id),
-                None => {
-                    return Err(StoreError::Conflict(format!(
-                        "lead {} was neither inserted nor found",
-                        emails[index]
-                    )));
-                }
-            },
-            // `first` is an earlier row, so `out` has its result already.
-            Plan::SameAs(first) => LeadInsert::Existing(out[*first].id()),
-        };
-        out.push(result);
-    }
-    Ok(out)
 }
 
 /// Every lead's email, or an error naming the first lead without one (before anything is
@@ -184,29 +136,70 @@ async fn ids_by_key(
     Ok(found)
 }
 
-pub(super) async fn by_email(
-    conn: &mut SqliteConnection,
-    ws: WorkspaceId,
-    email: &EmailAddress,
-) -> Result<Option<Lead>, StoreError> {
-    let row: Option<LeadRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {LEAD_COLUMNS} FROM leads WHERE workspace_id = ? AND lower(email) = lower(?)"
-    )))
-    .bind(ws)
-    .bind(email.as_str().to_owned())
-    .fetch_optional(conn)
-    .await
-    .ctx("load the lead")?;
-    row.map(Lead::try_from).transpose()
-}
+#[async_trait]
+impl Leads for SqliteStore {
+    async fn insert_leads(
+        &self,
+        ws: WorkspaceId,
+        leads: &[NewLead],
+    ) -> Result<Vec<LeadInsert>, StoreError> {
+        if leads.is_empty() {
+            return Ok(Vec::new());
+        }
+        let emails = emails_of(leads)?;
+        let keys: Vec<String> = emails.iter().map(|e| sqlite_lower(e.as_str())).collect();
+        let plans = plan(&keys);
+        let fresh: Vec<(usize, LeadId)> = plans
+            .iter()
+            .enumerate()
+            .filter_map(|(index, plan)| match plan {
+                Plan::Insert(id) => Some((index, *id)),
+                Plan::SameAs(_) => None,
+            })
+            .collect();
 
-pub(super) async fn ids(
-    conn: &mut SqliteConnection,
-    ws: WorkspaceId,
-) -> Result<Vec<LeadId>, StoreError> {
-    sqlx::query_scalar("SELECT id FROM leads WHERE workspace_id = ? ORDER BY created_at, id")
-        .bind(ws)
-        .fetch_all(conn)
-        .await
-        .ctx("list lead ids")
+        let mut tx = self.begin_write().await?;
+        ensure_workspace(tx.conn(), ws).await?;
+        let inserted = insert_fresh(tx.conn(), ws, leads, &emails, &fresh).await?;
+        // Emails that were there before this call: look their ids up.
+        let existing_keys: Vec<&str> = fresh
+            .iter()
+            .filter(|(_, id)| !inserted.contains(id))
+            .map(|(index, _)| keys[*index].as_str())
+            .collect();
+        let existing = ids_by_key(tx.conn(), ws, &existing_keys).await?;
+        tx.commit().await?;
+
+        let mut out: Vec<LeadInsert> = Vec::with_capacity(leads.len());
+        for (index, plan) in plans.iter().enumerate() {
+            let result = match plan {
+                Plan::Insert(id) if inserted.contains(id) => LeadInsert::Inserted(*id),
+                Plan::Insert(_) => match existing.get(&keys[index]) {
+                    Some(id) => LeadInsert::Existing(*id),
+                    None => {
+                        return Err(StoreError::Conflict(format!(
+                            "lead {} was neither inserted nor found",
+                            emails[index]
+                        )));
+                    }
+                },
+                // `first` is an earlier row, so `out` has its result already.
+                Plan::SameAs(first) => LeadInsert::Existing(out[*first].id()),
+            };
+            out.push(result);
+        }
+        Ok(out)
+    }
+
+    async fn lead_by_email(
+        &self,
+        ws: WorkspaceId,
+        email: &EmailAddress,
+    ) -> Result<Option<Lead>, StoreError> {
+        Sql::lead_by_email(&mut *self.read().await?, ws, email.as_str()).await
+    }
+
+    async fn lead_ids(&self, ws: WorkspaceId) -> Result<Vec<LeadId>, StoreError> {
+        Sql::lead_ids(&mut *self.read().await?, ws).await
+    }
 }

@@ -2,17 +2,23 @@
 //! (workspace, lower(address)); passwords are stored encrypted and only decrypted for
 //! `mailbox_credentials` and to tell whether an upsert changes anything.
 
+use crate::store::Mailboxes;
+use crate::store::sql::reads::Reads;
+use async_trait::async_trait;
 use chrono::Utc;
 use secrecy::ExposeSecret;
 use sqlx::sqlite::SqliteConnection;
 
 use super::{SqliteStore, ensure_workspace, row_placeholders, ts};
-use crate::domain::{EmailAddress, MailboxId, WorkspaceId};
-use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow, duration_ms};
-use crate::store::{
-    Change, Mailbox, MailboxCredentials, MailboxSpec, QueryContext, SecretCipher, SecretPurpose,
-    StoreError, Upserted,
+use crate::domain::{
+    Change, EmailAddress, Mailbox, MailboxCredentials, MailboxId, MailboxSpec, Upserted,
+    WorkspaceId,
 };
+use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow, duration_ms};
+use crate::store::{QueryContext, SecretCipher, SecretPurpose, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Sqlite;
 
 /// The columns an upsert writes, bound by [`bind_spec`] in this order.
 const SPEC_COLUMNS: [&str; 20] = [
@@ -70,64 +76,6 @@ fn bind_spec<'q>(q: Query<'q>, spec: &MailboxSpec, cipher: &SecretCipher) -> Que
         .bind(spec.timezone.clone())
 }
 
-pub(super) async fn upsert(
-    s: &SqliteStore,
-    ws: WorkspaceId,
-    spec: &MailboxSpec,
-) -> Result<Upserted<Mailbox>, StoreError> {
-    let mut tx = s.begin_write().await?;
-    ensure_workspace(tx.conn(), ws).await?;
-    let existing = row_by_address(tx.conn(), ws, &spec.address).await?;
-    let now = ts(Utc::now());
-    let columns = SPEC_COLUMNS.join(", ");
-    let (row, change) = match existing {
-        Some(row) => {
-            let current = Mailbox::try_from(&row)?;
-            if current.matches_spec(spec, &decrypt(&s.cipher, &row)?) {
-                return Ok(Upserted {
-                    value: current,
-                    change: Change::Unchanged,
-                });
-            }
-            let sql = format!(
-                "UPDATE mailboxes SET ({columns}) = {}, updated_at = ? WHERE id = ? \
-                 RETURNING {MAILBOX_COLUMNS}",
-                row_placeholders(SPEC_COLUMNS.len())
-            );
-            let q = bind_spec(sqlx::query_as(sqlx::AssertSqlSafe(sql)), spec, &s.cipher);
-            let updated = q
-                .bind(now)
-                .bind(row.id)
-                .fetch_one(tx.conn())
-                .await
-                .ctx("update the mailbox")?;
-            (updated, Change::Updated)
-        }
-        None => {
-            let sql = format!(
-                "INSERT INTO mailboxes (id, workspace_id, created_at, updated_at, {columns}) \
-                 VALUES {} RETURNING {MAILBOX_COLUMNS}",
-                row_placeholders(SPEC_COLUMNS.len() + 4)
-            );
-            let q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(MailboxId::new())
-                .bind(ws)
-                .bind(now.clone())
-                .bind(now);
-            let created = bind_spec(q, spec, &s.cipher)
-                .fetch_one(tx.conn())
-                .await
-                .ctx("create the mailbox")?;
-            (created, Change::Created)
-        }
-    };
-    tx.commit().await?;
-    Ok(Upserted {
-        value: Mailbox::try_from(&row)?,
-        change,
-    })
-}
-
 fn decrypt(cipher: &SecretCipher, row: &MailboxRow) -> Result<MailboxCredentials, StoreError> {
     Ok(MailboxCredentials {
         smtp_password: cipher
@@ -155,63 +103,104 @@ async fn row_by_address(
     .ctx("load the mailbox")
 }
 
-pub(super) async fn by_address(
-    conn: &mut SqliteConnection,
-    ws: WorkspaceId,
-    address: &EmailAddress,
-) -> Result<Option<Mailbox>, StoreError> {
-    row_by_address(conn, ws, address)
-        .await?
-        .as_ref()
-        .map(Mailbox::try_from)
-        .transpose()
-}
-
-pub(super) async fn list(
-    conn: &mut SqliteConnection,
-    ws: WorkspaceId,
-) -> Result<Vec<Mailbox>, StoreError> {
-    let rows: Vec<MailboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE workspace_id = ? ORDER BY lower(address)"
-    )))
-    .bind(ws)
-    .fetch_all(conn)
-    .await
-    .ctx("list mailboxes")?;
-    rows.iter().map(Mailbox::try_from).collect()
-}
-
-pub(super) async fn credentials(
-    s: &SqliteStore,
-    ws: WorkspaceId,
-    id: MailboxId,
-) -> Result<MailboxCredentials, StoreError> {
-    let row: Option<MailboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE workspace_id = ? AND id = ?"
-    )))
-    .bind(ws)
-    .bind(id)
-    .fetch_optional(&mut *s.read().await?)
-    .await
-    .ctx("load mailbox credentials")?;
-    match row {
-        Some(row) => decrypt(&s.cipher, &row),
-        None => Err(StoreError::not_found("mailbox", id.to_string())),
+#[async_trait]
+impl Mailboxes for SqliteStore {
+    async fn upsert_mailbox(
+        &self,
+        ws: WorkspaceId,
+        spec: &MailboxSpec,
+    ) -> Result<Upserted<Mailbox>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        ensure_workspace(tx.conn(), ws).await?;
+        let existing = row_by_address(tx.conn(), ws, &spec.address).await?;
+        let now = ts(Utc::now());
+        let columns = SPEC_COLUMNS.join(", ");
+        let (row, change) = match existing {
+            Some(row) => {
+                let current = Mailbox::try_from(&row)?;
+                if current.matches_spec(spec, &decrypt(&self.cipher, &row)?) {
+                    return Ok(Upserted {
+                        value: current,
+                        change: Change::Unchanged,
+                    });
+                }
+                let sql = format!(
+                    "UPDATE mailboxes SET ({columns}) = {}, updated_at = ? WHERE id = ? \
+                 RETURNING {MAILBOX_COLUMNS}",
+                    row_placeholders(SPEC_COLUMNS.len())
+                );
+                let q = bind_spec(sqlx::query_as(sqlx::AssertSqlSafe(sql)), spec, &self.cipher);
+                let updated = q
+                    .bind(now)
+                    .bind(row.id)
+                    .fetch_one(tx.conn())
+                    .await
+                    .ctx("update the mailbox")?;
+                (updated, Change::Updated)
+            }
+            None => {
+                let sql = format!(
+                    "INSERT INTO mailboxes (id, workspace_id, created_at, updated_at, {columns}) \
+                 VALUES {} RETURNING {MAILBOX_COLUMNS}",
+                    row_placeholders(SPEC_COLUMNS.len() + 4)
+                );
+                let q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(MailboxId::new())
+                    .bind(ws)
+                    .bind(now.clone())
+                    .bind(now);
+                let created = bind_spec(q, spec, &self.cipher)
+                    .fetch_one(tx.conn())
+                    .await
+                    .ctx("create the mailbox")?;
+                (created, Change::Created)
+            }
+        };
+        tx.commit().await?;
+        Ok(Upserted {
+            value: Mailbox::try_from(&row)?,
+            change,
+        })
     }
-}
 
-pub(super) async fn by_id(
-    conn: &mut SqliteConnection,
-    ws: WorkspaceId,
-    id: MailboxId,
-) -> Result<Option<Mailbox>, StoreError> {
-    let row: Option<MailboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE workspace_id = ? AND id = ?"
-    )))
-    .bind(ws)
-    .bind(id)
-    .fetch_optional(conn)
-    .await
-    .ctx("load the mailbox")?;
-    row.as_ref().map(Mailbox::try_from).transpose()
+    async fn list_mailboxes(&self, ws: WorkspaceId) -> Result<Vec<Mailbox>, StoreError> {
+        Sql::list_mailboxes(&mut *self.read().await?, ws).await
+    }
+
+    async fn mailbox_by_address(
+        &self,
+        ws: WorkspaceId,
+        address: &EmailAddress,
+    ) -> Result<Option<Mailbox>, StoreError> {
+        let mut pooled = self.read().await?;
+        let conn = &mut *pooled;
+        row_by_address(conn, ws, address)
+            .await?
+            .as_ref()
+            .map(Mailbox::try_from)
+            .transpose()
+    }
+
+    async fn mailbox_credentials(
+        &self,
+        ws: WorkspaceId,
+        id: MailboxId,
+    ) -> Result<MailboxCredentials, StoreError> {
+        match Sql::mailbox_row(&mut *self.read().await?, ws, id).await? {
+            Some(row) => decrypt(&self.cipher, &row),
+            None => Err(StoreError::not_found("mailbox", id.to_string())),
+        }
+    }
+
+    async fn mailbox_by_id(
+        &self,
+        ws: WorkspaceId,
+        id: MailboxId,
+    ) -> Result<Option<Mailbox>, StoreError> {
+        Sql::mailbox_row(&mut *self.read().await?, ws, id)
+            .await?
+            .as_ref()
+            .map(Mailbox::try_from)
+            .transpose()
+    }
 }

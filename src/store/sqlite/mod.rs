@@ -1,8 +1,8 @@
 //! The SQLite backend: the embedded default, one daemon per database file.
 //!
 //! This file opens the database (WAL, foreign keys, busy timeout, the daemon's file lock) and
-//! hands out connections and write transactions; the `Store` methods live in one file per table
-//! family and the step contract in `dispatch_*`, wired up in `store_impl`. SQLite allows one
+//! hands out connections and write transactions; each role trait is implemented in the file
+//! that owns its SQL (one per table family, the step contract in `dispatch_*`). SQLite allows one
 //! writer at a time, so every write transaction goes through [`SqliteStore::begin_write`]: an
 //! in-process queue (a tokio mutex) plus `BEGIN IMMEDIATE`, which takes the write lock up front
 //! instead of failing with `SQLITE_BUSY` when a reader later tries to upgrade.
@@ -10,7 +10,6 @@
 //! Timestamps are bound as fixed-width RFC 3339 text via [`ts`], never as `DateTime`: sqlx would
 //! write a variable number of fraction digits, and then text comparison is not time order.
 
-mod backlog;
 mod campaign_write;
 mod campaigns;
 mod dispatch_bounce;
@@ -21,7 +20,6 @@ mod dispatch_misc;
 mod dispatch_outcomes;
 mod dispatch_send;
 mod enroll;
-mod explain;
 mod inbound;
 mod leads;
 mod lock;
@@ -30,16 +28,10 @@ mod meta;
 mod operator;
 mod products;
 mod report;
-mod store_impl;
 mod summary;
 mod suppressions;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_dispatch;
-#[cfg(test)]
-mod tests_plans;
-mod unsubscribe;
 mod workspaces;
 
 use std::fs::File;
@@ -56,9 +48,12 @@ use sqlx::{Sqlite, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
 use self::lock::{LockFailure, lock_exclusively};
+use super::*;
 use crate::config::DatabaseSettings;
+use crate::config::redact_url;
 use crate::domain::WorkspaceId;
-use crate::store::{OpenMode, QueryContext, SecretCipher, StoreError, redact_url};
+use crate::domain::*;
+use crate::store::{OpenMode, QueryContext, SecretCipher, StoreError};
 
 /// SQLite's limit on bound parameters per statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
 pub(crate) const MAX_PARAMS: usize = 32_766;

@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{SqliteStore, day, ts};
-use crate::domain::{CampaignId, CampaignLeadId, MailboxId, SendId, WorkspaceId};
+use crate::domain::{CampaignId, CampaignLeadId, MailboxId, NextStep, SendId, WorkspaceId};
 use crate::store::operator::{UnknownRow, info};
-use crate::store::{NextStep, Operator, QueryContext, StoreError, UnknownFilter, UnknownSendInfo};
+use crate::store::{Operator, QueryContext, StoreError, UnknownFilter, UnknownSendInfo};
 
 /// A resolved send's reply column, so a reader of the row knows who decided.
 const RESOLVED_SENT: &str = "resolved as sent by an operator";

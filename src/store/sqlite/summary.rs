@@ -10,9 +10,10 @@ use sqlx::sqlite::SqliteConnection;
 
 use super::ts;
 use crate::domain::{
-    CampaignId, CampaignLeadStatus, CampaignStatus, MailboxId, MailboxStatus, WorkspaceId,
+    CampaignId, CampaignLeadStatus, CampaignStatus, CampaignSummary, MailboxId, MailboxStatus,
+    MailboxSummary, WorkspaceId, WorkspaceSummary,
 };
-use crate::store::{CampaignSummary, MailboxSummary, QueryContext, StoreError, WorkspaceSummary};
+use crate::store::{QueryContext, StoreError};
 
 fn corrupt(column: &'static str) -> impl Fn(crate::domain::StatusParseError) -> StoreError {
     move |e| StoreError::Corrupt {

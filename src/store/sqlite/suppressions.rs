@@ -6,6 +6,9 @@
 //! `unsubscribed`, stop reason `suppressed: <reason>`), in the same transaction, so a suppressed
 //! lead never stays due; claims check suppressions too, for rows enrolled before it existed.
 
+use super::*;
+use crate::store::Suppressions;
+use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::sqlite::SqliteConnection;
 
@@ -107,20 +110,59 @@ async fn active_matches(
         .collect())
 }
 
-pub(super) async fn contains(
-    conn: &mut SqliteConnection,
-    ws: WorkspaceId,
-    email: &EmailAddress,
-) -> Result<bool, StoreError> {
-    let hit: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM suppressions WHERE workspace_id = ? \
+#[async_trait]
+impl Suppressions for SqliteStore {
+    async fn add_suppression(
+        &self,
+        ws: WorkspaceId,
+        value: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        add(self, ws, value, reason).await
+    }
+
+    async fn unsubscribe_by_send(
+        &self,
+        send: crate::domain::SendId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let found: Option<(WorkspaceId, String)> = sqlx::query_as(
+            "UPDATE leads SET unsubscribed_at = COALESCE(unsubscribed_at, ?2), updated_at = ?2 \
+         WHERE id = (SELECT cl.lead_id FROM email_sends es \
+                     JOIN campaign_leads cl ON cl.id = es.campaign_lead_id WHERE es.id = ?1) \
+         RETURNING workspace_id, email",
+        )
+        .bind(send)
+        .bind(ts(now))
+        .fetch_optional(tx.conn())
+        .await
+        .ctx("unsubscribe the lead of a send")?;
+        tx.commit().await?;
+        let Some((ws, email)) = found else {
+            return Ok(None);
+        };
+        add(self, ws, &email, "unsubscribe link").await?;
+        Ok(Some(email))
+    }
+
+    async fn is_suppressed(
+        &self,
+        ws: WorkspaceId,
+        email: &EmailAddress,
+    ) -> Result<bool, StoreError> {
+        let mut pooled = self.read().await?;
+        let conn = &mut *pooled;
+        let hit: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM suppressions WHERE workspace_id = ? \
          AND ((kind = 'email' AND value = ?) OR (kind = 'domain' AND value = ?)) LIMIT 1",
-    )
-    .bind(ws)
-    .bind(email.normalized())
-    .bind(email.domain())
-    .fetch_optional(conn)
-    .await
-    .ctx("check suppressions")?;
-    Ok(hit.is_some())
+        )
+        .bind(ws)
+        .bind(email.normalized())
+        .bind(email.domain())
+        .fetch_optional(conn)
+        .await
+        .ctx("check suppressions")?;
+        Ok(hit.is_some())
+    }
 }

@@ -1,15 +1,16 @@
 //! Checks of what is particular to the SQLite step contract: `mark_sending_many` fences each
 //! send, suppressions fold non-ASCII capitals, and a measurement of claim and completion
 //! throughput (ignored by default). The conformance suite in `tests/store/dispatch*.rs` is the
-//! contract for both backends; `tests_plans` checks the queries' indexes.
+//! contract for both backends; `plans` checks the queries' indexes.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::tests::{campaign_spec, lead, mailbox_spec, ready_store};
-use super::*;
+use super::super::*;
+use super::{campaign_spec, lead, mailbox_spec, ready_store};
+use crate::domain::*;
 use crate::domain::{CampaignId, CampaignStatus, MailboxId};
 use crate::store::*;
 

@@ -1,12 +1,16 @@
 //! Quick checks of what is particular to the SQLite backend (file lock, timestamp text, chunked
 //! bulk statements). The conformance suite in `tests/store` is the contract for both backends.
 
+mod dispatch;
+mod plans;
+
 use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::*;
+use crate::domain::*;
 use crate::domain::{EmailAddress, HumanDuration, LeadId, MailboxId, SendWindow, SmtpSecurity};
 use crate::store::*;
 

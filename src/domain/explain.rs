@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::{CampaignLeadStatus, MailboxId};
+use super::{CampaignLeadStatus, MailboxId};
 
 /// One campaign lead's row, as `explain` needs it (no lease token, no message ids).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -1,15 +1,15 @@
 //! Marks and completions update `campaign_leads` with a key probe per row of the batch, never
-//! by hashing the whole table against it (`super::plans`, "No hash joins in batch writes").
+//! by hashing the whole table against it (`postgres::plans`, "No hash joins in batch writes").
 //! The plans are read from PostgreSQL at `OUTREACHD_TEST_PG_URL`.
 
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::PgStore;
-use super::dispatch_outcomes::SENT;
-use super::dispatch_send::MARK_MANY_SQL;
-use super::plans::PROBE_JOINS;
-use super::tests_plans::{drop_database, fresh_store};
+use super::super::PgStore;
+use super::super::dispatch_outcomes::SENT;
+use super::super::dispatch_send::MARK_MANY_SQL;
+use super::super::plans::PROBE_JOINS;
+use super::plans::{drop_database, fresh_store};
 
 const BATCH: usize = 500;
 

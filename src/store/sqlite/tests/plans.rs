@@ -2,12 +2,12 @@
 //! partial index only when the query repeats its WHERE terms, and a batch statement must go
 //! from its JSON rows to primary keys, so these pin the plans the hot path depends on.
 
-use super::dispatch_claim::{FOLLOWUPS_SQL, NEWCOMERS_SQL};
-use super::dispatch_misc::{NEW_LEADS_SQL, RECENT_SENDS_SQL};
-use super::dispatch_outcomes::Kind;
-use super::dispatch_send::{EXPIRE_SENDING_SQL, MARK_SQL};
-use super::tests::ready_store;
-use super::*;
+use super::super::dispatch_claim::{FOLLOWUPS_SQL, NEWCOMERS_SQL};
+use super::super::dispatch_misc::{NEW_LEADS_SQL, RECENT_SENDS_SQL};
+use super::super::dispatch_outcomes::Kind;
+use super::super::dispatch_send::{EXPIRE_SENDING_SQL, MARK_SQL};
+use super::super::*;
+use super::ready_store;
 
 /// `EXPLAIN QUERY PLAN` details of a statement with `params` parameters (bound to NULL).
 async fn plan(store: &SqliteStore, sql: &str, params: usize) -> String {

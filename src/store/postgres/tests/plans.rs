@@ -1,5 +1,5 @@
 //! The per-lead suppression checks stay probes of the whole `(workspace_id, kind, value)` key,
-//! whatever the planner knows about the table (see `super::plans`). Written as `NOT EXISTS`,
+//! whatever the planner knows about the table (see `postgres::plans`). Written as `NOT EXISTS`,
 //! the claim's checks were planned as anti-joins matching on `(workspace_id, kind)` only, with
 //! the value as a join filter: every candidate lead read the workspace's whole suppression
 //! list. These tests read the plans PostgreSQL makes, on the server named by
@@ -7,10 +7,9 @@
 
 use sqlx::Connection;
 
-use super::dispatch_claim::CLAIM_SQL;
-use super::enroll::CLASSIFY_SQL;
-use super::*;
-use crate::store::Store;
+use super::super::dispatch_claim::CLAIM_SQL;
+use super::super::enroll::CLASSIFY_SQL;
+use super::super::*;
 
 const SUPPRESSION_KEY: &str = "suppressions_workspace_id_kind_value_key";
 

@@ -1,0 +1,63 @@
+//! SQL written once for both backends: statements that read the same in the PostgreSQL
+//! and the SQLite dialect. Placeholders are `$N` (sqlx-sqlite binds `$N` to the N-th argument,
+//! as PostgreSQL does); no casts, no date arithmetic (times are computed in Rust and bound by
+//! each backend in its own form: `DateTime<Utc>` on PostgreSQL, fixed-width text on SQLite).
+//!
+//! Each family of shared statements is a trait of default methods (`inbound::InboundSql`,
+//! `pollers::PollerSql`, `reads::Reads`) implemented by `sqlx::Postgres` and `sqlx::Sqlite`: its where-clauses name the
+//! types the statements bind and read, so the bodies are checked once as generic code, and a
+//! backend calls them as `<sqlx::Postgres as Reads>::lead_ids(conn, ws)`. What differs (the
+//! claim with `SKIP LOCKED`, batch statements over arrays or JSON rows, writes that SQLite queues
+//! behind its write lock) stays in the backend's own files.
+
+pub(crate) mod inbound;
+pub(crate) mod pollers;
+pub(crate) mod reads;
+
+use chrono::{DateTime, Utc};
+
+/// What the shared statements need to know of a backend: how it binds a timestamp, and how many
+/// rows a statement changed (sqlx has no common method for that).
+pub(crate) trait Dialect: sqlx::Database {
+    type Time: for<'q> sqlx::Encode<'q, Self> + sqlx::Type<Self> + Send + 'static;
+
+    fn time(t: DateTime<Utc>) -> Self::Time;
+
+    fn rows_affected(done: &Self::QueryResult) -> u64;
+}
+
+impl Dialect for sqlx::Postgres {
+    type Time = DateTime<Utc>;
+
+    fn time(t: DateTime<Utc>) -> Self::Time {
+        t
+    }
+
+    fn rows_affected(done: &Self::QueryResult) -> u64 {
+        done.rows_affected()
+    }
+}
+
+/// SQLite keeps timestamps as fixed-width RFC 3339 text (see `sqlite::ts`).
+impl Dialect for sqlx::Sqlite {
+    type Time = String;
+
+    fn time(t: DateTime<Utc>) -> Self::Time {
+        super::sqlite::ts(t)
+    }
+
+    fn rows_affected(done: &Self::QueryResult) -> u64 {
+        done.rows_affected()
+    }
+}
+
+/// A type both bound as a parameter and read from a column of the backend `DB`.
+pub(crate) trait Bound<'q, DB: sqlx::Database>:
+    sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>
+{
+}
+
+impl<'q, DB: sqlx::Database, T> Bound<'q, DB> for T where
+    T: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>
+{
+}
