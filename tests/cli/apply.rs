@@ -211,7 +211,11 @@ async fn a_dry_run_shows_the_plan_and_writes_nothing() {
     );
 
     assert_ok(&cli.apply(&[]));
-    cli.write(&edited(&example(), "daily_cap = 50", "daily_cap = 45"));
+    cli.write(&edited(
+        &example(),
+        "daily_cap = \"50/day\"",
+        "daily_cap = 45",
+    ));
     let out = assert_ok(&cli.apply(&["--dry-run"]));
     assert!(
         out.contains("mailbox alice@acme.test: would be updated (daily_cap)"),
@@ -367,7 +371,7 @@ async fn apply_is_idempotent_and_reports_each_change(backend: TestBackend) {
         .expect("second apply");
     assert!(second.is_unchanged(), "{second}");
 
-    let text = edited(&example(), "daily_cap = 50", "daily_cap = 45");
+    let text = edited(&example(), "daily_cap = \"50/day\"", "daily_cap = 45");
     let text = edited(&text, "end = \"17:00\"", "end = \"18:00\"");
     let text = edited(&text, "status = \"draft\"", "status = \"paused\"");
     let m = manifest_of(&text);
