@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::StoreError;
 use crate::domain::*;
@@ -64,7 +64,7 @@ pub(crate) const MAILBOX_COLUMNS: &str = "id, workspace_id, address, from_name, 
     smtp_host, smtp_port, smtp_security, smtp_username, smtp_password_ciphertext, \
     imap_host, imap_port, imap_security, imap_username, imap_password_ciphertext, \
     daily_cap, hourly_cap, min_gap_ms, max_gap_ms, warmup_start_per_day, warmup_increment_per_day, \
-    timezone, status, status_reason, cooling_until, created_at, updated_at";
+    warmup_started_on, timezone, status, status_reason, cooling_until, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct MailboxRow {
@@ -89,6 +89,7 @@ pub(crate) struct MailboxRow {
     pub max_gap_ms: i64,
     pub warmup_start_per_day: Option<i32>,
     pub warmup_increment_per_day: Option<i32>,
+    pub warmup_started_on: Option<NaiveDate>,
     pub timezone: String,
     pub status: String,
     pub status_reason: Option<String>,
@@ -148,6 +149,10 @@ impl TryFrom<&MailboxRow> for Mailbox {
             min_gap: ms(r.min_gap_ms),
             max_gap: ms(r.max_gap_ms),
             warmup,
+            // Every row has a date once migrated; a NULL written by hand counts from creation.
+            warmup_started_on: r
+                .warmup_started_on
+                .unwrap_or_else(|| r.created_at.date_naive()),
             timezone: r.timezone.clone(),
             status: parse("mailboxes.status", &r.status)?,
             status_reason: r.status_reason.clone(),

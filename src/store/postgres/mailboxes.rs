@@ -9,7 +9,7 @@ use super::*;
 use crate::store::Mailboxes;
 use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::PgArguments;
 use sqlx::query::QueryAs;
 use sqlx::{AssertSqlSafe, PgConnection, Postgres};
@@ -46,6 +46,8 @@ struct MailboxValues {
     warmup_start: Option<i32>,
     warmup_increment: Option<i32>,
     timezone: String,
+    /// Set on insert; on update `None` keeps the stored date.
+    warmup_started_on: Option<NaiveDate>,
 }
 
 /// Caps above `i32::MAX` mean "unlimited" in practice; saturate rather than fail.
@@ -82,10 +84,12 @@ impl MailboxValues {
             warmup_start: spec.warmup.map(|w| cap(w.start_per_day)),
             warmup_increment: spec.warmup.map(|w| cap(w.increment_per_day)),
             timezone: spec.timezone.clone(),
+            warmup_started_on: spec.warmup_started_on,
         }
     }
 
-    /// Binds `$1` id, `$2` workspace, `$3..=$22` the values and `$23` the timestamp.
+    /// Binds `$1` id, `$2` workspace, `$3..=$22` the values, `$23` the timestamp and `$24` the
+    /// warm-up start.
     fn bind<'q>(
         &'q self,
         query: QueryAs<'q, Postgres, MailboxRow, PgArguments>,
@@ -117,6 +121,7 @@ impl MailboxValues {
             .bind(self.warmup_increment)
             .bind(&self.timezone)
             .bind(now)
+            .bind(self.warmup_started_on)
     }
 }
 
@@ -126,9 +131,9 @@ fn insert_sql() -> String {
          smtp_host, smtp_port, smtp_security, smtp_username, smtp_password_ciphertext, \
          imap_host, imap_port, imap_security, imap_username, imap_password_ciphertext, \
          daily_cap, hourly_cap, min_gap_ms, max_gap_ms, warmup_start_per_day, \
-         warmup_increment_per_day, timezone, created_at, updated_at) \
+         warmup_increment_per_day, timezone, created_at, updated_at, warmup_started_on) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22, $23, $23) \
+         $18, $19, $20, $21, $22, $23, $23, $24) \
          ON CONFLICT (workspace_id, lower(address)) DO NOTHING \
          RETURNING {MAILBOX_COLUMNS}"
     )
@@ -141,7 +146,8 @@ fn update_sql() -> String {
          imap_host = $11, imap_port = $12, imap_security = $13, imap_username = $14, \
          imap_password_ciphertext = $15, daily_cap = $16, hourly_cap = $17, min_gap_ms = $18, \
          max_gap_ms = $19, warmup_start_per_day = $20, warmup_increment_per_day = $21, \
-         timezone = $22, updated_at = $23 \
+         timezone = $22, updated_at = $23, \
+         warmup_started_on = COALESCE($24, warmup_started_on) \
          WHERE id = $1 AND workspace_id = $2 \
          RETURNING {MAILBOX_COLUMNS}"
     )
@@ -201,7 +207,8 @@ impl Mailboxes for PgStore {
         let existing = match find_for_update(&mut tx, ws, &spec.address).await? {
             Some(row) => row,
             None => {
-                let values = MailboxValues::new(spec, cipher);
+                let mut values = MailboxValues::new(spec, cipher);
+                values.warmup_started_on = Some(spec.warmup_start(now));
                 let sql = insert_sql();
                 let inserted = values
                     .bind(

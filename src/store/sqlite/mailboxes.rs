@@ -113,7 +113,8 @@ impl Mailboxes for SqliteStore {
         let mut tx = self.begin_write().await?;
         ensure_workspace(tx.conn(), ws).await?;
         let existing = row_by_address(tx.conn(), ws, &spec.address).await?;
-        let now = ts(Utc::now());
+        let clock = Utc::now();
+        let now = ts(clock);
         let columns = SPEC_COLUMNS.join(", ");
         let (row, change) = match existing {
             Some(row) => {
@@ -125,13 +126,15 @@ impl Mailboxes for SqliteStore {
                     });
                 }
                 let sql = format!(
-                    "UPDATE mailboxes SET ({columns}) = {}, updated_at = ? WHERE id = ? \
+                    "UPDATE mailboxes SET ({columns}) = {}, updated_at = ?, \
+                     warmup_started_on = COALESCE(?, warmup_started_on) WHERE id = ? \
                  RETURNING {MAILBOX_COLUMNS}",
                     row_placeholders(SPEC_COLUMNS.len())
                 );
                 let q = bind_spec(sqlx::query_as(sqlx::AssertSqlSafe(sql)), spec, &self.cipher);
                 let updated = q
                     .bind(now)
+                    .bind(spec.warmup_started_on)
                     .bind(row.id)
                     .fetch_one(tx.conn())
                     .await
@@ -140,15 +143,16 @@ impl Mailboxes for SqliteStore {
             }
             None => {
                 let sql = format!(
-                    "INSERT INTO mailboxes (id, workspace_id, created_at, updated_at, {columns}) \
-                 VALUES {} RETURNING {MAILBOX_COLUMNS}",
-                    row_placeholders(SPEC_COLUMNS.len() + 4)
+                    "INSERT INTO mailboxes (id, workspace_id, created_at, updated_at, \
+                     warmup_started_on, {columns}) VALUES {} RETURNING {MAILBOX_COLUMNS}",
+                    row_placeholders(SPEC_COLUMNS.len() + 5)
                 );
                 let q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(MailboxId::new())
                     .bind(ws)
                     .bind(now.clone())
-                    .bind(now);
+                    .bind(now)
+                    .bind(spec.warmup_start(clock));
                 let created = bind_spec(q, spec, &self.cipher)
                     .fetch_one(tx.conn())
                     .await
