@@ -4,14 +4,15 @@
 //! each backend in its own form: `DateTime<Utc>` on PostgreSQL, fixed-width text on SQLite).
 //!
 //! Each family of shared statements is a trait of default methods (`inbound::InboundSql`,
-//! `operator::OperatorSql`, `pollers::PollerSql`, `reads::Reads`, `summary::SummarySql`)
-//! implemented by `sqlx::Postgres` and `sqlx::Sqlite`: its where-clauses name the types the
+//! `mailboxes::MailboxSql`, `operator::OperatorSql`, `pollers::PollerSql`, `reads::Reads`,
+//! `summary::SummarySql`) implemented by `sqlx::Postgres` and `sqlx::Sqlite`: its where-clauses name the types the
 //! statements bind and read, so the bodies are checked once as generic code, and a backend calls
 //! them as `<sqlx::Postgres as Reads>::lead_ids(conn, ws)`. What differs (the claim with `SKIP
 //! LOCKED`, batch statements over arrays or JSON rows, writes that SQLite queues behind its
 //! write lock) stays in the backend's own files.
 
 pub(crate) mod inbound;
+pub(crate) mod mailboxes;
 pub(crate) mod operator;
 pub(crate) mod pollers;
 pub(crate) mod reads;
@@ -24,6 +25,9 @@ use chrono::{DateTime, Utc};
 pub(crate) trait Dialect: sqlx::Database {
     type Time: for<'q> sqlx::Encode<'q, Self> + sqlx::Type<Self> + Send + 'static;
 
+    /// What locks the rows a `SELECT` read until the transaction ends.
+    const FOR_UPDATE: &'static str;
+
     fn time(t: DateTime<Utc>) -> Self::Time;
 
     fn rows_affected(done: &Self::QueryResult) -> u64;
@@ -31,6 +35,8 @@ pub(crate) trait Dialect: sqlx::Database {
 
 impl Dialect for sqlx::Postgres {
     type Time = DateTime<Utc>;
+
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
 
     fn time(t: DateTime<Utc>) -> Self::Time {
         t
@@ -44,6 +50,10 @@ impl Dialect for sqlx::Postgres {
 /// SQLite keeps timestamps as fixed-width RFC 3339 text (see `sqlite::ts`).
 impl Dialect for sqlx::Sqlite {
     type Time = String;
+
+    /// Nothing: a SQLite write transaction (`BEGIN IMMEDIATE` behind the store's write lock)
+    /// already keeps every other writer out.
+    const FOR_UPDATE: &'static str = "";
 
     fn time(t: DateTime<Utc>) -> Self::Time {
         super::sqlite::ts(t)

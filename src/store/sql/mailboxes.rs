@@ -1,0 +1,217 @@
+//! Mailboxes: sending identities and their encrypted SMTP/IMAP passwords, written once for both
+//! backends as default methods of [`MailboxSql`].
+//!
+//! Identity is (workspace, lower(address)). An upsert locks the existing row (PostgreSQL's
+//! `FOR UPDATE`; SQLite's writers are already one at a time), compares it with the spec
+//! (passwords decrypted for the comparison) and writes only when something differs, so
+//! re-applying the same file touches nothing and keeps `updated_at`. Status, status reason and
+//! cooling time are runtime state owned by the mailbox actor: upserts never change them. The
+//! backend owns the transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use secrecy::ExposeSecret;
+use sqlx::AssertSqlSafe;
+use sqlx::query::QueryAs;
+
+use super::{Bound, Dialect};
+use crate::domain::{
+    Change, EmailAddress, Mailbox, MailboxCredentials, MailboxId, MailboxSpec, Upserted,
+    WorkspaceId,
+};
+use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow, duration_ms};
+use crate::store::{QueryContext, SecretCipher, SecretPurpose, StoreError};
+
+/// Caps above `i32::MAX` mean "unlimited" in practice; saturate rather than fail.
+fn cap(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// `$1` id, `$2` workspace, `$3..=$22` the spec's columns, `$23` now, `$24` the warm-up start.
+const INSERT_SQL: &str = "INSERT INTO mailboxes (id, workspace_id, address, from_name, \
+    signature, smtp_host, smtp_port, smtp_security, smtp_username, smtp_password_ciphertext, \
+    imap_host, imap_port, imap_security, imap_username, imap_password_ciphertext, daily_cap, \
+    hourly_cap, min_gap_ms, max_gap_ms, warmup_start_per_day, warmup_increment_per_day, \
+    timezone, created_at, updated_at, warmup_started_on) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+    $19, $20, $21, $22, $23, $23, $24) \
+    ON CONFLICT (workspace_id, lower(address)) DO NOTHING";
+
+/// Bound as [`INSERT_SQL`]; a `NULL` warm-up start keeps the stored one.
+const UPDATE_SQL: &str = "UPDATE mailboxes SET address = $3, from_name = $4, signature = $5, \
+    smtp_host = $6, smtp_port = $7, smtp_security = $8, smtp_username = $9, \
+    smtp_password_ciphertext = $10, imap_host = $11, imap_port = $12, imap_security = $13, \
+    imap_username = $14, imap_password_ciphertext = $15, daily_cap = $16, hourly_cap = $17, \
+    min_gap_ms = $18, max_gap_ms = $19, warmup_start_per_day = $20, \
+    warmup_increment_per_day = $21, timezone = $22, updated_at = $23, \
+    warmup_started_on = COALESCE($24, warmup_started_on) \
+    WHERE id = $1 AND workspace_id = $2";
+
+fn decrypt(
+    cipher: &SecretCipher,
+    smtp: &[u8],
+    imap: Option<&[u8]>,
+) -> Result<MailboxCredentials, StoreError> {
+    Ok(MailboxCredentials {
+        smtp_password: cipher.decrypt(SecretPurpose::SmtpPassword, smtp)?,
+        imap_password: imap
+            .map(|blob| cipher.decrypt(SecretPurpose::ImapPassword, blob))
+            .transpose()?,
+    })
+}
+
+/// The stored passwords of a mailbox row, decrypted.
+pub(crate) fn credentials(
+    cipher: &SecretCipher,
+    row: &MailboxRow,
+) -> Result<MailboxCredentials, StoreError> {
+    decrypt(
+        cipher,
+        &row.smtp_password_ciphertext,
+        row.imap_password_ciphertext.as_deref(),
+    )
+}
+
+/// Mailbox statements over one connection of the backend `Self`.
+pub(crate) trait MailboxSql: Dialect
+where
+    for<'c> &'c mut Self::Connection: sqlx::Executor<'c, Database = Self>,
+    Self::Arguments: sqlx::IntoArguments<Self>,
+    usize: sqlx::ColumnIndex<Self::Row>,
+    for<'r> MailboxRow: sqlx::FromRow<'r, Self::Row>,
+    for<'q> WorkspaceId: Bound<'q, Self>,
+    for<'q> MailboxId: Bound<'q, Self>,
+    for<'q> String: Bound<'q, Self>,
+    for<'q> Option<String>: Bound<'q, Self>,
+    for<'q> &'static str: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
+    for<'q> Option<&'static str>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
+    for<'q> Vec<u8>: Bound<'q, Self>,
+    for<'q> Option<Vec<u8>>: Bound<'q, Self>,
+    for<'q> i32: Bound<'q, Self>,
+    for<'q> Option<i32>: Bound<'q, Self>,
+    for<'q> i64: Bound<'q, Self>,
+    for<'q> Option<NaiveDate>: Bound<'q, Self>,
+{
+    /// The mailbox `address` names in `ws`, locked for the rest of the transaction where the
+    /// backend locks rows.
+    async fn mailbox_by_address(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        address: &EmailAddress,
+        lock: bool,
+    ) -> Result<Option<MailboxRow>, StoreError> {
+        let lock = if lock { Self::FOR_UPDATE } else { "" };
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {MAILBOX_COLUMNS} FROM mailboxes \
+             WHERE workspace_id = $1 AND lower(address) = lower($2){lock}"
+        )))
+        .bind(ws)
+        .bind(address.as_str().to_owned())
+        .fetch_optional(conn)
+        .await
+        .ctx("load a mailbox")
+    }
+
+    /// Binds a statement of the [`INSERT_SQL`] shape.
+    fn bind_mailbox<'q>(
+        query: QueryAs<'q, Self, MailboxRow, Self::Arguments>,
+        cipher: &SecretCipher,
+        (id, ws): (MailboxId, WorkspaceId),
+        spec: &MailboxSpec,
+        now: DateTime<Utc>,
+        warmup_started_on: Option<NaiveDate>,
+    ) -> QueryAs<'q, Self, MailboxRow, Self::Arguments> {
+        let imap = spec.imap.as_ref();
+        query
+            .bind(id)
+            .bind(ws)
+            .bind(spec.address.as_str().to_owned())
+            .bind(spec.from_name.clone())
+            .bind(spec.signature.clone())
+            .bind(spec.smtp.host.clone())
+            .bind(i32::from(spec.smtp.port))
+            .bind(spec.smtp.security.as_str())
+            .bind(spec.smtp.username.clone())
+            .bind(cipher.encrypt(
+                SecretPurpose::SmtpPassword,
+                spec.smtp.password.expose_secret(),
+            ))
+            .bind(imap.map(|s| s.host.clone()))
+            .bind(imap.map(|s| i32::from(s.port)))
+            .bind(imap.map(|s| s.security.as_str()))
+            .bind(imap.map(|s| s.username.clone()))
+            .bind(
+                imap.map(|s| {
+                    cipher.encrypt(SecretPurpose::ImapPassword, s.password.expose_secret())
+                }),
+            )
+            .bind(cap(spec.daily_cap))
+            .bind(spec.hourly_cap.map(cap))
+            .bind(duration_ms(spec.min_gap))
+            .bind(duration_ms(spec.max_gap))
+            .bind(spec.warmup.map(|w| cap(w.start_per_day)))
+            .bind(spec.warmup.map(|w| cap(w.increment_per_day)))
+            .bind(spec.timezone.clone())
+            .bind(Self::time(now))
+            .bind(warmup_started_on)
+    }
+
+    /// Creates the mailbox, updates it where it differs from `spec`, or leaves it alone; run
+    /// inside the backend's transaction.
+    async fn upsert_mailbox(
+        conn: &mut Self::Connection,
+        cipher: &SecretCipher,
+        ws: WorkspaceId,
+        spec: &MailboxSpec,
+        now: DateTime<Utc>,
+    ) -> Result<Upserted<Mailbox>, StoreError> {
+        let existing = match Self::mailbox_by_address(&mut *conn, ws, &spec.address, true).await? {
+            Some(row) => row,
+            None => {
+                let query = sqlx::query_as(AssertSqlSafe(format!(
+                    "{INSERT_SQL} RETURNING {MAILBOX_COLUMNS}"
+                )));
+                let ids = (MailboxId::new(), ws);
+                let start = Some(spec.warmup_start(now));
+                let inserted = Self::bind_mailbox(query, cipher, ids, spec, now, start)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .ctx("create a mailbox")?;
+                if let Some(row) = inserted {
+                    return Ok(Upserted {
+                        value: Mailbox::try_from(&row)?,
+                        change: Change::Created,
+                    });
+                }
+                // Another writer created it between our lookup and insert: update theirs.
+                Self::mailbox_by_address(&mut *conn, ws, &spec.address, true)
+                    .await?
+                    .ok_or_else(|| StoreError::not_found("mailbox", spec.address.as_str()))?
+            }
+        };
+        let current = Mailbox::try_from(&existing)?;
+        // Credentials the current key cannot decrypt can never match: overwrite them.
+        let unchanged =
+            credentials(cipher, &existing).is_ok_and(|creds| current.matches_spec(spec, &creds));
+        if unchanged {
+            return Ok(Upserted {
+                value: current,
+                change: Change::Unchanged,
+            });
+        }
+        let query = sqlx::query_as(AssertSqlSafe(format!(
+            "{UPDATE_SQL} RETURNING {MAILBOX_COLUMNS}"
+        )));
+        let ids = (existing.id, ws);
+        let row = Self::bind_mailbox(query, cipher, ids, spec, now, spec.warmup_started_on)
+            .fetch_one(conn)
+            .await
+            .ctx("update a mailbox")?;
+        Ok(Upserted {
+            value: Mailbox::try_from(&row)?,
+            change: Change::Updated,
+        })
+    }
+}
+
+impl MailboxSql for sqlx::Postgres {}
+impl MailboxSql for sqlx::Sqlite {}
