@@ -3,8 +3,8 @@
 //! as PostgreSQL does); no casts, no date arithmetic (times are computed in Rust and bound by
 //! each backend in its own form: `DateTime<Utc>` on PostgreSQL, fixed-width text on SQLite).
 //!
-//! Each family of shared statements is a trait of default methods (`inbound::InboundSql`,
-//! `mailboxes::MailboxSql`, `operator::OperatorSql`, `pollers::PollerSql`,
+//! Each family of shared statements is a trait of default methods (`campaigns::CampaignSql`,
+//! `inbound::InboundSql`, `mailboxes::MailboxSql`, `operator::OperatorSql`, `pollers::PollerSql`,
 //! `products::ProductSql`, `reads::Reads`, `summary::SummarySql`) implemented by
 //! `sqlx::Postgres` and `sqlx::Sqlite`: its where-clauses name the types the statements bind and
 //! read, so the bodies are checked once as generic code, and a backend calls them as
@@ -12,6 +12,7 @@
 //! batch statements over arrays or JSON rows, writes that SQLite queues behind its write lock)
 //! stays in the backend's own files.
 
+pub(crate) mod campaigns;
 pub(crate) mod inbound;
 pub(crate) mod mailboxes;
 pub(crate) mod operator;
