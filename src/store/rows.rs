@@ -16,7 +16,11 @@ use crate::domain::{
     WorkspaceId,
 };
 
-fn parse<T: std::str::FromStr>(column: &'static str, value: &str) -> Result<T, StoreError>
+/// A text column parsed into its type; a value the type rejects is a corrupt row.
+pub(crate) fn parse<T: std::str::FromStr>(
+    column: &'static str,
+    value: &str,
+) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {

@@ -1,5 +1,5 @@
 //! Reading campaigns (with their mailbox pool and steps) and changing their status, through the
-//! shared statements of `store::sql::campaigns` and `store::sql::reads`. The upsert lives in
+//! shared statements of `store::sql::catalog` and `store::sql::reads`. The upsert lives in
 //! `campaign_write`.
 
 use super::*;
@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 
 use crate::domain::{Campaign, CampaignId, CampaignStatus, Step, WorkspaceId};
-use crate::store::sql::campaigns::CampaignSql;
+use crate::store::sql::catalog::CatalogSql;
 use crate::store::sql::reads::Reads;
 use crate::store::{QueryContext, StoreError};
 

@@ -1,4 +1,4 @@
-//! `impl Mailboxes for PgStore`: the shared statements of `store::sql::mailboxes`, an upsert in
+//! `impl Mailboxes for PgStore`: the shared statements of `store::sql::catalog`, an upsert in
 //! one transaction.
 
 use async_trait::async_trait;
@@ -9,7 +9,7 @@ use crate::domain::{
     EmailAddress, Mailbox, MailboxCredentials, MailboxId, MailboxSpec, Upserted, WorkspaceId,
 };
 use crate::store::Mailboxes;
-use crate::store::sql::mailboxes::{MailboxSql, credentials};
+use crate::store::sql::catalog::{CatalogSql, credentials};
 use crate::store::sql::reads::Reads;
 use crate::store::{QueryContext, StoreError};
 

@@ -1,4 +1,4 @@
-//! `impl Products for PgStore`: the shared statements of `store::sql::products` and
+//! `impl Products for PgStore`: the shared statements of `store::sql::catalog` and
 //! `store::sql::reads`, an upsert in one transaction.
 
 use async_trait::async_trait;
@@ -7,7 +7,7 @@ use chrono::Utc;
 use super::PgStore;
 use crate::domain::{Product, ProductId, ProductSpec, Upserted, WorkspaceId};
 use crate::store::Products;
-use crate::store::sql::products::ProductSql;
+use crate::store::sql::catalog::CatalogSql;
 use crate::store::sql::reads::Reads;
 use crate::store::{QueryContext, StoreError};
 

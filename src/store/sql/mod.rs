@@ -3,21 +3,18 @@
 //! as PostgreSQL does); no casts, no date arithmetic (times are computed in Rust and bound by
 //! each backend in its own form: `DateTime<Utc>` on PostgreSQL, fixed-width text on SQLite).
 //!
-//! Each family of shared statements is a trait of default methods (`campaigns::CampaignSql`,
-//! `inbound::InboundSql`, `mailboxes::MailboxSql`, `operator::OperatorSql`, `pollers::PollerSql`,
-//! `products::ProductSql`, `reads::Reads`, `summary::SummarySql`) implemented by
-//! `sqlx::Postgres` and `sqlx::Sqlite`: its where-clauses name the types the statements bind and
-//! read, so the bodies are checked once as generic code, and a backend calls them as
-//! `<sqlx::Postgres as Reads>::lead_ids(conn, ws)`. What differs (the claim with `SKIP LOCKED`,
-//! batch statements over arrays or JSON rows, writes that SQLite queues behind its write lock)
-//! stays in the backend's own files.
+//! Each family of shared statements is a trait of default methods (`catalog::CatalogSql`,
+//! `inbound::InboundSql`, `operator::OperatorSql`, `pollers::PollerSql`, `reads::Reads`,
+//! `summary::SummarySql`) implemented by `sqlx::Postgres` and `sqlx::Sqlite`: its where-clauses
+//! name the types the statements bind and read, so the bodies are checked once as generic code,
+//! and a backend calls them as `<sqlx::Postgres as Reads>::lead_ids(conn, ws)`. What differs (the
+//! claim with `SKIP LOCKED`, batch statements over arrays or JSON rows, writes that SQLite queues
+//! behind its write lock) stays in the backend's own files.
 
-pub(crate) mod campaigns;
+pub(crate) mod catalog;
 pub(crate) mod inbound;
-pub(crate) mod mailboxes;
 pub(crate) mod operator;
 pub(crate) mod pollers;
-pub(crate) mod products;
 pub(crate) mod reads;
 pub(crate) mod summary;
 

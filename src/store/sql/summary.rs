@@ -15,20 +15,11 @@ use crate::domain::{
     CampaignId, CampaignLeadStatus, CampaignStatus, CampaignSummary, MailboxId, MailboxSummary,
     WorkspaceId, WorkspaceSummary,
 };
+use crate::store::rows::parse;
 use crate::store::{QueryContext, StoreError};
 
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
-}
-
-fn parse<T: std::str::FromStr>(column: &'static str, value: &str) -> Result<T, StoreError>
-where
-    T::Err: std::fmt::Display,
-{
-    value.parse().map_err(|e: T::Err| StoreError::Corrupt {
-        column,
-        detail: e.to_string(),
-    })
 }
 
 /// The mailbox's calendar date at `now`. An unknown zone (validated on input, so only a

@@ -1,5 +1,5 @@
 //! Reading campaigns (with their mailbox pools, in pool order) and their steps, and setting a
-//! campaign's status, through the shared statements of `store::sql::campaigns` and
+//! campaign's status, through the shared statements of `store::sql::catalog` and
 //! `store::sql::reads`. Identity is (workspace, name); the upsert is in `campaign_write`.
 
 use super::*;
@@ -10,9 +10,9 @@ use chrono::Utc;
 
 use super::SqliteStore;
 use crate::domain::{Campaign, CampaignId, CampaignStatus, Step, WorkspaceId};
-use crate::store::sql::campaigns::CampaignSql;
-use crate::store::sql::reads::Reads;
 use crate::store::StoreError;
+use crate::store::sql::catalog::CatalogSql;
+use crate::store::sql::reads::Reads;
 
 /// The backend, for the statements shared in `store::sql`.
 type Sql = sqlx::Sqlite;

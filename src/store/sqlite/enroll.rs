@@ -15,7 +15,7 @@ use sqlx::sqlite::SqliteConnection;
 use super::{MAX_PARAMS, SqliteStore, row_placeholders, ts, values_placeholders};
 use crate::domain::{CampaignId, CampaignLeadId, EnrollOutcome, LeadId, MailboxId, WorkspaceId};
 use crate::store::rows::assign_least_loaded;
-use crate::store::sql::campaigns::CampaignSql;
+use crate::store::sql::catalog::CatalogSql;
 use crate::store::{QueryContext, StoreError};
 
 /// Lead ids per lookup; each costs two parameters in the suppression query.
@@ -150,7 +150,7 @@ impl Enrolment for SqliteStore {
     ) -> Result<EnrollOutcome, StoreError> {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        let name = <sqlx::Sqlite as CampaignSql>::campaign_name(conn, ws, campaign).await?;
+        let name = <sqlx::Sqlite as CatalogSql>::campaign_name(conn, ws, campaign).await?;
         let mut loads = pool_loads(conn, campaign).await?;
         if loads.is_empty() {
             return Err(StoreError::Conflict(format!(

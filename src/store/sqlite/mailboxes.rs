@@ -1,4 +1,4 @@
-//! `impl Mailboxes for SqliteStore`: the shared statements of `store::sql::mailboxes`, an
+//! `impl Mailboxes for SqliteStore`: the shared statements of `store::sql::catalog`, an
 //! upsert in one write transaction.
 
 use async_trait::async_trait;
@@ -10,7 +10,7 @@ use crate::domain::{
 };
 use crate::store::Mailboxes;
 use crate::store::StoreError;
-use crate::store::sql::mailboxes::{MailboxSql, credentials};
+use crate::store::sql::catalog::{CatalogSql, credentials};
 use crate::store::sql::reads::Reads;
 
 /// The backend, for the statements shared in `store::sql`.

@@ -1,4 +1,4 @@
-//! `impl Products for SqliteStore`: the shared statements of `store::sql::products` and
+//! `impl Products for SqliteStore`: the shared statements of `store::sql::catalog` and
 //! `store::sql::reads`, an upsert in one write transaction.
 
 use async_trait::async_trait;
@@ -8,7 +8,7 @@ use super::{SqliteStore, ensure_workspace};
 use crate::domain::{Product, ProductId, ProductSpec, Upserted, WorkspaceId};
 use crate::store::Products;
 use crate::store::StoreError;
-use crate::store::sql::products::ProductSql;
+use crate::store::sql::catalog::CatalogSql;
 use crate::store::sql::reads::Reads;
 
 /// The backend, for the statements shared in `store::sql`.

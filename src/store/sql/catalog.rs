@@ -1,12 +1,15 @@
-//! Mailboxes: sending identities and their encrypted SMTP/IMAP passwords, written once for both
-//! backends as default methods of [`MailboxSql`].
+//! Catalog writes written once for both backends as default methods of [`CatalogSql`]: the
+//! mailbox and product upserts, mailbox lookups by address, the campaign lookup that fences an
+//! id by its workspace, and a campaign's status. The backend owns the transaction.
 //!
-//! Identity is (workspace, lower(address)). An upsert locks the existing row (PostgreSQL's
-//! `FOR UPDATE`; SQLite's writers are already one at a time), compares it with the spec
-//! (passwords decrypted for the comparison) and writes only when something differs, so
-//! re-applying the same file touches nothing and keeps `updated_at`. Status, status reason and
-//! cooling time are runtime state owned by the mailbox actor: upserts never change them. The
-//! backend owns the transaction.
+//! Upserts lock the existing row (PostgreSQL's `FOR UPDATE`, [`Dialect::FOR_UPDATE`]; SQLite's
+//! writers are already one at a time), compare it with the spec and write only when something
+//! differs, so re-applying the same file touches nothing and keeps `updated_at`. Mailbox
+//! identity is (workspace, lower(address)); passwords are decrypted for the comparison; status,
+//! status reason and cooling time are runtime state owned by the mailbox actor, which upserts
+//! never change. Product identity is (workspace, name); a soft-deleted product that is applied
+//! again comes back (reported as `Updated`). A campaign id is only ever used together with its
+//! workspace, so an id from another workspace behaves exactly like one that does not exist.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::ExposeSecret;
@@ -15,10 +18,10 @@ use sqlx::query::QueryAs;
 
 use super::{Bound, Dialect};
 use crate::domain::{
-    Change, EmailAddress, Mailbox, MailboxCredentials, MailboxId, MailboxSpec, Upserted,
-    WorkspaceId,
+    CampaignId, CampaignStatus, Change, EmailAddress, Mailbox, MailboxCredentials, MailboxId,
+    MailboxSpec, Product, ProductId, ProductSpec, Upserted, WorkspaceId,
 };
-use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow, duration_ms};
+use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow, PRODUCT_COLUMNS, ProductRow, duration_ms};
 use crate::store::{QueryContext, SecretCipher, SecretPurpose, StoreError};
 
 /// Caps above `i32::MAX` mean "unlimited" in practice; saturate rather than fail.
@@ -71,15 +74,27 @@ pub(crate) fn credentials(
     )
 }
 
-/// Mailbox statements over one connection of the backend `Self`.
-pub(crate) trait MailboxSql: Dialect
+/// A stored product and whether it is soft-deleted.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ExistingProduct {
+    #[sqlx(flatten)]
+    product: ProductRow,
+    deleted: bool,
+}
+
+/// Catalog statements over one connection of the backend `Self`.
+pub(crate) trait CatalogSql: Dialect
 where
     for<'c> &'c mut Self::Connection: sqlx::Executor<'c, Database = Self>,
     Self::Arguments: sqlx::IntoArguments<Self>,
     usize: sqlx::ColumnIndex<Self::Row>,
     for<'r> MailboxRow: sqlx::FromRow<'r, Self::Row>,
+    for<'r> ProductRow: sqlx::FromRow<'r, Self::Row>,
+    for<'r> ExistingProduct: sqlx::FromRow<'r, Self::Row>,
     for<'q> WorkspaceId: Bound<'q, Self>,
     for<'q> MailboxId: Bound<'q, Self>,
+    for<'q> ProductId: Bound<'q, Self>,
+    for<'q> CampaignId: Bound<'q, Self>,
     for<'q> String: Bound<'q, Self>,
     for<'q> Option<String>: Bound<'q, Self>,
     for<'q> &'static str: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
@@ -211,7 +226,133 @@ where
             change: Change::Updated,
         })
     }
+
+    /// The product `name` names in `ws`, deleted or not, locked where the backend locks rows.
+    async fn product_for_update(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        name: &str,
+    ) -> Result<Option<ExistingProduct>, StoreError> {
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {PRODUCT_COLUMNS}, deleted_at IS NOT NULL AS deleted \
+             FROM products WHERE workspace_id = $1 AND name = $2{}",
+            Self::FOR_UPDATE
+        )))
+        .bind(ws)
+        .bind(name.to_owned())
+        .fetch_optional(conn)
+        .await
+        .ctx("load a product for update")
+    }
+
+    async fn upsert_product(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        spec: &ProductSpec,
+        now: DateTime<Utc>,
+    ) -> Result<Upserted<Product>, StoreError> {
+        let existing = match Self::product_for_update(&mut *conn, ws, &spec.name).await? {
+            Some(existing) => existing,
+            None => {
+                let inserted: Option<ProductRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "INSERT INTO products (id, workspace_id, name, description, \
+                         source_file_name, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) \
+                     ON CONFLICT (workspace_id, name) DO NOTHING RETURNING {PRODUCT_COLUMNS}"
+                )))
+                .bind(ProductId::new())
+                .bind(ws)
+                .bind(spec.name.clone())
+                .bind(spec.description.clone())
+                .bind(spec.source_file_name.clone())
+                .bind(Self::time(now))
+                .fetch_optional(&mut *conn)
+                .await
+                .ctx("create a product")?;
+                if let Some(row) = inserted {
+                    return Ok(Upserted {
+                        value: row.into(),
+                        change: Change::Created,
+                    });
+                }
+                // Created concurrently by another writer: fall through to compare with theirs.
+                Self::product_for_update(&mut *conn, ws, &spec.name)
+                    .await?
+                    .ok_or_else(|| StoreError::not_found("product", spec.name.as_str()))?
+            }
+        };
+        let current = Product::from(existing.product);
+        if !existing.deleted
+            && current.description == spec.description
+            && current.source_file_name == spec.source_file_name
+        {
+            return Ok(Upserted {
+                value: current,
+                change: Change::Unchanged,
+            });
+        }
+        let row: ProductRow = sqlx::query_as(AssertSqlSafe(format!(
+            "UPDATE products SET description = $3, source_file_name = $4, deleted_at = NULL, \
+                 updated_at = $5 \
+             WHERE id = $1 AND workspace_id = $2 RETURNING {PRODUCT_COLUMNS}"
+        )))
+        .bind(current.id)
+        .bind(ws)
+        .bind(spec.description.clone())
+        .bind(spec.source_file_name.clone())
+        .bind(Self::time(now))
+        .fetch_one(conn)
+        .await
+        .ctx("update a product")?;
+        Ok(Upserted {
+            value: row.into(),
+            change: Change::Updated,
+        })
+    }
+
+    /// The campaign's name, or `NotFound` when it is not in the workspace.
+    async fn campaign_name(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+    ) -> Result<String, StoreError> {
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM campaigns WHERE workspace_id = $1 AND id = $2")
+                .bind(ws)
+                .bind(campaign)
+                .fetch_optional(conn)
+                .await
+                .ctx("look up a campaign")?;
+        name.ok_or_else(|| StoreError::not_found("campaign", campaign.to_string()))
+    }
+
+    /// Sets the status; a campaign that already has it is not written (its `updated_at`, which
+    /// the supervisor watches, stays). `NotFound` when the campaign is not in the workspace.
+    async fn set_campaign_status(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+        status: CampaignStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE campaigns SET status = $3, updated_at = $4 \
+             WHERE workspace_id = $1 AND id = $2 AND status <> $3",
+        )
+        .bind(ws)
+        .bind(campaign)
+        .bind(status.as_str().to_owned())
+        .bind(Self::time(now))
+        .execute(&mut *conn)
+        .await
+        .ctx("change a campaign's status")?;
+        if Self::rows_affected(&done) == 0 {
+            // Either it already had this status (fine) or it is not ours (not found).
+            Self::campaign_name(conn, ws, campaign).await?;
+        }
+        Ok(())
+    }
 }
 
-impl MailboxSql for sqlx::Postgres {}
-impl MailboxSql for sqlx::Sqlite {}
+impl CatalogSql for sqlx::Postgres {}
+impl CatalogSql for sqlx::Sqlite {}
