@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::PgStore;
 use crate::domain::{MailboxId, NextStep, SendId, WorkspaceId};
-use crate::store::sql::operator::OperatorSql;
+use crate::store::sql::operator::{OperatorSql, operator_state};
 use crate::store::{Operator, QueryContext, StoreError, UnknownFilter, UnknownSendInfo};
 
 /// The backend, for the statements shared in `store::sql`.
@@ -21,7 +21,14 @@ impl Operator for PgStore {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        Sql::set_mailbox_state(&mut *self.read().await?, ws, mailbox, Some(reason), now).await
+        Sql::set_mailbox_state(
+            &mut *self.read().await?,
+            Some(ws),
+            mailbox,
+            &operator_state(Some(reason)),
+            now,
+        )
+        .await
     }
 
     async fn set_mailbox_active(
@@ -30,7 +37,14 @@ impl Operator for PgStore {
         mailbox: MailboxId,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        Sql::set_mailbox_state(&mut *self.read().await?, ws, mailbox, None, now).await
+        Sql::set_mailbox_state(
+            &mut *self.read().await?,
+            Some(ws),
+            mailbox,
+            &operator_state(None),
+            now,
+        )
+        .await
     }
 
     async fn mailbox_sent_on(

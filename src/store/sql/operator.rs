@@ -1,5 +1,6 @@
 //! The SQL behind an operator's commands, written once for both backends as default methods
-//! of [`OperatorSql`]: pausing and resuming mailboxes, a mailbox's day count, listing and
+//! of [`OperatorSql`]: setting a mailbox's state (the operator's pause and resume, the actor's cooldowns), a
+//! mailbox's day count, listing and
 //! resolving `unknown` sends. Each statement is fenced by the workspace and by the state it
 //! expects (a send no longer `unknown`, or a lead leased meanwhile, is left alone); the backend
 //! owns the transaction the statements of one resolution run in.
@@ -7,7 +8,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Bound, Dialect};
-use crate::domain::{CampaignId, CampaignLeadId, MailboxId, NextStep, SendId, WorkspaceId};
+use crate::domain::{
+    CampaignId, CampaignLeadId, MailboxId, MailboxStateChange, MailboxStatus, NextStep, SendId,
+    WorkspaceId,
+};
 use crate::store::{QueryContext, StoreError, UnknownFilter, UnknownSendInfo};
 
 /// A resolved send's reply column, so a reader of the row knows who decided.
@@ -52,6 +56,7 @@ where
     Self::Arguments: sqlx::IntoArguments<Self>,
     usize: sqlx::ColumnIndex<Self::Row>,
     for<'q> WorkspaceId: Bound<'q, Self>,
+    for<'q> Option<WorkspaceId>: Bound<'q, Self>,
     for<'q> MailboxId: Bound<'q, Self>,
     for<'q> SendId: Bound<'q, Self>,
     for<'q> CampaignId: Bound<'q, Self>,
@@ -59,7 +64,7 @@ where
     for<'q> Option<CampaignId>: Bound<'q, Self>,
     for<'q> NaiveDate: Bound<'q, Self>,
     for<'q> String: Bound<'q, Self>,
-    for<'a, 'q> &'a str: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
+    for<'q> &'static str: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
     for<'q> i32: Bound<'q, Self>,
     for<'q> Option<i32>: Bound<'q, Self>,
     for<'q> Option<String>: Bound<'q, Self>,
@@ -67,28 +72,25 @@ where
     for<'q> Option<DateTime<Utc>>: Bound<'q, Self>,
     for<'q> Option<Self::Time>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
 {
-    /// Paused with `reason`, or active without one; the cooldown is cleared either way.
+    /// Sets a mailbox's status, reason and cooldown, fenced by `ws` when given (the actors,
+    /// which own the mailbox, give none). `NotFound` when the mailbox does not exist there.
     async fn set_mailbox_state(
         conn: &mut Self::Connection,
-        ws: WorkspaceId,
+        ws: Option<WorkspaceId>,
         mailbox: MailboxId,
-        paused_for: Option<&str>,
+        change: &MailboxStateChange,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let status = if paused_for.is_some() {
-            "paused"
-        } else {
-            "active"
-        };
         let done = sqlx::query(
-            "UPDATE mailboxes SET status = $3, status_reason = $4, cooling_until = NULL, \
-                 updated_at = $5 \
-             WHERE workspace_id = $1 AND id = $2",
+            "UPDATE mailboxes SET status = $3, status_reason = $4, cooling_until = $5, \
+                 updated_at = $6 \
+             WHERE id = $2 AND ($1 IS NULL OR workspace_id = $1)",
         )
         .bind(ws)
         .bind(mailbox)
-        .bind(status)
-        .bind(paused_for.map(str::to_owned))
+        .bind(change.status.as_str().to_owned())
+        .bind(change.reason.clone())
+        .bind(change.cooling_until.map(Self::time))
         .bind(Self::time(now))
         .execute(conn)
         .await
@@ -255,3 +257,15 @@ where
 
 impl OperatorSql for sqlx::Postgres {}
 impl OperatorSql for sqlx::Sqlite {}
+
+/// An operator's pause (with `reason`) or resume: the cooldown is cleared either way.
+pub(crate) fn operator_state(paused_for: Option<&str>) -> MailboxStateChange {
+    MailboxStateChange {
+        status: match paused_for {
+            Some(_) => MailboxStatus::Paused,
+            None => MailboxStatus::Active,
+        },
+        reason: paused_for.map(str::to_owned),
+        cooling_until: None,
+    }
+}

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::SqliteStore;
 use crate::domain::{MailboxId, NextStep, SendId, WorkspaceId};
-use crate::store::sql::operator::OperatorSql;
+use crate::store::sql::operator::{OperatorSql, operator_state};
 use crate::store::{Operator, StoreError, UnknownFilter, UnknownSendInfo};
 
 /// The backend, for the statements shared in `store::sql`.
@@ -22,7 +22,14 @@ impl Operator for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        Sql::set_mailbox_state(tx.conn(), ws, mailbox, Some(reason), now).await?;
+        Sql::set_mailbox_state(
+            tx.conn(),
+            Some(ws),
+            mailbox,
+            &operator_state(Some(reason)),
+            now,
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -33,7 +40,7 @@ impl Operator for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        Sql::set_mailbox_state(tx.conn(), ws, mailbox, None, now).await?;
+        Sql::set_mailbox_state(tx.conn(), Some(ws), mailbox, &operator_state(None), now).await?;
         tx.commit().await
     }
 
