@@ -398,6 +398,16 @@ pub(crate) fn custom_json(custom: &BTreeMap<String, String>) -> serde_json::Valu
     )
 }
 
+/// `leads` without repeats, first occurrence kept: the same id twice in the input is one lead.
+pub(crate) fn unique_leads(leads: &[LeadId]) -> Vec<LeadId> {
+    let mut seen = std::collections::HashSet::with_capacity(leads.len());
+    leads
+        .iter()
+        .copied()
+        .filter(|id| seen.insert(*id))
+        .collect()
+}
+
 /// Picks, for each of `count` new enrolments, the pool mailbox with the fewest active
 /// enrolments so far (ties: pool order), updating `loads` as it goes. Shared by both backends
 /// so inbox rotation behaves identically.

@@ -352,6 +352,57 @@ where
         }
         Ok(())
     }
+
+    /// The campaign's pool in pool order, each mailbox with its active enrolments in this
+    /// campaign, for [`assign_least_loaded`](crate::store::rows::assign_least_loaded).
+    /// `Conflict` when the pool is empty: nobody could send to the leads.
+    async fn enrolment_pool(
+        conn: &mut Self::Connection,
+        campaign: CampaignId,
+        name: &str,
+    ) -> Result<Vec<(MailboxId, u64)>, StoreError> {
+        let rows: Vec<(MailboxId, i64)> = sqlx::query_as(
+            "SELECT cm.mailbox_id, \
+                 (SELECT count(*) FROM campaign_leads cl WHERE cl.campaign_id = cm.campaign_id \
+                     AND cl.mailbox_id = cm.mailbox_id AND cl.status = 'active') \
+             FROM campaign_mailboxes cm WHERE cm.campaign_id = $1 ORDER BY cm.position",
+        )
+        .bind(campaign)
+        .fetch_all(conn)
+        .await
+        .ctx("load a campaign's mailbox loads")?;
+        if rows.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "campaign {name:?} has no mailboxes in its pool; add at least one before enrolling leads"
+            )));
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
+    /// Run Now: scheduled active leads are due at `now`. Parked ones (no due time: an unknown
+    /// outcome awaiting reconciliation) stay parked.
+    async fn run_now(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        campaign: CampaignId,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE campaign_leads SET next_scheduled_at = $3, updated_at = $3 \
+             WHERE workspace_id = $1 AND campaign_id = $2 AND status = 'active' \
+                 AND next_scheduled_at IS NOT NULL",
+        )
+        .bind(ws)
+        .bind(campaign)
+        .bind(Self::time(now))
+        .execute(conn)
+        .await
+        .ctx("make a campaign's leads due now")?;
+        Ok(Self::rows_affected(&done))
+    }
 }
 
 impl CatalogSql for sqlx::Postgres {}
