@@ -4,7 +4,7 @@
 //! boolean, timestamps, JSON), so one `FromRow` struct decodes from either. Conversions that can
 //! fail (a status string edited by hand) return `StoreError::Corrupt` naming the column.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -396,6 +396,30 @@ pub(crate) fn custom_json(custom: &BTreeMap<String, String>) -> serde_json::Valu
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect(),
     )
+}
+
+/// The stored text of each of `items`, in their order, from `stored` keyed by (campaign lead,
+/// step). A missing one means the store lost a row it just wrote or read: corrupt.
+pub(crate) fn generated_in_order(
+    items: &[crate::domain::GeneratedFor],
+    mut stored: HashMap<(CampaignLeadId, i32), GeneratedRow>,
+) -> Result<Vec<GeneratedMessage>, StoreError> {
+    items
+        .iter()
+        .map(|item| {
+            let step = i32::try_from(item.step_order).unwrap_or(i32::MAX);
+            stored
+                .remove(&(item.campaign_lead_id, step))
+                .ok_or_else(|| StoreError::Corrupt {
+                    column: "generated_messages",
+                    detail: format!(
+                        "no text stored for campaign lead {} step {step}",
+                        item.campaign_lead_id
+                    ),
+                })
+                .and_then(GeneratedMessage::try_from)
+        })
+        .collect()
 }
 
 /// `leads` without repeats, first occurrence kept: the same id twice in the input is one lead.

@@ -1,5 +1,5 @@
 //! Catalog writes written once for both backends as default methods of [`CatalogSql`]: the
-//! mailbox and product upserts, mailbox lookups by address, the campaign lookup that fences an
+//! workspace, mailbox and product upserts, mailbox lookups by address, the campaign lookup that fences an
 //! id by its workspace, and a campaign's status. The backend owns the transaction.
 //!
 //! Upserts lock the existing row (PostgreSQL's `FOR UPDATE`, [`Dialect::FOR_UPDATE`]; SQLite's
@@ -19,9 +19,11 @@ use sqlx::query::QueryAs;
 use super::{Bound, Dialect};
 use crate::domain::{
     CampaignId, CampaignStatus, Change, EmailAddress, Mailbox, MailboxCredentials, MailboxId,
-    MailboxSpec, Product, ProductId, ProductSpec, Upserted, WorkspaceId,
+    MailboxSpec, Product, ProductId, ProductSpec, Upserted, Workspace, WorkspaceId,
 };
-use crate::store::rows::{MAILBOX_COLUMNS, MailboxRow, PRODUCT_COLUMNS, ProductRow, duration_ms};
+use crate::store::rows::{
+    MAILBOX_COLUMNS, MailboxRow, PRODUCT_COLUMNS, ProductRow, WorkspaceRow, duration_ms,
+};
 use crate::store::{QueryContext, SecretCipher, SecretPurpose, StoreError};
 
 /// Caps above `i32::MAX` mean "unlimited" in practice; saturate rather than fail.
@@ -88,6 +90,7 @@ where
     for<'c> &'c mut Self::Connection: sqlx::Executor<'c, Database = Self>,
     Self::Arguments: sqlx::IntoArguments<Self>,
     usize: sqlx::ColumnIndex<Self::Row>,
+    for<'r> WorkspaceRow: sqlx::FromRow<'r, Self::Row>,
     for<'r> MailboxRow: sqlx::FromRow<'r, Self::Row>,
     for<'r> ProductRow: sqlx::FromRow<'r, Self::Row>,
     for<'r> ExistingProduct: sqlx::FromRow<'r, Self::Row>,
@@ -106,6 +109,41 @@ where
     for<'q> i64: Bound<'q, Self>,
     for<'q> Option<NaiveDate>: Bound<'q, Self>,
 {
+    /// Creates the workspace `name`, or finds it: a workspace has only a name, so an upsert
+    /// never updates one.
+    async fn upsert_workspace(
+        conn: &mut Self::Connection,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Upserted<Workspace>, StoreError> {
+        let inserted: Option<WorkspaceRow> = sqlx::query_as(
+            "INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING RETURNING id, name, created_at",
+        )
+        .bind(WorkspaceId::new())
+        .bind(name.to_owned())
+        .bind(Self::time(now))
+        .fetch_optional(&mut *conn)
+        .await
+        .ctx("create a workspace")?;
+        if let Some(row) = inserted {
+            return Ok(Upserted {
+                value: row.into(),
+                change: Change::Created,
+            });
+        }
+        let row: WorkspaceRow =
+            sqlx::query_as("SELECT id, name, created_at FROM workspaces WHERE name = $1")
+                .bind(name.to_owned())
+                .fetch_one(conn)
+                .await
+                .ctx("load a workspace")?;
+        Ok(Upserted {
+            value: row.into(),
+            change: Change::Unchanged,
+        })
+    }
+
     /// The mailbox `address` names in `ws`, locked for the rest of the transaction where the
     /// backend locks rows.
     async fn mailbox_by_address(
