@@ -20,6 +20,26 @@ pub(crate) mod summary;
 
 use chrono::{DateTime, Utc};
 
+/// Moves the lead of a send resolved from `unknown` (by an operator or by the IMAP
+/// reconciliation) as a completed send would: `$1` campaign lead, `$2` workspace fence (or
+/// `NULL`), `$3` status, `$4` next step, `$5` due, `$6` thread Message-ID, `$7` now, `$8` the
+/// step sent. A lead leased or moved on meanwhile is left alone.
+pub(crate) const ADVANCE_RESOLVED_LEAD: &str = "UPDATE campaign_leads SET status = $3, \
+    current_step_order = $4, next_scheduled_at = $5, \
+    thread_message_id = COALESCE(thread_message_id, $6), \
+    first_subject = COALESCE(first_subject, (SELECT g.subject FROM generated_messages g \
+        WHERE g.campaign_lead_id = $1 AND g.step_order = 1)), \
+    updated_at = $7 \
+    WHERE id = $1 AND ($2 IS NULL OR workspace_id = $2) AND status = 'active' \
+        AND current_step_order = $8 AND lease_token IS NULL";
+
+/// Makes the lead of a send requeued from `unknown` due: `$1` campaign lead, `$2` workspace
+/// fence (or `NULL`), `$3` due, `$4` now.
+pub(crate) const REQUEUE_RESOLVED_LEAD: &str = "UPDATE campaign_leads \
+    SET next_scheduled_at = $3, updated_at = $4 \
+    WHERE id = $1 AND ($2 IS NULL OR workspace_id = $2) AND status = 'active' \
+        AND lease_token IS NULL";
+
 /// What the shared statements need to know of a backend: how it binds a timestamp, and how many
 /// rows a statement changed (sqlx has no common method for that).
 pub(crate) trait Dialect: sqlx::Database {

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Bound, Dialect};
+use super::{ADVANCE_RESOLVED_LEAD, Bound, Dialect, REQUEUE_RESOLVED_LEAD};
 use crate::domain::{
     CampaignId, CampaignLeadId, MailboxId, MailboxStateChange, MailboxStatus, NextStep, SendId,
     WorkspaceId,
@@ -182,28 +182,18 @@ where
             NextStep::Done => ("completed", step, None),
         };
         let thread = if step == 1 { message_id } else { None };
-        sqlx::query(
-            "UPDATE campaign_leads SET status = $3, current_step_order = $4, \
-                 next_scheduled_at = $5, \
-                 thread_message_id = COALESCE(thread_message_id, $6), \
-                 first_subject = COALESCE(first_subject, (SELECT g.subject \
-                     FROM generated_messages g \
-                     WHERE g.campaign_lead_id = $1 AND g.step_order = 1)), \
-                 updated_at = $7 \
-             WHERE id = $1 AND workspace_id = $2 AND status = 'active' \
-                 AND current_step_order = $8 AND lease_token IS NULL",
-        )
-        .bind(lead)
-        .bind(ws)
-        .bind(status)
-        .bind(next_step)
-        .bind(due.map(Self::time))
-        .bind(thread)
-        .bind(Self::time(now))
-        .bind(step)
-        .execute(&mut *conn)
-        .await
-        .ctx("advance the lead of a resolved send")?;
+        sqlx::query(ADVANCE_RESOLVED_LEAD)
+            .bind(lead)
+            .bind(Some(ws))
+            .bind(status)
+            .bind(next_step)
+            .bind(due.map(Self::time))
+            .bind(thread)
+            .bind(Self::time(now))
+            .bind(step)
+            .execute(&mut *conn)
+            .await
+            .ctx("advance the lead of a resolved send")?;
         sqlx::query(
             "UPDATE campaigns SET emails_sent = emails_sent + 1 \
              WHERE id = $1 AND workspace_id = $2",
@@ -240,17 +230,14 @@ where
         let Some(lead) = lead else {
             return Ok(false);
         };
-        sqlx::query(
-            "UPDATE campaign_leads SET next_scheduled_at = $3, updated_at = $3 \
-             WHERE id = $1 AND workspace_id = $2 AND status = 'active' \
-                 AND lease_token IS NULL",
-        )
-        .bind(lead)
-        .bind(ws)
-        .bind(Self::time(now))
-        .execute(conn)
-        .await
-        .ctx("make the lead of a requeued send due")?;
+        sqlx::query(REQUEUE_RESOLVED_LEAD)
+            .bind(lead)
+            .bind(Some(ws))
+            .bind(Self::time(now))
+            .bind(Self::time(now))
+            .execute(conn)
+            .await
+            .ctx("make the lead of a requeued send due")?;
         Ok(true)
     }
 }
