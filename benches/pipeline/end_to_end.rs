@@ -354,6 +354,7 @@ async fn seed(store: &dyn Store, url: &str, opts: &E2eOptions) -> anyhow::Result
             min_gap: HumanDuration::ZERO,
             max_gap: HumanDuration::ZERO,
             warmup: None,
+            warmup_started_on: None,
             timezone: "UTC".into(),
         };
         pool.push(store.upsert_mailbox(ws.id, &spec).await?.value.id);

@@ -108,6 +108,7 @@ async fn seed(store: &dyn Store, leads: u32) -> anyhow::Result<()> {
             min_gap: HumanDuration::parse("50ms")?,
             max_gap: HumanDuration::parse("150ms")?,
             warmup: None,
+            warmup_started_on: None,
             timezone: "UTC".into(),
         };
         pool.push(store.upsert_mailbox(ws.id, &spec).await?.value.id);

@@ -182,6 +182,7 @@ fn mailbox_values(m: &Mailbox) -> Values {
         ("min_gap", m.min_gap.to_string()),
         ("max_gap", m.max_gap.to_string()),
         ("warmup", warmup(m.warmup)),
+        ("warmup_started_on", m.warmup_started_on.to_string()),
         ("timezone", m.timezone.clone()),
         ("status", m.status.as_str().to_owned()),
     ]
@@ -202,6 +203,7 @@ fn spec_values(m: &MailboxSpec) -> Values {
         ("min_gap", m.min_gap.to_string()),
         ("max_gap", m.max_gap.to_string()),
         ("warmup", warmup(m.warmup)),
+        ("warmup_started_on", opt(m.warmup_started_on)),
         ("timezone", m.timezone.clone()),
     ]
 }

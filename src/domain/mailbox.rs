@@ -3,7 +3,8 @@
 //! IMAP clients, and the runtime state the actors change (status, usage). Passwords only ever
 //! travel as `SecretString`, whose `Debug` prints `[REDACTED]`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
@@ -60,8 +61,20 @@ pub struct MailboxSpec {
     pub min_gap: HumanDuration,
     pub max_gap: HumanDuration,
     pub warmup: Option<Warmup>,
+    /// The local date the warm-up ramp counts from; `None` leaves a stored mailbox's date as it
+    /// is, and a new mailbox starts today.
+    pub warmup_started_on: Option<NaiveDate>,
     /// IANA time zone whose midnight resets the daily cap.
     pub timezone: String,
+}
+
+impl MailboxSpec {
+    /// The warm-up start a new mailbox gets: the declared date, else today in its time zone.
+    pub fn warmup_start(&self, now: DateTime<Utc>) -> NaiveDate {
+        let tz: Tz = self.timezone.parse().unwrap_or(Tz::UTC);
+        self.warmup_started_on
+            .unwrap_or_else(|| now.with_timezone(&tz).date_naive())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -78,6 +91,8 @@ pub struct Mailbox {
     pub min_gap: HumanDuration,
     pub max_gap: HumanDuration,
     pub warmup: Option<Warmup>,
+    /// Day 0 of the warm-up ramp, a local date in `timezone`.
+    pub warmup_started_on: NaiveDate,
     pub timezone: String,
     pub status: MailboxStatus,
     pub status_reason: Option<String>,
@@ -115,6 +130,9 @@ impl Mailbox {
             && self.min_gap == spec.min_gap
             && self.max_gap == spec.max_gap
             && self.warmup == spec.warmup
+            && spec
+                .warmup_started_on
+                .is_none_or(|d| d == self.warmup_started_on)
             && self.timezone == spec.timezone
     }
 }

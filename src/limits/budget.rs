@@ -28,7 +28,7 @@ impl BudgetConfig {
             daily_cap: mailbox.daily_cap,
             hourly_cap: mailbox.hourly_cap.filter(|c| *c > 0),
             warmup: mailbox.warmup,
-            warmup_started_on: mailbox.created_at.with_timezone(&timezone).date_naive(),
+            warmup_started_on: mailbox.warmup_started_on,
             timezone,
         }
     }

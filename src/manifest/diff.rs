@@ -81,6 +81,12 @@ pub(super) fn mailbox(
     push_if(c, current.min_gap != spec.min_gap, "min_gap");
     push_if(c, current.max_gap != spec.max_gap, "max_gap");
     push_if(c, current.warmup != spec.warmup, "warmup");
+    push_if(
+        c,
+        spec.warmup_started_on
+            .is_some_and(|d| d != current.warmup_started_on),
+        "warmup_started_on",
+    );
     push_if(c, current.timezone != spec.timezone, "timezone");
     changed
 }

@@ -62,6 +62,8 @@ pub(super) struct MailboxDoc {
     pub max_gap: Option<Spanned<HumanDuration>>,
     pub timezone: Option<Spanned<String>>,
     pub warmup: Option<Spanned<WarmupDoc>>,
+    /// "YYYY-MM-DD": day 0 of the warm-up ramp; absent leaves the stored date as it is.
+    pub warmup_started_on: Option<chrono::NaiveDate>,
     pub smtp: Spanned<ServerDoc>,
     pub imap: Option<Spanned<ServerDoc>>,
     /// The provider files every SMTP-sent message in Sent (default false).

@@ -114,6 +114,7 @@ pub(super) fn resolve(cx: &mut Ctx<'_>, defaults: &Defaults, doc: MailboxDoc) ->
             .warmup
             .map(|w| warmup(cx, w, &label))
             .or(defaults.warmup),
+        warmup_started_on: doc.warmup_started_on,
         timezone,
         address,
     }

@@ -98,34 +98,3 @@ pub trait Operator: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 }
-
-/// The columns both backends select for an [`UnknownSendInfo`], in field order.
-pub(crate) type UnknownRow = (
-    SendId,
-    CampaignId,
-    String,
-    CampaignLeadId,
-    Option<String>,
-    String,
-    Option<String>,
-    i32,
-    Option<String>,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-);
-
-pub(crate) fn info(r: UnknownRow) -> UnknownSendInfo {
-    UnknownSendInfo {
-        send_id: r.0,
-        campaign_id: r.1,
-        campaign: r.2,
-        campaign_lead_id: r.3,
-        mailbox: r.4,
-        lead_email: r.5,
-        lead_timezone: r.6,
-        step_order: u32::try_from(r.7).unwrap_or(1),
-        message_id: r.8,
-        sent_at: r.9,
-        since: r.10,
-    }
-}

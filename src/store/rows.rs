@@ -4,10 +4,10 @@
 //! boolean, timestamps, JSON), so one `FromRow` struct decodes from either. Conversions that can
 //! fail (a status string edited by hand) return `StoreError::Corrupt` naming the column.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::StoreError;
 use crate::domain::*;
@@ -16,7 +16,11 @@ use crate::domain::{
     WorkspaceId,
 };
 
-fn parse<T: std::str::FromStr>(column: &'static str, value: &str) -> Result<T, StoreError>
+/// A text column parsed into its type; a value the type rejects is a corrupt row.
+pub(crate) fn parse<T: std::str::FromStr>(
+    column: &'static str,
+    value: &str,
+) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
@@ -64,7 +68,7 @@ pub(crate) const MAILBOX_COLUMNS: &str = "id, workspace_id, address, from_name, 
     smtp_host, smtp_port, smtp_security, smtp_username, smtp_password_ciphertext, \
     imap_host, imap_port, imap_security, imap_username, imap_password_ciphertext, \
     daily_cap, hourly_cap, min_gap_ms, max_gap_ms, warmup_start_per_day, warmup_increment_per_day, \
-    timezone, status, status_reason, cooling_until, created_at, updated_at";
+    warmup_started_on, timezone, status, status_reason, cooling_until, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct MailboxRow {
@@ -89,6 +93,7 @@ pub(crate) struct MailboxRow {
     pub max_gap_ms: i64,
     pub warmup_start_per_day: Option<i32>,
     pub warmup_increment_per_day: Option<i32>,
+    pub warmup_started_on: Option<NaiveDate>,
     pub timezone: String,
     pub status: String,
     pub status_reason: Option<String>,
@@ -148,6 +153,10 @@ impl TryFrom<&MailboxRow> for Mailbox {
             min_gap: ms(r.min_gap_ms),
             max_gap: ms(r.max_gap_ms),
             warmup,
+            // Every row has a date once migrated; a NULL written by hand counts from creation.
+            warmup_started_on: r
+                .warmup_started_on
+                .unwrap_or_else(|| r.created_at.date_naive()),
             timezone: r.timezone.clone(),
             status: parse("mailboxes.status", &r.status)?,
             status_reason: r.status_reason.clone(),
@@ -387,6 +396,40 @@ pub(crate) fn custom_json(custom: &BTreeMap<String, String>) -> serde_json::Valu
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect(),
     )
+}
+
+/// The stored text of each of `items`, in their order, from `stored` keyed by (campaign lead,
+/// step). A missing one means the store lost a row it just wrote or read: corrupt.
+pub(crate) fn generated_in_order(
+    items: &[crate::domain::GeneratedFor],
+    mut stored: HashMap<(CampaignLeadId, i32), GeneratedRow>,
+) -> Result<Vec<GeneratedMessage>, StoreError> {
+    items
+        .iter()
+        .map(|item| {
+            let step = i32::try_from(item.step_order).unwrap_or(i32::MAX);
+            stored
+                .remove(&(item.campaign_lead_id, step))
+                .ok_or_else(|| StoreError::Corrupt {
+                    column: "generated_messages",
+                    detail: format!(
+                        "no text stored for campaign lead {} step {step}",
+                        item.campaign_lead_id
+                    ),
+                })
+                .and_then(GeneratedMessage::try_from)
+        })
+        .collect()
+}
+
+/// `leads` without repeats, first occurrence kept: the same id twice in the input is one lead.
+pub(crate) fn unique_leads(leads: &[LeadId]) -> Vec<LeadId> {
+    let mut seen = std::collections::HashSet::with_capacity(leads.len());
+    leads
+        .iter()
+        .copied()
+        .filter(|id| seen.insert(*id))
+        .collect()
 }
 
 /// Picks, for each of `count` new enrolments, the pool mailbox with the fewest active

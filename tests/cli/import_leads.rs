@@ -80,6 +80,7 @@ impl Setup {
             min_gap: HumanDuration::from_secs(60),
             max_gap: HumanDuration::from_secs(120),
             warmup: None,
+            warmup_started_on: None,
             timezone: "UTC".into(),
         };
         let mailbox = self

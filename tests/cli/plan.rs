@@ -8,7 +8,8 @@ use crate::helpers::{outreachd, settings, stderr, stdout};
 use crate::ops::{MAILBOX, Ops, SMTP_PASSWORD, apply_file, campaign};
 
 const V1: &str = "daily_cap = 10\nmin_gap = \"60s\"\nmax_gap = \"120s\"";
-const V2: &str = "daily_cap = 20\nmin_gap = \"30s\"\nmax_gap = \"120s\"";
+const V2: &str = "daily_cap = 20\nmin_gap = \"30s\"\nmax_gap = \"120s\"\n\
+                  warmup_started_on = \"2026-01-05\"";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_shows_created_updated_with_values_and_unchanged_objects_without_writing() {
@@ -36,6 +37,8 @@ async fn plan_shows_created_updated_with_values_and_unchanged_objects_without_wr
         "daily_cap: 10 -> 20",
         "min_gap: 1m -> 30s",
         "smtp password (changed)",
+        "warmup_started_on: ",
+        "-> 2026-01-05",
         "~ update campaign \"Open\"",
         "daily_new_leads_cap: none -> 5",
         "+ create campaign \"New\"",

@@ -47,6 +47,7 @@ pub fn mailbox() -> Mailbox {
         min_gap: HumanDuration::from_secs(60),
         max_gap: HumanDuration::from_secs(180),
         warmup: None,
+        warmup_started_on: Utc::now().date_naive(),
         timezone: "UTC".into(),
         status: MailboxStatus::Active,
         status_reason: None,

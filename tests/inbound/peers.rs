@@ -208,6 +208,7 @@ impl Peers {
             min_gap: HumanDuration::ZERO,
             max_gap: HumanDuration::ZERO,
             warmup: None,
+            warmup_started_on: None,
             timezone: "UTC".into(),
         }
     }

@@ -1,7 +1,7 @@
 //! What the supervisor and the actors read around the step contract: due campaigns, mailboxes
 //! to run, usage against caps and new-lead counts.
 
-use outreachd::domain::{CampaignDue, Completion, MailboxId, NextStep};
+use outreachd::domain::{CampaignDue, CampaignStatus, Completion, MailboxId, NextStep};
 
 use crate::dispatch_fixtures::{
     LEASE, Setup, base, day, message_id, minutes, running_campaign, sent,
@@ -178,7 +178,31 @@ async fn new_leads_sent_count_step_one_sends_in_flight_or_since(backend: TestBac
     );
 }
 
+async fn campaigns_changed_at_is_the_latest_change_of_a_running_campaign(backend: TestBackend) {
+    let s = Setup::new(backend, &["a@x.example"], base()).await;
+    let store = s.store();
+    let first = store.campaigns_changed_at().await.unwrap().unwrap();
+    let draft = campaign(store, s.ws, "Draft", vec![s.mailbox]).await;
+    assert_eq!(store.campaigns_changed_at().await.unwrap(), Some(first));
+    store
+        .set_campaign_status(s.ws, draft, CampaignStatus::Running)
+        .await
+        .unwrap();
+    let later = store.campaigns_changed_at().await.unwrap().unwrap();
+    assert!(later >= first, "{later} < {first}");
+    store
+        .set_campaign_status(s.ws, draft, CampaignStatus::Running)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.campaigns_changed_at().await.unwrap(),
+        Some(later),
+        "setting the status a campaign has writes nothing"
+    );
+}
+
 crate::on_both_backends!(
+    campaigns_changed_at_is_the_latest_change_of_a_running_campaign,
     due_campaigns_are_the_running_ones_with_their_earliest_due_time,
     dispatch_mailboxes_are_the_pools_of_running_campaigns,
     mailbox_usage_counts_the_day_and_the_window,

@@ -49,6 +49,7 @@ pub fn mailbox_spec(address: &str) -> MailboxSpec {
             start_per_day: 5,
             increment_per_day: 2,
         }),
+        warmup_started_on: None,
         timezone: "Europe/Berlin".to_owned(),
     }
 }

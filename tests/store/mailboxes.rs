@@ -2,9 +2,11 @@
 
 use outreachd::domain::{Change, HumanDuration, MailboxStatus, ServerInfo, SmtpSecurity, Warmup};
 
+use chrono::NaiveDate;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::fixtures::{email, mailbox_spec, server, workspace};
+use crate::sql;
 use crate::support::{TestBackend, test_store};
 
 async fn a_mailbox_reads_back_as_specified(backend: TestBackend) {
@@ -187,7 +189,64 @@ async fn an_unknown_mailbox_has_no_credentials(backend: TestBackend) {
     );
 }
 
+async fn a_new_mailbox_warms_up_from_today_and_apply_can_reset_the_date(backend: TestBackend) {
+    let ts = test_store(backend).await;
+    let ws = workspace(&*ts.store, "acme").await;
+    let mut spec = mailbox_spec("ada@example.com");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let created = ts.store.upsert_mailbox(ws, &spec).await.unwrap().value;
+    assert_eq!(created.warmup_started_on, today);
+
+    let earlier = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    spec.warmup_started_on = Some(earlier);
+    let reset = ts.store.upsert_mailbox(ws, &spec).await.unwrap();
+    assert_eq!(reset.change, Change::Updated);
+    assert_eq!(reset.value.warmup_started_on, earlier);
+    assert_eq!(
+        ts.store.upsert_mailbox(ws, &spec).await.unwrap().change,
+        Change::Unchanged
+    );
+
+    // Without the key the stored date stays, even when something else changes.
+    spec.warmup_started_on = None;
+    spec.daily_cap += 1;
+    let kept = ts.store.upsert_mailbox(ws, &spec).await.unwrap().value;
+    assert_eq!(kept.warmup_started_on, earlier);
+}
+
+async fn mailboxes_without_a_warmup_date_are_backfilled_from_their_creation(backend: TestBackend) {
+    let ts = test_store(backend).await;
+    let ws = workspace(&*ts.store, "acme").await;
+    let mut spec = mailbox_spec("ada@example.com");
+    spec.warmup_started_on = NaiveDate::from_ymd_opt(2026, 1, 5);
+    let created = ts.store.upsert_mailbox(ws, &spec).await.unwrap().value;
+    sql::execute(
+        backend,
+        &ts,
+        "UPDATE mailboxes SET warmup_started_on = NULL",
+    )
+    .await;
+    let backfill = match backend {
+        TestBackend::Postgres => {
+            include_str!("../../migrations/postgres/0007_warmup_started_on.sql")
+        }
+        TestBackend::Sqlite => include_str!("../../migrations/sqlite/0007_warmup_started_on.sql"),
+    };
+    sql::execute(backend, &ts, backfill).await;
+    let read = ts
+        .store
+        .mailbox_by_id(ws, created.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.warmup_started_on, created.created_at.date_naive());
+}
+
 crate::on_both_backends!(
+    a_new_mailbox_warms_up_from_today_and_apply_can_reset_the_date,
+    mailboxes_without_a_warmup_date_are_backfilled_from_their_creation,
     a_mailbox_reads_back_as_specified,
     mailbox_upsert_reports_created_unchanged_and_updated,
     credentials_round_trip_and_imap_can_be_removed,

@@ -138,6 +138,7 @@ pub fn mailbox_spec(i: usize, port: u16) -> MailboxSpec {
         min_gap: HumanDuration::ZERO,
         max_gap: HumanDuration::ZERO,
         warmup: None,
+        warmup_started_on: None,
         timezone: "UTC".into(),
     }
 }

@@ -27,6 +27,7 @@ fn mailbox(daily_cap: u32) -> Mailbox {
         min_gap: HumanDuration::from_secs(60),
         max_gap: HumanDuration::from_secs(120),
         warmup: None,
+        warmup_started_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
         timezone: "UTC".into(),
         status: MailboxStatus::Active,
         status_reason: None,
@@ -224,4 +225,19 @@ fn a_lead_released_to_the_cap_reset_is_explained_by_the_cap() {
     let e = explain_lead(&facts, now);
     assert_eq!(e.binding, Some("daily_cap"), "{e}");
     assert_eq!(e.next_eligible, Some(at("2026-11-24T00:00:00Z")));
+}
+
+#[test]
+fn the_warmup_ramp_counts_days_from_its_start_date_not_from_creation() {
+    let mut mb = mailbox(100);
+    mb.warmup = Some(Warmup {
+        start_per_day: 5,
+        increment_per_day: 2,
+    });
+    mb.created_at = at("2026-01-01T00:00:00Z");
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    mb.warmup_started_on = day(20);
+    let caps = crate::limits::BudgetConfig::for_mailbox(&mb);
+    assert_eq!(caps.cap_on(day(20)), 5);
+    assert_eq!(caps.cap_on(day(23)), 11);
 }

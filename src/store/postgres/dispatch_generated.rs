@@ -12,7 +12,7 @@ use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::store::rows::{GENERATED_COLUMNS, GeneratedRow};
+use crate::store::rows::{GENERATED_COLUMNS, GeneratedRow, generated_in_order};
 use crate::store::{QueryContext, StoreError};
 
 fn tokens(v: u32) -> i32 {
@@ -91,20 +91,5 @@ pub(super) async fn save_generated_many(
                 .or_insert(row);
         }
     }
-    items
-        .iter()
-        .zip(&steps)
-        .map(|(item, &step)| {
-            stored
-                .remove(&(item.campaign_lead_id, step))
-                .ok_or_else(|| StoreError::Corrupt {
-                    column: "generated_messages",
-                    detail: format!(
-                        "no text stored for campaign lead {} step {step}",
-                        item.campaign_lead_id
-                    ),
-                })
-                .and_then(GeneratedMessage::try_from)
-        })
-        .collect()
+    generated_in_order(items, stored)
 }

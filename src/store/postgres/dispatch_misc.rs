@@ -8,6 +8,7 @@
 
 use super::*;
 use crate::store::Dispatch;
+use crate::store::sql::operator::OperatorSql;
 use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -106,39 +107,14 @@ impl Dispatch for PgStore {
         mailbox: MailboxId,
         change: &MailboxStateChange,
     ) -> Result<(), StoreError> {
-        let pool = &self.pool;
-        let done = sqlx::query(
-        "UPDATE mailboxes SET status = $2, status_reason = $3, cooling_until = $4, updated_at = $5 \
-         WHERE id = $1",
-    )
-    .bind(mailbox)
-    .bind(change.status.as_str())
-    .bind(&change.reason)
-    .bind(change.cooling_until)
-    .bind(Utc::now())
-    .execute(pool)
-    .await
-    .ctx("change a mailbox's state")?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::not_found("mailbox", mailbox.to_string()));
-        }
-        Ok(())
+        let mut conn = self.read().await?;
+        Sql::set_mailbox_state(&mut conn, None, mailbox, change, Utc::now()).await
     }
 
     async fn campaigns_changed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let pool = &self.pool;
-        sqlx::query_scalar("SELECT max(updated_at) FROM campaigns WHERE status = 'running'")
-            .fetch_one(pool)
-            .await
-            .ctx("read when campaigns last changed")
+        Sql::campaigns_changed_at(&mut *self.read().await?).await
     }
 
-    /// Step-1 sends since `since`, plus those in flight (`sending` has no send time yet), plus live
-    /// claims not yet marked (they have no send row). The first count reads
-    /// `email_sends_campaign_new`, the second the few in-flight rows of `email_sends_open` (and
-    /// `claimed` rows an earlier version's claim left), the third the campaign's leads due
-    /// between `now` and `now + claim_lease` in `campaign_leads_due`: a claim moved their due time
-    /// to its lease expiry.
     async fn new_leads_sent_since(
         &self,
         campaign: CampaignId,

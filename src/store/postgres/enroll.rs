@@ -9,38 +9,20 @@
 use super::*;
 use crate::store::Enrolment;
 use async_trait::async_trait;
-use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use crate::domain::{CampaignId, CampaignLeadId, EnrollOutcome, LeadId, MailboxId, WorkspaceId};
-use crate::store::rows::assign_least_loaded;
+use crate::store::rows::{assign_least_loaded, unique_leads};
+use crate::store::sql::catalog::CatalogSql;
 use crate::store::{QueryContext, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Postgres;
 
 /// Lead ids per classification query and insert.
 const CHUNK: usize = 10_000;
-
-/// The pool in order, each mailbox with its active enrolments in this campaign.
-async fn pool_loads(
-    conn: &mut PgConnection,
-    campaign: CampaignId,
-) -> Result<Vec<(MailboxId, u64)>, StoreError> {
-    let rows: Vec<(MailboxId, i64)> = sqlx::query_as(
-        "SELECT cm.mailbox_id, \
-             (SELECT count(*) FROM campaign_leads cl WHERE cl.campaign_id = cm.campaign_id \
-              AND cl.mailbox_id = cm.mailbox_id AND cl.status = 'active') \
-         FROM campaign_mailboxes cm WHERE cm.campaign_id = $1 ORDER BY cm.position",
-    )
-    .bind(campaign)
-    .fetch_all(conn)
-    .await
-    .ctx("load a campaign's mailbox loads")?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
-        .collect())
-}
 
 /// Classifies lead ids: $1 workspace, $2 campaign, $3 ids; per id whether the lead exists,
 /// is enrolled already, and is suppressed or unsubscribed, in input order.
@@ -153,20 +135,8 @@ impl Enrolment for PgStore {
         .ctx("lock a campaign for enrolment")?;
         let name = name.ok_or_else(|| StoreError::not_found("campaign", campaign.to_string()))?;
 
-        let mut loads = pool_loads(&mut tx, campaign).await?;
-        if loads.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "campaign {name:?} has no mailboxes in its pool; add at least one before enrolling leads"
-            )));
-        }
-
-        // The same id twice in the input is one lead: count it once.
-        let mut seen = HashSet::with_capacity(leads.len());
-        let unique: Vec<LeadId> = leads
-            .iter()
-            .copied()
-            .filter(|id| seen.insert(*id))
-            .collect();
+        let mut loads = Sql::enrolment_pool(&mut tx, campaign, &name).await?;
+        let unique = unique_leads(leads);
 
         let now = Utc::now();
         let mut outcome = EnrollOutcome::default();
@@ -183,26 +153,12 @@ impl Enrolment for PgStore {
         Ok(outcome)
     }
 
-    /// Run Now: scheduled active leads are due at `now`. Parked ones (no due time: an unknown
-    /// outcome awaiting reconciliation) stay parked.
     async fn run_now(
         &self,
         ws: WorkspaceId,
         campaign: CampaignId,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let pool = &self.pool;
-        let done = sqlx::query(
-            "UPDATE campaign_leads SET next_scheduled_at = $3, updated_at = $3 \
-         WHERE workspace_id = $1 AND campaign_id = $2 AND status = 'active' \
-             AND next_scheduled_at IS NOT NULL",
-        )
-        .bind(ws)
-        .bind(campaign)
-        .bind(now)
-        .execute(pool)
-        .await
-        .ctx("make a campaign's leads due now")?;
-        Ok(done.rows_affected())
+        Sql::run_now(&mut *self.read().await?, ws, campaign, now).await
     }
 }

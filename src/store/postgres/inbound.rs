@@ -9,22 +9,15 @@ use crate::store::sql::pollers::PollerSql;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use sqlx::PgPool;
-
 use super::deadlock::retrying;
 
 /// The backend, for the statements shared in `store::sql`.
 type Sql = sqlx::Postgres;
 
-async fn conn(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
-    pool.acquire().await.ctx("acquire a connection")
-}
-
 #[async_trait]
 impl Inbound for PgStore {
     async fn inbound_mailboxes(&self) -> Result<Vec<(Mailbox, InboundOptions)>, StoreError> {
-        let pool = &self.pool;
-        Sql::inbound_mailboxes(&mut *conn(pool).await?).await
+        Sql::inbound_mailboxes(&mut *self.read().await?).await
     }
 
     async fn set_inbound_options(
@@ -33,8 +26,7 @@ impl Inbound for PgStore {
         mailbox: MailboxId,
         options: &InboundOptions,
     ) -> Result<(), StoreError> {
-        let pool = &self.pool;
-        Sql::set_inbound_options(&mut *conn(pool).await?, ws, mailbox, options).await
+        Sql::set_inbound_options(&mut *self.read().await?, ws, mailbox, options).await
     }
 
     async fn inbound_options(
@@ -42,16 +34,14 @@ impl Inbound for PgStore {
         ws: WorkspaceId,
         mailbox: MailboxId,
     ) -> Result<Option<InboundOptions>, StoreError> {
-        let pool = &self.pool;
-        Sql::inbound_options(&mut *conn(pool).await?, ws, mailbox).await
+        Sql::inbound_options(&mut *self.read().await?, ws, mailbox).await
     }
 
     async fn imap_checkpoints(
         &self,
         mailbox: MailboxId,
     ) -> Result<Vec<ImapCheckpoint>, StoreError> {
-        let pool = &self.pool;
-        Sql::imap_checkpoints(&mut *conn(pool).await?, mailbox).await
+        Sql::imap_checkpoints(&mut *self.read().await?, mailbox).await
     }
 
     async fn save_imap_checkpoint(
@@ -59,9 +49,8 @@ impl Inbound for PgStore {
         mailbox: MailboxId,
         checkpoint: &ImapCheckpoint,
     ) -> Result<(), StoreError> {
-        let pool = &self.pool;
         let cp = checkpoint;
-        Sql::save_imap_checkpoint(&mut *conn(pool).await?, mailbox, cp, Utc::now()).await
+        Sql::save_imap_checkpoint(&mut *self.read().await?, mailbox, cp, Utc::now()).await
     }
 
     async fn set_imap_status(
@@ -69,8 +58,7 @@ impl Inbound for PgStore {
         mailbox: MailboxId,
         status: &ImapStatus,
     ) -> Result<(), StoreError> {
-        let pool = &self.pool;
-        Sql::set_imap_status(&mut *conn(pool).await?, mailbox, status).await
+        Sql::set_imap_status(&mut *self.read().await?, mailbox, status).await
     }
 
     async fn imap_status(
@@ -78,13 +66,11 @@ impl Inbound for PgStore {
         ws: WorkspaceId,
         mailbox: MailboxId,
     ) -> Result<Option<ImapStatus>, StoreError> {
-        let pool = &self.pool;
-        Sql::imap_status(&mut *conn(pool).await?, ws, mailbox).await
+        Sql::imap_status(&mut *self.read().await?, ws, mailbox).await
     }
 
     async fn mailbox_leads(&self, mailbox: MailboxId) -> Result<MailboxLeads, StoreError> {
-        let pool = &self.pool;
-        Sql::mailbox_leads(&mut *conn(pool).await?, mailbox).await
+        Sql::mailbox_leads(&mut *self.read().await?, mailbox).await
     }
 
     async fn record_inbound(&self, record: &InboundRecord) -> Result<InboundOutcome, StoreError> {
@@ -104,18 +90,15 @@ impl Inbound for PgStore {
         mailbox: MailboxId,
         window: u32,
     ) -> Result<BounceRate, StoreError> {
-        let pool = &self.pool;
-        Sql::mailbox_bounce_rate(&mut *conn(pool).await?, mailbox, window).await
+        Sql::mailbox_bounce_rate(&mut *self.read().await?, mailbox, window).await
     }
 
     async fn mailboxes_with_unknown_sends(&self) -> Result<Vec<MailboxId>, StoreError> {
-        let pool = &self.pool;
-        Sql::mailboxes_with_unknown_sends(&mut *conn(pool).await?).await
+        Sql::mailboxes_with_unknown_sends(&mut *self.read().await?).await
     }
 
     async fn unknown_sends(&self, mailbox: MailboxId) -> Result<Vec<UnknownSend>, StoreError> {
-        let pool = &self.pool;
-        Sql::unknown_sends(&mut *conn(pool).await?, mailbox).await
+        Sql::unknown_sends(&mut *self.read().await?, mailbox).await
     }
 
     async fn resolve_unknown_send(

@@ -3,7 +3,7 @@
 //! This file connects the pool. Each role trait is implemented in the file that owns its SQL:
 //! `meta` (migrations, readiness, key canary), `workspaces`, `mailboxes`, `products`,
 //! `campaigns` (+ `campaign_write` for the upsert), `leads`, `suppressions`, `enroll`, `report`
-//! (+ `summary`) and `inbound`. Bulk paths (`insert_leads`, `enroll_leads`) bind whole columns
+//! and `inbound`. Bulk paths (`insert_leads`, `enroll_leads`) bind whole columns
 //! as arrays and `UNNEST` them, so a batch costs a fixed number of round trips whatever its size.
 //!
 //! The step contract lives in `dispatch_claim` (one `SKIP LOCKED` statement per claim),
@@ -31,7 +31,6 @@ mod operator;
 mod plans;
 mod products;
 mod report;
-mod summary;
 mod suppressions;
 mod workspaces;
 

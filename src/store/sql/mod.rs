@@ -3,23 +3,50 @@
 //! as PostgreSQL does); no casts, no date arithmetic (times are computed in Rust and bound by
 //! each backend in its own form: `DateTime<Utc>` on PostgreSQL, fixed-width text on SQLite).
 //!
-//! Each family of shared statements is a trait of default methods (`inbound::InboundSql`,
-//! `pollers::PollerSql`, `reads::Reads`) implemented by `sqlx::Postgres` and `sqlx::Sqlite`: its where-clauses name the
-//! types the statements bind and read, so the bodies are checked once as generic code, and a
-//! backend calls them as `<sqlx::Postgres as Reads>::lead_ids(conn, ws)`. What differs (the
+//! Each family of shared statements is a trait of default methods (`catalog::CatalogSql`,
+//! `inbound::InboundSql`, `operator::OperatorSql`, `pollers::PollerSql`, `reads::Reads`,
+//! `summary::SummarySql`) implemented by `sqlx::Postgres` and `sqlx::Sqlite`: its where-clauses
+//! name the types the statements bind and read, so the bodies are checked once as generic code,
+//! and a backend calls them as `<sqlx::Postgres as Reads>::lead_ids(conn, ws)`. What differs (the
 //! claim with `SKIP LOCKED`, batch statements over arrays or JSON rows, writes that SQLite queues
 //! behind its write lock) stays in the backend's own files.
 
+pub(crate) mod catalog;
 pub(crate) mod inbound;
+pub(crate) mod operator;
 pub(crate) mod pollers;
 pub(crate) mod reads;
+pub(crate) mod summary;
 
 use chrono::{DateTime, Utc};
+
+/// Moves the lead of a send resolved from `unknown` (by an operator or by the IMAP
+/// reconciliation) as a completed send would: `$1` campaign lead, `$2` workspace fence (or
+/// `NULL`), `$3` status, `$4` next step, `$5` due, `$6` thread Message-ID, `$7` now, `$8` the
+/// step sent. A lead leased or moved on meanwhile is left alone.
+pub(crate) const ADVANCE_RESOLVED_LEAD: &str = "UPDATE campaign_leads SET status = $3, \
+    current_step_order = $4, next_scheduled_at = $5, \
+    thread_message_id = COALESCE(thread_message_id, $6), \
+    first_subject = COALESCE(first_subject, (SELECT g.subject FROM generated_messages g \
+        WHERE g.campaign_lead_id = $1 AND g.step_order = 1)), \
+    updated_at = $7 \
+    WHERE id = $1 AND ($2 IS NULL OR workspace_id = $2) AND status = 'active' \
+        AND current_step_order = $8 AND lease_token IS NULL";
+
+/// Makes the lead of a send requeued from `unknown` due: `$1` campaign lead, `$2` workspace
+/// fence (or `NULL`), `$3` due, `$4` now.
+pub(crate) const REQUEUE_RESOLVED_LEAD: &str = "UPDATE campaign_leads \
+    SET next_scheduled_at = $3, updated_at = $4 \
+    WHERE id = $1 AND ($2 IS NULL OR workspace_id = $2) AND status = 'active' \
+        AND lease_token IS NULL";
 
 /// What the shared statements need to know of a backend: how it binds a timestamp, and how many
 /// rows a statement changed (sqlx has no common method for that).
 pub(crate) trait Dialect: sqlx::Database {
     type Time: for<'q> sqlx::Encode<'q, Self> + sqlx::Type<Self> + Send + 'static;
+
+    /// What locks the rows a `SELECT` read until the transaction ends.
+    const FOR_UPDATE: &'static str;
 
     fn time(t: DateTime<Utc>) -> Self::Time;
 
@@ -28,6 +55,8 @@ pub(crate) trait Dialect: sqlx::Database {
 
 impl Dialect for sqlx::Postgres {
     type Time = DateTime<Utc>;
+
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
 
     fn time(t: DateTime<Utc>) -> Self::Time {
         t
@@ -41,6 +70,10 @@ impl Dialect for sqlx::Postgres {
 /// SQLite keeps timestamps as fixed-width RFC 3339 text (see `sqlite::ts`).
 impl Dialect for sqlx::Sqlite {
     type Time = String;
+
+    /// Nothing: a SQLite write transaction (`BEGIN IMMEDIATE` behind the store's write lock)
+    /// already keeps every other writer out.
+    const FOR_UPDATE: &'static str = "";
 
     fn time(t: DateTime<Utc>) -> Self::Time {
         super::sqlite::ts(t)

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Bound, Dialect};
+use super::{ADVANCE_RESOLVED_LEAD, Bound, Dialect, REQUEUE_RESOLVED_LEAD};
 use crate::domain::{
     BounceRate, CampaignLeadId, ImapCheckpoint, ImapStatus, InboundOptions, Mailbox, MailboxId,
     MailboxLeads, SendId, UnknownResolution, UnknownSend, WorkspaceId,
@@ -24,6 +24,7 @@ where
     usize: sqlx::ColumnIndex<Self::Row>,
     for<'r> MailboxRow: sqlx::FromRow<'r, Self::Row>,
     for<'q> WorkspaceId: Bound<'q, Self>,
+    for<'q> Option<WorkspaceId>: Bound<'q, Self>,
     for<'q> MailboxId: Bound<'q, Self>,
     for<'q> SendId: Bound<'q, Self>,
     for<'q> CampaignLeadId: Bound<'q, Self>,
@@ -330,27 +331,18 @@ where
                     ),
                     None => ("completed", step, None),
                 };
-                sqlx::query(
-                    "UPDATE campaign_leads SET status = $2, current_step_order = $3, \
-                         next_scheduled_at = $4, \
-                         thread_message_id = COALESCE(thread_message_id, $5), \
-                         first_subject = COALESCE(first_subject, (SELECT g.subject \
-                             FROM generated_messages g \
-                             WHERE g.campaign_lead_id = $1 AND g.step_order = 1)), \
-                         updated_at = $6 \
-                     WHERE id = $1 AND status = 'active' AND current_step_order = $7 \
-                         AND lease_token IS NULL",
-                )
-                .bind(campaign_lead)
-                .bind(status)
-                .bind(next_step)
-                .bind(due)
-                .bind(thread)
-                .bind(Self::time(now))
-                .bind(step)
-                .execute(&mut *conn)
-                .await
-                .ctx("advance the lead of a reconciled send")?;
+                sqlx::query(ADVANCE_RESOLVED_LEAD)
+                    .bind(campaign_lead)
+                    .bind(None::<WorkspaceId>)
+                    .bind(status)
+                    .bind(next_step)
+                    .bind(due)
+                    .bind(thread)
+                    .bind(Self::time(now))
+                    .bind(step)
+                    .execute(&mut *conn)
+                    .await
+                    .ctx("advance the lead of a reconciled send")?;
                 Ok(true)
             }
             UnknownResolution::Resend { at } => {
@@ -371,16 +363,14 @@ where
                 let Some(lead) = lead else {
                     return Ok(false);
                 };
-                sqlx::query(
-                    "UPDATE campaign_leads SET next_scheduled_at = $2, updated_at = $3 \
-                     WHERE id = $1 AND status = 'active' AND lease_token IS NULL",
-                )
-                .bind(lead)
-                .bind(Self::time(at))
-                .bind(Self::time(now))
-                .execute(&mut *conn)
-                .await
-                .ctx("make the lead of a requeued send due")?;
+                sqlx::query(REQUEUE_RESOLVED_LEAD)
+                    .bind(lead)
+                    .bind(None::<WorkspaceId>)
+                    .bind(Self::time(at))
+                    .bind(Self::time(now))
+                    .execute(&mut *conn)
+                    .await
+                    .ctx("make the lead of a requeued send due")?;
                 Ok(true)
             }
         }

@@ -97,6 +97,16 @@ where
         .ctx("load the mailbox")
     }
 
+    /// `max(updated_at)` of running campaigns: what the supervisor polls to notice a change.
+    async fn campaigns_changed_at(
+        conn: &mut Self::Connection,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        sqlx::query_scalar("SELECT max(updated_at) FROM campaigns WHERE status = 'running'")
+            .fetch_one(conn)
+            .await
+            .ctx("read when campaigns last changed")
+    }
+
     /// Mailboxes in the pool of at least one running campaign (all workspaces).
     async fn dispatch_mailboxes(conn: &mut Self::Connection) -> Result<Vec<Mailbox>, StoreError> {
         let rows: Vec<MailboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(

@@ -1,36 +1,21 @@
 //! Reading campaigns (with their mailbox pools, in pool order) and their steps, and setting a
-//! campaign's status. Identity is (workspace, name); the upsert is in `campaign_write`.
+//! campaign's status, through the shared statements of `store::sql::catalog` and
+//! `store::sql::reads`. Identity is (workspace, name); the upsert is in `campaign_write`.
 
 use super::*;
 use crate::store::Campaigns;
 use async_trait::async_trait;
 
 use chrono::Utc;
-use sqlx::sqlite::SqliteConnection;
 
-use super::{SqliteStore, ts};
+use super::SqliteStore;
 use crate::domain::{Campaign, CampaignId, CampaignStatus, Step, WorkspaceId};
+use crate::store::StoreError;
+use crate::store::sql::catalog::CatalogSql;
 use crate::store::sql::reads::Reads;
-use crate::store::{QueryContext, StoreError};
 
 /// The backend, for the statements shared in `store::sql`.
 type Sql = sqlx::Sqlite;
-
-/// The campaign's name, or `NotFound` when it is not in the workspace.
-pub(super) async fn find_name(
-    conn: &mut SqliteConnection,
-    ws: WorkspaceId,
-    campaign: CampaignId,
-) -> Result<String, StoreError> {
-    let name: Option<String> =
-        sqlx::query_scalar("SELECT name FROM campaigns WHERE id = ? AND workspace_id = ?")
-            .bind(campaign)
-            .bind(ws)
-            .fetch_optional(conn)
-            .await
-            .ctx("look up the campaign")?;
-    name.ok_or_else(|| StoreError::not_found("campaign", campaign.to_string()))
-}
 
 #[async_trait]
 impl Campaigns for SqliteStore {
@@ -60,7 +45,7 @@ impl Campaigns for SqliteStore {
         campaign: CampaignId,
     ) -> Result<Vec<Step>, StoreError> {
         let mut tx = self.snapshot().await?;
-        find_name(&mut tx, ws, campaign).await?;
+        Sql::campaign_name(&mut tx, ws, campaign).await?;
         Sql::steps_of(&mut tx, campaign).await
     }
 
@@ -71,19 +56,7 @@ impl Campaigns for SqliteStore {
         status: CampaignStatus,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
-        )
-        .bind(status.as_str())
-        .bind(ts(Utc::now()))
-        .bind(campaign)
-        .bind(ws)
-        .execute(tx.conn())
-        .await
-        .ctx("set the campaign's status")?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::not_found("campaign", campaign.to_string()));
-        }
+        Sql::set_campaign_status(tx.conn(), ws, campaign, status, Utc::now()).await?;
         tx.commit().await
     }
 

@@ -4,14 +4,12 @@
 //! resends the same words. The batch is bound as JSON rows (see [`json_rows`]) and read back in
 //! the same transaction, so the answer is what is stored whoever wrote it.
 
-use std::collections::HashMap;
-
 use chrono::Utc;
 use serde_json::json;
 
 use super::{SqliteStore, json_id, json_rows, ts};
-use crate::domain::{CampaignLeadId, GeneratedFor, GeneratedMessage};
-use crate::store::rows::GeneratedRow;
+use crate::domain::{GeneratedFor, GeneratedMessage};
+use crate::store::rows::{GeneratedRow, generated_in_order};
 use crate::store::{QueryContext, StoreError};
 
 /// ?1 created_at, ?2 rows `[id, campaign lead id, step, subject, body_text, body_html,
@@ -72,24 +70,9 @@ pub(super) async fn save_generated_many(
         .await
         .ctx("load the stored generated messages")?;
     tx.commit().await?;
-    let mut stored: HashMap<(CampaignLeadId, i32), GeneratedRow> = stored
+    let stored = stored
         .into_iter()
         .map(|r| ((r.campaign_lead_id, r.step_order), r))
         .collect();
-    items
-        .iter()
-        .map(|item| {
-            let step = i32::try_from(item.step_order).unwrap_or(i32::MAX);
-            stored
-                .remove(&(item.campaign_lead_id, step))
-                .ok_or_else(|| StoreError::Corrupt {
-                    column: "generated_messages",
-                    detail: format!(
-                        "no text stored for campaign lead {} step {step}",
-                        item.campaign_lead_id
-                    ),
-                })
-                .and_then(GeneratedMessage::try_from)
-        })
-        .collect()
+    generated_in_order(items, stored)
 }

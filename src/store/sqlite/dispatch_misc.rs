@@ -9,6 +9,7 @@
 
 use super::*;
 use crate::store::Dispatch;
+use crate::store::sql::operator::OperatorSql;
 use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -157,43 +158,12 @@ impl Dispatch for SqliteStore {
         change: &MailboxStateChange,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE mailboxes SET status = ?, status_reason = ?, cooling_until = ?, updated_at = ? \
-         WHERE id = ?",
-        )
-        .bind(change.status.as_str())
-        .bind(change.reason.clone())
-        .bind(change.cooling_until.map(ts))
-        .bind(ts(Utc::now()))
-        .bind(mailbox)
-        .execute(tx.conn())
-        .await
-        .ctx("change a mailbox's state")?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::not_found("mailbox", mailbox.to_string()));
-        }
+        Sql::set_mailbox_state(tx.conn(), None, mailbox, change, Utc::now()).await?;
         tx.commit().await
     }
 
-    /// `max(updated_at)` of running campaigns; the text is fixed-width RFC 3339 (see `ts`).
     async fn campaigns_changed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let mut pooled = self.read().await?;
-        let conn = &mut *pooled;
-        let latest: Option<String> =
-            sqlx::query_scalar("SELECT max(updated_at) FROM campaigns WHERE status = 'running'")
-                .fetch_one(conn)
-                .await
-                .ctx("read when campaigns last changed")?;
-        latest
-            .map(|t| {
-                DateTime::parse_from_rfc3339(&t)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|e| StoreError::Corrupt {
-                        column: "campaigns.updated_at",
-                        detail: e.to_string(),
-                    })
-            })
-            .transpose()
+        Sql::campaigns_changed_at(&mut *self.read().await?).await
     }
 
     async fn new_leads_sent_since(

@@ -12,10 +12,14 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteConnection;
 
-use super::{MAX_PARAMS, SqliteStore, campaigns, row_placeholders, ts, values_placeholders};
+use super::{MAX_PARAMS, SqliteStore, row_placeholders, ts, values_placeholders};
 use crate::domain::{CampaignId, CampaignLeadId, EnrollOutcome, LeadId, MailboxId, WorkspaceId};
-use crate::store::rows::assign_least_loaded;
+use crate::store::rows::{assign_least_loaded, unique_leads};
+use crate::store::sql::catalog::CatalogSql;
 use crate::store::{QueryContext, StoreError};
+
+/// The backend, for the statements shared in `store::sql`.
+type Sql = sqlx::Sqlite;
 
 /// Lead ids per lookup; each costs two parameters in the suppression query.
 const LOOKUP_CHUNK: usize = 5_000;
@@ -29,27 +33,6 @@ struct Candidate {
     email: String,
     unsubscribed: bool,
     enrolled: bool,
-}
-
-/// The pool in position order, each mailbox with its active enrolments in this campaign.
-async fn pool_loads(
-    conn: &mut SqliteConnection,
-    campaign: CampaignId,
-) -> Result<Vec<(MailboxId, u64)>, StoreError> {
-    let rows: Vec<(MailboxId, i64)> = sqlx::query_as(
-        "SELECT cm.mailbox_id, (SELECT count(*) FROM campaign_leads cl \
-             WHERE cl.mailbox_id = cm.mailbox_id AND cl.campaign_id = cm.campaign_id \
-             AND cl.status = 'active') \
-         FROM campaign_mailboxes cm WHERE cm.campaign_id = ? ORDER BY cm.position",
-    )
-    .bind(campaign)
-    .fetch_all(conn)
-    .await
-    .ctx("load the campaign's mailbox pool")?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, load)| (id, u64::try_from(load).unwrap_or(0)))
-        .collect())
 }
 
 /// The workspace's leads among `ids`, with whether each is unsubscribed or already enrolled.
@@ -149,19 +132,9 @@ impl Enrolment for SqliteStore {
     ) -> Result<EnrollOutcome, StoreError> {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        let name = campaigns::find_name(conn, ws, campaign).await?;
-        let mut loads = pool_loads(conn, campaign).await?;
-        if loads.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "campaign {name:?} has no mailboxes in its pool; add at least one before enrolling leads"
-            )));
-        }
-        let mut seen = HashSet::with_capacity(leads.len());
-        let unique: Vec<LeadId> = leads
-            .iter()
-            .copied()
-            .filter(|id| seen.insert(*id))
-            .collect();
+        let name = Sql::campaign_name(conn, ws, campaign).await?;
+        let mut loads = Sql::enrolment_pool(conn, campaign, &name).await?;
+        let unique = unique_leads(leads);
 
         let mut outcome = EnrollOutcome::default();
         let now = ts(Utc::now());
@@ -212,28 +185,15 @@ impl Enrolment for SqliteStore {
         Ok(outcome)
     }
 
-    /// Run Now: scheduled active leads are due at `now`. Parked ones (no due time: an unknown
-    /// outcome awaiting reconciliation) stay parked.
     async fn run_now(
         &self,
         ws: WorkspaceId,
         campaign: CampaignId,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let now = ts(now);
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE campaign_leads SET next_scheduled_at = ?3, updated_at = ?3 \
-         WHERE workspace_id = ?1 AND campaign_id = ?2 AND status = 'active' \
-             AND next_scheduled_at IS NOT NULL",
-        )
-        .bind(ws)
-        .bind(campaign)
-        .bind(now)
-        .execute(tx.conn())
-        .await
-        .ctx("make a campaign's leads due now")?;
+        let made_due = Sql::run_now(tx.conn(), ws, campaign, now).await?;
         tx.commit().await?;
-        Ok(done.rows_affected())
+        Ok(made_due)
     }
 }

@@ -28,7 +28,6 @@ mod meta;
 mod operator;
 mod products;
 mod report;
-mod summary;
 mod suppressions;
 #[cfg(test)]
 mod tests;

@@ -1,11 +1,12 @@
-//! The reports role on SQLite: the shared statements of `store::sql::reports`, and the
-//! workspace summary of `summary`.
+//! The reports role on SQLite: the shared statements of
+//! `store::sql::reads` and `store::sql::summary`.
 
 use crate::store::sql::reads::Reads;
+use crate::store::sql::summary::SummarySql;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{SqliteStore, summary};
+use super::SqliteStore;
 use crate::domain::{
     CampaignId, EnrolmentState, LeadId, SendResult, WorkspaceId, WorkspaceSummary,
 };
@@ -21,7 +22,7 @@ impl Reports for SqliteStore {
         ws: WorkspaceId,
         now: DateTime<Utc>,
     ) -> Result<WorkspaceSummary, StoreError> {
-        summary::workspace_summary(&mut *self.snapshot().await?, ws, now).await
+        <Sql as SummarySql>::workspace_summary(&mut *self.snapshot().await?, ws, now).await
     }
 
     async fn send_results(

@@ -1,14 +1,14 @@
 //! Workspaces: the tenants. Identity is the unique name.
 
 use crate::store::Workspaces;
+use crate::store::sql::catalog::CatalogSql;
 use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use chrono::Utc;
 
-use super::{SqliteStore, ts};
-use crate::domain::{Change, Upserted, Workspace, WorkspaceId};
-use crate::store::rows::WorkspaceRow;
-use crate::store::{QueryContext, StoreError};
+use super::SqliteStore;
+use crate::domain::{Change, Upserted, Workspace};
+use crate::store::StoreError;
 
 /// The backend, for the statements shared in `store::sql`.
 type Sql = sqlx::Sqlite;
@@ -24,27 +24,9 @@ impl Workspaces for SqliteStore {
             });
         }
         let mut tx = self.begin_write().await?;
-        if let Some(found) = Sql::workspace_by_name(tx.conn(), name).await? {
-            return Ok(Upserted {
-                value: found,
-                change: Change::Unchanged,
-            });
-        }
-        let row: WorkspaceRow = sqlx::query_as(
-            "INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?) \
-         RETURNING id, name, created_at",
-        )
-        .bind(WorkspaceId::new())
-        .bind(name)
-        .bind(ts(Utc::now()))
-        .fetch_one(tx.conn())
-        .await
-        .ctx("create the workspace")?;
+        let upserted = Sql::upsert_workspace(tx.conn(), name, Utc::now()).await?;
         tx.commit().await?;
-        Ok(Upserted {
-            value: row.into(),
-            change: Change::Created,
-        })
+        Ok(upserted)
     }
 
     async fn workspace_by_name(&self, name: &str) -> Result<Option<Workspace>, StoreError> {

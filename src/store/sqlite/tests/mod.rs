@@ -58,6 +58,7 @@ pub(super) fn mailbox_spec(address: &str) -> MailboxSpec {
         min_gap: HumanDuration::from_secs(60),
         max_gap: HumanDuration::from_secs(120),
         warmup: None,
+        warmup_started_on: None,
         timezone: "Europe/Berlin".into(),
     }
 }
