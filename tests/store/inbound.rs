@@ -1,4 +1,4 @@
-//! The inbound half (issue #5): recording an inbound message with its actions exactly once,
+//! The inbound half of the store: recording an inbound message with its actions exactly once,
 //! what replies, auto-replies, bounces and opt-outs do to leads, IMAP checkpoints and status,
 //! and the reconciliation of `unknown` sends.
 
