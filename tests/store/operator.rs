@@ -79,6 +79,37 @@ async fn a_paused_mailbox_resumes_with_its_reason_and_cooldown_cleared(backend: 
     );
 }
 
+/// An actor's throttling reply can race an operator's pause: the pause must hold, or the
+/// mailbox would send again when the cooldown ends.
+async fn an_actors_cooldown_does_not_lift_an_operators_pause(backend: TestBackend) {
+    let now = base();
+    let s = Setup::new(backend, &["a@x.example"], now).await;
+    let store = s.store();
+    store
+        .set_mailbox_paused(s.ws, s.mailbox, "checking DNS", now)
+        .await
+        .unwrap();
+
+    let cooling = MailboxStateChange {
+        status: MailboxStatus::Cooling,
+        reason: Some("421 4.7.0 try again later".into()),
+        cooling_until: Some(now + minutes(30)),
+    };
+    store.set_mailbox_state(s.mailbox, &cooling).await.unwrap();
+    let active = MailboxStateChange {
+        status: MailboxStatus::Active,
+        reason: None,
+        cooling_until: None,
+    };
+    store.set_mailbox_state(s.mailbox, &active).await.unwrap();
+
+    let m = store.mailbox_by_id(s.ws, s.mailbox).await.unwrap().unwrap();
+    assert_eq!(
+        (m.status, m.status_reason.as_deref(), m.cooling_until),
+        (MailboxStatus::Paused, Some("checking DNS"), None)
+    );
+}
+
 async fn another_workspace_cannot_pause_or_resume_a_mailbox(backend: TestBackend) {
     let now = base();
     let s = Setup::new(backend, &["a@x.example"], now).await;
@@ -354,6 +385,7 @@ async fn another_workspace_cannot_resolve_a_send(backend: TestBackend) {
 
 crate::on_both_backends!(
     a_paused_mailbox_resumes_with_its_reason_and_cooldown_cleared,
+    an_actors_cooldown_does_not_lift_an_operators_pause,
     another_workspace_cannot_pause_or_resume_a_mailbox,
     the_day_count_includes_unknown_sends_and_is_read_within_the_workspace,
     unknown_sends_are_listed_by_workspace_campaign_and_age,

@@ -72,8 +72,11 @@ where
     for<'q> Option<DateTime<Utc>>: Bound<'q, Self>,
     for<'q> Option<Self::Time>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
 {
-    /// Sets a mailbox's status, reason and cooldown, fenced by `ws` when given (the actors,
-    /// which own the mailbox, give none). `NotFound` when the mailbox does not exist there.
+    /// Sets a mailbox's status, reason and cooldown, fenced by `ws` when given (an operator's
+    /// change). The actors, which own the mailbox, give none, and cannot lift a pause: a
+    /// throttling reply that arrives while an operator pauses the mailbox leaves it paused, it
+    /// does not turn it into a cooldown that would end by itself. `NotFound` when the mailbox
+    /// does not exist there.
     async fn set_mailbox_state(
         conn: &mut Self::Connection,
         ws: Option<WorkspaceId>,
@@ -84,7 +87,8 @@ where
         let done = sqlx::query(
             "UPDATE mailboxes SET status = $3, status_reason = $4, cooling_until = $5, \
                  updated_at = $6 \
-             WHERE id = $2 AND ($1 IS NULL OR workspace_id = $1)",
+             WHERE id = $2 AND ($1 IS NULL OR workspace_id = $1) \
+                 AND ($1 IS NOT NULL OR status <> 'paused' OR $3 = 'paused')",
         )
         .bind(ws)
         .bind(mailbox)
@@ -92,11 +96,22 @@ where
         .bind(change.reason.clone())
         .bind(change.cooling_until.map(Self::time))
         .bind(Self::time(now))
-        .execute(conn)
+        .execute(&mut *conn)
         .await
         .ctx("change a mailbox's state")?;
         if Self::rows_affected(&done) == 0 {
-            return Err(StoreError::not_found("mailbox", mailbox.to_string()));
+            // Nothing changed: either the mailbox is gone, or (an actor's change) a pause holds.
+            let exists: Option<i32> = sqlx::query_scalar(
+                "SELECT 1 FROM mailboxes WHERE id = $2 AND ($1 IS NULL OR workspace_id = $1)",
+            )
+            .bind(ws)
+            .bind(mailbox)
+            .fetch_optional(&mut *conn)
+            .await
+            .ctx("look up a mailbox")?;
+            if exists.is_none() {
+                return Err(StoreError::not_found("mailbox", mailbox.to_string()));
+            }
         }
         Ok(())
     }
