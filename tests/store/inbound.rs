@@ -401,6 +401,15 @@ async fn an_unknown_send_found_in_sent_advances_and_a_missing_one_is_resent(back
             .unwrap(),
         "only an unknown send is resolved"
     );
+    let campaign = store
+        .campaign_by_id(s.ws, s.campaign)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        campaign.emails_sent, 1,
+        "a send found in the Sent folder counts as sent, once"
+    );
     assert!(
         store
             .resolve_unknown_send(

@@ -343,6 +343,14 @@ where
                     .execute(&mut *conn)
                     .await
                     .ctx("advance the lead of a reconciled send")?;
+                sqlx::query(
+                    "UPDATE campaigns SET emails_sent = emails_sent + 1 \
+                     WHERE id = (SELECT campaign_id FROM campaign_leads WHERE id = $1)",
+                )
+                .bind(campaign_lead)
+                .execute(&mut *conn)
+                .await
+                .ctx("count a reconciled send")?;
                 Ok(true)
             }
             UnknownResolution::Resend { at } => {
