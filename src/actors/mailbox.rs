@@ -21,7 +21,7 @@ use super::context::DispatchContext;
 use super::job::SendJob;
 use super::transport::Transport;
 use crate::domain::{Mailbox, MailboxId};
-use crate::limits::{BudgetConfig, GapPacer, MailboxState, SendBudget};
+use crate::limits::{BudgetConfig, GapPacer, MailboxState, SendBudget, gap_gate};
 
 pub enum MailboxMsg {
     Send(Box<SendJob>),
@@ -151,8 +151,12 @@ pub async fn spawn_mailbox(
         tx,
         shared: shared.clone(),
     };
+    let mut pacer = GapPacer::new(mailbox.min_gap.as_duration(), mailbox.max_gap.as_duration());
+    if let Some(free_at) = gap_gate(&usage.last_hour, mailbox.min_gap.to_chrono(), now) {
+        pacer.hold_for((free_at - now).to_std().unwrap_or_default());
+    }
     let mut actor = MailboxActor {
-        pacer: GapPacer::new(mailbox.min_gap.as_duration(), mailbox.max_gap.as_duration()),
+        pacer,
         metrics: ctx.metrics.mailbox(&mailbox.address),
         mailbox,
         transport,

@@ -1,12 +1,26 @@
 //! The gates a due send passes besides the caps (see `budget`): the mailbox's own state
-//! (active, cooling down after a throttle, paused) with its cooldown policy, and the campaign's
-//! sending window read in the right zone. Pure functions of facts and a clock: the actors call
+//! (active, cooling down after a throttle, paused) with its cooldown policy, the minimum gap
+//! after the mailbox's last recorded send, and the campaign's sending window read in the right
+//! zone. Pure functions of facts and a clock: the actors call
 //! them to decide, and `explain` calls the same ones to report, so the two cannot drift.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::{MailboxStatus, SendWindow, TimezonePolicy};
+
+/// When the minimum gap after the mailbox's last recorded send ends, if it has not ended by
+/// `now`. A new mailbox actor holds its first send until then (its pacer starts empty), and
+/// `explain` reports the same time.
+pub fn gap_gate(
+    recent_sends: &[DateTime<Utc>],
+    min_gap: TimeDelta,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let last = recent_sends.iter().max()?;
+    let free_at = *last + min_gap;
+    (free_at > now).then_some(free_at)
+}
 
 /// A mailbox's sending state, as its actor holds it (and as a stored row starts it).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +113,19 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_gap_holds_until_min_gap_after_the_latest_recorded_send() {
+        let now = at("2026-11-23T10:00:00Z");
+        let gap = TimeDelta::minutes(5);
+        let sends = [now - TimeDelta::minutes(20), now - TimeDelta::minutes(2)];
+        assert_eq!(
+            gap_gate(&sends, gap, now),
+            Some(now + TimeDelta::minutes(3))
+        );
+        assert_eq!(gap_gate(&sends[..1], gap, now), None, "the gap is over");
+        assert_eq!(gap_gate(&[], gap, now), None, "no send to wait after");
     }
 
     #[test]

@@ -15,5 +15,5 @@ mod gates;
 mod pacer;
 
 pub use budget::{Blocked, BudgetConfig, CapKind, SendBudget, daily_gate, hourly_gate};
-pub use gates::{Hold, MailboxState, send_zone, window_gate};
+pub use gates::{Hold, MailboxState, gap_gate, send_zone, window_gate};
 pub use pacer::GapPacer;

@@ -10,6 +10,9 @@ pub struct GapPacer {
     /// `None` when `min_gap` is zero: pacing off (benchmarks, tests).
     limiter: Option<DefaultDirectRateLimiter>,
     jitter: Jitter,
+    /// No send before this, whatever the limiter says: the gap after a send that an earlier
+    /// actor made (see [`GapPacer::hold_for`]).
+    not_before: Option<tokio::time::Instant>,
 }
 
 impl GapPacer {
@@ -19,11 +22,22 @@ impl GapPacer {
         Self {
             limiter,
             jitter: Jitter::up_to(max_gap.saturating_sub(min_gap)),
+            not_before: None,
         }
     }
 
-    /// Waits until the next send may start. The first send after start-up goes at once.
+    /// Holds the first send for `rest`: a new actor's pacer knows nothing of the sends before
+    /// it, so a restart would otherwise send at once after the last send of the old actor.
+    pub fn hold_for(&mut self, rest: Duration) {
+        self.not_before = Some(tokio::time::Instant::now() + rest);
+    }
+
+    /// Waits until the next send may start. The first send after start-up goes at once,
+    /// unless [`GapPacer::hold_for`] holds it.
     pub async fn wait(&self) {
+        if let Some(at) = self.not_before {
+            tokio::time::sleep_until(at).await;
+        }
         if let Some(limiter) = &self.limiter {
             limiter.until_ready_with_jitter(self.jitter).await;
         }
@@ -39,7 +53,9 @@ impl GapPacer {
 
     /// True if a send could start now without waiting (ignoring jitter).
     pub fn ready_now(&self) -> bool {
-        self.limiter.as_ref().is_none_or(|l| l.check().is_ok())
+        self.not_before
+            .is_none_or(|at| at <= tokio::time::Instant::now())
+            && self.limiter.as_ref().is_none_or(|l| l.check().is_ok())
     }
 }
 
@@ -53,6 +69,17 @@ mod tests {
         assert!(pacer.ready_now());
         pacer.spend();
         assert!(!pacer.ready_now());
+    }
+
+    #[tokio::test]
+    async fn a_held_pacer_waits_out_the_hold_before_its_first_send() {
+        let mut pacer = GapPacer::new(Duration::from_secs(60), Duration::from_secs(60));
+        pacer.hold_for(Duration::from_millis(150));
+        assert!(!pacer.ready_now());
+        let start = std::time::Instant::now();
+        pacer.wait().await;
+        let held = start.elapsed();
+        assert!(held >= Duration::from_millis(140), "{held:?}");
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{Check, Explanation, MailboxFacts, finish, fmt_time};
 use crate::domain::MailboxStatus;
-use crate::limits::{BudgetConfig, Hold, MailboxState, daily_gate, hourly_gate};
+use crate::limits::{BudgetConfig, Hold, MailboxState, daily_gate, gap_gate, hourly_gate};
 
 /// The mailbox checks (state, gap, hourly cap, daily cap, warm-up) at `at`, from facts read
 /// at `now`.
@@ -38,23 +38,24 @@ pub fn mailbox_checks(facts: &MailboxFacts, now: DateTime<Utc>, at: DateTime<Utc
         ),
         None => Check::pass("mailbox_state", format!("mailbox {} is active", m.address)),
     });
-    let min_gap = m.min_gap.to_chrono();
     let last = facts.last_hour.iter().max().copied();
-    checks.push(match last {
-        Some(last) if last + min_gap > at => Check::blocked(
-            "gap",
-            Some(last + min_gap),
-            format!("last send {}, min_gap {}", fmt_time(last), m.min_gap),
-        ),
-        Some(last) => Check::pass(
-            "gap",
-            format!("last send {}, min_gap {}", fmt_time(last), m.min_gap),
-        ),
-        None => Check::pass(
-            "gap",
-            format!("no send in the last hour, min_gap {}", m.min_gap),
-        ),
-    });
+    checks.push(
+        match (last, gap_gate(&facts.last_hour, m.min_gap.to_chrono(), at)) {
+            (Some(last), Some(free_at)) => Check::blocked(
+                "gap",
+                Some(free_at),
+                format!("last send {}, min_gap {}", fmt_time(last), m.min_gap),
+            ),
+            (Some(last), None) => Check::pass(
+                "gap",
+                format!("last send {}, min_gap {}", fmt_time(last), m.min_gap),
+            ),
+            (None, _) => Check::pass(
+                "gap",
+                format!("no send in the last hour, min_gap {}", m.min_gap),
+            ),
+        },
+    );
     let config = BudgetConfig::for_mailbox(m);
     let hour_ago = at - TimeDelta::hours(1);
     let mut recent: Vec<DateTime<Utc>> = facts
