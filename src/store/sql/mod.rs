@@ -33,6 +33,11 @@ pub(crate) const ADVANCE_RESOLVED_LEAD: &str = "UPDATE campaign_leads SET status
     WHERE id = $1 AND ($2 IS NULL OR workspace_id = $2) AND status = 'active' \
         AND current_step_order = $8 AND lease_token IS NULL";
 
+/// Counts a send resolved from `unknown` as sent in its campaign's `emails_sent`, as a
+/// delivered send's completion does: `$1` campaign lead (already fenced by the send's update).
+pub(crate) const COUNT_RESOLVED_SEND: &str = "UPDATE campaigns SET emails_sent = emails_sent + 1 \
+    WHERE id = (SELECT campaign_id FROM campaign_leads WHERE id = $1)";
+
 /// Makes the lead of a send requeued from `unknown` due: `$1` campaign lead, `$2` workspace
 /// fence (or `NULL`), `$3` due, `$4` now.
 pub(crate) const REQUEUE_RESOLVED_LEAD: &str = "UPDATE campaign_leads \

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{ADVANCE_RESOLVED_LEAD, Bound, Dialect, REQUEUE_RESOLVED_LEAD};
+use super::{ADVANCE_RESOLVED_LEAD, Bound, COUNT_RESOLVED_SEND, Dialect, REQUEUE_RESOLVED_LEAD};
 use crate::domain::{
     CampaignId, CampaignLeadId, MailboxId, MailboxStateChange, MailboxStatus, NextStep, SendId,
     WorkspaceId,
@@ -172,11 +172,11 @@ where
         next: NextStep,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let row: Option<(CampaignLeadId, CampaignId, i32, Option<String>)> = sqlx::query_as(
+        let row: Option<(CampaignLeadId, i32, Option<String>)> = sqlx::query_as(
             "UPDATE email_sends SET state = 'sent', smtp_reply = $3, \
                  sent_at = COALESCE(sent_at, $4), updated_at = $4 \
              WHERE id = $1 AND workspace_id = $2 AND state = 'unknown' \
-             RETURNING campaign_lead_id, campaign_id, step_order, message_id",
+             RETURNING campaign_lead_id, step_order, message_id",
         )
         .bind(send)
         .bind(ws)
@@ -185,7 +185,7 @@ where
         .fetch_optional(&mut *conn)
         .await
         .ctx("mark an unknown send as sent")?;
-        let Some((lead, campaign, step, message_id)) = row else {
+        let Some((lead, step, message_id)) = row else {
             return Ok(false);
         };
         let (status, next_step, due) = match next {
@@ -209,15 +209,11 @@ where
             .execute(&mut *conn)
             .await
             .ctx("advance the lead of a resolved send")?;
-        sqlx::query(
-            "UPDATE campaigns SET emails_sent = emails_sent + 1 \
-             WHERE id = $1 AND workspace_id = $2",
-        )
-        .bind(campaign)
-        .bind(ws)
-        .execute(conn)
-        .await
-        .ctx("count a resolved send")?;
+        sqlx::query(COUNT_RESOLVED_SEND)
+            .bind(lead)
+            .execute(conn)
+            .await
+            .ctx("count a resolved send")?;
         Ok(true)
     }
 

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{ADVANCE_RESOLVED_LEAD, Bound, Dialect, REQUEUE_RESOLVED_LEAD};
+use super::{ADVANCE_RESOLVED_LEAD, Bound, COUNT_RESOLVED_SEND, Dialect, REQUEUE_RESOLVED_LEAD};
 use crate::domain::{
     BounceRate, CampaignLeadId, ImapCheckpoint, ImapStatus, InboundOptions, Mailbox, MailboxId,
     MailboxLeads, SendId, UnknownResolution, UnknownSend, WorkspaceId,
@@ -343,14 +343,11 @@ where
                     .execute(&mut *conn)
                     .await
                     .ctx("advance the lead of a reconciled send")?;
-                sqlx::query(
-                    "UPDATE campaigns SET emails_sent = emails_sent + 1 \
-                     WHERE id = (SELECT campaign_id FROM campaign_leads WHERE id = $1)",
-                )
-                .bind(campaign_lead)
-                .execute(&mut *conn)
-                .await
-                .ctx("count a reconciled send")?;
+                sqlx::query(COUNT_RESOLVED_SEND)
+                    .bind(campaign_lead)
+                    .execute(&mut *conn)
+                    .await
+                    .ctx("count a reconciled send")?;
                 Ok(true)
             }
             UnknownResolution::Resend { at } => {
