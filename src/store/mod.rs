@@ -10,6 +10,7 @@
 
 mod catalog;
 pub mod cipher;
+mod deadlock;
 mod dispatch;
 mod error;
 mod health;

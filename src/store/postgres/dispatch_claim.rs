@@ -22,10 +22,10 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::deadlock::retrying;
 use crate::domain::{
     CampaignLeadId, ClaimRequest, ClaimedSend, Lead, LeaseToken, MailboxId, SendId, SendRef,
 };
+use crate::store::deadlock::retrying;
 use crate::store::rows::ClaimText;
 use crate::store::rows::{LEAD_COLUMNS, LeadRow};
 use crate::store::{QueryContext, StoreError};

@@ -10,10 +10,10 @@ use crate::domain::{Completion, CompletionReport};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use super::deadlock::retrying;
 use super::dispatch_batch::Batch;
 use super::dispatch_outcomes::{BOUNCED, FAILED, RETRY, SENT, UNKNOWN};
 use super::plans::PROBE_JOINS;
+use crate::store::deadlock::retrying;
 use crate::store::{QueryContext, StoreError};
 
 impl Batch<'_> {

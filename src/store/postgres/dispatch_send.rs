@@ -10,8 +10,8 @@ use crate::domain::{ExpiryReport, SendRef};
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgPool;
 
-use super::deadlock::retrying;
 use super::plans::PROBE_JOINS;
+use crate::store::deadlock::retrying;
 use crate::store::{QueryContext, StoreError};
 
 pub(super) async fn mark_sending(

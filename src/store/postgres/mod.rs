@@ -13,8 +13,7 @@
 //! retries a unit PostgreSQL aborted to break one.
 
 mod campaign_write;
-mod campaigns;
-mod deadlock;
+
 mod dispatch_batch;
 mod dispatch_claim;
 mod dispatch_complete;
@@ -23,16 +22,10 @@ mod dispatch_misc;
 mod dispatch_outcomes;
 mod dispatch_send;
 mod enroll;
-mod inbound;
 mod leads;
-mod mailboxes;
 mod meta;
-mod operator;
 mod plans;
-mod products;
-mod report;
 mod suppressions;
-mod workspaces;
 
 #[cfg(test)]
 mod tests;
@@ -40,8 +33,9 @@ mod tests;
 use std::str::FromStr;
 
 use chrono::DateTime;
-use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
 
 use super::*;
 use crate::config::{Backend, DatabaseSettings, redact_url};
@@ -96,13 +90,65 @@ impl PgStore {
     }
 }
 
+/// How this store reads and writes, for the role impls `shared_roles!` stamps (see
+/// `store::sql::roles`).
 impl PgStore {
     /// A pooled connection, for the statements shared in `store::sql`.
-    async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
+    async fn read(&self) -> Result<PoolConnection<Postgres>, StoreError> {
         self.pool
             .acquire()
             .await
             .ctx("acquire a database connection")
+    }
+
+    /// Several reads that belong together: a pooled connection (each statement sees the
+    /// committed state of its own moment; none of these reads needs more).
+    async fn snapshot(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+        self.read().await
+    }
+
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let tx = self.pool.begin().await.ctx("begin a write transaction")?;
+        Ok(WriteTx(Unit::Transaction(tx)))
+    }
+
+    /// One write statement needs no transaction of its own: it runs in autocommit.
+    async fn one_write(&self) -> Result<WriteTx, StoreError> {
+        Ok(WriteTx(Unit::Autocommit(self.read().await?)))
+    }
+
+    async fn upsert_campaign_in(
+        &self,
+        ws: WorkspaceId,
+        spec: &CampaignSpec,
+    ) -> Result<Upserted<Campaign>, StoreError> {
+        campaign_write::upsert(&self.pool, ws, spec).await
+    }
+}
+
+crate::store::sql::roles::shared_roles!(PgStore, sqlx::Postgres);
+
+/// A write unit: a transaction, or one autocommitted statement.
+pub(crate) struct WriteTx(Unit);
+
+enum Unit {
+    Transaction(Transaction<'static, Postgres>),
+    Autocommit(PoolConnection<Postgres>),
+}
+
+impl WriteTx {
+    pub(crate) fn conn(&mut self) -> &mut PgConnection {
+        match &mut self.0 {
+            Unit::Transaction(tx) => tx,
+            Unit::Autocommit(conn) => conn,
+        }
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        match self.0 {
+            Unit::Transaction(tx) => tx.commit().await.ctx("commit a write transaction"),
+            Unit::Autocommit(_) => Ok(()),
+        }
     }
 }
 

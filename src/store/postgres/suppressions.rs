@@ -12,8 +12,8 @@ use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::deadlock::retrying;
 use crate::domain::{EmailAddress, WorkspaceId};
+use crate::store::deadlock::retrying;
 use crate::store::{QueryContext, StoreError};
 
 /// `'email'` or `'domain'`, and the lower-cased value to store.

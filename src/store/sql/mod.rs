@@ -16,6 +16,7 @@ pub(crate) mod inbound;
 pub(crate) mod operator;
 pub(crate) mod pollers;
 pub(crate) mod reads;
+pub(crate) mod roles;
 pub(crate) mod summary;
 
 use chrono::{DateTime, Utc};

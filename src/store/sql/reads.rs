@@ -58,6 +58,24 @@ where
         Ok(row.map(Workspace::from))
     }
 
+    /// Makes sure `ws` exists, so a write reports a missing workspace by name rather than as a
+    /// foreign-key failure.
+    async fn ensure_workspace(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+    ) -> Result<(), StoreError> {
+        let found: Option<WorkspaceId> =
+            sqlx::query_scalar("SELECT id FROM workspaces WHERE id = $1")
+                .bind(ws)
+                .fetch_optional(conn)
+                .await
+                .ctx("look up the workspace")?;
+        match found {
+            Some(_) => Ok(()),
+            None => Err(StoreError::not_found("workspace", ws.to_string())),
+        }
+    }
+
     async fn list_workspaces(conn: &mut Self::Connection) -> Result<Vec<Workspace>, StoreError> {
         let rows: Vec<WorkspaceRow> =
             sqlx::query_as("SELECT id, name, created_at FROM workspaces ORDER BY name")

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sqlx::sqlite::SqliteConnection;
 
-use super::{MAX_PARAMS, SqliteStore, ensure_workspace, row_placeholders, ts};
+use super::{MAX_PARAMS, SqliteStore, row_placeholders, ts};
 use crate::domain::{
     Campaign, CampaignId, CampaignSpec, CampaignStatus, Change, MailboxId, Step, StepId, StepSpec,
     Upserted, WorkspaceId,
@@ -68,7 +68,7 @@ pub(super) async fn upsert(
 ) -> Result<Upserted<Campaign>, StoreError> {
     let mut tx = s.begin_write().await?;
     let conn = tx.conn();
-    ensure_workspace(conn, ws).await?;
+    Sql::ensure_workspace(conn, ws).await?;
     check_references(conn, ws, spec).await?;
     let pool = dedup(&spec.mailbox_ids);
     let now = ts(Utc::now());

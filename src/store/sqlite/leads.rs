@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use sqlx::sqlite::SqliteConnection;
 
-use super::{MAX_PARAMS, SqliteStore, ensure_workspace, row_placeholders, ts, values_placeholders};
+use super::{MAX_PARAMS, SqliteStore, row_placeholders, ts, values_placeholders};
 use crate::domain::{EmailAddress, Lead, LeadId, LeadInsert, NewLead, WorkspaceId};
 use crate::store::{QueryContext, StoreError};
 
@@ -159,7 +159,7 @@ impl Leads for SqliteStore {
             .collect();
 
         let mut tx = self.begin_write().await?;
-        ensure_workspace(tx.conn(), ws).await?;
+        Sql::ensure_workspace(tx.conn(), ws).await?;
         let inserted = insert_fresh(tx.conn(), ws, leads, &emails, &fresh).await?;
         // Emails that were there before this call: look their ids up.
         let existing_keys: Vec<&str> = fresh

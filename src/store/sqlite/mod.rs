@@ -11,7 +11,6 @@
 //! write a variable number of fraction digits, and then text comparison is not time order.
 
 mod campaign_write;
-mod campaigns;
 mod dispatch_bounce;
 mod dispatch_claim;
 mod dispatch_complete;
@@ -20,18 +19,12 @@ mod dispatch_misc;
 mod dispatch_outcomes;
 mod dispatch_send;
 mod enroll;
-mod inbound;
 mod leads;
 mod lock;
-mod mailboxes;
 mod meta;
-mod operator;
-mod products;
-mod report;
 mod suppressions;
 #[cfg(test)]
 mod tests;
-mod workspaces;
 
 use std::fs::File;
 use std::str::FromStr;
@@ -136,6 +129,8 @@ impl WriteTx<'_> {
     }
 }
 
+crate::store::sql::roles::shared_roles!(SqliteStore, sqlx::Sqlite);
+
 impl SqliteStore {
     /// Opens (creating if missing) the database file named by `settings.url`. A `Daemon` first
     /// takes an exclusive lock on `<file>.lock` and fails with `Locked` if another daemon has it.
@@ -205,26 +200,22 @@ impl SqliteStore {
             .ctx("acquire a database connection")
     }
 
+    /// One write statement: a write transaction like any other write.
+    async fn one_write(&self) -> Result<WriteTx<'_>, StoreError> {
+        self.begin_write().await
+    }
+
+    async fn upsert_campaign_in(
+        &self,
+        ws: WorkspaceId,
+        spec: &CampaignSpec,
+    ) -> Result<Upserted<Campaign>, StoreError> {
+        campaign_write::upsert(self, ws, spec).await
+    }
+
     /// A read transaction, so reads of several tables see one consistent state (under WAL it
     /// blocks no writer). Dropping it ends it.
     async fn snapshot(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         self.pool.begin().await.ctx("begin a read transaction")
-    }
-}
-
-/// Makes sure `ws` exists, so writes report a missing workspace by name rather than as a
-/// foreign-key failure.
-pub(crate) async fn ensure_workspace(
-    conn: &mut SqliteConnection,
-    ws: WorkspaceId,
-) -> Result<(), StoreError> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM workspaces WHERE id = ?")
-        .bind(ws)
-        .fetch_optional(conn)
-        .await
-        .ctx("look up the workspace")?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(StoreError::not_found("workspace", ws.to_string())),
     }
 }

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::sqlite::SqliteConnection;
 
-use super::{SqliteStore, ensure_workspace, id_list, ts};
+use super::{SqliteStore, id_list, ts};
 use crate::domain::{CampaignLeadId, EmailAddress, WorkspaceId};
 use crate::store::{QueryContext, StoreError};
 
@@ -39,7 +39,7 @@ pub(super) async fn add(
     }
     let now = ts(Utc::now());
     let mut tx = s.begin_write().await?;
-    ensure_workspace(tx.conn(), ws).await?;
+    <sqlx::Sqlite as crate::store::sql::reads::Reads>::ensure_workspace(tx.conn(), ws).await?;
     sqlx::query(
         "INSERT INTO suppressions (id, workspace_id, kind, value, reason, created_at) \
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, kind, value) DO NOTHING",

@@ -25,7 +25,7 @@ fn is_deadlock(error: &StoreError) -> bool {
 }
 
 /// Runs `unit` again (up to [`ATTEMPTS`] times in all) while it fails with a deadlock.
-pub(super) async fn retrying<T, F, Fut>(mut unit: F) -> Result<T, StoreError>
+pub(crate) async fn retrying<T, F, Fut>(mut unit: F) -> Result<T, StoreError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, StoreError>>,
