@@ -79,15 +79,8 @@ pub struct RenderContext {
     pub step: u32,
 }
 
-/// The variable names a template may use at the top level; `validate` flags others as typos.
-pub const TOP_LEVEL_NAMES: &[&str] = &[
-    "lead",
-    "custom",
-    "persona",
-    "product",
-    "campaign",
-    "sender",
-    "step",
+/// A lead's own fields, under `lead.` and, as shortcuts, at the top level.
+pub const LEAD_FIELDS: &[&str] = &[
     "email",
     "first_name",
     "last_name",
@@ -98,6 +91,12 @@ pub const TOP_LEVEL_NAMES: &[&str] = &[
     "linkedin",
     "phone",
     "timezone",
+];
+
+/// The variable names a template may use at the top level besides [`LEAD_FIELDS`]; `validate`
+/// flags others as typos.
+pub const TOP_LEVEL_NAMES: &[&str] = &[
+    "lead", "custom", "persona", "product", "campaign", "sender", "step",
 ];
 
 impl RenderContext {

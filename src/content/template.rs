@@ -20,7 +20,7 @@ use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
 
 use super::compiled;
-use super::context::{RenderContext, TOP_LEVEL_NAMES};
+use super::context::{LEAD_FIELDS, RenderContext, TOP_LEVEL_NAMES};
 use super::error::{ContentError, TemplatePart};
 use super::spintax;
 
@@ -211,23 +211,15 @@ fn check_size(part: TemplatePart, template: &str) -> Result<(), ContentError> {
 fn known_name(path: &str) -> bool {
     let mut parts = path.splitn(3, '.');
     let (root, child) = (parts.next().unwrap_or_default(), parts.next());
+    if LEAD_FIELDS.contains(&root) {
+        return true;
+    }
     if !TOP_LEVEL_NAMES.contains(&root) {
         // `range`, `dict`, `namespace`: minijinja's own functions, reported as undeclared.
         return ENV.globals().any(|(global, _)| global == root);
     }
     let fields: &[&str] = match root {
-        "lead" => &[
-            "email",
-            "first_name",
-            "last_name",
-            "full_name",
-            "title",
-            "company",
-            "website",
-            "linkedin",
-            "phone",
-            "timezone",
-        ],
+        "lead" => LEAD_FIELDS,
         "product" => &["name", "description"],
         "campaign" => &["name", "goal"],
         "sender" => &["address", "name", "first_name", "signature"],
