@@ -199,6 +199,7 @@ impl Application {
             metrics,
             supervisor: supervisor.clone(),
             signer: api_signer,
+            api: api::v1::caller::ApiConfig::new(&settings.api),
         };
         let server = api::serve(listener, state)?;
         tracing::info!(port, backend = ?store.backend(), "outreachd is listening.");

@@ -1,10 +1,11 @@
-//! The HTTP surface (actix-web): health and readiness probes, the Prometheus endpoint, and the
-//! RFC 8058 unsubscribe endpoint.
+//! The HTTP surface (actix-web): the JSON API under `/api/v1`, health and readiness probes,
+//! the Prometheus endpoint, and the RFC 8058 unsubscribe endpoint.
 //!
 //! Handlers translate HTTP to calls on the store and actors; business rules live elsewhere.
 
 mod health;
 mod unsubscribe;
+pub mod v1;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -24,6 +25,8 @@ pub struct ApiState {
     pub supervisor: SupervisorHandle,
     /// Verifies unsubscribe tokens (the same key the mailbox actors sign with).
     pub signer: Arc<crate::smtp::UnsubscribeSigner>,
+    /// Session lifetime and the per-token rate limiter of `/api/v1`.
+    pub api: Arc<v1::caller::ApiConfig>,
 }
 
 /// Builds the server on an already-bound listener (port 0 works in tests).
@@ -32,6 +35,7 @@ pub fn serve(listener: TcpListener, state: ApiState) -> std::io::Result<Server> 
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .configure(v1::configure)
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
             .route("/metrics", web::get().to(health::metrics))

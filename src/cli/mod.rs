@@ -1,6 +1,7 @@
 //! The command-line interface: argument definitions and one file per command. Commands print
 //! results for people on stdout; logs go to stderr.
 
+mod access;
 mod apply;
 mod campaign;
 mod check_config;
@@ -88,6 +89,12 @@ pub enum Command {
     /// List and resolve sends whose outcome is unknown.
     #[command(subcommand)]
     Sends(sends::SendsCommand),
+    /// Users of the HTTP API.
+    #[command(subcommand)]
+    User(access::UserCommand),
+    /// API tokens for machines.
+    #[command(subcommand)]
+    Token(access::TokenCommand),
 }
 
 #[derive(Debug, Args)]
@@ -252,6 +259,8 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => explain::explain(&settings, args).await,
         Command::Mailbox(command) => mailbox::mailbox(&settings, command).await,
         Command::Sends(command) => sends::sends(&settings, command).await,
+        Command::User(command) => access::user(&settings, command).await,
+        Command::Token(command) => access::token(&settings, command).await,
     }
 }
 

@@ -24,6 +24,28 @@ pub struct Settings {
     /// `[imap]`: the per-mailbox inbound pollers (defaults apply when the section is absent).
     #[serde(default)]
     pub imap: crate::imap::ImapSettings,
+    /// `[api]`: the `/api/v1` routes (defaults apply when the section is absent).
+    #[serde(default)]
+    pub api: ApiSettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSettings {
+    /// How long a session from `POST /api/v1/auth/login` lasts.
+    pub session_ttl: HumanDuration,
+    /// Requests each token may make (a burst of the whole count, refilled evenly over the
+    /// period); more answer 429 with `Retry-After`.
+    pub rate_limit: crate::domain::RateSpec,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self {
+            session_ttl: HumanDuration::from_secs(12 * 3600),
+            rate_limit: crate::domain::RateSpec::new(1200, std::time::Duration::from_secs(60)),
+        }
+    }
 }
 
 fn redacted<S: Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {

@@ -8,7 +8,7 @@ use uuid::Uuid;
 macro_rules! id_type {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema)]
         #[sqlx(transparent)]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
@@ -58,4 +58,8 @@ id_type!(
     CampaignLeadId,
     /// One attempt row for (campaign lead, step): the unit of the step contract.
     SendId,
+    /// A person who signs in to the HTTP API.
+    UserId,
+    /// A bearer token: an API token or a login session.
+    TokenId,
 );

@@ -6,6 +6,7 @@
 //! knows nothing of the store, SMTP or HTTP: other modules convert to and from these types at
 //! their edges, so a value that exists is a value that is valid.
 
+mod access;
 mod campaign;
 mod cap;
 mod dispatch;
@@ -26,6 +27,7 @@ mod upsert;
 mod window;
 mod workspace;
 
+pub use access::*;
 pub use campaign::*;
 pub use dispatch::*;
 pub use explain::*;
@@ -44,12 +46,13 @@ pub use cap::{
 pub use duration::{DurationParseError, HumanDuration};
 pub use email::{EmailAddress, EmailParseError};
 pub use ids::{
-    CampaignId, CampaignLeadId, LeadId, MailboxId, ProductId, SendId, StepId, WorkspaceId,
+    CampaignId, CampaignLeadId, LeadId, MailboxId, ProductId, SendId, StepId, TokenId, UserId,
+    WorkspaceId,
 };
 pub use outcome::{MailboxVerdict, StepOutcome};
 pub use rate::{RateParseError, RateSpec};
 pub use status::{
-    CampaignLeadStatus, CampaignStatus, MailboxStatus, SendState, SmtpSecurity, StatusParseError,
-    TimezonePolicy,
+    CampaignLeadStatus, CampaignStatus, MailboxStatus, Role, SendState, SmtpSecurity,
+    StatusParseError, TimezonePolicy, TokenKind,
 };
 pub use window::{SendWindow, Weekdays, WindowParseError, resolve_local};

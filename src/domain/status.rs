@@ -16,7 +16,7 @@ pub struct StatusParseError {
 macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident, $kind:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
 
@@ -145,3 +145,25 @@ mod tests {
         );
     }
 }
+
+string_enum!(
+    /// What a user or token may do in its workspace, least to most (so `>=` compares them):
+    /// `viewer` reads; `member` also writes leads, products, campaigns and enrolments and runs
+    /// campaigns; `admin` also manages mailboxes, their credentials, tokens and members;
+    /// `owner` is an admin who cannot be removed by one.
+    Role, "role" {
+        Viewer => "viewer",
+        Member => "member",
+        Admin => "admin",
+        Owner => "owner",
+    }
+);
+
+string_enum!(
+    /// A bearer token's kind: made for a machine (lives until revoked) or handed out by a
+    /// login (expires).
+    TokenKind, "token kind" {
+        Api => "api",
+        Session => "session",
+    }
+);

@@ -69,7 +69,8 @@ pub async fn pause(
     pause_found(store, &mailbox, reason, now).await
 }
 
-async fn pause_found(
+/// [`pause`] for a mailbox already loaded (the API finds it by id).
+pub async fn pause_found(
     store: &dyn Store,
     mailbox: &Mailbox,
     reason: Option<&str>,
@@ -98,7 +99,8 @@ pub async fn resume(
     resume_found(store, &mailbox, now).await
 }
 
-async fn resume_found(
+/// [`resume`] for a mailbox already loaded.
+pub async fn resume_found(
     store: &dyn Store,
     mailbox: &Mailbox,
     now: DateTime<Utc>,
@@ -172,20 +174,30 @@ pub async fn status(
     };
     let mut states = Vec::with_capacity(mailboxes.len());
     for m in mailboxes {
-        let config = BudgetConfig::for_mailbox(&m);
-        let today = now.with_timezone(&config.timezone).date_naive();
-        let sent_today = store.mailbox_sent_on(ws.id, m.id, today).await?;
-        let budget = SendBudget::new(config, now, sent_today, &[]);
-        states.push(MailboxState {
-            daily_cap_today: budget.daily_cap_on(today),
-            sent_today,
-            cooling_until: m
-                .cooling_until
-                .filter(|_| m.status == MailboxStatus::Cooling),
-            reason: m.status_reason,
-            status: m.status,
-            address: m.address,
-        });
+        states.push(state_of(store, m, now).await?);
     }
     Ok(states)
+}
+
+/// What an operator needs to see of one mailbox's state: status, reason, and today's count
+/// against today's cap (warm-up included).
+pub async fn state_of(
+    store: &dyn Store,
+    m: Mailbox,
+    now: DateTime<Utc>,
+) -> Result<MailboxState, ServiceError> {
+    let config = BudgetConfig::for_mailbox(&m);
+    let today = now.with_timezone(&config.timezone).date_naive();
+    let sent_today = store.mailbox_sent_on(m.workspace_id, m.id, today).await?;
+    let budget = SendBudget::new(config, now, sent_today, &[]);
+    Ok(MailboxState {
+        daily_cap_today: budget.daily_cap_on(today),
+        sent_today,
+        cooling_until: m
+            .cooling_until
+            .filter(|_| m.status == MailboxStatus::Cooling),
+        reason: m.status_reason,
+        status: m.status,
+        address: m.address,
+    })
 }

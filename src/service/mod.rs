@@ -3,6 +3,7 @@
 //! its input into these functions' arguments and renders what they return; this module must
 //! not speak HTTP or parse argv, and it reaches the database only through the store's traits.
 
+pub mod access;
 pub mod mailboxes;
 pub mod sends;
 

@@ -8,6 +8,7 @@
 //! PostgreSQL is the production backend (one daemon per database). SQLite is the embedded
 //! default: one daemon per file, enforced with an exclusive lock.
 
+mod access;
 mod catalog;
 pub mod cipher;
 mod deadlock;
@@ -24,6 +25,7 @@ mod rows;
 mod sql;
 pub mod sqlite;
 
+pub use access::Access;
 pub use catalog::{
     Campaigns, Catalog, Enrolment, Leads, Mailboxes, Products, Suppressions, Workspaces,
 };
@@ -42,6 +44,6 @@ pub use reports::Reports;
 /// Methods of the roles are callable on `dyn Store` without importing the role traits.
 /// Implementations must keep the roles' promises; the conformance suite in `tests/store` checks
 /// them against both backends.
-pub trait Store: Meta + Catalog + Dispatch + Inbound + Reports + Operator {}
+pub trait Store: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access {}
 
-impl<T: Meta + Catalog + Dispatch + Inbound + Reports + Operator> Store for T {}
+impl<T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access> Store for T {}

@@ -7,5 +7,10 @@
 #[path = "../support/mod.rs"]
 mod support;
 use support::app as helpers;
+use support::fixtures;
 
+mod auth;
+mod client;
 mod health;
+mod openapi;
+mod tenancy;

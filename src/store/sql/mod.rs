@@ -11,6 +11,7 @@
 //! claim with `SKIP LOCKED`, batch statements over arrays or JSON rows, writes that SQLite queues
 //! behind its write lock) stays in the backend's own files.
 
+pub(crate) mod access;
 pub(crate) mod catalog;
 pub(crate) mod inbound;
 pub(crate) mod operator;

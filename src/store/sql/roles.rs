@@ -1,7 +1,7 @@
 //! The role impls that read the same on both backends: each method takes a connection or a write
 //! transaction from the store and runs the shared statements of `store::sql`. [`shared_roles!`]
 //! writes them once and stamps them for each store type (`Workspaces`, `Mailboxes`, `Products`,
-//! `Campaigns`, `Inbound`, `Operator`, `Reports`).
+//! `Campaigns`, `Inbound`, `Operator`, `Reports`, `Access`).
 //!
 //! A macro rather than one generic impl: the shared statement traits state their bounds as
 //! where-clauses, which Rust does not carry into a generic caller, and their futures are not
@@ -29,6 +29,7 @@ macro_rules! shared_roles {
             use chrono::{DateTime, NaiveDate, Utc};
 
             use $crate::domain::*;
+            use $crate::store::sql::access::AccessSql;
             use $crate::store::sql::catalog::{CatalogSql, credentials};
             use $crate::store::sql::inbound::InboundSql;
             use $crate::store::sql::operator::{OperatorSql, operator_state};
@@ -443,6 +444,82 @@ macro_rules! shared_roles {
                     cap: u32,
                 ) -> Result<u64, StoreError> {
                     Sql::due_backlog(&mut *self.read().await?, now, cap).await
+                }
+            }
+            #[async_trait]
+            impl Access for $store {
+                async fn create_user(
+                    &self,
+                    email: &EmailAddress,
+                    password_hash: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<User, StoreError> {
+                    let mut unit = self.one_write().await?;
+                    let user = Sql::create_user(unit.conn(), email, password_hash, now).await?;
+                    unit.commit().await?;
+                    Ok(user)
+                }
+
+                async fn user_by_email(
+                    &self,
+                    email: &EmailAddress,
+                ) -> Result<Option<(User, String)>, StoreError> {
+                    Sql::user_by_email(&mut *self.read().await?, email).await
+                }
+
+                async fn set_membership(
+                    &self,
+                    ws: WorkspaceId,
+                    user: UserId,
+                    role: Role,
+                    now: DateTime<Utc>,
+                ) -> Result<(), StoreError> {
+                    let mut unit = self.one_write().await?;
+                    Sql::set_membership(unit.conn(), ws, user, role, now).await?;
+                    unit.commit().await
+                }
+
+                async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreError> {
+                    Sql::memberships(&mut *self.read().await?, user).await
+                }
+
+                async fn insert_token(&self, token: &NewToken) -> Result<(), StoreError> {
+                    let mut unit = self.one_write().await?;
+                    Sql::insert_token(unit.conn(), token).await?;
+                    unit.commit().await
+                }
+
+                async fn tokens_by_prefix(
+                    &self,
+                    prefix: &str,
+                ) -> Result<Vec<TokenCandidate>, StoreError> {
+                    Sql::tokens_by_prefix(&mut *self.read().await?, prefix).await
+                }
+
+                async fn touch_token(
+                    &self,
+                    id: TokenId,
+                    now: DateTime<Utc>,
+                ) -> Result<(), StoreError> {
+                    let mut unit = self.one_write().await?;
+                    Sql::touch_token(unit.conn(), id, now).await?;
+                    unit.commit().await
+                }
+
+                async fn list_tokens(&self, ws: WorkspaceId) -> Result<Vec<TokenInfo>, StoreError> {
+                    Sql::list_tokens(&mut *self.read().await?, ws).await
+                }
+
+                async fn revoke_token(
+                    &self,
+                    ws: WorkspaceId,
+                    id: TokenId,
+                    now: DateTime<Utc>,
+                ) -> Result<bool, StoreError> {
+                    let mut unit = self.one_write().await?;
+                    let done = Sql::revoke_token(unit.conn(), ws, id, now).await?;
+                    unit.commit().await?;
+                    Ok(done)
                 }
             }
         };

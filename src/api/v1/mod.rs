@@ -1,0 +1,83 @@
+//! `/api/v1`: the JSON API. Every route but login takes a [`caller::Caller`], which
+//! authenticates the bearer token and scopes the request to the token's workspace; an id from
+//! another workspace answers 404 exactly as an id that does not exist. Handlers translate HTTP
+//! to calls on `service` and the store's role traits; they hold no business rule.
+//!
+//! The OpenAPI 3.1 document is generated from the handlers' annotations ([`ApiDoc`]) and served
+//! at `/api/v1/openapi.json`.
+
+pub mod auth;
+pub mod caller;
+pub mod mailboxes;
+pub mod page;
+pub mod problem;
+pub mod tokens;
+
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Largest JSON body accepted (413 beyond).
+pub const JSON_LIMIT: usize = 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "outreachd API", description = "Workspaces, mailboxes, leads and campaigns of an outreachd daemon."),
+    paths(
+        auth::login, auth::logout, auth::me,
+        tokens::create, tokens::list, tokens::revoke,
+        mailboxes::list, mailboxes::get, mailboxes::pause, mailboxes::resume,
+    ),
+    components(schemas(problem::Problem, problem::FieldError)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// Registers the `/api/v1` routes and their extractor settings.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(JSON_LIMIT)
+                    .error_handler(|e, _| problem::json_error(e).into()),
+            )
+            .app_data(
+                web::QueryConfig::default().error_handler(|e, _| problem::query_error(e).into()),
+            )
+            .app_data(
+                web::PathConfig::default().error_handler(|e, _| problem::path_error(e).into()),
+            )
+            .route("/openapi.json", web::get().to(openapi))
+            .route("/auth/login", web::post().to(auth::login))
+            .route("/auth/logout", web::post().to(auth::logout))
+            .route("/auth/me", web::get().to(auth::me))
+            .route("/tokens", web::post().to(tokens::create))
+            .route("/tokens", web::get().to(tokens::list))
+            .route("/tokens/{id}", web::delete().to(tokens::revoke))
+            .route("/mailboxes", web::get().to(mailboxes::list))
+            .route("/mailboxes/{id}", web::get().to(mailboxes::get))
+            .route("/mailboxes/{id}/pause", web::post().to(mailboxes::pause))
+            .route("/mailboxes/{id}/resume", web::post().to(mailboxes::resume))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(problem::ApiError::NotFound("no such route".into()))
+            })),
+    );
+}

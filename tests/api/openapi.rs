@@ -1,0 +1,34 @@
+//! The OpenAPI document is generated from the code and served: every route the API answers is
+//! in it, with the bearer scheme.
+
+use reqwest::StatusCode;
+
+use crate::helpers::spawn_app;
+use crate::support::TestBackend;
+
+crate::on_both_backends!(the_openapi_document_is_served_and_lists_the_routes);
+
+async fn the_openapi_document_is_served_and_lists_the_routes(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+
+    let response = app.get("/api/v1/openapi.json").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/tokens/{id}",
+        "/api/v1/mailboxes/{id}/pause",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
