@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{OpenApi, ToSchema};
 
 use super::caller::Caller;
 use super::problem::{ApiError, Problem};
@@ -100,4 +100,14 @@ pub async fn me(caller: Caller) -> web::Json<Me> {
         token_kind: p.kind,
         user_id: p.user,
     })
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(login, logout, me))]
+pub struct Doc;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/login", web::post().to(login))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/auth/me", web::get().to(me));
 }

@@ -4,7 +4,7 @@
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{OpenApi, ToSchema};
 
 use super::caller::Caller;
 use super::page::{Page, PageQuery};
@@ -171,4 +171,15 @@ pub async fn resume(
     service::resume_found(state.store.as_ref(), &m, Utc::now()).await?;
     let m = find(&state, &caller, m.id).await?;
     Ok(web::Json(MailboxView::of(&state, m).await?))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(list, get, pause, resume))]
+pub struct Doc;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/mailboxes", web::get().to(list))
+        .route("/mailboxes/{id}", web::get().to(get))
+        .route("/mailboxes/{id}/pause", web::post().to(pause))
+        .route("/mailboxes/{id}/resume", web::post().to(resume));
 }

@@ -20,19 +20,29 @@ use utoipa::{Modify, OpenApi};
 /// Largest JSON body accepted (413 beyond).
 pub const JSON_LIMIT: usize = 1024 * 1024;
 
+/// The document's frame: info, error schemas and the bearer scheme. Each area of the API adds
+/// its own paths from its module's `Doc` (see [`openapi`]).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "outreachd API", description = "Workspaces, mailboxes, leads and campaigns of an outreachd daemon."),
-    paths(
-        auth::login, auth::logout, auth::me,
-        tokens::create, tokens::list, tokens::revoke,
-        mailboxes::list, mailboxes::get, mailboxes::pause, mailboxes::resume,
-    ),
     components(schemas(problem::Problem, problem::FieldError)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;
+
+/// The whole OpenAPI document: the frame and every area's paths.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for area in [
+        auth::Doc::openapi(),
+        tokens::Doc::openapi(),
+        mailboxes::Doc::openapi(),
+    ] {
+        doc.merge(area);
+    }
+    doc
+}
 
 struct BearerAuth;
 
@@ -46,8 +56,8 @@ impl Modify for BearerAuth {
     }
 }
 
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+async fn serve_openapi() -> HttpResponse {
+    HttpResponse::Ok().json(openapi())
 }
 
 /// Registers the `/api/v1` routes and their extractor settings.
@@ -65,17 +75,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(
                 web::PathConfig::default().error_handler(|e, _| problem::path_error(e).into()),
             )
-            .route("/openapi.json", web::get().to(openapi))
-            .route("/auth/login", web::post().to(auth::login))
-            .route("/auth/logout", web::post().to(auth::logout))
-            .route("/auth/me", web::get().to(auth::me))
-            .route("/tokens", web::post().to(tokens::create))
-            .route("/tokens", web::get().to(tokens::list))
-            .route("/tokens/{id}", web::delete().to(tokens::revoke))
-            .route("/mailboxes", web::get().to(mailboxes::list))
-            .route("/mailboxes/{id}", web::get().to(mailboxes::get))
-            .route("/mailboxes/{id}/pause", web::post().to(mailboxes::pause))
-            .route("/mailboxes/{id}/resume", web::post().to(mailboxes::resume))
+            .route("/openapi.json", web::get().to(serve_openapi))
+            .configure(auth::routes)
+            .configure(tokens::routes)
+            .configure(mailboxes::routes)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(problem::ApiError::NotFound("no such route".into()))
             })),

@@ -5,7 +5,7 @@ use chrono::Utc as Clock;
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{OpenApi, ToSchema};
 
 use super::caller::Caller;
 use super::page::{Page, PageQuery};
@@ -124,4 +124,14 @@ pub async fn revoke(
     } else {
         Err(ApiError::NotFound(format!("token {id}")))
     }
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(create, list, revoke))]
+pub struct Doc;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/tokens", web::post().to(create))
+        .route("/tokens", web::get().to(list))
+        .route("/tokens/{id}", web::delete().to(revoke));
 }
