@@ -84,7 +84,8 @@ async fn open_store_with(
 /// The daemon: HTTP server, supervisor and everything they own.
 pub struct Application {
     port: u16,
-    server: actix_web::dev::Server,
+    admin_port: Option<u16>,
+    servers: Vec<actix_web::dev::Server>,
     store: Arc<dyn Store>,
     supervisor: SupervisorHandle,
     cancel: CancellationToken,
@@ -194,6 +195,19 @@ impl Application {
         let listener = TcpListener::bind(&address)
             .with_context(|| format!("cannot listen on {address} (server.host/server.port)"))?;
         let port = listener.local_addr()?.port();
+        let admin = match settings.server.admin_port {
+            Some(admin_port) => {
+                let address = format!("{}:{admin_port}", settings.server.host);
+                Some(TcpListener::bind(&address).with_context(|| {
+                    format!("cannot listen on {address} (server.host/server.admin_port)")
+                })?)
+            }
+            None => None,
+        };
+        let admin_port = admin
+            .as_ref()
+            .map(|l| l.local_addr().map(|a| a.port()))
+            .transpose()?;
         let state = ApiState {
             store: store.clone(),
             metrics,
@@ -201,11 +215,17 @@ impl Application {
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
         };
-        let server = api::serve(listener, state)?;
-        tracing::info!(port, backend = ?store.backend(), "outreachd is listening.");
+        let listeners = api::Listeners {
+            main: listener,
+            admin,
+            cors_origins: settings.api.cors_origins.clone(),
+        };
+        let servers = api::serve(listeners, state)?;
+        tracing::info!(port, admin_port, backend = ?store.backend(), "outreachd is listening.");
         Ok(Self {
             port,
-            server,
+            admin_port,
+            servers,
             store,
             supervisor,
             cancel,
@@ -217,6 +237,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The admin listener's port, when `server.admin_port` is set.
+    pub fn admin_port(&self) -> Option<u16> {
+        self.admin_port
     }
 
     pub fn store(&self) -> Arc<dyn Store> {
@@ -259,8 +284,8 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT (or the shutdown token), then drains within the timeout.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let handle = self.server.handle();
-        let server = tokio::spawn(self.server);
+        let handles: Vec<_> = self.servers.iter().map(|s| s.handle()).collect();
+        let servers: Vec<_> = self.servers.into_iter().map(tokio::spawn).collect();
         let cancel = self.cancel.clone();
         tokio::select! {
             () = shutdown_signal() => tracing::info!("Shutdown requested by signal."),
@@ -277,8 +302,12 @@ impl Application {
                 "Actors did not stop within the shutdown timeout; exiting anyway."
             );
         }
-        handle.stop(true).await;
-        let _ = server.await;
+        for handle in handles {
+            handle.stop(true).await;
+        }
+        for server in servers {
+            let _ = server.await;
+        }
         tracing::info!("outreachd stopped.");
         Ok(())
     }

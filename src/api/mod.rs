@@ -1,7 +1,10 @@
 //! The HTTP surface (actix-web): the JSON API under `/api/v1`, health and readiness probes,
 //! the Prometheus endpoint, and the RFC 8058 unsubscribe endpoint.
 //!
-//! Handlers translate HTTP to calls on the store and actors; business rules live elsewhere.
+//! Two listeners when `server.admin_port` is set: the main one serves what may face the
+//! internet (the API, unsubscribe links), the admin one the probes and metrics. Otherwise one
+//! listener serves everything. Handlers translate HTTP to calls on the service layer, the store
+//! and the actors; business rules live elsewhere.
 
 mod health;
 mod unsubscribe;
@@ -9,13 +12,18 @@ pub mod v1;
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Instant;
 
-use actix_web::dev::Server;
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::actors::SupervisorHandle;
 use crate::store::Store;
-use crate::telemetry::Metrics;
+use crate::telemetry::{HttpMetrics, Metrics};
 
 /// Shared state every handler can reach.
 #[derive(Clone)]
@@ -29,16 +37,73 @@ pub struct ApiState {
     pub api: Arc<v1::caller::ApiConfig>,
 }
 
-/// Builds the server on an already-bound listener (port 0 works in tests).
-pub fn serve(listener: TcpListener, state: ApiState) -> std::io::Result<Server> {
+/// The listeners the daemon serves on: the main one, and the admin one when configured.
+pub struct Listeners {
+    pub main: TcpListener,
+    pub admin: Option<TcpListener>,
+    /// `api.cors_origins`, checked when the settings were loaded.
+    pub cors_origins: Vec<String>,
+}
+
+/// Records every answered request by route template and status.
+async fn record(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let response = next.call(req).await?;
+    let route = response.request().match_pattern();
+    HttpMetrics::record(
+        method.as_str(),
+        route.as_deref(),
+        response.status().as_u16(),
+        start.elapsed(),
+    );
+    Ok(response)
+}
+
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(3600)
+}
+
+fn probes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics));
+}
+
+/// Builds the servers on already-bound listeners (port 0 works in tests).
+pub fn serve(listeners: Listeners, state: ApiState) -> std::io::Result<Vec<Server>> {
     let data = web::Data::new(state);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
+    let with_probes = listeners.admin.is_none();
+    let origins = listeners.cors_origins;
+    let main_data = data.clone();
+    let main = HttpServer::new(move || {
+        let app = App::new()
+            .app_data(main_data.clone())
+            .wrap(from_fn(record))
+            .wrap(actix_web::middleware::Condition::new(
+                !origins.is_empty(),
+                cors(&origins),
+            ))
             .configure(v1::configure)
-            .route("/healthz", web::get().to(health::healthz))
-            .route("/readyz", web::get().to(health::readyz))
-            .route("/metrics", web::get().to(health::metrics))
             .route(
                 "/unsubscribe/{send}/{token}",
                 web::get().to(unsubscribe::confirm_page),
@@ -46,11 +111,30 @@ pub fn serve(listener: TcpListener, state: ApiState) -> std::io::Result<Server> 
             .route(
                 "/unsubscribe/{send}/{token}",
                 web::post().to(unsubscribe::unsubscribe),
-            )
+            );
+        if with_probes {
+            app.configure(probes)
+        } else {
+            app
+        }
     })
     .workers(2)
     .disable_signals()
-    .listen(listener)?
+    .listen(listeners.main)?
     .run();
-    Ok(server)
+    let mut servers = vec![main];
+    if let Some(admin) = listeners.admin {
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(from_fn(record))
+                .configure(probes)
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(admin)?
+        .run();
+        servers.push(server);
+    }
+    Ok(servers)
 }

@@ -84,6 +84,9 @@ pub fn load(
             .prefix_separator("__")
             .separator("__")
             .try_parsing(true)
+            // Lists in the environment are comma-separated (`OUTREACHD__API__CORS_ORIGINS=a,b`).
+            .list_separator(",")
+            .with_list_parse_key("api.cors_origins")
             .source(Some(env_vars)),
     );
     let settings: Settings = builder

@@ -37,6 +37,32 @@ pub struct ApiSettings {
     /// Requests each token may make (a burst of the whole count, refilled evenly over the
     /// period); more answer 429 with `Retry-After`.
     pub rate_limit: crate::domain::RateSpec,
+    /// Browser origins (`https://console.example.com`) allowed to call the API cross-origin;
+    /// empty turns CORS off.
+    pub cors_origins: Vec<String>,
+}
+
+impl ApiSettings {
+    /// Every CORS origin must be `scheme://host[:port]`: a browser sends exactly that, so a
+    /// path or a trailing slash would never match, and `*` would hand the API to any site.
+    pub fn check_cors_origins(&self) -> Result<(), String> {
+        for origin in &self.cors_origins {
+            let url = reqwest::Url::parse(origin)
+                .map_err(|e| format!("api.cors_origins: {origin:?} is not a URL ({e})"))?;
+            let bare = matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some()
+                && url.path() == "/"
+                && url.query().is_none()
+                && url.fragment().is_none()
+                && !origin.ends_with('/');
+            if !bare {
+                return Err(format!(
+                    "api.cors_origins: {origin:?} must be an origin like https://console.example.com (scheme, host, optional port; no path or trailing slash)"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for ApiSettings {
@@ -44,6 +70,7 @@ impl Default for ApiSettings {
         Self {
             session_ttl: HumanDuration::from_secs(12 * 3600),
             rate_limit: crate::domain::RateSpec::new(1200, std::time::Duration::from_secs(60)),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -93,6 +120,10 @@ pub struct ServerSettings {
     pub host: String,
     /// 0 picks a free port.
     pub port: u16,
+    /// A second listener (on `host`) for `/healthz`, `/readyz` and `/metrics`, which then leave
+    /// the main one; unset serves everything on `port`. 0 picks a free port.
+    #[serde(default)]
+    pub admin_port: Option<u16>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -247,6 +278,12 @@ impl Settings {
             ));
         }
         problems.extend(self.content.validate());
+        if let Err(problem) = self.api.check_cors_origins() {
+            problems.push(problem);
+        }
+        if self.api.rate_limit.count() == 0 {
+            problems.push("api.rate_limit: must allow at least one request".into());
+        }
         let d = &self.dispatch;
         if d.sending_lease.as_duration() <= d.smtp_data_timeout.as_duration() {
             problems.push(format!(

@@ -3,12 +3,13 @@
 //! Names follow `outreachd_<noun>_<unit>[_total]`. Labels are bounded (outcome, stage, state,
 //! provider class, error type; mailbox and campaign only on counters and gauges; never lead or
 //! message ids). Histograms use explicit buckets. The definitions live in one file per area
-//! ([`dispatch`], [`content`], [`inbound`], [`internals`]); the README's metrics reference is
+//! ([`dispatch`], [`content`], [`inbound`], [`http`], [`internals`]); the README's metrics reference is
 //! generated from [`all`] and a test keeps the two in sync. Handles are built in
 //! `telemetry::handles`, nowhere else.
 
 pub mod content;
 pub mod dispatch;
+pub mod http;
 pub mod inbound;
 pub mod internals;
 
@@ -33,6 +34,7 @@ pub const CATALOGUE: &[&[MetricDef]] = &[
     dispatch::DEFS,
     content::DEFS,
     inbound::DEFS,
+    http::DEFS,
     internals::DEFS,
 ];
 

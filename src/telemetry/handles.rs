@@ -5,6 +5,7 @@
 
 mod content;
 mod dispatch;
+mod http;
 mod inbound;
 mod operator;
 mod smtp_error;
@@ -14,6 +15,7 @@ mod tests;
 
 pub use content::{ContentMetrics, GenerationResult};
 pub use dispatch::{CampaignMetrics, CompletionMetrics, MailboxMetrics, OUTCOMES, outcome_label};
+pub use http::HttpMetrics;
 pub use inbound::{ImapMailboxMetrics, InboundClass, InboundMetrics, PollerUp};
 pub use operator::OperatorMetrics;
 pub use smtp_error::SmtpErrorType;

@@ -14,7 +14,7 @@ mod reload;
 
 pub use catalogue::{CATALOGUE, MetricDef, MetricKind};
 pub use handles::{
-    ActorKind, CampaignMetrics, CompletionMetrics, ContentMetrics, GenerationResult,
+    ActorKind, CampaignMetrics, CompletionMetrics, ContentMetrics, GenerationResult, HttpMetrics,
     ImapMailboxMetrics, InboundClass, InboundMetrics, MailboxMetrics, OperatorMetrics,
     SupervisorMetrics,
 };

@@ -12,5 +12,6 @@ use support::fixtures;
 mod auth;
 mod client;
 mod health;
+mod listeners;
 mod openapi;
 mod tenancy;

@@ -66,6 +66,7 @@ fn the_dashboard_has_the_rows_and_variables_operators_need() {
             "Campaigns",
             "Inbound",
             "Content",
+            "HTTP API",
             "Internals"
         ]
     );

@@ -27,6 +27,8 @@ pub struct TestApp {
     /// `http://127.0.0.1:<port>`, without a trailing slash.
     pub address: String,
     pub port: u16,
+    /// The admin listener's port, when the test set `OUTREACHD__SERVER__ADMIN_PORT`.
+    pub admin_port: Option<u16>,
     pub client: reqwest::Client,
     pub backend: TestBackend,
     /// The database URL the daemon uses (a fresh PostgreSQL database or an SQLite file).
@@ -84,6 +86,7 @@ pub async fn spawn_app_with(backend: TestBackend, overrides: &[(&str, &str)]) ->
         .await
         .expect("build the application");
     let port = app.port();
+    let admin_port = app.admin_port();
     let store = app.store();
     let supervisor = app.supervisor();
     let shutdown = app.shutdown_token();
@@ -91,6 +94,7 @@ pub async fn spawn_app_with(backend: TestBackend, overrides: &[(&str, &str)]) ->
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        admin_port,
         client: http_client(),
         backend,
         database_url,
