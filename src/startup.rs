@@ -221,6 +221,10 @@ impl Application {
             cors_origins: settings.api.cors_origins.clone(),
         };
         let servers = api::serve(listeners, state)?;
+        tracker.spawn(api::v1::idempotency::purge_expired(
+            store.clone(),
+            cancel.child_token(),
+        ));
         tracing::info!(port, admin_port, backend = ?store.backend(), "outreachd is listening.");
         Ok(Self {
             port,

@@ -95,6 +95,8 @@ pub enum Command {
     /// API tokens for machines.
     #[command(subcommand)]
     Token(access::TokenCommand),
+    /// Print the HTTP API's OpenAPI 3.1 document (as served at /api/v1/openapi.json).
+    Openapi,
 }
 
 #[derive(Debug, Args)]
@@ -261,6 +263,13 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sends(command) => sends::sends(&settings, command).await,
         Command::User(command) => access::user(&settings, command).await,
         Command::Token(command) => access::token(&settings, command).await,
+        Command::Openapi => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::api::v1::openapi())?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -15,6 +15,7 @@ mod deadlock;
 mod dispatch;
 mod error;
 mod health;
+pub mod idempotency;
 mod inbound;
 mod meta;
 mod open;
@@ -33,6 +34,7 @@ pub use cipher::{CipherError, SecretCipher, SecretPurpose};
 pub use dispatch::Dispatch;
 pub use error::{QueryContext, StoreError};
 pub use health::{PoolStats, Readiness};
+pub use idempotency::Idempotency;
 pub use inbound::Inbound;
 pub use meta::Meta;
 pub use open::{OpenMode, open};
@@ -44,6 +46,12 @@ pub use reports::Reports;
 /// Methods of the roles are callable on `dyn Store` without importing the role traits.
 /// Implementations must keep the roles' promises; the conformance suite in `tests/store` checks
 /// them against both backends.
-pub trait Store: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access {}
+pub trait Store:
+    Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + Idempotency
+{
+}
 
-impl<T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access> Store for T {}
+impl<T> Store for T where
+    T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + Idempotency
+{
+}

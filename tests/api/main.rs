@@ -12,6 +12,7 @@ use support::fixtures;
 mod auth;
 mod client;
 mod health;
+mod idempotency;
 mod listeners;
 mod openapi;
 mod tenancy;

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
@@ -76,18 +76,33 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
+impl Caller {
+    /// Authenticates the request's bearer token and charges the token's rate limit.
+    pub async fn authenticate(req: &HttpRequest) -> Result<Self, ApiError> {
+        let state = req
+            .app_data::<web::Data<ApiState>>()
+            .cloned()
+            .ok_or_else(|| ApiError::Internal("no API state".into()))?;
+        let token = bearer(req)?;
+        let principal = access::authenticate(state.store.as_ref(), &token).await?;
+        state.api.limiter.check(principal.token)?;
+        Ok(Caller(principal))
+    }
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<ApiState>>().cloned();
-        let token = bearer(req);
+        // A middleware that authenticated already (`Idempotency-Key`) left the caller here.
+        let known = req.extensions().get::<Caller>().copied();
+        let req = req.clone();
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal("no API state".into()))?;
-            let principal = access::authenticate(state.store.as_ref(), &token?).await?;
-            state.api.limiter.check(principal.token)?;
-            Ok(Caller(principal))
+            match known {
+                Some(caller) => Ok(caller),
+                None => Caller::authenticate(&req).await,
+            }
         })
     }
 }

@@ -8,13 +8,14 @@
 
 pub mod auth;
 pub mod caller;
+mod conventions;
+pub mod idempotency;
 pub mod mailboxes;
 pub mod page;
 pub mod problem;
 pub mod tokens;
 
 use actix_web::{HttpResponse, web};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 /// Largest JSON body accepted (413 beyond).
@@ -26,7 +27,6 @@ pub const JSON_LIMIT: usize = 1024 * 1024;
 #[openapi(
     info(title = "outreachd API", description = "Workspaces, mailboxes, leads and campaigns of an outreachd daemon."),
     components(schemas(problem::Problem, problem::FieldError)),
-    modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;
@@ -41,19 +41,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ] {
         doc.merge(area);
     }
+    // After the merge, so that every area's operations get them.
+    conventions::Conventions.modify(&mut doc);
     doc
-}
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
-    }
 }
 
 async fn serve_openapi() -> HttpResponse {
@@ -64,6 +54,7 @@ async fn serve_openapi() -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(idempotency::idempotent))
             .app_data(
                 web::JsonConfig::default()
                     .limit(JSON_LIMIT)
