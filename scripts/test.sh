@@ -7,7 +7,8 @@
 # 2. Mail peers (Dovecot IMAP+LMTP, Postfix, smtp-sink) are installed if missing, with promtool,
 #    and started on free loopback ports; their ports are exported (see scripts/mail-peers/).
 # 3. Checks, all of them even when one fails: cargo fmt --check, clippy -D warnings, doc tests,
-#    then every test target (cargo-nextest when installed, else cargo test). Tests that skipped
+#    every test target (cargo-nextest when installed, else cargo test), then Schemathesis
+#    against the API's OpenAPI document (scripts/api-fuzz/run.sh). Tests that skipped
 #    because a peer or tool was missing are listed at the end (under CI=true they fail instead).
 # Whatever this run started is stopped on exit, failure or Ctrl-C included. Exit 0 only when
 # every step passed. Packages are the only change it makes to the system, plus, only when it
@@ -104,6 +105,11 @@ fi
 if ! command -v npm > /dev/null; then
   packages+=(nodejs npm)
 fi
+# The API fuzz check (scripts/api-fuzz) installs Schemathesis into a Python venv.
+if ! command -v python3 > /dev/null || ! python3 -c 'import venv, ensurepip' 2> /dev/null; then
+  packages+=(python3 python3-venv)
+fi
+command -v curl > /dev/null || packages+=(curl)
 apt_install_missing "${packages[@]}"
 
 # --- PostgreSQL -------------------------------------------------------------------------------
@@ -204,6 +210,8 @@ if cargo nextest --version > /dev/null 2>&1; then
 else
   step tests cargo test --locked --all-targets --no-fail-fast
 fi
+# Schemathesis against the served OpenAPI document: no 5xx, every answer as documented.
+step api-fuzz bash scripts/api-fuzz/run.sh
 
 drop_test_databases
 if [ -s "$OUTREACHD_TEST_SKIPS" ]; then

@@ -1,5 +1,5 @@
 //! The idempotency role: what a POST with an `Idempotency-Key` answered, so that a retry gets
-//! the same answer and does nothing twice. Keys are per workspace.
+//! the same answer and does nothing twice. A key belongs to one workspace and one route.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -54,13 +54,12 @@ pub trait Idempotency: Send + Sync + 'static {
     /// Stores the answer of a claimed key.
     async fn finish_key(
         &self,
-        ws: WorkspaceId,
-        key: &str,
+        request: &IdempotentRequest<'_>,
         answer: &StoredAnswer,
     ) -> Result<(), StoreError>;
 
     /// Gives a claimed key up (the request failed on our side): a retry handles it afresh.
-    async fn release_key(&self, ws: WorkspaceId, key: &str) -> Result<(), StoreError>;
+    async fn release_key(&self, request: &IdempotentRequest<'_>) -> Result<(), StoreError>;
 
     /// Deletes every answer created before `before`; returns how many.
     async fn purge_keys(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;

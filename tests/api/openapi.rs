@@ -6,7 +6,10 @@ use reqwest::StatusCode;
 use crate::helpers::spawn_app;
 use crate::support::TestBackend;
 
-crate::on_both_backends!(the_openapi_document_is_served_and_lists_the_routes);
+crate::on_both_backends!(
+    the_openapi_document_is_served_and_lists_the_routes,
+    a_known_route_with_another_method_answers_405_with_allow,
+);
 
 async fn the_openapi_document_is_served_and_lists_the_routes(backend: TestBackend) {
     let app = spawn_app(backend).await;
@@ -31,4 +34,20 @@ async fn the_openapi_document_is_served_and_lists_the_routes(backend: TestBacken
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+}
+
+async fn a_known_route_with_another_method_answers_405_with_allow(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+
+    let response = app
+        .client
+        .put(app.url("/api/v1/tokens"))
+        .send()
+        .await
+        .unwrap();
+    let unknown = app.get("/api/v1/no-such-thing").await;
+
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "GET, POST");
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }

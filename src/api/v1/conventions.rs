@@ -76,8 +76,7 @@ fn conventions(op: &mut Operation, path: &str, writes: bool, post: bool) {
             .schema(Some(
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .min_length(Some(1))
-                    .max_length(Some(255)),
+                    .pattern(Some("^[!-~]{1,255}$")),
             ))
             .build();
         op.parameters.get_or_insert_with(Vec::new).push(header);

@@ -2,10 +2,12 @@
 //! gets the first answer back (with `Idempotent-Replayed: true`) and nothing is done twice.
 //!
 //! The key is claimed in the store before the handler runs, so two concurrent requests with one
-//! key cannot both do the work: the second gets 409. The same key with a different method,
-//! path or body is a client bug: 422. An answer is kept a day; a 5xx is not kept (the request
-//! may be retried). Bodies up to [`JSON_LIMIT`](super::JSON_LIMIT) are compared by their
-//! SHA-256; larger ones (uploads) by key, method and path alone, so the upload streams on.
+//! key cannot both do the work: the second gets 409. A key belongs to one route (method and
+//! path): the same key on another route is another request. The same key on the same route
+//! with a different body is a client bug: 422 (draft-ietf-httpapi-idempotency-key-header). An
+//! answer is kept a day; a 5xx is not kept (the request may be retried). Bodies up to
+//! [`JSON_LIMIT`](super::JSON_LIMIT) are compared by their SHA-256; larger ones (uploads) by key
+//! and route alone, so the upload streams on.
 
 use std::time::Duration;
 
@@ -140,12 +142,11 @@ pub async fn idempotent(
             ),
         )),
         Ok(KeyClaim::Claimed) => {
-            let ws = caller.workspace();
             let response = next.call(req).await;
             let response = match response {
                 Ok(response) => response,
                 Err(e) => {
-                    release(&state, ws, &key).await;
+                    release(&state, &request).await;
                     return Err(e);
                 }
             };
@@ -155,13 +156,13 @@ pub async fn idempotent(
             let bytes = match to_bytes(body).await {
                 Ok(bytes) => bytes,
                 Err(_) => {
-                    release(&state, ws, &key).await;
+                    release(&state, &request).await;
                     let res = ApiError::Internal("reading a response body".into()).error_response();
                     return Ok(ServiceResponse::new(http_req, res));
                 }
             };
             if status.is_server_error() {
-                release(&state, ws, &key).await;
+                release(&state, &request).await;
             } else {
                 let stored = StoredAnswer {
                     status: status.as_u16(),
@@ -172,9 +173,9 @@ pub async fn idempotent(
                         .map(str::to_owned),
                     body: bytes.to_vec(),
                 };
-                if let Err(e) = state.store.finish_key(ws, &key, &stored).await {
+                if let Err(e) = state.store.finish_key(&request, &stored).await {
                     tracing::warn!(error = %e, "Could not store an idempotent answer; a retry will run the request again.");
-                    release(&state, ws, &key).await;
+                    release(&state, &request).await;
                 }
             }
             let res = res.set_body(BoxBody::new(bytes));
@@ -183,8 +184,8 @@ pub async fn idempotent(
     }
 }
 
-async fn release(state: &ApiState, ws: crate::domain::WorkspaceId, key: &str) {
-    if let Err(e) = state.store.release_key(ws, key).await {
+async fn release(state: &ApiState, request: &IdempotentRequest<'_>) {
+    if let Err(e) = state.store.release_key(request).await {
         tracing::warn!(error = %e, "Could not release an idempotency key; it frees itself within 10 minutes.");
     }
 }

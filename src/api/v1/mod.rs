@@ -46,6 +46,52 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The methods of every route, by path template, read from the OpenAPI document once.
+static ROUTES: std::sync::LazyLock<Vec<(Vec<String>, Vec<&'static str>)>> =
+    std::sync::LazyLock::new(|| {
+        let doc = openapi();
+        doc.paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let mut methods = Vec::new();
+                for (method, op) in [
+                    ("GET", &item.get),
+                    ("POST", &item.post),
+                    ("PUT", &item.put),
+                    ("PATCH", &item.patch),
+                    ("DELETE", &item.delete),
+                ] {
+                    if op.is_some() {
+                        methods.push(method);
+                    }
+                }
+                (segments, methods)
+            })
+            .collect()
+    });
+
+/// A request no route took: 405 with `Allow` when the path exists with other methods (the
+/// OpenAPI document is the list of routes), else 404.
+async fn unrouted(req: actix_web::HttpRequest) -> Result<HttpResponse, problem::ApiError> {
+    let segments: Vec<&str> = req.path().split('/').collect();
+    let allowed = ROUTES.iter().find(|(template, _)| {
+        template.len() == segments.len()
+            && template
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()))
+    });
+    match allowed {
+        Some((_, methods)) => {
+            let error = problem::ApiError::MethodNotAllowed(methods.join(", "));
+            Ok(actix_web::ResponseError::error_response(&error))
+        }
+        None => Err(problem::ApiError::NotFound("no such route".into())),
+    }
+}
+
 async fn serve_openapi() -> HttpResponse {
     HttpResponse::Ok().json(openapi())
 }
@@ -70,8 +116,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(tokens::routes)
             .configure(mailboxes::routes)
-            .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(problem::ApiError::NotFound("no such route".into()))
-            })),
+            .default_service(web::to(unrouted)),
     );
 }

@@ -1,10 +1,13 @@
 //! Cursor pagination: `?limit=&cursor=`. A page holds at most `limit` items (1 to 500, 100 by
-//! default) and `next_cursor` when more follow. A cursor is opaque to clients: the id of the
-//! last item returned, which keeps pages stable while rows are added (keyset pagination, not
+//! default) and `next_cursor` when more follow. Items come in creation order (ids are UUIDv7).
+//! A cursor is opaque to clients: the id of the last item returned, and a page holds the items
+//! after it, which keeps pages stable while rows are added or removed (keyset pagination, not
 //! offsets).
 
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::alphabet::URL_SAFE;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -21,6 +24,7 @@ pub struct PageQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{22}$")]
     pub cursor: Option<String>,
 }
 
@@ -41,6 +45,15 @@ impl<T> Page<T> {
     }
 }
 
+/// Reads any 22 characters of the cursor alphabet (the documented pattern) as 16 bytes: the
+/// unused low bits of the last character are ignored rather than refused.
+const CURSOR: GeneralPurpose = GeneralPurpose::new(
+    &URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
+
 pub fn encode_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
@@ -50,7 +63,7 @@ impl PageQuery {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(n @ 1..=MAX_LIMIT) => Ok(n),
-            Some(_) => Err(ApiError::invalid(
+            Some(_) => Err(ApiError::bad_query(
                 "limit",
                 format!("must be from 1 to {MAX_LIMIT}"),
             )),
@@ -59,44 +72,32 @@ impl PageQuery {
 
     /// The id the page starts after.
     pub fn after(&self) -> Result<Option<Uuid>, ApiError> {
-        let Some(cursor) = self.cursor.as_deref().filter(|c| !c.is_empty()) else {
+        let Some(cursor) = self.cursor.as_deref() else {
             return Ok(None);
         };
-        URL_SAFE_NO_PAD
+        CURSOR
             .decode(cursor)
             .ok()
             .and_then(|bytes| Uuid::from_slice(&bytes).ok())
             .map(Some)
-            .ok_or_else(|| ApiError::invalid("cursor", "not a cursor this API gave out"))
+            .ok_or_else(|| ApiError::bad_query("cursor", "not a cursor this API gave out"))
     }
 
-    /// A page of a list the store returns whole (small lists: tokens, mailboxes), in the order
-    /// given; `key` is each item's id.
+    /// A page of a list the store returns whole (small lists: tokens, mailboxes); `key` is
+    /// each item's id. Sorted by id, so a cursor works even when its item is gone.
     pub fn paginate<T>(
         &self,
-        items: Vec<T>,
+        mut items: Vec<T>,
         key: impl Fn(&T) -> Uuid,
     ) -> Result<Page<T>, ApiError> {
-        let limit = self.limit()? as usize;
-        let start = match self.after()? {
-            None => 0,
-            Some(after) => match items.iter().position(|item| key(item) == after) {
-                Some(i) => i + 1,
-                None => return Err(ApiError::invalid("cursor", "the item it points at is gone")),
-            },
-        };
-        let mut rest: Vec<T> = items.into_iter().skip(start).collect();
-        let more = rest.len() > limit;
-        rest.truncate(limit);
-        let next_cursor = if more {
-            rest.last().map(|last| encode_cursor(key(last)))
-        } else {
-            None
-        };
-        Ok(Page {
-            items: rest,
-            next_cursor,
-        })
+        let after = self.after()?;
+        items.sort_by_key(|item| key(item));
+        let rows: Vec<T> = items
+            .into_iter()
+            .filter(|item| after.is_none_or(|after| key(item) > after))
+            .take(self.limit()? as usize + 1)
+            .collect();
+        self.page_of(rows, key)
     }
 
     /// A page from a store query that fetched up to `limit + 1` rows after the cursor.

@@ -52,12 +52,18 @@ pub struct Problem {
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    /// A query parameter out of its documented range: 400, with the parameters at fault.
+    #[error("the query string has invalid parameters")]
+    BadQuery(Vec<FieldError>),
     #[error("{0}")]
     Unauthorized(String),
     #[error("this needs the {0} role or higher")]
     Forbidden(Role),
     #[error("{0} not found")]
     NotFound(String),
+    /// The path exists, with these methods only.
+    #[error("this route answers only {0}")]
+    MethodNotAllowed(String),
     #[error("{0}")]
     Conflict(String),
     #[error("the request body is larger than {0} bytes")]
@@ -78,12 +84,17 @@ impl ApiError {
         Self::Invalid(vec![FieldError::new(field, message)])
     }
 
+    pub fn bad_query(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadQuery(vec![FieldError::new(field, message)])
+    }
+
     fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest(_) => "bad_request",
+            Self::BadRequest(_) | Self::BadQuery(_) => "bad_request",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::TooLarge(_) => "payload_too_large",
             Self::Invalid(_) => "validation_failed",
@@ -108,7 +119,7 @@ impl ApiError {
             detail,
             code: self.code(),
             errors: match self {
-                Self::Invalid(fields) => fields.clone(),
+                Self::Invalid(fields) | Self::BadQuery(fields) => fields.clone(),
                 _ => Vec::new(),
             },
         }
@@ -118,10 +129,11 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::BadQuery(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -139,6 +151,11 @@ impl ResponseError for ApiError {
         match self {
             Self::RateLimited(wait) => {
                 response.insert_header((header::RETRY_AFTER, wait.as_secs().max(1).to_string()));
+            }
+            Self::MethodNotAllowed(methods) => {
+                if let Ok(value) = HeaderValue::from_str(methods) {
+                    response.insert_header((header::ALLOW, value));
+                }
             }
             Self::Unauthorized(_) => {
                 response.insert_header((

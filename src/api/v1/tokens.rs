@@ -17,7 +17,8 @@ use crate::service::access;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
-    /// What the token is for (1 to 100 characters).
+    /// What the token is for (1 to 100 characters, not only spaces).
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: String,
     /// At most the caller's own role.
     pub role: Role,
@@ -84,7 +85,7 @@ pub async fn create(
     }))
 }
 
-/// The workspace's API tokens, newest first (admin).
+/// The workspace's API tokens, oldest first (admin).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", params(PageQuery),
     responses(
         (status = 200, description = "A page of tokens", body = Page<TokenView>),

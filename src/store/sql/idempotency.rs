@@ -62,19 +62,22 @@ where
     ) -> Result<KeyClaim, StoreError> {
         sqlx::query(
             "DELETE FROM idempotency_keys WHERE workspace_id = $1 AND key = $2 \
+             AND method = $5 AND path = $6 \
              AND (created_at < $3 OR (status IS NULL AND created_at < $4))",
         )
         .bind(request.workspace)
         .bind(request.key.to_owned())
         .bind(Self::time(expired_before))
         .bind(Self::time(stale_before))
+        .bind(request.method.to_owned())
+        .bind(request.path.to_owned())
         .execute(&mut *conn)
         .await
         .ctx("expire an idempotency key")?;
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (workspace_id, key, method, path, request_sha256, \
              created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (workspace_id, key) DO NOTHING",
+             ON CONFLICT (workspace_id, method, path, key) DO NOTHING",
         )
         .bind(request.workspace)
         .bind(request.key.to_owned())
@@ -90,10 +93,13 @@ where
         }
         let row: KeyRow = sqlx::query_as(
             "SELECT method, path, request_sha256, status, content_type, body \
-             FROM idempotency_keys WHERE workspace_id = $1 AND key = $2",
+             FROM idempotency_keys \
+             WHERE workspace_id = $1 AND key = $2 AND method = $3 AND path = $4",
         )
         .bind(request.workspace)
         .bind(request.key.to_owned())
+        .bind(request.method.to_owned())
+        .bind(request.path.to_owned())
         .fetch_one(conn)
         .await
         .ctx("read an idempotency key")?;
@@ -102,19 +108,20 @@ where
 
     async fn finish_key(
         conn: &mut Self::Connection,
-        ws: WorkspaceId,
-        key: &str,
+        request: &IdempotentRequest<'_>,
         answer: &StoredAnswer,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5 \
-             WHERE workspace_id = $1 AND key = $2",
+             WHERE workspace_id = $1 AND key = $2 AND method = $6 AND path = $7",
         )
-        .bind(ws)
-        .bind(key.to_owned())
+        .bind(request.workspace)
+        .bind(request.key.to_owned())
         .bind(i32::from(answer.status))
         .bind(answer.content_type.clone())
         .bind(answer.body.clone())
+        .bind(request.method.to_owned())
+        .bind(request.path.to_owned())
         .execute(conn)
         .await
         .ctx("store an idempotent answer")?;
@@ -123,15 +130,16 @@ where
 
     async fn release_key(
         conn: &mut Self::Connection,
-        ws: WorkspaceId,
-        key: &str,
+        request: &IdempotentRequest<'_>,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "DELETE FROM idempotency_keys WHERE workspace_id = $1 AND key = $2 \
-             AND status IS NULL",
+             AND method = $3 AND path = $4 AND status IS NULL",
         )
-        .bind(ws)
-        .bind(key.to_owned())
+        .bind(request.workspace)
+        .bind(request.key.to_owned())
+        .bind(request.method.to_owned())
+        .bind(request.path.to_owned())
         .execute(conn)
         .await
         .ctx("release an idempotency key")?;
@@ -160,7 +168,6 @@ macro_rules! idempotency_role {
         const _: () = {
             use chrono::{DateTime, Utc};
 
-            use $crate::domain::WorkspaceId;
             use $crate::store::StoreError;
             use $crate::store::idempotency::{
                 Idempotency, IdempotentRequest, KeyClaim, StoredAnswer,
@@ -188,18 +195,20 @@ macro_rules! idempotency_role {
 
                 async fn finish_key(
                     &self,
-                    ws: WorkspaceId,
-                    key: &str,
+                    request: &IdempotentRequest<'_>,
                     answer: &StoredAnswer,
                 ) -> Result<(), StoreError> {
                     let mut unit = self.one_write().await?;
-                    Sql::finish_key(unit.conn(), ws, key, answer).await?;
+                    Sql::finish_key(unit.conn(), request, answer).await?;
                     unit.commit().await
                 }
 
-                async fn release_key(&self, ws: WorkspaceId, key: &str) -> Result<(), StoreError> {
+                async fn release_key(
+                    &self,
+                    request: &IdempotentRequest<'_>,
+                ) -> Result<(), StoreError> {
                     let mut unit = self.one_write().await?;
-                    Sql::release_key(unit.conn(), ws, key).await?;
+                    Sql::release_key(unit.conn(), request).await?;
                     unit.commit().await
                 }
 
