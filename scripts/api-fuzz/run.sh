@@ -75,7 +75,7 @@ OUTREACHD_FUZZ_TOKEN=$TOKEN PYTHONPATH="$ROOT/scripts/api-fuzz" SCHEMATHESIS_HOO
   --checks all \
   --exclude-path /api/v1/auth/logout \
   --max-examples "${API_FUZZ_MAX_EXAMPLES:-30}" \
-  --workers 2 \
+  --workers 1 \
   --seed 1 \
   --no-color \
   --report junit --report-dir "$WORK/report"

@@ -22,6 +22,16 @@ pub struct Membership {
     pub role: Role,
 }
 
+/// A user as a workspace's admins see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Member {
+    pub user_id: UserId,
+    pub email: EmailAddress,
+    pub role: Role,
+    /// When they joined the workspace.
+    pub created_at: DateTime<Utc>,
+}
+
 /// A token as its owners see it: never its secret nor its hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TokenInfo {

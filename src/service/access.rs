@@ -18,8 +18,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::domain::{
-    EmailAddress, Membership, NewToken, Principal, Role, TokenId, TokenInfo, TokenKind, User,
-    WorkspaceId,
+    EmailAddress, Member, Membership, NewToken, Principal, Role, TokenId, TokenInfo, TokenKind,
+    User, UserId, WorkspaceId,
 };
 use crate::store::{Store, StoreError};
 
@@ -49,6 +49,16 @@ pub enum AccessError {
     NotMember(String),
     #[error("{0}")]
     Invalid(String),
+    /// The caller's role does not allow this change.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("user {0} is not a member of this workspace")]
+    NoSuchMember(UserId),
+    /// Adding by email someone without an account, and no password to make one.
+    #[error("no user {0}; give a password to create their account")]
+    NoSuchUser(EmailAddress),
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -296,5 +306,120 @@ pub async fn logout(store: &dyn Store, caller: &Principal) -> Result<(), AccessE
     store
         .revoke_token(caller.workspace, caller.token, Utc::now())
         .await?;
+    Ok(())
+}
+
+/// Only an owner touches owners: an admin can neither grant the role nor change or remove one
+/// who has it.
+fn may_manage(caller: &Principal, role: Role) -> Result<(), AccessError> {
+    if role == Role::Owner && caller.role != Role::Owner {
+        return Err(AccessError::Forbidden(
+            "only an owner can grant, change or remove the owner role".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+async fn member(store: &dyn Store, ws: WorkspaceId, user: UserId) -> Result<Member, AccessError> {
+    store
+        .list_members(ws)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user)
+        .ok_or(AccessError::NoSuchMember(user))
+}
+
+/// Refuses a change that would leave the workspace without an owner.
+async fn keep_an_owner(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    leaving: &Member,
+) -> Result<(), AccessError> {
+    if leaving.role != Role::Owner {
+        return Ok(());
+    }
+    let owners = store
+        .list_members(ws)
+        .await?
+        .iter()
+        .filter(|m| m.role == Role::Owner)
+        .count();
+    if owners <= 1 {
+        return Err(AccessError::Conflict(
+            "the workspace's last owner cannot be removed or demoted; make another owner first"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Adds a user to the caller's workspace with `role`: an existing user by email, or a new one
+/// with `password`.
+pub async fn add_member(
+    store: &dyn Store,
+    caller: &Principal,
+    email: &EmailAddress,
+    role: Role,
+    password: Option<SecretString>,
+) -> Result<Member, AccessError> {
+    may_manage(caller, role)?;
+    let ws = caller.workspace;
+    let user = match store.user_by_email(email).await? {
+        Some((user, _)) => {
+            if store
+                .list_members(ws)
+                .await?
+                .iter()
+                .any(|m| m.user_id == user.id)
+            {
+                return Err(AccessError::Conflict(format!(
+                    "{email} is a member already; change their role instead"
+                )));
+            }
+            store.set_membership(ws, user.id, role, Utc::now()).await?;
+            user
+        }
+        None => {
+            let password = password.ok_or_else(|| AccessError::NoSuchUser(email.clone()))?;
+            create_user(store, email, password, ws, role).await?
+        }
+    };
+    member(store, ws, user.id).await
+}
+
+/// Gives a member another role; their sessions in the workspace end (a session carries the
+/// role it was made with).
+pub async fn change_role(
+    store: &dyn Store,
+    caller: &Principal,
+    user: UserId,
+    role: Role,
+) -> Result<Member, AccessError> {
+    let ws = caller.workspace;
+    let current = member(store, ws, user).await?;
+    may_manage(caller, current.role)?;
+    may_manage(caller, role)?;
+    if current.role == role {
+        return Ok(current);
+    }
+    if role != Role::Owner {
+        keep_an_owner(store, ws, &current).await?;
+    }
+    store.set_membership(ws, user, role, Utc::now()).await?;
+    store.revoke_sessions(ws, user, Utc::now()).await?;
+    member(store, ws, user).await
+}
+
+/// Removes a member from the caller's workspace and ends their sessions there.
+pub async fn remove_member(
+    store: &dyn Store,
+    caller: &Principal,
+    user: UserId,
+) -> Result<(), AccessError> {
+    let ws = caller.workspace;
+    let current = member(store, ws, user).await?;
+    may_manage(caller, current.role)?;
+    keep_an_owner(store, ws, &current).await?;
+    store.remove_membership(ws, user, Utc::now()).await?;
     Ok(())
 }

@@ -33,6 +33,27 @@ pub trait Access: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
+    /// The workspace's members by email.
+    async fn list_members(&self, ws: WorkspaceId) -> Result<Vec<Member>, StoreError>;
+
+    /// Removes the user from the workspace and revokes their sessions there; `false` when they
+    /// were not a member.
+    async fn remove_membership(
+        &self,
+        ws: WorkspaceId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Revokes the user's sessions in the workspace (their role changed: a session carries the
+    /// role it was made with).
+    async fn revoke_sessions(
+        &self,
+        ws: WorkspaceId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
     /// The workspaces the user belongs to, by name.
     async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreError>;
 

@@ -14,5 +14,6 @@ mod client;
 mod health;
 mod idempotency;
 mod listeners;
+mod members;
 mod openapi;
 mod tenancy;

@@ -34,6 +34,8 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
         )
         .await;
     let token = token["id"].as_str().unwrap().to_owned();
+    let (_, their_me) = theirs.get("/api/v1/auth/me").await;
+    let their_user = their_me["user_id"].as_str().unwrap().to_owned();
 
     // Every route with an id in its path, called with the other workspace's id.
     let table: Vec<(Method, String)> = vec![
@@ -47,9 +49,15 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
             format!("/api/v1/mailboxes/{}/resume", mailbox.id),
         ),
         (Method::DELETE, format!("/api/v1/tokens/{token}")),
+        (Method::PATCH, format!("/api/v1/members/{their_user}")),
+        (Method::DELETE, format!("/api/v1/members/{their_user}")),
     ];
     for (method, path) in table {
-        let body = (method == Method::POST).then(|| json!({}));
+        let body = match method {
+            Method::POST => Some(json!({})),
+            Method::PATCH => Some(json!({"role": "viewer"})),
+            _ => None,
+        };
         let (status, answer) = ours.call(method.clone(), &path, body).await;
 
         assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {answer}");

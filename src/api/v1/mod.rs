@@ -11,6 +11,7 @@ pub mod caller;
 mod conventions;
 pub mod idempotency;
 pub mod mailboxes;
+pub mod members;
 pub mod page;
 pub mod problem;
 pub mod tokens;
@@ -38,6 +39,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         auth::Doc::openapi(),
         tokens::Doc::openapi(),
         mailboxes::Doc::openapi(),
+        members::Doc::openapi(),
     ] {
         doc.merge(area);
     }
@@ -116,6 +118,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(tokens::routes)
             .configure(mailboxes::routes)
+            .configure(members::routes)
             .default_service(web::to(unrouted)),
     );
 }

@@ -59,8 +59,13 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("this needs the {0} role or higher")]
     Forbidden(Role),
+    #[error("{0}")]
+    ForbiddenBecause(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// A 404 whose detail is a whole sentence.
+    #[error("{0}")]
+    Missing(String),
     /// The path exists, with these methods only.
     #[error("this route answers only {0}")]
     MethodNotAllowed(String),
@@ -92,8 +97,8 @@ impl ApiError {
         match self {
             Self::BadRequest(_) | Self::BadQuery(_) => "bad_request",
             Self::Unauthorized(_) => "unauthorized",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not_found",
+            Self::Forbidden(_) | Self::ForbiddenBecause(_) => "forbidden",
+            Self::NotFound(_) | Self::Missing(_) => "not_found",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::TooLarge(_) => "payload_too_large",
@@ -131,8 +136,8 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) | Self::BadQuery(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) | Self::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) | Self::Missing(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -201,6 +206,10 @@ impl From<AccessError> for ApiError {
             }
             AccessError::WorkspaceRequired(_) => Self::invalid("workspace", e.to_string()),
             AccessError::Invalid(detail) => Self::Unprocessable(detail),
+            AccessError::Forbidden(detail) => Self::ForbiddenBecause(detail),
+            AccessError::Conflict(detail) => Self::Conflict(detail),
+            AccessError::NoSuchMember(user) => Self::NotFound(format!("member {user}")),
+            AccessError::NoSuchUser(_) => Self::Missing(e.to_string()),
             AccessError::Store(e) => e.into(),
             AccessError::Hash(cause) => Self::Internal(cause),
         }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::{Bound, Dialect};
 use crate::domain::{
-    EmailAddress, Membership, NewToken, Role, TokenCandidate, TokenId, TokenInfo, User, UserId,
-    WorkspaceId,
+    EmailAddress, Member, Membership, NewToken, Role, TokenCandidate, TokenId, TokenInfo, User,
+    UserId, WorkspaceId,
 };
 use crate::store::rows::parse;
 use crate::store::{QueryContext, StoreError};
@@ -32,6 +32,14 @@ impl UserRow {
         };
         Ok((user, self.password_hash))
     }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MemberRow {
+    user_id: UserId,
+    email: String,
+    role: String,
+    created_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -86,6 +94,7 @@ where
     usize: sqlx::ColumnIndex<Self::Row>,
     for<'r> UserRow: sqlx::FromRow<'r, Self::Row>,
     for<'r> MembershipRow: sqlx::FromRow<'r, Self::Row>,
+    for<'r> MemberRow: sqlx::FromRow<'r, Self::Row>,
     for<'r> TokenRow: sqlx::FromRow<'r, Self::Row>,
     for<'q> WorkspaceId: Bound<'q, Self>,
     for<'q> UserId: Bound<'q, Self>,
@@ -159,6 +168,64 @@ where
         .execute(conn)
         .await
         .ctx("set a membership")?;
+        Ok(())
+    }
+
+    async fn list_members(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+    ) -> Result<Vec<Member>, StoreError> {
+        let rows: Vec<MemberRow> = sqlx::query_as(
+            "SELECT m.user_id, u.email, m.role, m.created_at FROM workspace_members m \
+             JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY u.email",
+        )
+        .bind(ws)
+        .fetch_all(conn)
+        .await
+        .ctx("list members")?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Member {
+                    user_id: r.user_id,
+                    email: parse("users.email", &r.email)?,
+                    role: parse("workspace_members.role", &r.role)?,
+                    created_at: r.created_at,
+                })
+            })
+            .collect()
+    }
+
+    async fn remove_membership(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        user: UserId,
+    ) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2")
+                .bind(ws)
+                .bind(user)
+                .execute(conn)
+                .await
+                .ctx("remove a member")?;
+        Ok(Self::rows_affected(&done) > 0)
+    }
+
+    async fn revoke_sessions(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $3 WHERE workspace_id = $1 AND user_id = $2 \
+             AND kind = 'session' AND revoked_at IS NULL",
+        )
+        .bind(ws)
+        .bind(user)
+        .bind(Self::time(now))
+        .execute(conn)
+        .await
+        .ctx("revoke sessions")?;
         Ok(())
     }
 

@@ -479,6 +479,34 @@ macro_rules! shared_roles {
                     unit.commit().await
                 }
 
+                async fn list_members(&self, ws: WorkspaceId) -> Result<Vec<Member>, StoreError> {
+                    Sql::list_members(&mut *self.read().await?, ws).await
+                }
+
+                async fn remove_membership(
+                    &self,
+                    ws: WorkspaceId,
+                    user: UserId,
+                    now: DateTime<Utc>,
+                ) -> Result<bool, StoreError> {
+                    let mut tx = self.begin_write().await?;
+                    let removed = Sql::remove_membership(tx.conn(), ws, user).await?;
+                    Sql::revoke_sessions(tx.conn(), ws, user, now).await?;
+                    tx.commit().await?;
+                    Ok(removed)
+                }
+
+                async fn revoke_sessions(
+                    &self,
+                    ws: WorkspaceId,
+                    user: UserId,
+                    now: DateTime<Utc>,
+                ) -> Result<(), StoreError> {
+                    let mut unit = self.one_write().await?;
+                    Sql::revoke_sessions(unit.conn(), ws, user, now).await?;
+                    unit.commit().await
+                }
+
                 async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreError> {
                     Sql::memberships(&mut *self.read().await?, user).await
                 }
