@@ -225,6 +225,29 @@ mod tests {
     }
 
     #[test]
+    fn cors_origins_must_be_bare_origins() {
+        for bad in [
+            "*",
+            "https://console.example.com/",
+            "https://x.example/app",
+            "console.example.com",
+        ] {
+            let (_d, path) = file(&format!("[api]\ncors_origins = [{bad:?}]\n"));
+            let err = load(&[path], &HashMap::new()).unwrap_err().to_string();
+            assert!(err.contains("api.cors_origins"), "{bad}: {err}");
+        }
+        let e = env(&[(
+            "OUTREACHD__API__CORS_ORIGINS",
+            "https://console.example.com,http://localhost:3000",
+        )]);
+        let s = load(&[], &e).unwrap().settings;
+        assert_eq!(
+            s.api.cors_origins,
+            ["https://console.example.com", "http://localhost:3000"]
+        );
+    }
+
+    #[test]
     fn files_override_defaults_and_env_overrides_files() {
         let (_d, path) = file("[server]\nport = 9000\n[database]\nmax_connections = 3\n");
         let e = env(&[
