@@ -116,6 +116,7 @@ mod tests {
 
     fn result(state: SendState, detail: Option<&str>) -> SendResult {
         SendResult {
+            lead_id: crate::domain::LeadId::new(),
             email: "a@b.test".into(),
             step_order: 1,
             state,

@@ -9,6 +9,7 @@
 //! default: one daemon per file, enforced with an exclusive lock.
 
 mod access;
+mod campaign_control;
 mod catalog;
 pub mod cipher;
 mod deadlock;
@@ -26,6 +27,7 @@ mod sql;
 pub mod sqlite;
 
 pub use access::Access;
+pub use campaign_control::CampaignControl;
 pub use catalog::{
     Campaigns, Catalog, Enrolment, Leads, Mailboxes, Products, Suppressions, Workspaces,
 };
@@ -44,6 +46,12 @@ pub use reports::Reports;
 /// Methods of the roles are callable on `dyn Store` without importing the role traits.
 /// Implementations must keep the roles' promises; the conformance suite in `tests/store` checks
 /// them against both backends.
-pub trait Store: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access {}
+pub trait Store:
+    Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + CampaignControl
+{
+}
 
-impl<T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access> Store for T {}
+impl<T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + CampaignControl> Store
+    for T
+{
+}
