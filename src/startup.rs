@@ -171,6 +171,7 @@ impl Application {
         if let Some(campaign) = options.run_now {
             parts.run_now.whole_campaign(campaign);
         }
+        let content = parts.content.clone();
         let live_dispatch = parts.settings.clone();
         let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
         let cancel = CancellationToken::new();
@@ -202,6 +203,7 @@ impl Application {
             supervisor: supervisor.clone(),
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
+            content,
         };
         let server = api::serve(listener, state)?;
         tracing::info!(port, backend = ?store.backend(), "outreachd is listening.");

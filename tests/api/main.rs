@@ -8,9 +8,15 @@
 mod support;
 use support::app as helpers;
 use support::fixtures;
+use support::sink;
 
 mod auth;
+mod campaign_leads;
+mod campaign_setup;
+mod campaigns;
 mod client;
 mod health;
 mod openapi;
+mod preview;
+mod run_now;
 mod tenancy;

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod caller;
+pub mod campaigns;
 pub mod mailboxes;
 pub mod page;
 pub mod problem;
@@ -38,6 +39,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         auth::Doc::openapi(),
         tokens::Doc::openapi(),
         mailboxes::Doc::openapi(),
+        campaigns::Doc::openapi(),
     ] {
         doc.merge(area);
     }
@@ -79,6 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(tokens::routes)
             .configure(mailboxes::routes)
+            .configure(campaigns::routes)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(problem::ApiError::NotFound("no such route".into()))
             })),
