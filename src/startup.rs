@@ -150,7 +150,7 @@ fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<
         signer,
         unsubscribe_base: (!public.is_empty()).then(|| format!("{public}/unsubscribe")),
         outbox_dir: settings.daemon.data_dir.join("outbox"),
-        ignore_windows_for: None,
+        run_now: crate::actors::RunNowWindows::default(),
         dkim: DkimSigners::from_settings(&settings.dkim).context("Failed to load the DKIM keys")?,
         sent_copies: crate::actors::SentCopies::default(),
         imap: settings.imap.clone(),
@@ -167,9 +167,12 @@ impl Application {
         install_crypto_provider();
         let metrics = Metrics::install();
         let cipher = load_cipher(&settings)?;
-        let mut parts = dispatch_parts(&settings, &cipher)?;
+        let parts = dispatch_parts(&settings, &cipher)?;
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
-        parts.ignore_windows_for = options.run_now;
+        if let Some(campaign) = options.run_now {
+            parts.run_now.whole_campaign(campaign);
+        }
+        let content = parts.content.clone();
         let live_dispatch = parts.settings.clone();
         let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
         let cancel = CancellationToken::new();
@@ -214,6 +217,7 @@ impl Application {
             supervisor: supervisor.clone(),
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
+            content,
         };
         let listeners = api::Listeners {
             main: listener,

@@ -29,8 +29,8 @@ pub struct DispatchContext {
     pub content_metrics: crate::telemetry::ContentMetrics,
     /// DKIM keys by From domain; messages from other domains go out unsigned.
     pub dkim: crate::smtp::DkimSigners,
-    /// Run Now: this campaign's leads are sent regardless of its sending window.
-    pub ignore_windows_for: Option<crate::domain::CampaignId>,
+    /// Run Now: the leads a run made due are sent regardless of their campaign's window.
+    pub run_now: super::RunNowWindows,
     /// Copies of sent messages for the IMAP pollers of `append_sent` mailboxes.
     pub sent_copies: super::SentCopies,
     /// Extra CA certificates (PEM) trusted for SMTP TLS besides the public roots

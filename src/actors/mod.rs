@@ -15,12 +15,14 @@ mod job;
 mod mailbox;
 mod marker;
 mod registry;
+mod run_now;
 mod sent_copies;
 mod supervisor;
 mod transport;
 
 pub use completions::CompletionSink;
 pub use job::{CampaignPlan, SendJob};
+pub use run_now::RunNowWindows;
 pub use sent_copies::SentCopies;
 pub use supervisor::{
     DispatchParts, OUTBOX_HOST, SupervisorHandle, SupervisorOptions, spawn_supervisor,

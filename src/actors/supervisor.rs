@@ -49,6 +49,8 @@ pub struct SupervisorHandle {
     cancel: CancellationToken,
     /// Not a `CompletionSink`: this handle outlives the actors (see `InFlight`).
     in_flight: InFlight,
+    /// Shared with the dispatch context: which leads a Run Now sends outside their window.
+    run_now: super::RunNowWindows,
 }
 
 impl SupervisorHandle {
@@ -70,6 +72,12 @@ impl SupervisorHandle {
     /// Claimed sends not yet recorded.
     pub fn in_flight(&self) -> usize {
         self.in_flight.get()
+    }
+
+    /// A Run Now of `campaign` is about to make its leads due at `due_at`: they are sent
+    /// outside the campaign's window (see [`super::RunNowWindows`]).
+    pub fn run_now_started(&self, campaign: CampaignId, due_at: chrono::DateTime<Utc>) {
+        self.run_now.started(campaign, due_at);
     }
 }
 
@@ -139,7 +147,7 @@ pub fn spawn_supervisor(
         unsubscribe_base: ctx_parts.unsubscribe_base,
         outbox_dir: ctx_parts.outbox_dir,
         metrics,
-        ignore_windows_for: ctx_parts.ignore_windows_for,
+        run_now: ctx_parts.run_now,
         dkim: ctx_parts.dkim,
         sent_copies: ctx_parts.sent_copies,
         extra_root_pem: ctx_parts.extra_root_pem,
@@ -150,6 +158,7 @@ pub fn spawn_supervisor(
         interval: options.interval,
         cancel: cancel.clone(),
         in_flight: sink.in_flight_view(),
+        run_now: ctx.run_now.clone(),
     };
     let mut supervisor = Supervisor {
         metrics: ctx.metrics.supervisor(),
@@ -186,8 +195,8 @@ pub struct DispatchParts {
     pub signer: crate::smtp::UnsubscribeSigner,
     pub unsubscribe_base: Option<String>,
     pub outbox_dir: std::path::PathBuf,
-    /// Run Now: this campaign ignores its sending window.
-    pub ignore_windows_for: Option<crate::domain::CampaignId>,
+    /// Run Now: which leads are sent regardless of their campaign's window.
+    pub run_now: super::RunNowWindows,
     pub dkim: crate::smtp::DkimSigners,
     /// Mailbox actors offer sent messages here for their pollers (`append_sent`).
     pub sent_copies: super::SentCopies,

@@ -35,6 +35,8 @@ pub struct ApiState {
     pub signer: Arc<crate::smtp::UnsubscribeSigner>,
     /// Session lifetime and the per-token rate limiter of `/api/v1`.
     pub api: Arc<v1::caller::ApiConfig>,
+    /// The configured content provider (the campaign actors' own), for previews.
+    pub content: Arc<dyn crate::content::ContentProvider>,
 }
 
 /// The listeners the daemon serves on: the main one, and the admin one when configured.

@@ -1,57 +1,43 @@
-//! `outreachd enroll`: put existing leads into a campaign's sequence.
+//! `outreachd enroll`: put existing leads into a campaign's sequence (the rules are
+//! `service::campaigns::enrolment`'s, which the API's enrolment calls too).
 
 use std::process::ExitCode;
 
 use chrono::Utc;
 
 use crate::config::Settings;
-use crate::domain::{EmailAddress, EnrollOutcome};
+use crate::domain::EmailAddress;
+use crate::service::campaigns::enrolment::{self, LeadSelection};
 use crate::store::OpenMode;
 
 use super::{EnrollArgs, find_campaign, find_workspace};
-
-/// Ids per `enroll_leads` call: large enough to amortise round trips, small enough to keep each
-/// transaction short.
-const CHUNK: usize = 5_000;
 
 pub async fn enroll(settings: &Settings, args: EnrollArgs) -> anyhow::Result<ExitCode> {
     let store = crate::startup::open_store(settings, OpenMode::Tool).await?;
     let ws = find_workspace(store.as_ref(), &args.workspace).await?;
     let campaign = find_campaign(store.as_ref(), &ws, &args.campaign).await?;
 
-    let mut missing = Vec::new();
-    let ids = if args.all {
-        store.lead_ids(ws.id).await?
+    let selection = if args.all {
+        LeadSelection::All
     } else {
-        let mut ids = Vec::with_capacity(args.email.len());
-        for raw in &args.email {
-            let email = EmailAddress::parse(raw)?;
-            match store.lead_by_email(ws.id, &email).await? {
-                Some(lead) => ids.push(lead.id),
-                None => missing.push(raw.clone()),
-            }
-        }
-        ids
+        let emails = args
+            .email
+            .iter()
+            .map(|raw| EmailAddress::parse(raw))
+            .collect::<Result<Vec<_>, _>>()?;
+        LeadSelection::Emails(emails)
     };
-
-    let mut total = EnrollOutcome::default();
-    for chunk in ids.chunks(CHUNK) {
-        let outcome = store
-            .enroll_leads(ws.id, campaign.id, chunk, Utc::now())
-            .await?;
-        total.enrolled += outcome.enrolled;
-        total.already_enrolled += outcome.already_enrolled;
-        total.suppressed += outcome.suppressed;
-    }
+    let leads = enrolment::resolve(store.as_ref(), ws.id, &selection).await?;
+    let total = enrolment::enroll(store.as_ref(), ws.id, &campaign, &leads.ids, Utc::now()).await?;
     println!(
         "Enrolled {} lead(s) into \"{}\" ({} already enrolled, {} suppressed or unsubscribed).",
         total.enrolled, campaign.name, total.already_enrolled, total.suppressed
     );
-    if !missing.is_empty() {
+    if !leads.missing.is_empty() {
         eprintln!(
             "error: no lead with these emails in workspace {}: {}",
             ws.name,
-            missing.join(", ")
+            leads.missing.join(", ")
         );
         return Ok(ExitCode::FAILURE);
     }

@@ -10,6 +10,7 @@
 //! help ([`ContentError::is_retryable`]); template errors fail the step with their message.
 
 mod compiled;
+mod compose;
 mod context;
 mod error;
 mod openai;
@@ -18,6 +19,7 @@ mod settings;
 mod spintax;
 mod template;
 
+pub use compose::{ComposeError, Composition, reply_subject, request_for, stored_form};
 pub use context::{CampaignVars, LeadVars, ProductVars, RenderContext, SenderVars, snake_case};
 pub use error::{ContentError, TemplatePart};
 pub use openai::{OpenAiProvider, SYSTEM_PROMPT};

@@ -135,3 +135,14 @@ pub struct EnrollOutcome {
     /// Suppressed or unsubscribed leads are never enrolled.
     pub suppressed: u64,
 }
+
+/// What deleting a draft campaign did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftDeletion {
+    Deleted,
+    NotFound,
+    /// Only drafts can be deleted; others are completed instead.
+    NotDraft(CampaignStatus),
+    /// Something was sent (or may have been): its log must stay.
+    HasSends,
+}

@@ -62,4 +62,6 @@ id_type!(
     UserId,
     /// A bearer token: an API token or a login session.
     TokenId,
+    /// One Run Now of a campaign, whose report the API answers.
+    RunId,
 );

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{CampaignLeadId, SendState};
+use super::{CampaignLeadId, LeadId, SendState};
 
 /// A text to store for one (campaign lead, step), see [`crate::store::Dispatch::save_generated_many`].
 #[derive(Clone, Debug)]
@@ -37,6 +37,7 @@ pub struct ThreadInfo {
 /// One send row as reported to people (Run Now's per-lead lines).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SendResult {
+    pub lead_id: LeadId,
     pub email: String,
     pub step_order: u32,
     pub state: SendState,

@@ -8,6 +8,7 @@
 
 mod access;
 mod campaign;
+mod campaign_lead;
 mod cap;
 mod dispatch;
 mod duration;
@@ -21,6 +22,7 @@ mod message;
 mod outcome;
 mod product;
 mod rate;
+mod run;
 mod status;
 mod summary;
 mod upsert;
@@ -29,6 +31,7 @@ mod workspace;
 
 pub use access::*;
 pub use campaign::*;
+pub use campaign_lead::*;
 pub use dispatch::*;
 pub use explain::*;
 pub use inbound::*;
@@ -36,6 +39,7 @@ pub use lead::*;
 pub use mailbox::*;
 pub use message::*;
 pub use product::*;
+pub use run::*;
 pub use summary::*;
 pub use upsert::*;
 pub use workspace::*;
@@ -46,8 +50,8 @@ pub use cap::{
 pub use duration::{DurationParseError, HumanDuration};
 pub use email::{EmailAddress, EmailParseError};
 pub use ids::{
-    CampaignId, CampaignLeadId, LeadId, MailboxId, ProductId, SendId, StepId, TokenId, UserId,
-    WorkspaceId,
+    CampaignId, CampaignLeadId, LeadId, MailboxId, ProductId, RunId, SendId, StepId, TokenId,
+    UserId, WorkspaceId,
 };
 pub use outcome::{MailboxVerdict, StepOutcome};
 pub use rate::{RateParseError, RateSpec};

@@ -1,14 +1,14 @@
 //! Resolving `[[campaigns]]` and their steps: sending rules with defaults, the mailbox pool
-//! (checked for repeats; existence is the planner's question), and step rules: the first step
-//! needs a subject, follow-ups need a delay, and templates must pass the content module's check.
+//! (checked for repeats; existence is the planner's question), and the step rules of
+//! `service::campaigns::rules` (which the HTTP API applies too), each finding put on its line.
 
 use toml::Spanned;
 
 use super::file::{CampaignDoc, StepDoc};
 use super::resolve::{Ctx, Seen};
 use super::{CampaignDecl, Reference};
-use crate::content::{self, ContentError, TemplatePart};
-use crate::domain::{HumanDuration, SendingRules, StepSpec};
+use crate::domain::{SendingRules, StepSpec};
+use crate::service::campaigns::rules::{self, StepDraft, StepKey};
 
 pub(super) fn campaign(cx: &mut Ctx<'_>, doc: CampaignDoc) -> CampaignDecl {
     let label = format!("campaign {:?}", doc.name.get_ref());
@@ -65,7 +65,7 @@ pub(super) fn campaign(cx: &mut Ctx<'_>, doc: CampaignDoc) -> CampaignDecl {
         .steps
         .into_iter()
         .enumerate()
-        .map(|(i, step)| self::step(cx, &format!("{label} step {}", i + 1), i == 0, step))
+        .map(|(i, step)| self::step(cx, &format!("{label} step {}", i + 1), i, step))
         .collect();
     CampaignDecl {
         name: doc.name.into_inner(),
@@ -81,77 +81,38 @@ pub(super) fn campaign(cx: &mut Ctx<'_>, doc: CampaignDoc) -> CampaignDecl {
     }
 }
 
-fn step(cx: &mut Ctx<'_>, label: &str, first: bool, doc: Spanned<StepDoc>) -> StepSpec {
+fn step(cx: &mut Ctx<'_>, label: &str, index: usize, doc: Spanned<StepDoc>) -> StepSpec {
     let span = doc.span();
     let doc = doc.into_inner();
-    let delay = match doc.delay {
-        Some(delay) => delay,
-        None if first => HumanDuration::ZERO,
-        None => {
-            let message = "a follow-up needs a delay after the previous step, e.g. delay = \"3d\"";
-            cx.problem(&span, label, Some("delay"), message);
-            HumanDuration::ZERO
-        }
+    let subject_span = doc.subject.as_ref().map(Spanned::span);
+    let body_span = doc.body.span();
+    let draft = StepDraft {
+        delay: doc.delay,
+        subject: doc.subject.map(Spanned::into_inner),
+        body: doc.body.into_inner(),
+        ai_instructions: doc.ai_instructions,
     };
-    match &doc.subject {
-        Some(subject) if subject.get_ref().trim().is_empty() => {
-            let message = "subject is empty (leave the key out to reply in the thread)";
-            cx.problem(&subject.span(), label, Some("subject"), message);
+    let (spec, problems) = rules::step(index, draft);
+    for p in problems {
+        let at = match (p.key, &subject_span) {
+            (StepKey::Subject, Some(subject)) => subject.clone(),
+            (StepKey::Body, _) => body_span.clone(),
+            _ => span.clone(),
+        };
+        let mut problem = cx.finding(&at, label, Some(p.key.as_str()), p.message);
+        if let (Some(file_line), Some(n)) = (problem.line, p.template_line) {
+            // A multi-line string's text starts on the line after its opening quotes.
+            let raw = cx.text.get(at.clone()).unwrap_or_default();
+            let opens_block = ["\"\"\"\n", "'''\n", "\"\"\"\r\n", "'''\r\n"]
+                .iter()
+                .any(|q| raw.starts_with(q));
+            problem.line = Some(file_line + n - 1 + usize::from(opens_block));
+            // The file line now says where; the template's own line number would only confuse.
+            if let Some(stripped) = problem.message.strip_suffix(&format!(" (line {n})")) {
+                problem.message = stripped.to_owned();
+            }
         }
-        Some(subject) => check_template(cx, TemplatePart::Subject, subject, label, "subject"),
-        None if first => {
-            let message =
-                "the first step needs a subject (later steps without one reply in its thread)";
-            cx.problem(&span, label, Some("subject"), message);
-        }
-        None => {}
+        cx.problems.push(problem);
     }
-    if doc.body.get_ref().trim().is_empty() {
-        cx.problem(&doc.body.span(), label, Some("body"), "body is empty");
-    } else {
-        check_template(cx, TemplatePart::Body, &doc.body, label, "body");
-    }
-    StepSpec {
-        delay,
-        subject_template: doc.subject.map(Spanned::into_inner),
-        body_template: doc.body.into_inner(),
-        ai_instructions: doc.ai_instructions.filter(|s| !s.trim().is_empty()),
-    }
-}
-
-/// Catches template errors (an unclosed `{{`, a misspelt variable) now rather than at the first
-/// send, with the content module's own apply-time check.
-fn check_template(
-    cx: &mut Ctx<'_>,
-    part: TemplatePart,
-    source: &Spanned<String>,
-    object: &str,
-    key: &str,
-) {
-    let Err(e) = content::validate(part, source.get_ref()) else {
-        return;
-    };
-    let template_line = match &e {
-        ContentError::Syntax { line, .. }
-        | ContentError::UndefinedVariable { line, .. }
-        | ContentError::IncludeNotAllowed { line, .. }
-        | ContentError::Render { line, .. } => *line,
-        _ => None,
-    };
-    let mut message = e.to_string();
-    let mut problem = cx.finding(&source.span(), object, Some(key), String::new());
-    if let (Some(file_line), Some(n)) = (problem.line, template_line) {
-        // A multi-line string's text starts on the line after its opening quotes.
-        let raw = cx.text.get(source.span()).unwrap_or_default();
-        let opens_block = ["\"\"\"\n", "'''\n", "\"\"\"\r\n", "'''\r\n"]
-            .iter()
-            .any(|q| raw.starts_with(q));
-        problem.line = Some(file_line + n - 1 + usize::from(opens_block));
-        // The file line now says where; the template's own line number would only confuse.
-        if let Some(stripped) = message.strip_suffix(&format!(" (line {n})")) {
-            message = stripped.to_owned();
-        }
-    }
-    problem.message = message;
-    cx.problems.push(problem);
+    spec
 }

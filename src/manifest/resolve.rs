@@ -20,6 +20,7 @@ use super::locate::line_of;
 use super::mailbox::{self, Defaults};
 use crate::config::MailboxDefaults;
 use crate::domain::{Cap, MailboxStatus};
+use crate::service::campaigns::rules;
 use crate::service::mailboxes::WantedStatus;
 
 /// The validated contents of a file, before it becomes a `Manifest`.
@@ -90,25 +91,13 @@ impl Ctx<'_> {
     /// A name (or other one-line text) must be non-empty, trimmed and free of control
     /// characters: it is an identity, and it ends up in headers and one-line reports.
     pub fn check_line_text(&mut self, value: &Spanned<String>, object: &str, key: &str) {
-        let s = value.get_ref();
-        let message = if s.trim().is_empty() {
-            format!("{key} is empty")
-        } else if s.trim() != s {
-            format!("{key} {s:?} has leading or trailing spaces")
-        } else if s.chars().any(char::is_control) {
-            format!("{key} {s:?} contains a line break or control character")
-        } else {
-            return;
-        };
-        self.problem(&value.span(), object, Some(key), message);
+        if let Err(message) = rules::line_text(key, value.get_ref()) {
+            self.problem(&value.span(), object, Some(key), message);
+        }
     }
 
     pub fn check_timezone(&mut self, tz: &Spanned<String>, object: &str, key: &str) {
-        if tz.get_ref().parse::<chrono_tz::Tz>().is_err() {
-            let message = format!(
-                "unknown time zone {:?} (use an IANA name such as \"Europe/Berlin\" or \"UTC\")",
-                tz.get_ref()
-            );
+        if let Err(message) = rules::timezone(tz.get_ref()) {
             self.problem(&tz.span(), object, Some(key), message);
         }
     }
@@ -127,13 +116,8 @@ impl Ctx<'_> {
     /// Counts and caps are stored as 32-bit signed integers.
     pub fn cap(&mut self, value: Option<Spanned<u32>>, object: &str, key: &str) -> Option<u32> {
         let value = value?;
-        if i32::try_from(*value.get_ref()).is_err() {
-            self.problem(
-                &value.span(),
-                object,
-                Some(key),
-                format!("{key} must be at most {}", i32::MAX),
-            );
+        if let Err(message) = rules::cap(key, *value.get_ref()) {
+            self.problem(&value.span(), object, Some(key), message);
         }
         Some(value.into_inner())
     }

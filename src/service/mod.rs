@@ -1,9 +1,11 @@
-//! Business rules both the CLI and the future HTTP API call: which workspace a request means,
-//! pausing and resuming mailboxes, listing and resolving `unknown` sends. A front door parses
+//! Business rules both the CLI and the HTTP API call: which workspace a request means,
+//! pausing and resuming mailboxes, listing and resolving `unknown` sends, and campaigns (their
+//! definitions, status, enrolment, Run Now and previews). A front door parses
 //! its input into these functions' arguments and renders what they return; this module must
 //! not speak HTTP or parse argv, and it reaches the database only through the store's traits.
 
 pub mod access;
+pub mod campaigns;
 pub mod mailboxes;
 pub mod sends;
 

@@ -9,6 +9,7 @@
 //! default: one daemon per file, enforced with an exclusive lock.
 
 mod access;
+mod campaign_control;
 mod catalog;
 pub mod cipher;
 mod deadlock;
@@ -27,6 +28,7 @@ mod sql;
 pub mod sqlite;
 
 pub use access::Access;
+pub use campaign_control::CampaignControl;
 pub use catalog::{
     Campaigns, Catalog, Enrolment, Leads, Mailboxes, Products, Suppressions, Workspaces,
 };
@@ -47,11 +49,19 @@ pub use reports::Reports;
 /// Implementations must keep the roles' promises; the conformance suite in `tests/store` checks
 /// them against both backends.
 pub trait Store:
-    Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + Idempotency
+    Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + Idempotency + CampaignControl
 {
 }
 
 impl<T> Store for T where
-    T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + Idempotency
+    T: Meta
+        + Catalog
+        + Dispatch
+        + Inbound
+        + Reports
+        + Operator
+        + Access
+        + Idempotency
+        + CampaignControl
 {
 }

@@ -451,11 +451,15 @@ pub(crate) fn assign_least_loaded(loads: &mut [(MailboxId, u64)], count: usize) 
     out
 }
 
-/// A `(email, step_order, state, detail)` row as a [`crate::domain::SendResult`].
+/// What [`send_result`] reads: lead id, email, step, state and the reply or reason.
+pub(crate) type SendResultRow = (LeadId, String, i32, String, Option<String>);
+
+/// A `(lead id, email, step_order, state, detail)` row as a [`crate::domain::SendResult`].
 pub(crate) fn send_result(
-    (email, step_order, state, detail): (String, i32, String, Option<String>),
+    (lead_id, email, step_order, state, detail): SendResultRow,
 ) -> Result<crate::domain::SendResult, StoreError> {
     Ok(crate::domain::SendResult {
+        lead_id,
         email,
         step_order: to_u32("email_sends.step_order", step_order.into())?,
         state: parse("email_sends.state", &state)?,

@@ -8,12 +8,18 @@
 mod support;
 use support::app as helpers;
 use support::fixtures;
+use support::sink;
 
 mod auth;
+mod campaign_leads;
+mod campaign_setup;
+mod campaigns;
 mod client;
 mod health;
 mod idempotency;
 mod listeners;
 mod members;
 mod openapi;
+mod preview;
+mod run_now;
 mod tenancy;

@@ -1,7 +1,10 @@
 //! One workspace never sees another's: every route that takes an id answers 404 for an id of a
 //! second workspace, exactly as for an id that does not exist, and never its data.
 
-use outreachd::domain::Role;
+use chrono::Utc;
+use outreachd::domain::{
+    CampaignRun, CampaignSpec, EmailAddress, NewLead, Role, RunId, SendingRules,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -36,6 +39,67 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
     let token = token["id"].as_str().unwrap().to_owned();
     let (_, their_me) = theirs.get("/api/v1/auth/me").await;
     let their_user = their_me["user_id"].as_str().unwrap().to_owned();
+    let their_campaign = app
+        .store
+        .upsert_campaign(
+            their_ws.id,
+            &CampaignSpec {
+                name: "Their secret campaign".into(),
+                goal: String::new(),
+                product_id: None,
+                status: None,
+                rules: SendingRules::default(),
+                mailbox_ids: vec![mailbox.id],
+                steps: vec![crate::fixtures::step("0s", Some("Hi"), "Their words")],
+            },
+        )
+        .await
+        .unwrap()
+        .value;
+    let their_lead = app
+        .store
+        .insert_leads(
+            their_ws.id,
+            &[NewLead {
+                email: Some(EmailAddress::parse("their-lead@theirs.example").unwrap()),
+                ..NewLead::default()
+            }],
+        )
+        .await
+        .unwrap()[0]
+        .id();
+    app.store
+        .enroll_leads(their_ws.id, their_campaign.id, &[their_lead], Utc::now())
+        .await
+        .unwrap();
+    let their_run = CampaignRun {
+        id: RunId::new(),
+        workspace_id: their_ws.id,
+        campaign_id: their_campaign.id,
+        started_at: Utc::now(),
+        made_due: 1,
+        finished_at: None,
+    };
+    app.store.insert_run(&their_run).await.unwrap();
+    let our_ws = app.store.workspace_by_name("ours").await.unwrap().unwrap();
+    let our_campaign = app
+        .store
+        .upsert_campaign(
+            our_ws.id,
+            &CampaignSpec {
+                name: "Ours".into(),
+                goal: String::new(),
+                product_id: None,
+                status: None,
+                rules: SendingRules::default(),
+                mailbox_ids: Vec::new(),
+                steps: vec![crate::fixtures::step("0s", Some("Hi"), "Our words")],
+            },
+        )
+        .await
+        .unwrap()
+        .value;
+    let (theirs_c, ours_c) = (their_campaign.id, our_campaign.id);
 
     // Every route with an id in its path, called with the other workspace's id.
     let table: Vec<(Method, String)> = vec![
@@ -51,21 +115,56 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
         (Method::DELETE, format!("/api/v1/tokens/{token}")),
         (Method::PATCH, format!("/api/v1/members/{their_user}")),
         (Method::DELETE, format!("/api/v1/members/{their_user}")),
+        (Method::GET, format!("/api/v1/campaigns/{theirs_c}")),
+        (Method::PUT, format!("/api/v1/campaigns/{theirs_c}")),
+        (Method::DELETE, format!("/api/v1/campaigns/{theirs_c}")),
+        (Method::POST, format!("/api/v1/campaigns/{theirs_c}/status")),
+        (Method::POST, format!("/api/v1/campaigns/{theirs_c}/leads")),
+        (Method::GET, format!("/api/v1/campaigns/{theirs_c}/leads")),
+        (Method::POST, format!("/api/v1/campaigns/{theirs_c}/run")),
+        (
+            Method::GET,
+            format!("/api/v1/campaigns/{theirs_c}/runs/{}", their_run.id),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/campaigns/{ours_c}/runs/{}", their_run.id),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/campaigns/{theirs_c}/leads/{their_lead}/preview"),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/campaigns/{ours_c}/leads/{their_lead}/preview"),
+        ),
     ];
     for (method, path) in table {
         let body = match method {
-            Method::POST => Some(json!({})),
+            Method::POST | Method::PUT => Some(json!({})),
             Method::PATCH => Some(json!({"role": "viewer"})),
             _ => None,
         };
         let (status, answer) = ours.call(method.clone(), &path, body).await;
 
         assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {answer}");
-        assert!(
-            !answer.to_string().contains(&mailbox.address),
-            "{method} {path}: {answer}"
-        );
+        for secret in [
+            mailbox.address.as_str(),
+            "Their secret campaign",
+            "their-lead@",
+        ] {
+            assert!(
+                !answer.to_string().contains(secret),
+                "{method} {path}: {answer}"
+            );
+        }
     }
+    let (_, their_view) = theirs.get(&format!("/api/v1/campaigns/{theirs_c}")).await;
+    assert_eq!(
+        (&their_view["status"], &their_view["counts"]["enrolled"]),
+        (&json!("draft"), &json!(1)),
+        "the other workspace's campaign was changed: {their_view}"
+    );
     let (_, mine) = theirs
         .get(&format!("/api/v1/mailboxes/{}", mailbox.id))
         .await;

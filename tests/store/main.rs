@@ -10,6 +10,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod campaign_control;
 mod campaigns;
 mod dispatch_claim;
 mod dispatch_fixtures;

@@ -148,7 +148,7 @@ async fn prepare(
 ) -> Option<Ready> {
     // A due row outside the campaign's sending window waits for its next opening: it is never
     // sent early, and never lost. Run Now bypasses windows (but never caps or suppressions).
-    if ctx.ignore_windows_for != Some(plan.campaign.id) {
+    if !ctx.run_now.bypasses(plan.campaign.id, claim.due_at) {
         let zone = plan.zone_for(claim.lead.timezone.as_deref());
         if let Err(opens) = window_gate(&plan.campaign.rules.window, zone, Utc::now()) {
             ctx.sink

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod caller;
+pub mod campaigns;
 mod conventions;
 pub mod idempotency;
 pub mod mailboxes;
@@ -40,6 +41,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         tokens::Doc::openapi(),
         mailboxes::Doc::openapi(),
         members::Doc::openapi(),
+        campaigns::Doc::openapi(),
     ] {
         doc.merge(area);
     }
@@ -119,6 +121,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tokens::routes)
             .configure(mailboxes::routes)
             .configure(members::routes)
+            .configure(campaigns::routes)
             .default_service(web::to(unrouted)),
     );
 }

@@ -79,6 +79,9 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("too many requests for this token; retry in {} s", .0.as_secs().max(1))]
     RateLimited(Duration),
+    /// A service we depend on (the content provider) failed; trying again may work.
+    #[error("{0}")]
+    Upstream(String),
     /// The cause is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -105,6 +108,7 @@ impl ApiError {
             Self::Invalid(_) => "validation_failed",
             Self::Unprocessable(_) => "unprocessable",
             Self::RateLimited(_) => "rate_limited",
+            Self::Upstream(_) => "upstream_failed",
             Self::Internal(_) => "internal",
         }
     }
@@ -143,6 +147,7 @@ impl ResponseError for ApiError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -15,6 +15,7 @@ use crate::domain::{
     WorkspaceId,
 };
 use crate::store::rows::duration_ms;
+use crate::store::sql::campaign_control::{Target, name_taken};
 use crate::store::sql::reads::Reads;
 use crate::store::{QueryContext, StoreError};
 
@@ -25,6 +26,7 @@ pub(super) async fn upsert(
     pool: &PgPool,
     ws: WorkspaceId,
     spec: &CampaignSpec,
+    target: Target,
 ) -> Result<Upserted<Campaign>, StoreError> {
     // A mailbox listed twice is still one pool member (the pool table's key says so).
     let mut spec = spec.clone();
@@ -48,38 +50,29 @@ pub(super) async fn upsert(
     }
 
     let now = Utc::now();
-    let existing = match find_for_update(&mut tx, ws, &spec.name).await? {
-        Some(id) => Some(id),
-        None => {
-            let id = CampaignId::new();
-            let inserted = bind_row(
-                sqlx::query(
-                    "INSERT INTO campaigns (id, workspace_id, name, goal, status, product_id, \
-                     window_days, window_start_minute, window_end_minute, timezone, \
-                     timezone_policy, daily_new_leads_cap, stop_on_reply, stop_on_company_reply, \
-                     track_opens, track_clicks, created_at, updated_at, \
-                     stop_other_campaigns_on_reply) \
-                     VALUES ($1, $2, $3, $4, COALESCE($5, 'draft'), $6, $7, $8, $9, $10, $11, \
-                     $12, $13, $14, $15, $16, $17, $17, $18) \
-                     ON CONFLICT (workspace_id, name) DO NOTHING",
-                ),
-                id,
-                ws,
-                &spec,
-                now,
-            )
-            .execute(&mut *tx)
-            .await
-            .ctx("create a campaign")?;
-            if inserted.rows_affected() == 1 {
+    let id = match target {
+        Target::Id(id) => lock_for_replace(&mut tx, ws, id, &spec.name).await?,
+        Target::New => match insert_new(&mut tx, ws, &spec, now).await? {
+            Some(id) => {
                 write_pool_and_steps(&mut tx, id, &spec).await?;
                 return finish(tx, ws, id, Change::Created).await;
             }
-            // Created concurrently by another writer: compare with theirs.
-            find_for_update(&mut tx, ws, &spec.name).await?
-        }
+            None => return Err(name_taken(&spec.name)),
+        },
+        Target::Name => match find_for_update(&mut tx, ws, &spec.name).await? {
+            Some(id) => id,
+            None => {
+                if let Some(id) = insert_new(&mut tx, ws, &spec, now).await? {
+                    write_pool_and_steps(&mut tx, id, &spec).await?;
+                    return finish(tx, ws, id, Change::Created).await;
+                }
+                // Created concurrently by another writer: compare with theirs.
+                find_for_update(&mut tx, ws, &spec.name)
+                    .await?
+                    .ok_or_else(|| StoreError::not_found("campaign", spec.name.as_str()))?
+            }
+        },
     };
-    let id = existing.ok_or_else(|| StoreError::not_found("campaign", spec.name.as_str()))?;
 
     let current = Sql::campaign_by_id(&mut tx, ws, id)
         .await?
@@ -111,6 +104,36 @@ pub(super) async fn upsert(
     finish(tx, ws, id, Change::Updated).await
 }
 
+/// Inserts the campaign row; `None` when another writer created one with that name first.
+async fn insert_new(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    spec: &CampaignSpec,
+    now: DateTime<Utc>,
+) -> Result<Option<CampaignId>, StoreError> {
+    let id = CampaignId::new();
+    let inserted = bind_row(
+        sqlx::query(
+            "INSERT INTO campaigns (id, workspace_id, name, goal, status, product_id, \
+             window_days, window_start_minute, window_end_minute, timezone, \
+             timezone_policy, daily_new_leads_cap, stop_on_reply, stop_on_company_reply, \
+             track_opens, track_clicks, created_at, updated_at, \
+             stop_other_campaigns_on_reply) \
+             VALUES ($1, $2, $3, $4, COALESCE($5, 'draft'), $6, $7, $8, $9, $10, $11, \
+             $12, $13, $14, $15, $16, $17, $17, $18) \
+             ON CONFLICT (workspace_id, name) DO NOTHING",
+        ),
+        id,
+        ws,
+        spec,
+        now,
+    )
+    .execute(conn)
+    .await
+    .ctx("create a campaign")?;
+    Ok((inserted.rows_affected() == 1).then_some(id))
+}
+
 /// Reads the campaign back inside the transaction, then commits.
 async fn finish(
     mut tx: sqlx::Transaction<'_, Postgres>,
@@ -123,6 +146,39 @@ async fn finish(
         .ok_or_else(|| StoreError::not_found("campaign", id.to_string()))?;
     tx.commit().await.ctx("commit a campaign upsert")?;
     Ok(Upserted { value, change })
+}
+
+/// Locks campaign `id` for a replacement that names it `name`: `NotFound` when it is not in
+/// the workspace, `Conflict` when another campaign of the workspace has that name.
+async fn lock_for_replace(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    id: CampaignId,
+    name: &str,
+) -> Result<CampaignId, StoreError> {
+    let found: Option<CampaignId> = sqlx::query_scalar(
+        "SELECT id FROM campaigns WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+    )
+    .bind(ws)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .ctx("load a campaign for update")?;
+    let id = found.ok_or_else(|| StoreError::not_found("campaign", id.to_string()))?;
+    // The unique key would refuse the rename too; this says which name is taken.
+    let clash: Option<CampaignId> = sqlx::query_scalar(
+        "SELECT id FROM campaigns WHERE workspace_id = $1 AND name = $2 AND id <> $3",
+    )
+    .bind(ws)
+    .bind(name)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .ctx("look for a campaign with the new name")?;
+    match clash {
+        Some(_) => Err(name_taken(name)),
+        None => Ok(id),
+    }
 }
 
 async fn find_for_update(

@@ -122,12 +122,35 @@ impl PgStore {
         ws: WorkspaceId,
         spec: &CampaignSpec,
     ) -> Result<Upserted<Campaign>, StoreError> {
-        campaign_write::upsert(&self.pool, ws, spec).await
+        campaign_write::upsert(&self.pool, ws, spec, sql::campaign_control::Target::Name).await
+    }
+
+    /// The upsert that only creates (see `store::CampaignControl::create_campaign`).
+    async fn create_campaign_in(
+        &self,
+        ws: WorkspaceId,
+        spec: &CampaignSpec,
+    ) -> Result<Campaign, StoreError> {
+        let created =
+            campaign_write::upsert(&self.pool, ws, spec, sql::campaign_control::Target::New)
+                .await?;
+        Ok(created.value)
+    }
+
+    /// The upsert of campaign `id` by id (see `store::CampaignControl::replace_campaign`).
+    async fn replace_campaign_in(
+        &self,
+        ws: WorkspaceId,
+        id: CampaignId,
+        spec: &CampaignSpec,
+    ) -> Result<Upserted<Campaign>, StoreError> {
+        campaign_write::upsert(&self.pool, ws, spec, sql::campaign_control::Target::Id(id)).await
     }
 }
 
 crate::store::sql::roles::shared_roles!(PgStore, sqlx::Postgres);
 crate::store::sql::idempotency::idempotency_role!(PgStore, sqlx::Postgres);
+crate::store::sql::campaign_control::campaign_control_role!(PgStore, sqlx::Postgres);
 
 /// A write unit: a transaction, or one autocommitted statement.
 pub(crate) struct WriteTx(Unit);

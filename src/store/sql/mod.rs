@@ -12,6 +12,7 @@
 //! behind its write lock) stays in the backend's own files.
 
 pub(crate) mod access;
+pub(crate) mod campaign_control;
 pub(crate) mod catalog;
 pub(crate) mod idempotency;
 pub(crate) mod inbound;

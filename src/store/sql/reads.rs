@@ -14,8 +14,8 @@ use crate::domain::{
 };
 use crate::store::rows::{
     CAMPAIGN_COLUMNS, CampaignRow, EnrolmentRow, LEAD_COLUMNS, LeadRow, MAILBOX_COLUMNS,
-    MailboxRow, PRODUCT_COLUMNS, ProductRow, STEP_COLUMNS, StepRow, WorkspaceRow, enrolment_state,
-    send_result,
+    MailboxRow, PRODUCT_COLUMNS, ProductRow, STEP_COLUMNS, SendResultRow, StepRow, WorkspaceRow,
+    enrolment_state, send_result,
 };
 use crate::store::{QueryContext, StoreError};
 
@@ -340,8 +340,8 @@ where
         campaign: CampaignId,
         since: DateTime<Utc>,
     ) -> Result<Vec<SendResult>, StoreError> {
-        let rows: Vec<(String, i32, String, Option<String>)> = sqlx::query_as(
-            "SELECT l.email, s.step_order, s.state, COALESCE(s.last_error, s.smtp_reply) \
+        let rows: Vec<SendResultRow> = sqlx::query_as(
+            "SELECT l.id, l.email, s.step_order, s.state, COALESCE(s.last_error, s.smtp_reply) \
              FROM email_sends s \
              JOIN campaign_leads cl ON cl.id = s.campaign_lead_id \
              JOIN leads l ON l.id = cl.lead_id \

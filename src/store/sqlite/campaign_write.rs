@@ -15,6 +15,7 @@ use crate::domain::{
     Upserted, WorkspaceId,
 };
 use crate::store::rows::duration_ms;
+use crate::store::sql::campaign_control::{Target, name_taken};
 use crate::store::sql::reads::Reads;
 use crate::store::{QueryContext, StoreError};
 
@@ -65,6 +66,7 @@ pub(super) async fn upsert(
     s: &SqliteStore,
     ws: WorkspaceId,
     spec: &CampaignSpec,
+    target: Target,
 ) -> Result<Upserted<Campaign>, StoreError> {
     let mut tx = s.begin_write().await?;
     let conn = tx.conn();
@@ -73,7 +75,15 @@ pub(super) async fn upsert(
     let pool = dedup(&spec.mailbox_ids);
     let now = ts(Utc::now());
     let columns = SPEC_COLUMNS.join(", ");
-    let (id, change) = match Sql::campaign_by_name(conn, ws, &spec.name).await? {
+    let existing = match target {
+        Target::Name => Sql::campaign_by_name(conn, ws, &spec.name).await?,
+        Target::New => match Sql::campaign_by_name(conn, ws, &spec.name).await? {
+            Some(_) => return Err(name_taken(&spec.name)),
+            None => None,
+        },
+        Target::Id(id) => Some(for_replace(conn, ws, id, &spec.name).await?),
+    };
+    let (id, change) = match existing {
         Some(current) => {
             let current_steps = Sql::steps_of(conn, current.id).await?;
             if current.matches_spec(spec, &current_steps) {
@@ -126,6 +136,23 @@ pub(super) async fn upsert(
         .ok_or_else(|| StoreError::not_found("campaign", id.to_string()))?;
     tx.commit().await?;
     Ok(Upserted { value, change })
+}
+
+/// Campaign `id`, to be renamed `name`: `NotFound` when it is not in the workspace,
+/// `Conflict` when another campaign of the workspace has that name.
+async fn for_replace(
+    conn: &mut SqliteConnection,
+    ws: WorkspaceId,
+    id: CampaignId,
+    name: &str,
+) -> Result<Campaign, StoreError> {
+    let current = Sql::campaign_by_id(&mut *conn, ws, id)
+        .await?
+        .ok_or_else(|| StoreError::not_found("campaign", id.to_string()))?;
+    match Sql::campaign_by_name(conn, ws, name).await? {
+        Some(other) if other.id != id => Err(name_taken(name)),
+        _ => Ok(current),
+    }
 }
 
 /// The product and every pool mailbox must belong to the workspace.

@@ -131,6 +131,7 @@ impl WriteTx<'_> {
 
 crate::store::sql::roles::shared_roles!(SqliteStore, sqlx::Sqlite);
 crate::store::sql::idempotency::idempotency_role!(SqliteStore, sqlx::Sqlite);
+crate::store::sql::campaign_control::campaign_control_role!(SqliteStore, sqlx::Sqlite);
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file named by `settings.url`. A `Daemon` first
@@ -211,7 +212,28 @@ impl SqliteStore {
         ws: WorkspaceId,
         spec: &CampaignSpec,
     ) -> Result<Upserted<Campaign>, StoreError> {
-        campaign_write::upsert(self, ws, spec).await
+        campaign_write::upsert(self, ws, spec, sql::campaign_control::Target::Name).await
+    }
+
+    /// The upsert that only creates (see `store::CampaignControl::create_campaign`).
+    async fn create_campaign_in(
+        &self,
+        ws: WorkspaceId,
+        spec: &CampaignSpec,
+    ) -> Result<Campaign, StoreError> {
+        let created =
+            campaign_write::upsert(self, ws, spec, sql::campaign_control::Target::New).await?;
+        Ok(created.value)
+    }
+
+    /// The upsert of campaign `id` by id (see `store::CampaignControl::replace_campaign`).
+    async fn replace_campaign_in(
+        &self,
+        ws: WorkspaceId,
+        id: CampaignId,
+        spec: &CampaignSpec,
+    ) -> Result<Upserted<Campaign>, StoreError> {
+        campaign_write::upsert(self, ws, spec, sql::campaign_control::Target::Id(id)).await
     }
 
     /// A read transaction, so reads of several tables see one consistent state (under WAL it
