@@ -62,4 +62,6 @@ id_type!(
     UserId,
     /// A bearer token: an API token or a login session.
     TokenId,
+    /// A CSV import started over the API, run in the background.
+    ImportJobId,
 );

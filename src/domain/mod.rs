@@ -14,6 +14,7 @@ mod duration;
 mod email;
 mod explain;
 mod ids;
+mod import_job;
 mod inbound;
 mod lead;
 mod mailbox;
@@ -31,6 +32,7 @@ pub use access::*;
 pub use campaign::*;
 pub use dispatch::*;
 pub use explain::*;
+pub use import_job::*;
 pub use inbound::*;
 pub use lead::*;
 pub use mailbox::*;
@@ -46,8 +48,8 @@ pub use cap::{
 pub use duration::{DurationParseError, HumanDuration};
 pub use email::{EmailAddress, EmailParseError};
 pub use ids::{
-    CampaignId, CampaignLeadId, LeadId, MailboxId, ProductId, SendId, StepId, TokenId, UserId,
-    WorkspaceId,
+    CampaignId, CampaignLeadId, ImportJobId, LeadId, MailboxId, ProductId, SendId, StepId, TokenId,
+    UserId, WorkspaceId,
 };
 pub use outcome::{MailboxVerdict, StepOutcome};
 pub use rate::{RateParseError, RateSpec};

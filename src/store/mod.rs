@@ -15,7 +15,9 @@ mod deadlock;
 mod dispatch;
 mod error;
 mod health;
+mod import_jobs;
 mod inbound;
+mod lead_records;
 mod meta;
 mod open;
 mod operator;
@@ -33,7 +35,9 @@ pub use cipher::{CipherError, SecretCipher, SecretPurpose};
 pub use dispatch::Dispatch;
 pub use error::{QueryContext, StoreError};
 pub use health::{PoolStats, Readiness};
+pub use import_jobs::ImportJobs;
 pub use inbound::Inbound;
+pub use lead_records::LeadRecords;
 pub use meta::Meta;
 pub use open::{OpenMode, open};
 pub use operator::{Operator, UnknownFilter, UnknownSendInfo};
@@ -44,6 +48,12 @@ pub use reports::Reports;
 /// Methods of the roles are callable on `dyn Store` without importing the role traits.
 /// Implementations must keep the roles' promises; the conformance suite in `tests/store` checks
 /// them against both backends.
-pub trait Store: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access {}
+pub trait Store:
+    Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + LeadRecords + ImportJobs
+{
+}
 
-impl<T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access> Store for T {}
+impl<T> Store for T where
+    T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + LeadRecords + ImportJobs
+{
+}

@@ -13,7 +13,9 @@
 
 pub(crate) mod access;
 pub(crate) mod catalog;
+pub(crate) mod import_jobs;
 pub(crate) mod inbound;
+pub(crate) mod lead_records;
 pub(crate) mod operator;
 pub(crate) mod pollers;
 pub(crate) mod reads;
