@@ -17,6 +17,7 @@ use crate::api::{self, ApiState};
 use crate::config::Settings;
 use crate::config::{Backend, backend_of};
 use crate::content::build_provider;
+use crate::service::imports::{ImportRunner, ImportSettings};
 use crate::smtp::{DkimSigners, UnsubscribeSigner};
 use crate::store::{self, OpenMode, SecretCipher, Store, cipher};
 use crate::telemetry::Metrics;
@@ -194,12 +195,30 @@ impl Application {
         let listener = TcpListener::bind(&address)
             .with_context(|| format!("cannot listen on {address} (server.host/server.port)"))?;
         let port = listener.local_addr()?.port();
+        let imports = ImportRunner::new(
+            store.clone(),
+            ImportSettings {
+                dir: settings.daemon.data_dir.join("imports"),
+                max_bytes: settings
+                    .api
+                    .import_max_megabytes
+                    .saturating_mul(1024 * 1024),
+                concurrency: settings.api.import_concurrency,
+            },
+            cancel.child_token(),
+            tracker.clone(),
+        );
+        imports
+            .recover()
+            .await
+            .context("Failed to recover interrupted lead imports")?;
         let state = ApiState {
             store: store.clone(),
             metrics,
             supervisor: supervisor.clone(),
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
+            imports,
         };
         let server = api::serve(listener, state)?;
         tracing::info!(port, backend = ?store.backend(), "outreachd is listening.");

@@ -27,6 +27,8 @@ pub struct ApiState {
     pub signer: Arc<crate::smtp::UnsubscribeSigner>,
     /// Session lifetime and the per-token rate limiter of `/api/v1`.
     pub api: Arc<v1::caller::ApiConfig>,
+    /// Runs the lead import jobs of `POST /api/v1/leads/imports`.
+    pub imports: crate::service::imports::ImportRunner,
 }
 
 /// Builds the server on an already-bound listener (port 0 works in tests).

@@ -37,6 +37,12 @@ pub struct ApiSettings {
     /// Requests each token may make (a burst of the whole count, refilled evenly over the
     /// period); more answer 429 with `Retry-After`.
     pub rate_limit: crate::domain::RateSpec,
+    /// Largest CSV a lead import upload may be (413 beyond). The upload is spooled to
+    /// `<daemon.data_dir>/imports`, never held in memory, so this bounds disk, not RAM.
+    pub import_max_megabytes: u64,
+    /// Lead imports run at once by this daemon; more wait `queued`. Each holds one database
+    /// connection while it writes a batch, and one thread while it reads the file.
+    pub import_concurrency: u32,
 }
 
 impl Default for ApiSettings {
@@ -44,6 +50,8 @@ impl Default for ApiSettings {
         Self {
             session_ttl: HumanDuration::from_secs(12 * 3600),
             rate_limit: crate::domain::RateSpec::new(1200, std::time::Duration::from_secs(60)),
+            import_max_megabytes: 200,
+            import_concurrency: 2,
         }
     }
 }
@@ -229,6 +237,9 @@ impl Settings {
         let mut problems = Vec::new();
         if let Err(e) = super::backend_of(self.database.url()) {
             problems.push(format!("database.url: {e}"));
+        }
+        if self.api.import_concurrency == 0 {
+            problems.push("api.import_concurrency: must be at least 1".into());
         }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections: must be at least 1".into());

@@ -4,6 +4,8 @@
 //! not speak HTTP or parse argv, and it reaches the database only through the store's traits.
 
 pub mod access;
+pub mod imports;
+pub mod leads;
 pub mod mailboxes;
 pub mod sends;
 
