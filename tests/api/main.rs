@@ -12,5 +12,7 @@ use support::fixtures;
 mod auth;
 mod client;
 mod health;
+mod imports;
+mod leads;
 mod openapi;
 mod tenancy;

@@ -8,6 +8,8 @@
 
 pub mod auth;
 pub mod caller;
+pub mod imports;
+pub mod leads;
 pub mod mailboxes;
 pub mod page;
 pub mod problem;
@@ -38,6 +40,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         auth::Doc::openapi(),
         tokens::Doc::openapi(),
         mailboxes::Doc::openapi(),
+        leads::Doc::openapi(),
+        imports::Doc::openapi(),
     ] {
         doc.merge(area);
     }
@@ -79,6 +83,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(tokens::routes)
             .configure(mailboxes::routes)
+            .configure(leads::routes)
+            .configure(imports::routes)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(problem::ApiError::NotFound("no such route".into()))
             })),
