@@ -21,6 +21,7 @@ crate::on_both_backends!(
     imports_are_refused_with_the_reason_named,
     an_upload_over_the_size_limit_is_413,
     a_job_whose_daemon_stopped_reads_as_failed,
+    a_shutdown_stops_a_running_import_and_records_it_failed,
 );
 
 const BOUNDARY: &str = "outreachd-test-7MA4YWxkTrZu0gW";
@@ -384,6 +385,40 @@ async fn a_job_whose_daemon_stopped_reads_as_failed(backend: TestBackend) {
     );
     let stored = app.store.import_job(ws, id).await.unwrap().unwrap();
     assert_eq!(stored.status, ImportStatus::Failed);
+}
+
+async fn a_shutdown_stops_a_running_import_and_records_it_failed(backend: TestBackend) {
+    let mut app = spawn_app(backend).await;
+    let member = signed_in(&app, "acme", Role::Member).await;
+    let ws = app
+        .store
+        .workspace_by_name("acme")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let mut csv = String::from("email\n");
+    for i in 0..60_000 {
+        csv.push_str(&format!("lead{i}@stop.example\n"));
+    }
+    let (status, _, job) = upload(&member, &[("file", Some("big.csv"), csv.as_bytes())]).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let id: ImportJobId = serde_json::from_value(job["id"].clone()).unwrap();
+
+    app.stop().await.unwrap();
+
+    let job = app.store.import_job(ws, id).await.unwrap().unwrap();
+    assert_eq!(job.status, ImportStatus::Failed, "{job:?}");
+    assert!(
+        job.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("shutting down"),
+        "{job:?}"
+    );
+    assert!(job.counts.imported < 60_000, "{job:?}");
+    let left = walk(&app.dir.path().join("data").join("imports"));
+    assert!(left.is_empty(), "the spooled file is removed: {left:?}");
 }
 
 /// A restart on the same database: the new daemon fails the old one's job as it starts. On

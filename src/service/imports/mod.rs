@@ -48,7 +48,8 @@ pub const INTERRUPTED: &str = "the daemon running this import stopped before it 
     leads imported until then stay. Upload the file again to import the rest: leads that exist \
     are left as they are";
 
-/// A `.part` upload untouched this long belongs to a request that died with its daemon.
+/// A spooled file without a job, untouched this long, belongs to a request that died with its
+/// daemon.
 const ABANDONED_UPLOAD: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, thiserror::Error)]
@@ -208,11 +209,13 @@ impl ImportRunner {
             );
         }
         for (path, owner) in leftovers(&self.inner.settings.dir) {
-            let done = match owner {
-                Some((ws, id)) => store
-                    .import_job(ws, id)
-                    .await?
-                    .is_none_or(|job| job.status.is_final()),
+            let job = match owner {
+                Some((ws, id)) => store.import_job(ws, id).await?,
+                None => None,
+            };
+            // A file without a job may be an upload another process is storing this instant.
+            let done = match job {
+                Some(job) => job.status.is_final(),
                 None => modified_before(&path, ABANDONED_UPLOAD),
             };
             if done {

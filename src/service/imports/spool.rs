@@ -44,9 +44,12 @@ impl Spool {
                 .await
                 .map_err(StartError::Spool)?;
         }
-        let file = tokio::fs::File::create(&part)
-            .await
-            .map_err(StartError::Spool)?;
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // The file holds people's addresses: readable by the daemon's user only.
+        #[cfg(unix)]
+        options.mode(0o600);
+        let file = options.open(&part).await.map_err(StartError::Spool)?;
         Ok(Self {
             id,
             workspace: ws,
