@@ -17,6 +17,7 @@ use crate::api::{self, ApiState};
 use crate::config::Settings;
 use crate::config::{Backend, backend_of};
 use crate::content::build_provider;
+use crate::service::imports::{ImportRunner, ImportSettings};
 use crate::smtp::{DkimSigners, UnsubscribeSigner};
 use crate::store::{self, OpenMode, SecretCipher, Store, cipher};
 use crate::telemetry::Metrics;
@@ -211,6 +212,23 @@ impl Application {
             .as_ref()
             .map(|l| l.local_addr().map(|a| a.port()))
             .transpose()?;
+        let imports = ImportRunner::new(
+            store.clone(),
+            ImportSettings {
+                dir: settings.daemon.data_dir.join("imports"),
+                max_bytes: settings
+                    .api
+                    .import_max_megabytes
+                    .saturating_mul(1024 * 1024),
+                concurrency: settings.api.import_concurrency,
+            },
+            cancel.child_token(),
+            tracker.clone(),
+        );
+        imports
+            .recover()
+            .await
+            .context("Failed to recover interrupted lead imports")?;
         let state = ApiState {
             store: store.clone(),
             metrics,
@@ -218,6 +236,7 @@ impl Application {
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
             content,
+            imports,
         };
         let listeners = api::Listeners {
             main: listener,

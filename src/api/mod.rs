@@ -37,6 +37,8 @@ pub struct ApiState {
     pub api: Arc<v1::caller::ApiConfig>,
     /// The configured content provider (the campaign actors' own), for previews.
     pub content: Arc<dyn crate::content::ContentProvider>,
+    /// Runs the lead import jobs of `POST /api/v1/leads/imports`.
+    pub imports: crate::service::imports::ImportRunner,
 }
 
 /// The listeners the daemon serves on: the main one, and the admin one when configured.

@@ -49,11 +49,8 @@ pub async fn import_leads(settings: &Settings, args: ImportLeadsArgs) -> anyhow:
                         workspace.name
                     )
                 })?;
-            anyhow::ensure!(
-                !campaign.mailbox_ids.is_empty(),
-                "campaign {name:?} has no mailboxes to send from; add some to it with outreachd \
-                 apply before enrolling leads"
-            );
+            import::check_enrollable(&campaign)
+                .map_err(|e| anyhow::anyhow!("{e} (outreachd apply adds them)"))?;
             Some(campaign)
         }
     };

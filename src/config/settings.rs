@@ -40,6 +40,12 @@ pub struct ApiSettings {
     /// Browser origins (`https://console.example.com`) allowed to call the API cross-origin;
     /// empty turns CORS off.
     pub cors_origins: Vec<String>,
+    /// Largest CSV a lead import upload may be (413 beyond). The upload is spooled to
+    /// `<daemon.data_dir>/imports`, never held in memory, so this bounds disk, not RAM.
+    pub import_max_megabytes: u64,
+    /// Lead imports run at once by this daemon; more wait `queued`. Each holds one database
+    /// connection while it writes a batch, and one thread while it reads the file.
+    pub import_concurrency: u32,
 }
 
 impl ApiSettings {
@@ -71,6 +77,8 @@ impl Default for ApiSettings {
             session_ttl: HumanDuration::from_secs(12 * 3600),
             rate_limit: crate::domain::RateSpec::new(1200, std::time::Duration::from_secs(60)),
             cors_origins: Vec::new(),
+            import_max_megabytes: 200,
+            import_concurrency: 2,
         }
     }
 }
@@ -260,6 +268,9 @@ impl Settings {
         let mut problems = Vec::new();
         if let Err(e) = super::backend_of(self.database.url()) {
             problems.push(format!("database.url: {e}"));
+        }
+        if self.api.import_concurrency == 0 {
+            problems.push("api.import_concurrency: must be at least 1".into());
         }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections: must be at least 1".into());

@@ -64,4 +64,6 @@ id_type!(
     TokenId,
     /// One Run Now of a campaign, whose report the API answers.
     RunId,
+    /// A CSV import started over the API, run in the background.
+    ImportJobId,
 );

@@ -15,6 +15,7 @@ mod duration;
 mod email;
 mod explain;
 mod ids;
+mod import_job;
 mod inbound;
 mod lead;
 mod mailbox;
@@ -34,6 +35,7 @@ pub use campaign::*;
 pub use campaign_lead::*;
 pub use dispatch::*;
 pub use explain::*;
+pub use import_job::*;
 pub use inbound::*;
 pub use lead::*;
 pub use mailbox::*;
@@ -50,8 +52,8 @@ pub use cap::{
 pub use duration::{DurationParseError, HumanDuration};
 pub use email::{EmailAddress, EmailParseError};
 pub use ids::{
-    CampaignId, CampaignLeadId, LeadId, MailboxId, ProductId, RunId, SendId, StepId, TokenId,
-    UserId, WorkspaceId,
+    CampaignId, CampaignLeadId, ImportJobId, LeadId, MailboxId, ProductId, RunId, SendId, StepId,
+    TokenId, UserId, WorkspaceId,
 };
 pub use outcome::{MailboxVerdict, StepOutcome};
 pub use rate::{RateParseError, RateSpec};

@@ -50,6 +50,8 @@ macro_rules! string_enum {
     };
 }
 
+pub(super) use string_enum;
+
 string_enum!(
     /// A campaign's lifecycle. Only `running` campaigns are claimed from.
     CampaignStatus, "campaign status" {

@@ -45,6 +45,11 @@ impl<'a, S: LeadSink + ?Sized> Batcher<'a, S> {
         self.report.rows
     }
 
+    /// What was done so far (rows not yet flushed are counted in `rows` only).
+    pub fn report(&self) -> &ImportReport {
+        &self.report
+    }
+
     /// Leads and problems both count: a file of nothing but bad rows must not pile up problems.
     pub fn is_full(&self) -> bool {
         self.leads.len() + self.pending.len() >= self.options.batch_size.max(1)
@@ -136,11 +141,13 @@ impl<'a, S: LeadSink + ?Sized> Batcher<'a, S> {
                 LeadInsert::Inserted(_) => self.report.imported += 1,
                 LeadInsert::Existing(_) => {
                     self.report.already_existed += 1;
-                    self.pending.push(RowProblem {
-                        line,
-                        email: lead.email.as_ref().map(|e| e.as_str().to_owned()),
-                        kind: ProblemKind::AlreadyExists,
-                    });
+                    if self.options.list_existing {
+                        self.pending.push(RowProblem {
+                            line,
+                            email: lead.email.as_ref().map(|e| e.as_str().to_owned()),
+                            kind: ProblemKind::AlreadyExists,
+                        });
+                    }
                 }
             }
             ids.push(result.id());

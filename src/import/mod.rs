@@ -26,9 +26,11 @@ pub use error::ImportError;
 pub use headers::{Field, HeaderMap, field_for, normalize};
 pub use reader::sniff_delimiter;
 pub use report::{ImportReport, ProblemKind, RowProblem, thousands};
-pub use row::clean_field;
+pub use row::{clean_field, parse_timezone};
 
-use crate::domain::{CampaignId, EnrollOutcome, LeadId, LeadInsert, NewLead, WorkspaceId};
+use crate::domain::{
+    Campaign, CampaignId, EnrollOutcome, LeadId, LeadInsert, NewLead, WorkspaceId,
+};
 use crate::store::{Store, StoreError};
 
 /// How to import.
@@ -41,6 +43,10 @@ pub struct ImportOptions {
     pub batch_size: usize,
     /// How many problems the report keeps by line; the rest are only counted.
     pub max_listed_problems: usize,
+    /// Report rows whose lead already existed among the problems (the CLI lists them, so a
+    /// person sees which lines changed nothing). The API counts them apart and lists only
+    /// rejected rows, which a file of existing leads must not crowd out.
+    pub list_existing: bool,
 }
 
 impl Default for ImportOptions {
@@ -49,6 +55,7 @@ impl Default for ImportOptions {
             campaign: None,
             batch_size: 1_000,
             max_listed_problems: 20,
+            list_existing: true,
         }
     }
 }
@@ -57,6 +64,10 @@ impl Default for ImportOptions {
 pub trait Progress: Send {
     /// `rows`: data rows read so far; `bytes`: input bytes consumed so far.
     fn update(&mut self, rows: u64, bytes: u64);
+
+    /// The report so far, after each batch was written. An import that fails later returns no
+    /// report: what this saw last is what was done.
+    fn written(&mut self, _report: &ImportReport) {}
 }
 
 /// For callers that do not show progress.
@@ -100,9 +111,24 @@ impl LeadSink for WorkspaceSink<'_> {
     }
 }
 
+/// Why leads cannot be imported into a campaign.
+#[derive(Debug, thiserror::Error)]
+pub enum NotEnrollable {
+    #[error("campaign {0:?} has no mailboxes to send from; add some to it before enrolling leads")]
+    NoMailboxes(String),
+}
+
+/// Whether an import may enrol into `campaign` ([`import_csv`] needs this checked first).
+pub fn check_enrollable(campaign: &Campaign) -> Result<(), NotEnrollable> {
+    if campaign.mailbox_ids.is_empty() {
+        return Err(NotEnrollable::NoMailboxes(campaign.name.clone()));
+    }
+    Ok(())
+}
+
 /// Imports a CSV stream into workspace `ws` of `store`. The campaign in `options`, if any, must
-/// belong to `ws` and have mailboxes: check that before calling, because enrolment fails only
-/// after the first batch has been inserted.
+/// belong to `ws` and pass [`check_enrollable`]: check that before calling, because enrolment
+/// fails only after the first batch has been inserted.
 pub async fn import_csv<R: Read + Send>(
     input: R,
     store: &dyn Store,
@@ -171,6 +197,7 @@ pub async fn import_into<R: Read + Send, S: LeadSink + ?Sized>(
         if batcher.is_full() {
             batcher.flush().await?;
             progress.update(batcher.rows(), csv.position().byte() + opened.skipped_bytes);
+            progress.written(batcher.report());
         }
     }
     batcher.flush().await?;

@@ -30,27 +30,42 @@ pub struct RowProblem {
     pub kind: ProblemKind,
 }
 
-impl fmt::Display for RowProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: ", self.line)?;
+impl RowProblem {
+    /// A stable name for the kind of problem, for machines.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            ProblemKind::MissingEmail => "missing_email",
+            ProblemKind::InvalidEmail(_) => "invalid_email",
+            ProblemKind::InvalidTimezone(_) => "invalid_timezone",
+            ProblemKind::NotUtf8 { .. } => "not_utf8",
+            ProblemKind::DuplicateInFile { .. } => "duplicate_in_file",
+            ProblemKind::AlreadyExists => "already_exists",
+        }
+    }
+
+    /// What is wrong with the row, without its line number.
+    pub fn reason(&self) -> String {
         let email = self.email.as_deref().unwrap_or("");
         match &self.kind {
-            ProblemKind::MissingEmail => f.write_str("no email"),
-            ProblemKind::InvalidEmail(message) => write!(f, "invalid email: {message}"),
+            ProblemKind::MissingEmail => "no email".to_owned(),
+            ProblemKind::InvalidEmail(message) => format!("invalid email: {message}"),
             ProblemKind::InvalidTimezone(tz) => {
-                write!(
-                    f,
-                    "{email}: unknown time zone {tz:?} (use an IANA name such as Europe/Paris)"
-                )
+                format!("{email}: unknown time zone {tz:?} (use an IANA name such as Europe/Paris)")
             }
             ProblemKind::NotUtf8 { column } => {
-                write!(f, "{column} is not valid UTF-8 (save the file as UTF-8)")
+                format!("{column} is not valid UTF-8 (save the file as UTF-8)")
             }
             ProblemKind::DuplicateInFile { first_line } => {
-                write!(f, "{email}: duplicate of line {first_line}")
+                format!("{email}: duplicate of line {first_line}")
             }
-            ProblemKind::AlreadyExists => write!(f, "{email}: already exists (left unchanged)"),
+            ProblemKind::AlreadyExists => format!("{email}: already exists (left unchanged)"),
         }
+    }
+}
+
+impl fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason())
     }
 }
 

@@ -6,6 +6,8 @@
 
 pub mod access;
 pub mod campaigns;
+pub mod imports;
+pub mod leads;
 pub mod mailboxes;
 pub mod sends;
 

@@ -17,7 +17,9 @@ mod dispatch;
 mod error;
 mod health;
 pub mod idempotency;
+mod import_jobs;
 mod inbound;
+mod lead_records;
 mod meta;
 mod open;
 mod operator;
@@ -37,7 +39,9 @@ pub use dispatch::Dispatch;
 pub use error::{QueryContext, StoreError};
 pub use health::{PoolStats, Readiness};
 pub use idempotency::Idempotency;
+pub use import_jobs::ImportJobs;
 pub use inbound::Inbound;
+pub use lead_records::LeadRecords;
 pub use meta::Meta;
 pub use open::{OpenMode, open};
 pub use operator::{Operator, UnknownFilter, UnknownSendInfo};
@@ -49,7 +53,17 @@ pub use reports::Reports;
 /// Implementations must keep the roles' promises; the conformance suite in `tests/store` checks
 /// them against both backends.
 pub trait Store:
-    Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + Idempotency + CampaignControl
+    Meta
+    + Catalog
+    + Dispatch
+    + Inbound
+    + Reports
+    + Operator
+    + Access
+    + Idempotency
+    + CampaignControl
+    + LeadRecords
+    + ImportJobs
 {
 }
 
@@ -63,5 +77,7 @@ impl<T> Store for T where
         + Access
         + Idempotency
         + CampaignControl
+        + LeadRecords
+        + ImportJobs
 {
 }

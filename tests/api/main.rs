@@ -17,6 +17,8 @@ mod campaigns;
 mod client;
 mod health;
 mod idempotency;
+mod imports;
+mod leads;
 mod listeners;
 mod members;
 mod openapi;

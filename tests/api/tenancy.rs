@@ -3,7 +3,8 @@
 
 use chrono::Utc;
 use outreachd::domain::{
-    CampaignRun, CampaignSpec, EmailAddress, NewLead, Role, RunId, SendingRules,
+    CampaignRun, CampaignSpec, EmailAddress, ImportJobId, NewImportJob, NewLead, Role, RunId,
+    SendingRules,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -100,6 +101,26 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
         .unwrap()
         .value;
     let (theirs_c, ours_c) = (their_campaign.id, our_campaign.id);
+    let (_, lead) = theirs
+        .post(
+            "/api/v1/leads",
+            json!({"email": "their.lead@theirs.example"}),
+        )
+        .await;
+    let lead = lead["id"].as_str().unwrap().to_owned();
+    let campaign = crate::leads::draft_campaign(&app, "theirs", "Theirs").await;
+    let job = ImportJobId::new();
+    app.store
+        .create_import_job(&NewImportJob {
+            id: job,
+            workspace_id: their_ws.id,
+            campaign_id: None,
+            file_name: Some("theirs.csv".into()),
+            size_bytes: 0,
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
 
     // Every route with an id in its path, called with the other workspace's id.
     let table: Vec<(Method, String)> = vec![
@@ -138,11 +159,17 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
             Method::POST,
             format!("/api/v1/campaigns/{ours_c}/leads/{their_lead}/preview"),
         ),
+        (Method::GET, format!("/api/v1/leads/{lead}")),
+        (Method::PATCH, format!("/api/v1/leads/{lead}")),
+        (Method::DELETE, format!("/api/v1/leads/{lead}")),
+        (Method::GET, format!("/api/v1/leads?campaign_id={campaign}")),
+        (Method::GET, format!("/api/v1/imports/{job}")),
     ];
     for (method, path) in table {
         let body = match method {
             Method::POST | Method::PUT => Some(json!({})),
-            Method::PATCH => Some(json!({"role": "viewer"})),
+            Method::PATCH if path.contains("/members/") => Some(json!({"role": "viewer"})),
+            Method::PATCH => Some(json!({})),
             _ => None,
         };
         let (status, answer) = ours.call(method.clone(), &path, body).await;
@@ -152,6 +179,9 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
             mailbox.address.as_str(),
             "Their secret campaign",
             "their-lead@",
+            "their.lead",
+            "theirs.csv",
+            "Theirs",
         ] {
             assert!(
                 !answer.to_string().contains(secret),
@@ -171,5 +201,11 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
     assert_eq!(
         mine["status"], "active",
         "the owner's mailbox was changed: {mine}"
+    );
+    let (status, still) = theirs.get(&format!("/api/v1/leads/{lead}")).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the owner's lead was deleted: {still}"
     );
 }

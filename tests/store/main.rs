@@ -24,6 +24,7 @@ mod enroll;
 mod fixtures;
 mod inbound;
 mod isolation;
+mod lead_records;
 mod leads;
 mod mailboxes;
 mod operator;

@@ -11,6 +11,8 @@ pub mod caller;
 pub mod campaigns;
 mod conventions;
 pub mod idempotency;
+pub mod imports;
+pub mod leads;
 pub mod mailboxes;
 pub mod members;
 pub mod page;
@@ -42,6 +44,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         mailboxes::Doc::openapi(),
         members::Doc::openapi(),
         campaigns::Doc::openapi(),
+        leads::Doc::openapi(),
+        imports::Doc::openapi(),
     ] {
         doc.merge(area);
     }
@@ -122,6 +126,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(mailboxes::routes)
             .configure(members::routes)
             .configure(campaigns::routes)
+            .configure(leads::routes)
+            .configure(imports::routes)
             .default_service(web::to(unrouted)),
     );
 }

@@ -151,6 +151,8 @@ impl PgStore {
 crate::store::sql::roles::shared_roles!(PgStore, sqlx::Postgres);
 crate::store::sql::idempotency::idempotency_role!(PgStore, sqlx::Postgres);
 crate::store::sql::campaign_control::campaign_control_role!(PgStore, sqlx::Postgres);
+crate::store::sql::lead_records::lead_records_role!(PgStore, sqlx::Postgres);
+crate::store::sql::import_jobs::import_jobs_role!(PgStore, sqlx::Postgres);
 
 /// A write unit: a transaction, or one autocommitted statement.
 pub(crate) struct WriteTx(Unit);

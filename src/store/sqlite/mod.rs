@@ -132,6 +132,8 @@ impl WriteTx<'_> {
 crate::store::sql::roles::shared_roles!(SqliteStore, sqlx::Sqlite);
 crate::store::sql::idempotency::idempotency_role!(SqliteStore, sqlx::Sqlite);
 crate::store::sql::campaign_control::campaign_control_role!(SqliteStore, sqlx::Sqlite);
+crate::store::sql::lead_records::lead_records_role!(SqliteStore, sqlx::Sqlite);
+crate::store::sql::import_jobs::import_jobs_role!(SqliteStore, sqlx::Sqlite);
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file named by `settings.url`. A `Daemon` first
@@ -153,7 +155,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // REGEXP, for lead search that ignores case beyond ASCII (store::sql::lead_records).
+            .with_regexp();
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let file = options.get_filename().to_owned();
         let mut daemon_lock = None;
