@@ -9,6 +9,7 @@
 mod access;
 mod campaign;
 mod cap;
+mod check;
 mod dispatch;
 mod duration;
 mod email;
@@ -21,6 +22,7 @@ mod message;
 mod outcome;
 mod product;
 mod rate;
+pub mod rules;
 mod status;
 mod summary;
 mod upsert;
@@ -29,6 +31,7 @@ mod workspace;
 
 pub use access::*;
 pub use campaign::*;
+pub use check::*;
 pub use dispatch::*;
 pub use explain::*;
 pub use inbound::*;

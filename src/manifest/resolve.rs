@@ -5,7 +5,7 @@
 //! References to other objects stay names here; whether they exist is a question for the store,
 //! answered by the planner.
 
-use crate::domain::{MailboxSpec, ProductSpec};
+use crate::domain::{MailboxSpec, ProductSpec, rules};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
@@ -89,26 +89,15 @@ impl Ctx<'_> {
 
     /// A name (or other one-line text) must be non-empty, trimmed and free of control
     /// characters: it is an identity, and it ends up in headers and one-line reports.
+    /// A name (or other one-line text): the rule of [`rules::line_text`].
     pub fn check_line_text(&mut self, value: &Spanned<String>, object: &str, key: &str) {
-        let s = value.get_ref();
-        let message = if s.trim().is_empty() {
-            format!("{key} is empty")
-        } else if s.trim() != s {
-            format!("{key} {s:?} has leading or trailing spaces")
-        } else if s.chars().any(char::is_control) {
-            format!("{key} {s:?} contains a line break or control character")
-        } else {
-            return;
-        };
-        self.problem(&value.span(), object, Some(key), message);
+        if let Err(message) = rules::line_text(key, value.get_ref()) {
+            self.problem(&value.span(), object, Some(key), message);
+        }
     }
 
     pub fn check_timezone(&mut self, tz: &Spanned<String>, object: &str, key: &str) {
-        if tz.get_ref().parse::<chrono_tz::Tz>().is_err() {
-            let message = format!(
-                "unknown time zone {:?} (use an IANA name such as \"Europe/Berlin\" or \"UTC\")",
-                tz.get_ref()
-            );
+        if let Err(message) = rules::timezone(tz.get_ref()) {
             self.problem(&tz.span(), object, Some(key), message);
         }
     }
@@ -124,16 +113,11 @@ impl Ctx<'_> {
         self.cap(value, object, key)
     }
 
-    /// Counts and caps are stored as 32-bit signed integers.
+    /// A count or cap: the rule of [`rules::cap`].
     pub fn cap(&mut self, value: Option<Spanned<u32>>, object: &str, key: &str) -> Option<u32> {
         let value = value?;
-        if i32::try_from(*value.get_ref()).is_err() {
-            self.problem(
-                &value.span(),
-                object,
-                Some(key),
-                format!("{key} must be at most {}", i32::MAX),
-            );
+        if let Err(message) = rules::cap(key, *value.get_ref()) {
+            self.problem(&value.span(), object, Some(key), message);
         }
         Some(value.into_inner())
     }
@@ -320,6 +304,9 @@ fn product(cx: &mut Ctx<'_>, doc: ProductDoc) -> ProductSpec {
         }
         (None, None) => (String::new(), None),
     };
+    if let Err(message) = rules::description(&description) {
+        cx.problem(&doc.name.span(), &label, Some("description"), message);
+    }
     ProductSpec {
         name: doc.name.into_inner(),
         description,
