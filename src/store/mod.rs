@@ -10,6 +10,7 @@
 
 mod access;
 mod catalog;
+mod catalog_edits;
 pub mod cipher;
 mod deadlock;
 mod dispatch;
@@ -29,6 +30,7 @@ pub use access::Access;
 pub use catalog::{
     Campaigns, Catalog, Enrolment, Leads, Mailboxes, Products, Suppressions, Workspaces,
 };
+pub use catalog_edits::{CatalogEdits, Removal};
 pub use cipher::{CipherError, SecretCipher, SecretPurpose};
 pub use dispatch::Dispatch;
 pub use error::{QueryContext, StoreError};
@@ -44,6 +46,12 @@ pub use reports::Reports;
 /// Methods of the roles are callable on `dyn Store` without importing the role traits.
 /// Implementations must keep the roles' promises; the conformance suite in `tests/store` checks
 /// them against both backends.
-pub trait Store: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access {}
+pub trait Store:
+    Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + CatalogEdits
+{
+}
 
-impl<T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access> Store for T {}
+impl<T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + CatalogEdits> Store
+    for T
+{
+}

@@ -11,6 +11,7 @@
 mod support;
 
 mod campaigns;
+mod catalog_edits;
 mod dispatch_claim;
 mod dispatch_fixtures;
 mod dispatch_lookups;

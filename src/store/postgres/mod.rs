@@ -127,6 +127,7 @@ impl PgStore {
 }
 
 crate::store::sql::roles::shared_roles!(PgStore, sqlx::Postgres);
+crate::store::sql::catalog_edits::catalog_edits_role!(PgStore, sqlx::Postgres);
 
 /// A write unit: a transaction, or one autocommitted statement.
 pub(crate) struct WriteTx(Unit);

@@ -13,6 +13,7 @@
 
 pub(crate) mod access;
 pub(crate) mod catalog;
+pub(crate) mod catalog_edits;
 pub(crate) mod inbound;
 pub(crate) mod operator;
 pub(crate) mod pollers;

@@ -130,6 +130,7 @@ impl WriteTx<'_> {
 }
 
 crate::store::sql::roles::shared_roles!(SqliteStore, sqlx::Sqlite);
+crate::store::sql::catalog_edits::catalog_edits_role!(SqliteStore, sqlx::Sqlite);
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file named by `settings.url`. A `Daemon` first
