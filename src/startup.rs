@@ -170,6 +170,14 @@ impl Application {
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         parts.ignore_windows_for = options.run_now;
         let live_dispatch = parts.settings.clone();
+        let mailboxes = Arc::new(api::v1::mailboxes::MailboxSettings {
+            defaults: settings.mailbox_defaults.clone(),
+            servers: crate::service::mailbox_check::ServerAccess {
+                dispatch: live_dispatch.clone(),
+                imap_timeout: settings.imap.command_timeout.as_duration(),
+                extra_root_pem: parts.extra_root_pem.clone(),
+            },
+        });
         let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
@@ -200,6 +208,7 @@ impl Application {
             supervisor: supervisor.clone(),
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
+            mailboxes,
         };
         let server = api::serve(listener, state)?;
         tracing::info!(port, backend = ?store.backend(), "outreachd is listening.");

@@ -27,6 +27,8 @@ pub struct ApiState {
     pub signer: Arc<crate::smtp::UnsubscribeSigner>,
     /// Session lifetime and the per-token rate limiter of `/api/v1`.
     pub api: Arc<v1::caller::ApiConfig>,
+    /// Mailbox defaults and mail server access, for mailbox writes and login tests.
+    pub mailboxes: Arc<v1::mailboxes::MailboxSettings>,
 }
 
 /// Builds the server on an already-bound listener (port 0 works in tests).

@@ -12,5 +12,7 @@ use support::fixtures;
 mod auth;
 mod client;
 mod health;
+mod mailboxes;
 mod openapi;
+mod products;
 mod tenancy;

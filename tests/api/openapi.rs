@@ -24,6 +24,9 @@ async fn the_openapi_document_is_served_and_lists_the_routes(backend: TestBacken
         "/api/v1/auth/login",
         "/api/v1/tokens/{id}",
         "/api/v1/mailboxes/{id}/pause",
+        "/api/v1/mailboxes/{id}/test",
+        "/api/v1/products",
+        "/api/v1/products/{id}/file",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }

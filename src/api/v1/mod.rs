@@ -11,6 +11,7 @@ pub mod caller;
 pub mod mailboxes;
 pub mod page;
 pub mod problem;
+pub mod products;
 pub mod tokens;
 
 use actix_web::{HttpResponse, web};
@@ -38,6 +39,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         auth::Doc::openapi(),
         tokens::Doc::openapi(),
         mailboxes::Doc::openapi(),
+        products::Doc::openapi(),
     ] {
         doc.merge(area);
     }
@@ -79,6 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(tokens::routes)
             .configure(mailboxes::routes)
+            .configure(products::routes)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(problem::ApiError::NotFound("no such route".into()))
             })),
