@@ -157,6 +157,13 @@ async fn every_invalid_field_is_named(backend: TestBackend) {
         "{problem}"
     );
 
+    let mut numeric = body("ada@acme.test", 587);
+    numeric["smtp"]["password"] = json!(8_675_309);
+    let (status, problem) = admin.post("/api/v1/mailboxes", numeric).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "smtp.password", "{problem}");
+    assert!(!problem.to_string().contains("8675309"), "{problem}");
+
     let mut no_password = body("ada@acme.test", 587);
     no_password["smtp"]
         .as_object_mut()
@@ -297,6 +304,14 @@ async fn a_mailbox_a_campaign_uses_is_kept_and_the_campaign_named(backend: TestB
     );
 }
 
+/// `POST /mailboxes/{id}/test` of a mailbox as created.
+async fn test_logins(client: &ApiClient<'_>, mailbox: &Value) -> (StatusCode, Value) {
+    let id = mailbox["id"].as_str().unwrap();
+    client
+        .post(&format!("/api/v1/mailboxes/{id}/test"), json!({}))
+        .await
+}
+
 /// The steps' names and outcomes, e.g. `smtp_auth:false`.
 fn outcomes(check: &Value) -> Vec<String> {
     check["steps"]
@@ -319,12 +334,7 @@ async fn a_login_test_of_an_unreachable_server_reports_the_failed_connect(backen
     })
     .await;
 
-    let (status, check) = admin
-        .post(
-            &format!("/api/v1/mailboxes/{}/test", created["id"].as_str().unwrap()),
-            json!({}),
-        )
-        .await;
+    let (status, check) = test_logins(&admin, &created).await;
 
     assert_eq!(status, StatusCode::OK, "{check}");
     assert_eq!(check["ok"], false);
@@ -336,12 +346,7 @@ async fn a_login_test_of_an_unreachable_server_reports_the_failed_connect(backen
             .contains("127.0.0.1:1"),
         "{check}"
     );
-    let (_, check) = admin
-        .post(
-            &format!("/api/v1/mailboxes/{}/test", outbox["id"].as_str().unwrap()),
-            json!({}),
-        )
-        .await;
+    let (_, check) = test_logins(&admin, &outbox).await;
     assert_eq!(outcomes(&check), ["smtp_outbox:true"]);
 }
 
@@ -372,12 +377,7 @@ async fn a_login_test_passes_every_step_against_the_real_servers(backend: TestBa
     )
     .await;
 
-    let (status, check) = admin
-        .post(
-            &format!("/api/v1/mailboxes/{}/test", plain["id"].as_str().unwrap()),
-            json!({}),
-        )
-        .await;
+    let (status, check) = test_logins(&admin, &plain).await;
 
     assert_eq!(status, StatusCode::OK, "{check}");
     assert_eq!(
@@ -428,12 +428,7 @@ async fn a_wrong_password_is_a_failed_step_and_is_never_echoed(backend: TestBack
     )
     .await;
 
-    let (status, check) = admin
-        .post(
-            &format!("/api/v1/mailboxes/{}/test", created["id"].as_str().unwrap()),
-            json!({}),
-        )
-        .await;
+    let (status, check) = test_logins(&admin, &created).await;
 
     assert_eq!(status, StatusCode::OK, "{check}");
     assert_eq!(check["ok"], false);

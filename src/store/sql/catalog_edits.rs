@@ -105,6 +105,25 @@ where
         Ok(rows.into_iter().map(Product::from).collect())
     }
 
+    /// Locks product `id` where the backend locks rows; false when it is not there (or is
+    /// deleted).
+    async fn lock_live_product(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        id: ProductId,
+    ) -> Result<bool, StoreError> {
+        let found: Option<ProductId> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT id FROM products WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL{}",
+            Self::FOR_UPDATE
+        )))
+        .bind(ws)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .ctx("lock a product")?;
+        Ok(found.is_some())
+    }
+
     /// The product named `name` and whether it is deleted, locked where the backend locks.
     async fn product_named(
         conn: &mut Self::Connection,
@@ -185,16 +204,7 @@ where
         spec: &ProductSpec,
         now: DateTime<Utc>,
     ) -> Result<Option<Product>, StoreError> {
-        let found: Option<ProductId> = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT id FROM products WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL{}",
-            Self::FOR_UPDATE
-        )))
-        .bind(ws)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
-        .ctx("lock a product to update")?;
-        if found.is_none() {
+        if !Self::lock_live_product(&mut *conn, ws, id).await? {
             return Ok(None);
         }
         match Self::product_named(&mut *conn, ws, &spec.name).await? {
@@ -217,16 +227,7 @@ where
         id: ProductId,
         now: DateTime<Utc>,
     ) -> Result<Removal, StoreError> {
-        let found: Option<ProductId> = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT id FROM products WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL{}",
-            Self::FOR_UPDATE
-        )))
-        .bind(ws)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
-        .ctx("lock a product to delete")?;
-        if found.is_none() {
+        if !Self::lock_live_product(&mut *conn, ws, id).await? {
             return Ok(Removal::NotFound);
         }
         let campaigns: Vec<String> = sqlx::query_scalar(

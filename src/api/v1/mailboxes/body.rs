@@ -38,7 +38,20 @@ pub struct ServerBody {
     /// Write-only: never returned. Required for SMTP on create; left out on replace, the stored
     /// one is kept. Left out for IMAP, the SMTP password is used.
     #[schema(value_type = Option<String>, format = Password, write_only)]
-    pub password: Option<SecretString>,
+    pub password: Option<Password>,
+}
+
+/// A password as JSON gives it. Anything but a string is refused without being repeated:
+/// serde's own message would quote a number.
+pub struct Password(Result<SecretString, ()>);
+
+impl<'de> Deserialize<'de> for Password {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self(match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => Ok(SecretString::from(s)),
+            _ => Err(()),
+        }))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -133,12 +146,21 @@ impl Fields {
             &format!("{prefix}.security"),
             body.security.parse::<SmtpSecurity>(),
         );
+        let password = match body.password.map(|p| p.0) {
+            None => None,
+            Some(Ok(secret)) => Some(secret),
+            Some(Err(())) => {
+                let field = FieldError::new(format!("{prefix}.password"), "must be a string");
+                self.0.push(field);
+                None
+            }
+        };
         Some(ServerInput {
             host: body.host,
             port: port?,
             security: security?,
             username: body.username,
-            password: body.password,
+            password,
         })
     }
 }
