@@ -87,8 +87,6 @@ impl Ctx<'_> {
         self.warnings.push(w);
     }
 
-    /// A name (or other one-line text) must be non-empty, trimmed and free of control
-    /// characters: it is an identity, and it ends up in headers and one-line reports.
     /// A name (or other one-line text): the rule of [`rules::line_text`].
     pub fn check_line_text(&mut self, value: &Spanned<String>, object: &str, key: &str) {
         if let Err(message) = rules::line_text(key, value.get_ref()) {

@@ -1,6 +1,6 @@
 //! `/mailboxes`: sending identities. Credentials are write-only: no answer carries a password,
-//! its length or its ciphertext, and the request bodies that hold one are never logged (their
-//! `SecretString` prints as `[REDACTED]`).
+//! its length or its ciphertext; a request body holds it as a `SecretString` (which prints as
+//! `[REDACTED]`) and is never logged.
 //!
 //! Reads and pause/resume are here; create, replace and delete in `writes`, their body in
 //! `body`, the login test in `check`.
