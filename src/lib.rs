@@ -3,8 +3,8 @@
 //! `main.rs` only parses the command line; everything else lives here, one module per concern
 //! (see docs/architecture.md): `config` (settings), `domain` (pure types), `store` (persistence),
 //! `actors` (the supervised tasks), `content`, `smtp`, `imap`, `limits`, `api` (HTTP),
-//! `telemetry`, plus `manifest` (declarative apply files), `import` (CSV leads) and `cli` (the
-//! commands).
+//! `telemetry`, plus `manifest` (declarative apply files), `import` (CSV leads), `extract` (text of uploaded
+//! documents) and `cli` (the commands).
 
 pub mod actors;
 pub mod api;
@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod domain;
+pub mod extract;
 pub mod imap;
 pub mod import;
 pub mod limits;

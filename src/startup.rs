@@ -175,6 +175,14 @@ impl Application {
         }
         let content = parts.content.clone();
         let live_dispatch = parts.settings.clone();
+        let mailboxes = Arc::new(api::v1::mailboxes::MailboxSettings {
+            defaults: settings.mailbox_defaults.clone(),
+            servers: crate::service::mailbox_check::ServerAccess {
+                dispatch: live_dispatch.clone(),
+                imap_timeout: settings.imap.command_timeout.as_duration(),
+                extra_root_pem: parts.extra_root_pem.clone(),
+            },
+        });
         let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
@@ -237,6 +245,7 @@ impl Application {
             api: api::v1::caller::ApiConfig::new(&settings.api),
             content,
             imports,
+            mailboxes,
         };
         let listeners = api::Listeners {
             main: listener,

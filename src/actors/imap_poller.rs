@@ -199,15 +199,12 @@ impl Poller {
             .mailbox_credentials(self.mailbox.workspace_id, self.mailbox.id)
             .await?;
         let password: SecretString = credentials.imap_password.ok_or_else(missing)?;
-        Ok(ImapTarget {
-            host: imap.host.clone(),
-            port: imap.port,
-            security: imap.security,
-            username: imap.username.clone(),
+        Ok(ImapTarget::for_server(
+            imap,
             password,
-            timeout: self.settings.command_timeout.as_duration(),
-            extra_root_pem: self.extra_root_pem.as_deref().map(str::to_owned),
-        })
+            self.settings.command_timeout.as_duration(),
+            self.extra_root_pem.as_deref(),
+        ))
     }
 
     /// Records the IMAP status when it changes (not on every reconnect).

@@ -39,6 +39,8 @@ pub struct ApiState {
     pub content: Arc<dyn crate::content::ContentProvider>,
     /// Runs the lead import jobs of `POST /api/v1/leads/imports`.
     pub imports: crate::service::imports::ImportRunner,
+    /// Mailbox defaults and mail server access, for mailbox writes and login tests.
+    pub mailboxes: Arc<v1::mailboxes::MailboxSettings>,
 }
 
 /// The listeners the daemon serves on: the main one, and the admin one when configured.

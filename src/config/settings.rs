@@ -249,6 +249,17 @@ pub struct DispatchSettings {
     pub helo_name: String,
 }
 
+impl DispatchSettings {
+    /// The SMTP time limits, as a mailbox's session and a connection check use them.
+    pub fn smtp_timeouts(&self) -> crate::smtp::Timeouts {
+        crate::smtp::Timeouts {
+            connect: self.smtp_connect_timeout.as_duration(),
+            command: self.smtp_command_timeout.as_duration(),
+            data: self.smtp_data_timeout.as_duration(),
+        }
+    }
+}
+
 /// Links in messages (the one-click unsubscribe URL).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
 
 use super::error::ImapError;
+use super::probe::ImapPhase;
 use super::stream::{ImapStream, connect_tcp, tls};
 use crate::domain::SmtpSecurity;
 
@@ -28,6 +29,26 @@ pub struct ImapTarget {
     /// Extra trusted root certificates (PEM) for servers with a private CA (as SMTP's
     /// `SmtpEndpoint::extra_root_pem`).
     pub extra_root_pem: Option<String>,
+}
+
+impl ImapTarget {
+    /// The target of a mailbox's IMAP server, as its poller and a connection check use it.
+    pub fn for_server(
+        server: &crate::domain::ServerInfo,
+        password: SecretString,
+        timeout: Duration,
+        extra_root_pem: Option<&str>,
+    ) -> Self {
+        Self {
+            host: server.host.clone(),
+            port: server.port,
+            security: server.security,
+            username: server.username.clone(),
+            password,
+            timeout,
+            extra_root_pem: extra_root_pem.map(str::to_owned),
+        }
+    }
 }
 
 /// What STATUS or EXAMINE says about a folder.
@@ -106,24 +127,56 @@ async fn greeting(
 impl ImapSession {
     /// Connects, secures the connection as configured, and logs in.
     pub async fn connect(target: &ImapTarget) -> Result<Self, ImapError> {
+        let session = Self::log_in(target, &mut |_, _| {}).await?;
+        let mut this = Self {
+            session,
+            timeout: target.timeout,
+            supports_idle: false,
+            examined: None,
+        };
+        let caps = timed(
+            target.timeout,
+            "CAPABILITY",
+            this.session.capabilities(),
+            protocol("CAPABILITY"),
+        )
+        .await?;
+        this.supports_idle = caps.has_str("IDLE");
+        Ok(this)
+    }
+
+    /// Connect, TLS or STARTTLS as configured, greeting and LOGIN, telling `done` of each phase
+    /// as it completes (a connection check reports them).
+    pub(super) async fn log_in(
+        target: &ImapTarget,
+        done: &mut (dyn FnMut(ImapPhase, String) + Send),
+    ) -> Result<async_imap::Session<ImapStream>, ImapError> {
         let limit = target.timeout;
         let tcp = connect_tcp(&target.host, target.port, limit).await?;
+        done(
+            ImapPhase::Connect,
+            format!("connected to {}:{}", target.host, target.port),
+        );
+        let pem = target.extra_root_pem.as_deref();
         let client = match target.security {
             SmtpSecurity::Plain => {
                 let mut client = async_imap::Client::new(ImapStream::Plain(tcp));
                 greeting(&mut client, limit).await?;
+                done(ImapPhase::Greeting, "server ready".to_owned());
                 client
             }
             SmtpSecurity::Tls => {
-                let mut client = async_imap::Client::new(
-                    tls(&target.host, tcp, limit, target.extra_root_pem.as_deref()).await?,
-                );
+                let stream = tls(&target.host, tcp, limit, pem).await?;
+                done(ImapPhase::Tls, "TLS established".to_owned());
+                let mut client = async_imap::Client::new(stream);
                 greeting(&mut client, limit).await?;
+                done(ImapPhase::Greeting, "server ready".to_owned());
                 client
             }
             SmtpSecurity::Starttls => {
                 let mut client = async_imap::Client::new(ImapStream::Plain(tcp));
                 greeting(&mut client, limit).await?;
+                done(ImapPhase::Greeting, "server ready".to_owned());
                 timed(
                     limit,
                     "STARTTLS",
@@ -140,9 +193,9 @@ impl ImapSession {
                 let ImapStream::Plain(tcp) = client.into_inner() else {
                     return Err(ImapError::NoStarttls);
                 };
-                async_imap::Client::new(
-                    tls(&target.host, tcp, limit, target.extra_root_pem.as_deref()).await?,
-                )
+                let stream = tls(&target.host, tcp, limit, pem).await?;
+                done(ImapPhase::Starttls, "TLS established".to_owned());
+                async_imap::Client::new(stream)
             }
         };
         let login = client.login(&target.username, target.password.expose_secret());
@@ -161,21 +214,11 @@ impl ImapSession {
             }
             Ok(Err((source, _))) => return Err(protocol("LOGIN")(source)),
         };
-        let mut this = Self {
-            session,
-            timeout: limit,
-            supports_idle: false,
-            examined: None,
-        };
-        let caps = timed(
-            limit,
-            "CAPABILITY",
-            this.session.capabilities(),
-            protocol("CAPABILITY"),
-        )
-        .await?;
-        this.supports_idle = caps.has_str("IDLE");
-        Ok(this)
+        done(
+            ImapPhase::Login,
+            format!("logged in as {}", target.username),
+        );
+        Ok(session)
     }
 
     pub fn supports_idle(&self) -> bool {

@@ -12,7 +12,7 @@ use toml::Spanned;
 use super::file::{MailboxDefaultsDoc, MailboxDoc, ServerDoc, WarmupDoc};
 use super::resolve::Ctx;
 use crate::config::MailboxDefaults;
-use crate::domain::{HumanDuration, MailboxSpec, ServerSpec, SmtpSecurity, Warmup};
+use crate::domain::{HumanDuration, MailboxSpec, ServerSpec, SmtpSecurity, Warmup, rules};
 
 /// Mailbox settings a file may leave out: the config's `[mailbox_defaults]`, overridden by the
 /// file's own `[mailbox_defaults]` table.
@@ -122,18 +122,14 @@ pub(super) fn resolve(cx: &mut Ctx<'_>, defaults: &Defaults, doc: MailboxDoc) ->
 
 fn warmup(cx: &mut Ctx<'_>, doc: Spanned<WarmupDoc>, label: &str) -> Warmup {
     let w = *doc.get_ref();
-    if w.start_per_day == 0 && w.increment_per_day == 0 {
-        cx.problem(
-            &doc.span(),
-            label,
-            Some("warmup"),
-            "a warm-up of 0 per day plus 0 per day never sends",
-        );
-    }
-    Warmup {
+    let warmup = Warmup {
         start_per_day: w.start_per_day,
         increment_per_day: w.increment_per_day,
+    };
+    if let Err(message) = rules::warmup(&warmup) {
+        cx.problem(&doc.span(), label, Some("warmup"), message);
     }
+    warmup
 }
 
 /// The random gap between sends, `[min_gap, max_gap]`; either end may come from the defaults.
@@ -146,7 +142,7 @@ fn gaps(
 ) -> (HumanDuration, HumanDuration) {
     let min_value = min.as_ref().map_or(default_min, |m| *m.get_ref());
     let max_value = max.as_ref().map_or(default_max, |m| *m.get_ref());
-    if min_value > max_value {
+    if let Err(message) = rules::gaps(min_value, max_value) {
         let (span, key, note) = match (&min, &max) {
             (Some(m), Some(_)) => (m.span(), "min_gap", ""),
             (Some(m), None) => (m.span(), "min_gap", " (max_gap is the default)"),
@@ -154,8 +150,7 @@ fn gaps(
             // Both defaults: validated with the config.
             (None, None) => return (min_value, max_value),
         };
-        let message = format!("min_gap ({min_value}) is greater than max_gap ({max_value}){note}");
-        cx.problem(&span, label, Some(key), message);
+        cx.problem(&span, label, Some(key), format!("{message}{note}"));
     }
     (min_value, max_value)
 }
@@ -180,23 +175,12 @@ fn server(
     let span = doc.span();
     let doc = doc.into_inner();
     let key = |k: &str| format!("{kind}.{k}");
-    let host = doc.host.get_ref();
-    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        cx.problem(
-            &doc.host.span(),
-            label,
-            Some(&key("host")),
-            format!("host {host:?} is not a host name"),
-        );
+    if let Err(message) = rules::host(doc.host.get_ref()) {
+        cx.problem(&doc.host.span(), label, Some(&key("host")), message);
     }
     let port = *doc.port.get_ref();
-    if port == 0 {
-        cx.problem(
-            &doc.port.span(),
-            label,
-            Some(&key("port")),
-            "port must be between 1 and 65535",
-        );
+    if let Err(message) = rules::port(port) {
+        cx.problem(&doc.port.span(), label, Some(&key("port")), message);
     }
     if let Some(usual) = usual_security(kind, port)
         && usual != doc.security
@@ -211,8 +195,8 @@ fn server(
         .username
         .clone()
         .unwrap_or_else(|| default_username.to_owned());
-    if username.trim().is_empty() {
-        cx.problem(&span, label, Some(&key("username")), "username is empty");
+    if let Err(message) = rules::username(&username) {
+        cx.problem(&span, label, Some(&key("username")), message);
     }
     let password = password(cx, label, kind, &span, &doc, inherited_password);
     ServerSpec {
@@ -271,19 +255,15 @@ fn password(
         return secret;
     }
     if let Some(inline) = &doc.password {
-        if inline.get_ref().is_empty() {
-            cx.problem(
-                &inline.span(),
-                label,
-                Some(&key("password")),
-                "password is empty",
-            );
+        let secret = SecretString::from(inline.get_ref().clone());
+        if let Err(message) = rules::password(&secret) {
+            cx.problem(&inline.span(), label, Some(&key("password")), message);
         } else {
             let message =
                 "the password is written in the apply file; prefer password_env or password_file";
             cx.warn(&inline.span(), label, Some(&key("password")), message);
         }
-        return SecretString::from(inline.get_ref().clone());
+        return secret;
     }
     match inherited {
         Some(secret) => secret.clone(),

@@ -5,7 +5,7 @@
 //! References to other objects stay names here; whether they exist is a question for the store,
 //! answered by the planner.
 
-use crate::domain::{MailboxSpec, ProductSpec};
+use crate::domain::{MailboxSpec, ProductSpec, rules};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
@@ -20,7 +20,6 @@ use super::locate::line_of;
 use super::mailbox::{self, Defaults};
 use crate::config::MailboxDefaults;
 use crate::domain::{Cap, MailboxStatus};
-use crate::service::campaigns::rules;
 use crate::service::mailboxes::WantedStatus;
 
 /// The validated contents of a file, before it becomes a `Manifest`.
@@ -88,8 +87,7 @@ impl Ctx<'_> {
         self.warnings.push(w);
     }
 
-    /// A name (or other one-line text) must be non-empty, trimmed and free of control
-    /// characters: it is an identity, and it ends up in headers and one-line reports.
+    /// A name (or other one-line text): the rule of [`rules::line_text`].
     pub fn check_line_text(&mut self, value: &Spanned<String>, object: &str, key: &str) {
         if let Err(message) = rules::line_text(key, value.get_ref()) {
             self.problem(&value.span(), object, Some(key), message);
@@ -113,7 +111,7 @@ impl Ctx<'_> {
         self.cap(value, object, key)
     }
 
-    /// Counts and caps are stored as 32-bit signed integers.
+    /// A count or cap: the rule of [`rules::cap`].
     pub fn cap(&mut self, value: Option<Spanned<u32>>, object: &str, key: &str) -> Option<u32> {
         let value = value?;
         if let Err(message) = rules::cap(key, *value.get_ref()) {
@@ -304,6 +302,9 @@ fn product(cx: &mut Ctx<'_>, doc: ProductDoc) -> ProductSpec {
         }
         (None, None) => (String::new(), None),
     };
+    if let Err(message) = rules::description(&description) {
+        cx.problem(&doc.name.span(), &label, Some("description"), message);
+    }
     ProductSpec {
         name: doc.name.into_inner(),
         description,

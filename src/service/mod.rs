@@ -1,14 +1,19 @@
 //! Business rules both the CLI and the HTTP API call: which workspace a request means,
-//! pausing and resuming mailboxes, listing and resolving `unknown` sends, and campaigns (their
-//! definitions, status, enrolment, Run Now and previews). A front door parses
+//! pausing and resuming mailboxes, listing and resolving `unknown` sends, campaigns (their
+//! definitions, status, enrolment, Run Now and previews), leads and their import jobs, editing
+//! mailboxes and products, checking a mailbox's logins. A front door parses
 //! its input into these functions' arguments and renders what they return; this module must
 //! not speak HTTP or parse argv, and it reaches the database only through the store's traits.
 
 pub mod access;
 pub mod campaigns;
+pub mod catalog_error;
 pub mod imports;
 pub mod leads;
+pub mod mailbox_check;
+pub mod mailbox_edits;
 pub mod mailboxes;
+pub mod products;
 pub mod sends;
 
 use crate::domain::Workspace;

@@ -47,6 +47,26 @@ pub struct SmtpEndpoint {
     pub extra_root_pem: Option<String>,
 }
 
+impl SmtpEndpoint {
+    /// The endpoint of a mailbox's SMTP server, as its actor and a connection check use it.
+    pub fn for_server(
+        server: &crate::domain::ServerInfo,
+        password: SecretString,
+        helo_name: &str,
+        extra_root_pem: Option<&str>,
+    ) -> Self {
+        Self {
+            host: server.host.clone(),
+            port: server.port,
+            security: server.security,
+            username: server.username.clone(),
+            password,
+            helo_name: helo_name.to_owned(),
+            extra_root_pem: extra_root_pem.map(str::to_owned),
+        }
+    }
+}
+
 /// Time limits per phase. Defaults: 10 s to connect (TCP + implicit TLS), 30 s per command
 /// (greeting, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, RSET), 120 s for the content and the
 /// final reply (servers scan the message before answering).
@@ -80,8 +100,8 @@ struct State {
     session: Option<Session>,
 }
 
-struct Session {
-    inner: AsyncSmtpConnection,
+pub(super) struct Session {
+    pub(super) inner: AsyncSmtpConnection,
     /// The real server's extensions (lettre's own copy describes the primed stream).
     server: ServerInfo,
     /// The server offers PIPELINING (lettre's `ServerInfo` cannot say: it drops the keyword).
@@ -97,7 +117,7 @@ struct Session {
 impl SmtpConnection {
     /// Opens and logs in. Fails in a setup phase (connect … auth).
     pub async fn connect(endpoint: &SmtpEndpoint, timeouts: &Timeouts) -> Result<Self, SendError> {
-        let session = Session::open(endpoint, timeouts).await?;
+        let session = Session::open(endpoint, timeouts, &mut |_, _| {}).await?;
         Ok(Self {
             state: Box::new(State {
                 endpoint: endpoint.clone(),
@@ -134,7 +154,7 @@ impl SmtpConnection {
         } = &mut *self.state;
         let session = match slot {
             Some(session) => session,
-            None => slot.insert(Session::open(endpoint, timeouts).await?),
+            None => slot.insert(Session::open(endpoint, timeouts, &mut |_, _| {}).await?),
         };
         let result = session.transaction(envelope, message, timeouts).await;
         if let Err(error) = &result {
@@ -202,10 +222,22 @@ impl std::fmt::Debug for SmtpConnection {
     }
 }
 
+/// Told of each set-up phase as it completes, with what the server said (a connection check
+/// reports them; sending ignores them).
+pub(super) type PhaseDone<'a> = &'a mut (dyn FnMut(Phase, String) + Send);
+
 impl Session {
-    async fn open(endpoint: &SmtpEndpoint, timeouts: &Timeouts) -> Result<Self, SendError> {
+    pub(super) async fn open(
+        endpoint: &SmtpEndpoint,
+        timeouts: &Timeouts,
+        done: PhaseDone<'_>,
+    ) -> Result<Self, SendError> {
         let hello = client_id(&endpoint.helo_name)?;
         let tcp = tcp_connect(endpoint, timeouts.connect).await?;
+        done(
+            Phase::Connect,
+            format!("connected to {}:{}", endpoint.host, endpoint.port),
+        );
         let (tcp, sent) = CountedStream::new(tcp);
         #[allow(deprecated)]
         let mut stream = AsyncNetworkStream::use_existing_tokio1(Box::new(tcp));
@@ -213,6 +245,7 @@ impl Session {
         if endpoint.security == SmtpSecurity::Tls {
             let parameters = tls::parameters(&endpoint.host, pem, Phase::Tls)?;
             within(Phase::Tls, timeouts.connect, stream.upgrade_tls(parameters)).await?;
+            done(Phase::Tls, "TLS established".to_owned());
         }
 
         // In memory: cannot block and cannot fail short of a lettre bug.
@@ -222,7 +255,8 @@ impl Session {
                 .map_err(|e| SendError::from_lettre(Phase::Greeting, &e))?;
         inner.set_stream(stream);
 
-        within(Phase::Greeting, timeouts.command, inner.read_response()).await?;
+        let greeting = within(Phase::Greeting, timeouts.command, inner.read_response()).await?;
+        done(Phase::Greeting, lines_text(&greeting, " "));
         let ehlo = within(
             Phase::Ehlo,
             timeouts.command,
@@ -232,6 +266,7 @@ impl Session {
         let mut server = ServerInfo::from_response(&ehlo)
             .map_err(|e| SendError::from_lettre(Phase::Ehlo, &e))?;
         let mut pipelining = pipelining::offered(&ehlo);
+        done(Phase::Ehlo, lines_text(&ehlo, ", "));
 
         if endpoint.security == SmtpSecurity::Starttls {
             if !server.supports_feature(Extension::StartTls) {
@@ -263,10 +298,14 @@ impl Session {
             server = ServerInfo::from_response(&ehlo)
                 .map_err(|e| SendError::from_lettre(Phase::Starttls, &e))?;
             pipelining = pipelining::offered(&ehlo);
+            done(
+                Phase::Starttls,
+                format!("TLS established; {}", lines_text(&ehlo, ", ")),
+            );
         }
 
         if !endpoint.username.is_empty() {
-            auth::authenticate(
+            let accepted = auth::authenticate(
                 &mut inner,
                 &server,
                 &endpoint.username,
@@ -274,6 +313,7 @@ impl Session {
                 timeouts.command,
             )
             .await?;
+            done(Phase::Auth, lines_text(&accepted, " "));
         }
         Ok(Self {
             inner,
@@ -373,6 +413,13 @@ impl Session {
             _ => false,
         }
     }
+}
+
+/// A reply as the server wrote it, its lines joined by `sep`: `235 2.7.0 Authentication
+/// successful`, or an EHLO reply's extensions (`250 mx.test, PIPELINING, STARTTLS, AUTH PLAIN`).
+fn lines_text(response: &lettre::transport::smtp::response::Response, sep: &str) -> String {
+    let lines: Vec<&str> = response.message().collect();
+    format!("{} {}", response.code(), lines.join(sep))
 }
 
 async fn tcp_connect(endpoint: &SmtpEndpoint, limit: Duration) -> Result<TcpStream, SendError> {

@@ -11,6 +11,7 @@
 mod access;
 mod campaign_control;
 mod catalog;
+mod catalog_edits;
 pub mod cipher;
 mod deadlock;
 mod dispatch;
@@ -34,6 +35,7 @@ pub use campaign_control::CampaignControl;
 pub use catalog::{
     Campaigns, Catalog, Enrolment, Leads, Mailboxes, Products, Suppressions, Workspaces,
 };
+pub use catalog_edits::{CatalogEdits, Removal};
 pub use cipher::{CipherError, SecretCipher, SecretPurpose};
 pub use dispatch::Dispatch;
 pub use error::{QueryContext, StoreError};
@@ -64,6 +66,7 @@ pub trait Store:
     + CampaignControl
     + LeadRecords
     + ImportJobs
+    + CatalogEdits
 {
 }
 
@@ -79,5 +82,6 @@ impl<T> Store for T where
         + CampaignControl
         + LeadRecords
         + ImportJobs
+        + CatalogEdits
 {
 }

@@ -27,6 +27,9 @@ async fn the_openapi_document_is_served_and_lists_the_routes(backend: TestBacken
         "/api/v1/auth/login",
         "/api/v1/tokens/{id}",
         "/api/v1/mailboxes/{id}/pause",
+        "/api/v1/mailboxes/{id}/test",
+        "/api/v1/products",
+        "/api/v1/products/{id}/file",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
@@ -34,6 +37,31 @@ async fn the_openapi_document_is_served_and_lists_the_routes(backend: TestBacken
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    for reference in refs {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{reference} is used but not defined"
+        );
+    }
+}
+
+/// Every `$ref` in the document.
+fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v.as_str()) {
+                    ("$ref", Some(r)) => out.push(r.to_owned()),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
 }
 
 async fn a_known_route_with_another_method_answers_405_with_allow(backend: TestBackend) {

@@ -121,62 +121,145 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
         })
         .await
         .unwrap();
+    let (_, product) = theirs
+        .post(
+            "/api/v1/products",
+            json!({"name": "Their widget", "description": "Theirs."}),
+        )
+        .await;
+    let product = product["id"].as_str().unwrap().to_owned();
+    // A body each write route accepts, so only the id can make it fail.
+    let mailbox_body = json!({
+        "address": mailbox.address,
+        "from_name": "Ours now",
+        "smtp": {"host": "127.0.0.1", "port": 2525, "security": "plain", "password": "x"},
+    });
 
     // Every route with an id in its path, called with the other workspace's id.
-    let table: Vec<(Method, String)> = vec![
-        (Method::GET, format!("/api/v1/mailboxes/{}", mailbox.id)),
+    let m = mailbox.id;
+    let table: Vec<(Method, String, Option<serde_json::Value>)> = vec![
+        (Method::GET, format!("/api/v1/mailboxes/{m}"), None),
+        (
+            Method::PUT,
+            format!("/api/v1/mailboxes/{m}"),
+            Some(mailbox_body),
+        ),
+        (Method::DELETE, format!("/api/v1/mailboxes/{m}"), None),
         (
             Method::POST,
-            format!("/api/v1/mailboxes/{}/pause", mailbox.id),
+            format!("/api/v1/mailboxes/{m}/pause"),
+            Some(json!({})),
         ),
         (
             Method::POST,
-            format!("/api/v1/mailboxes/{}/resume", mailbox.id),
+            format!("/api/v1/mailboxes/{m}/resume"),
+            Some(json!({})),
         ),
-        (Method::DELETE, format!("/api/v1/tokens/{token}")),
-        (Method::PATCH, format!("/api/v1/members/{their_user}")),
-        (Method::DELETE, format!("/api/v1/members/{their_user}")),
-        (Method::GET, format!("/api/v1/campaigns/{theirs_c}")),
-        (Method::PUT, format!("/api/v1/campaigns/{theirs_c}")),
-        (Method::DELETE, format!("/api/v1/campaigns/{theirs_c}")),
-        (Method::POST, format!("/api/v1/campaigns/{theirs_c}/status")),
-        (Method::POST, format!("/api/v1/campaigns/{theirs_c}/leads")),
-        (Method::GET, format!("/api/v1/campaigns/{theirs_c}/leads")),
-        (Method::POST, format!("/api/v1/campaigns/{theirs_c}/run")),
+        (
+            Method::POST,
+            format!("/api/v1/mailboxes/{m}/test"),
+            Some(json!({})),
+        ),
+        (Method::DELETE, format!("/api/v1/tokens/{token}"), None),
+        (Method::GET, format!("/api/v1/products/{product}"), None),
+        (
+            Method::PUT,
+            format!("/api/v1/products/{product}"),
+            Some(json!({"name": "Ours now"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/products/{product}"),
+            Some(json!({"name": "Ours now"})),
+        ),
+        (Method::DELETE, format!("/api/v1/products/{product}"), None),
+        (
+            Method::POST,
+            format!("/api/v1/products/{product}/file"),
+            Some(json!({})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/members/{their_user}"),
+            Some(json!({"role": "viewer"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/members/{their_user}"),
+            None,
+        ),
+        (Method::GET, format!("/api/v1/campaigns/{theirs_c}"), None),
+        (
+            Method::PUT,
+            format!("/api/v1/campaigns/{theirs_c}"),
+            Some(json!({})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/campaigns/{theirs_c}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/campaigns/{theirs_c}/status"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/campaigns/{theirs_c}/leads"),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/campaigns/{theirs_c}/leads"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/campaigns/{theirs_c}/run"),
+            Some(json!({})),
+        ),
         (
             Method::GET,
             format!("/api/v1/campaigns/{theirs_c}/runs/{}", their_run.id),
+            None,
         ),
         (
             Method::GET,
             format!("/api/v1/campaigns/{ours_c}/runs/{}", their_run.id),
+            None,
         ),
         (
             Method::POST,
             format!("/api/v1/campaigns/{theirs_c}/leads/{their_lead}/preview"),
+            Some(json!({})),
         ),
         (
             Method::POST,
             format!("/api/v1/campaigns/{ours_c}/leads/{their_lead}/preview"),
+            Some(json!({})),
         ),
-        (Method::GET, format!("/api/v1/leads/{lead}")),
-        (Method::PATCH, format!("/api/v1/leads/{lead}")),
-        (Method::DELETE, format!("/api/v1/leads/{lead}")),
-        (Method::GET, format!("/api/v1/leads?campaign_id={campaign}")),
-        (Method::GET, format!("/api/v1/imports/{job}")),
+        (Method::GET, format!("/api/v1/leads/{lead}"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/leads/{lead}"),
+            Some(json!({})),
+        ),
+        (Method::DELETE, format!("/api/v1/leads/{lead}"), None),
+        (
+            Method::GET,
+            format!("/api/v1/leads?campaign_id={campaign}"),
+            None,
+        ),
+        (Method::GET, format!("/api/v1/imports/{job}"), None),
     ];
-    for (method, path) in table {
-        let body = match method {
-            Method::POST | Method::PUT => Some(json!({})),
-            Method::PATCH if path.contains("/members/") => Some(json!({"role": "viewer"})),
-            Method::PATCH => Some(json!({})),
-            _ => None,
-        };
+    for (method, path, body) in table {
         let (status, answer) = ours.call(method.clone(), &path, body).await;
 
         assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {answer}");
         for secret in [
             mailbox.address.as_str(),
+            "Their widget",
             "Their secret campaign",
             "their-lead@",
             "their.lead",
@@ -208,4 +291,8 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
         StatusCode::OK,
         "the owner's lead was deleted: {still}"
     );
+    assert_eq!(mine["from_name"], "Sender 1");
+    let (status, mine) = theirs.get(&format!("/api/v1/products/{product}")).await;
+    assert_eq!(status, StatusCode::OK, "the owner's product was deleted");
+    assert_eq!(mine["name"], "Their widget");
 }

@@ -12,6 +12,7 @@ mod support;
 
 mod campaign_control;
 mod campaigns;
+mod catalog_edits;
 mod dispatch_claim;
 mod dispatch_fixtures;
 mod dispatch_lookups;

@@ -1,6 +1,7 @@
 //! What the integration test targets share: databases and stores per test, the daemon in
 //! process (`spawn_app`) and as a child process, a real smtp-sink, seeded campaigns, TLS
-//! certificates, the mail peers' addresses, and the policy for a missing peer or tool. Each target under `tests/<name>/`
+//! certificates, small PDF and .docx documents, the mail peers' addresses, and the policy for
+//! a missing peer or tool. Each target under `tests/<name>/`
 //! declares it once, in its `main.rs`, as `#[path = "../support/mod.rs"] mod support;` (a target's
 //! modules resolve under its own directory, so a shared one needs the path) and re-exports what
 //! its test modules reach by a short name (`crate::helpers`, `crate::sink`, `crate::fixtures`).
@@ -14,6 +15,7 @@ pub mod app;
 pub mod binary;
 pub mod certs;
 pub mod database;
+pub mod documents;
 pub mod fixtures;
 pub mod mail_peers;
 pub mod sink;

@@ -10,7 +10,7 @@ use crate::actors::context::DispatchContext;
 use crate::actors::mailbox::spawn_mailbox;
 use crate::actors::transport::Transport;
 use crate::domain::{CampaignDue, Mailbox, MailboxId, MailboxStatus};
-use crate::smtp::{OutboxTransport, SmtpEndpoint, Timeouts};
+use crate::smtp::{OutboxTransport, SmtpEndpoint};
 use crate::store::StoreError;
 use crate::telemetry::ActorKind;
 
@@ -31,22 +31,13 @@ pub async fn transport_for(mailbox: &Mailbox, ctx: &DispatchContext) -> Result<T
         .mailbox_credentials(mailbox.workspace_id, mailbox.id)
         .await
         .map_err(|e: StoreError| e.to_string())?;
-    let s = &ctx.settings;
-    let endpoint = SmtpEndpoint {
-        host: mailbox.smtp.host.clone(),
-        port: mailbox.smtp.port,
-        security: mailbox.smtp.security,
-        username: mailbox.smtp.username.clone(),
-        password: credentials.smtp_password,
-        helo_name: s.helo_name.clone(),
-        extra_root_pem: ctx.extra_root_pem.as_deref().map(str::to_owned),
-    };
-    let timeouts = Timeouts {
-        connect: s.smtp_connect_timeout.as_duration(),
-        command: s.smtp_command_timeout.as_duration(),
-        data: s.smtp_data_timeout.as_duration(),
-    };
-    Ok(Transport::smtp(endpoint, timeouts))
+    let endpoint = SmtpEndpoint::for_server(
+        &mailbox.smtp,
+        credentials.smtp_password,
+        &ctx.settings.helo_name,
+        ctx.extra_root_pem.as_deref(),
+    );
+    Ok(Transport::smtp(endpoint, ctx.settings.smtp_timeouts()))
 }
 
 /// An operator resumed a cooling mailbox: the row went from a cooldown still running to

@@ -1,5 +1,13 @@
 //! `/mailboxes`: sending identities. Credentials are write-only: no answer carries a password,
-//! its length or its ciphertext.
+//! its length or its ciphertext; a request body holds it as a `SecretString` (which prints as
+//! `[REDACTED]`) and is never logged.
+//!
+//! Reads and pause/resume are here; create, replace and delete in `writes`, their body in
+//! `body`, the login test in `check`.
+
+mod body;
+mod check;
+mod writes;
 
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -10,8 +18,27 @@ use super::caller::Caller;
 use super::page::{Page, PageQuery};
 use super::problem::{ApiError, Problem};
 use crate::api::ApiState;
+use crate::config::MailboxDefaults;
 use crate::domain::{Mailbox, MailboxId, MailboxStatus, Role, ServerInfo, SmtpSecurity};
+use crate::service::mailbox_check::ServerAccess;
 use crate::service::mailboxes as service;
+
+/// What mailbox writes and checks need from the daemon's settings: the defaults a mailbox's
+/// left-out limits take (`[mailbox_defaults]`, as the daemon started with them) and how to
+/// reach mail servers.
+pub struct MailboxSettings {
+    pub defaults: MailboxDefaults,
+    pub servers: ServerAccess,
+}
+
+/// A mailbox's inbound options.
+#[derive(Serialize, ToSchema)]
+pub struct InboundView {
+    /// The provider files every SMTP-sent message in Sent.
+    pub sent_folder_is_authoritative: bool,
+    /// Our copy of each send is appended to Sent.
+    pub append_sent: bool,
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct ServerView {
@@ -50,6 +77,7 @@ pub struct MailboxView {
     pub warmup_increment_per_day: Option<u32>,
     pub warmup_started_on: NaiveDate,
     pub timezone: String,
+    pub inbound: InboundView,
     pub status: MailboxStatus,
     pub status_reason: Option<String>,
     pub cooling_until: Option<DateTime<Utc>>,
@@ -65,6 +93,11 @@ impl MailboxView {
     async fn of(state: &ApiState, m: Mailbox) -> Result<Self, ApiError> {
         let now = Utc::now();
         let today = service::state_of(state.store.as_ref(), m.clone(), now).await?;
+        let inbound = state
+            .store
+            .inbound_options(m.workspace_id, m.id)
+            .await?
+            .unwrap_or_default();
         Ok(Self {
             id: m.id,
             address: m.address,
@@ -80,6 +113,10 @@ impl MailboxView {
             warmup_increment_per_day: m.warmup.as_ref().map(|w| w.increment_per_day),
             warmup_started_on: m.warmup_started_on,
             timezone: m.timezone,
+            inbound: InboundView {
+                sent_folder_is_authoritative: inbound.sent_folder_is_authoritative,
+                append_sent: inbound.append_sent,
+            },
             status: m.status,
             status_reason: m.status_reason,
             cooling_until: today.cooling_until,
@@ -174,12 +211,25 @@ pub async fn resume(
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(list, get, pause, resume))]
+#[openapi(paths(
+    list,
+    get,
+    pause,
+    resume,
+    writes::create,
+    writes::replace,
+    writes::delete,
+    check::test
+))]
 pub struct Doc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/mailboxes", web::get().to(list))
+        .route("/mailboxes", web::post().to(writes::create))
         .route("/mailboxes/{id}", web::get().to(get))
+        .route("/mailboxes/{id}", web::put().to(writes::replace))
+        .route("/mailboxes/{id}", web::delete().to(writes::delete))
         .route("/mailboxes/{id}/pause", web::post().to(pause))
-        .route("/mailboxes/{id}/resume", web::post().to(resume));
+        .route("/mailboxes/{id}/resume", web::post().to(resume))
+        .route("/mailboxes/{id}/test", web::post().to(check::test));
 }

@@ -17,6 +17,7 @@ pub mod mailboxes;
 pub mod members;
 pub mod page;
 pub mod problem;
+pub mod products;
 pub mod tokens;
 
 use actix_web::{HttpResponse, web};
@@ -46,6 +47,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         campaigns::Doc::openapi(),
         leads::Doc::openapi(),
         imports::Doc::openapi(),
+        products::Doc::openapi(),
     ] {
         doc.merge(area);
     }
@@ -128,6 +130,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(campaigns::routes)
             .configure(leads::routes)
             .configure(imports::routes)
+            .configure(products::routes)
             .default_service(web::to(unrouted)),
     );
 }

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use crate::domain::Role;
 use crate::service::ServiceError;
 use crate::service::access::AccessError;
+use crate::service::catalog_error::CatalogError;
 use crate::store::StoreError;
 
 /// One field at fault in a request body or query.
@@ -196,6 +197,22 @@ impl From<ServiceError> for ApiError {
             ServiceError::Store(e) => e.into(),
             ServiceError::NotFound { kind, name, .. } => Self::NotFound(format!("{kind} {name}")),
             other => Self::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Invalid(problems) => Self::Invalid(
+                problems
+                    .into_iter()
+                    .map(|p| FieldError::new(p.key, p.message))
+                    .collect(),
+            ),
+            CatalogError::NotFound { kind, id } => Self::NotFound(format!("{kind} {id}")),
+            CatalogError::Conflict(detail) => Self::Conflict(detail),
+            CatalogError::Store(e) => e.into(),
         }
     }
 }

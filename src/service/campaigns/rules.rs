@@ -6,39 +6,8 @@
 use crate::content::{self, ContentError, TemplatePart};
 use crate::domain::{HumanDuration, StepSpec};
 
-/// A name (or other one-line text) must be non-empty, trimmed and free of control characters:
-/// it is an identity, and it ends up in headers and one-line reports.
-pub fn line_text(key: &str, value: &str) -> Result<(), String> {
-    if value.trim().is_empty() {
-        Err(format!("{key} is empty"))
-    } else if value.trim() != value {
-        Err(format!("{key} {value:?} has leading or trailing spaces"))
-    } else if value.chars().any(char::is_control) {
-        Err(format!(
-            "{key} {value:?} contains a line break or control character"
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-/// An IANA time zone name.
-pub fn timezone(value: &str) -> Result<(), String> {
-    match value.parse::<chrono_tz::Tz>() {
-        Ok(_) => Ok(()),
-        Err(_) => Err(format!(
-            "unknown time zone {value:?} (use an IANA name such as \"Europe/Berlin\" or \"UTC\")"
-        )),
-    }
-}
-
-/// Counts and caps are stored as 32-bit signed integers.
-pub fn cap(key: &str, value: u32) -> Result<(), String> {
-    match i32::try_from(value) {
-        Ok(_) => Ok(()),
-        Err(_) => Err(format!("{key} must be at most {}", i32::MAX)),
-    }
-}
+/// The rules campaigns share with mailboxes and products.
+pub use crate::domain::rules::{cap, line_text, timezone};
 
 /// Which part of a step a [`StepProblem`] is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

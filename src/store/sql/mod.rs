@@ -14,6 +14,7 @@
 pub(crate) mod access;
 pub(crate) mod campaign_control;
 pub(crate) mod catalog;
+pub(crate) mod catalog_edits;
 pub(crate) mod idempotency;
 pub(crate) mod import_jobs;
 pub(crate) mod inbound;
