@@ -63,3 +63,10 @@ id_type!(
     /// A bearer token: an API token or a login session.
     TokenId,
 );
+
+id_type!(
+    /// An engagement event (a reply, a bounce, an unsubscribe…) recorded for a lead.
+    EventId,
+    /// One entry of a workspace's suppression list.
+    SuppressionId,
+);

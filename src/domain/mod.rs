@@ -7,6 +7,7 @@
 //! their edges, so a value that exists is a value that is valid.
 
 mod access;
+mod activity;
 mod campaign;
 mod cap;
 mod dispatch;
@@ -19,6 +20,7 @@ mod lead;
 mod mailbox;
 mod message;
 mod outcome;
+mod privacy;
 mod product;
 mod rate;
 mod status;
@@ -28,6 +30,7 @@ mod window;
 mod workspace;
 
 pub use access::*;
+pub use activity::*;
 pub use campaign::*;
 pub use dispatch::*;
 pub use explain::*;
@@ -35,6 +38,7 @@ pub use inbound::*;
 pub use lead::*;
 pub use mailbox::*;
 pub use message::*;
+pub use privacy::*;
 pub use product::*;
 pub use summary::*;
 pub use upsert::*;
@@ -49,6 +53,7 @@ pub use ids::{
     CampaignId, CampaignLeadId, LeadId, MailboxId, ProductId, SendId, StepId, TokenId, UserId,
     WorkspaceId,
 };
+pub use ids::{EventId, SuppressionId};
 pub use outcome::{MailboxVerdict, StepOutcome};
 pub use rate::{RateParseError, RateSpec};
 pub use status::{

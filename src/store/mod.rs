@@ -9,6 +9,7 @@
 //! default: one daemon per file, enforced with an exclusive lock.
 
 mod access;
+mod activity;
 mod catalog;
 pub mod cipher;
 mod deadlock;
@@ -20,12 +21,14 @@ mod meta;
 mod open;
 mod operator;
 pub mod postgres;
+mod privacy;
 mod reports;
 mod rows;
 mod sql;
 pub mod sqlite;
 
 pub use access::Access;
+pub use activity::Activity;
 pub use catalog::{
     Campaigns, Catalog, Enrolment, Leads, Mailboxes, Products, Suppressions, Workspaces,
 };
@@ -37,6 +40,7 @@ pub use inbound::Inbound;
 pub use meta::Meta;
 pub use open::{OpenMode, open};
 pub use operator::{Operator, UnknownFilter, UnknownSendInfo};
+pub use privacy::Privacy;
 pub use reports::Reports;
 
 /// Everything the daemon, the CLI and the API need from the database: the role traits together.
@@ -44,6 +48,12 @@ pub use reports::Reports;
 /// Methods of the roles are callable on `dyn Store` without importing the role traits.
 /// Implementations must keep the roles' promises; the conformance suite in `tests/store` checks
 /// them against both backends.
-pub trait Store: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access {}
+pub trait Store:
+    Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + Activity + Privacy
+{
+}
 
-impl<T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access> Store for T {}
+impl<T> Store for T where
+    T: Meta + Catalog + Dispatch + Inbound + Reports + Operator + Access + Activity + Privacy
+{
+}

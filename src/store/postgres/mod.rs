@@ -127,6 +127,8 @@ impl PgStore {
 }
 
 crate::store::sql::roles::shared_roles!(PgStore, sqlx::Postgres);
+crate::store::sql::activity::activity_roles!(PgStore, sqlx::Postgres);
+crate::store::sql::privacy::privacy_roles!(PgStore, sqlx::Postgres);
 
 /// A write unit: a transaction, or one autocommitted statement.
 pub(crate) struct WriteTx(Unit);

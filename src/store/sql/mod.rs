@@ -12,10 +12,12 @@
 //! behind its write lock) stays in the backend's own files.
 
 pub(crate) mod access;
+pub(crate) mod activity;
 pub(crate) mod catalog;
 pub(crate) mod inbound;
 pub(crate) mod operator;
 pub(crate) mod pollers;
+pub(crate) mod privacy;
 pub(crate) mod reads;
 pub(crate) mod roles;
 pub(crate) mod summary;

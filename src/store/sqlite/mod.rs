@@ -130,6 +130,8 @@ impl WriteTx<'_> {
 }
 
 crate::store::sql::roles::shared_roles!(SqliteStore, sqlx::Sqlite);
+crate::store::sql::activity::activity_roles!(SqliteStore, sqlx::Sqlite);
+crate::store::sql::privacy::privacy_roles!(SqliteStore, sqlx::Sqlite);
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file named by `settings.url`. A `Daemon` first
