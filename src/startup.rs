@@ -200,6 +200,7 @@ impl Application {
             supervisor: supervisor.clone(),
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
+            dispatch: live_dispatch.clone(),
         };
         let server = api::serve(listener, state)?;
         tracing::info!(port, backend = ?store.backend(), "outreachd is listening.");

@@ -27,6 +27,8 @@ pub struct ApiState {
     pub signer: Arc<crate::smtp::UnsubscribeSigner>,
     /// Session lifetime and the per-token rate limiter of `/api/v1`.
     pub api: Arc<v1::caller::ApiConfig>,
+    /// The dispatch settings the actors run with (reloads included), for `explain`.
+    pub dispatch: crate::config::Live<crate::config::DispatchSettings>,
 }
 
 /// Builds the server on an already-bound listener (port 0 works in tests).

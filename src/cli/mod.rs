@@ -12,6 +12,7 @@ mod explain;
 mod import_leads;
 mod mailbox;
 mod plan;
+mod privacy;
 mod run;
 mod sends;
 mod status;
@@ -95,6 +96,9 @@ pub enum Command {
     /// API tokens for machines.
     #[command(subcommand)]
     Token(access::TokenCommand),
+    /// Privacy requests (GDPR/CCPA): export or erase everything held about an address.
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCommand),
 }
 
 #[derive(Debug, Args)]
@@ -261,6 +265,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sends(command) => sends::sends(&settings, command).await,
         Command::User(command) => access::user(&settings, command).await,
         Command::Token(command) => access::token(&settings, command).await,
+        Command::Privacy(command) => privacy::privacy(&settings, command).await,
     }
 }
 

@@ -4,8 +4,12 @@
 //! not speak HTTP or parse argv, and it reaches the database only through the store's traits.
 
 pub mod access;
+pub mod explain;
 pub mod mailboxes;
+pub mod privacy;
 pub mod sends;
+pub mod stats;
+pub mod suppressions;
 
 use crate::domain::Workspace;
 use crate::store::{Store, StoreError};

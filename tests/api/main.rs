@@ -8,9 +8,17 @@
 mod support;
 use support::app as helpers;
 use support::fixtures;
+use support::sink;
 
 mod auth;
+mod campaign_run;
 mod client;
+mod events;
+mod explain;
 mod health;
 mod openapi;
+mod privacy;
+mod sends;
+mod stats;
+mod suppressions;
 mod tenancy;

@@ -8,9 +8,15 @@
 
 pub mod auth;
 pub mod caller;
+pub mod events;
+pub mod explain;
 pub mod mailboxes;
 pub mod page;
+pub mod privacy;
 pub mod problem;
+pub mod sends;
+pub mod stats;
+pub mod suppressions;
 pub mod tokens;
 
 use actix_web::{HttpResponse, web};
@@ -38,6 +44,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         auth::Doc::openapi(),
         tokens::Doc::openapi(),
         mailboxes::Doc::openapi(),
+        sends::Doc::openapi(),
+        events::Doc::openapi(),
+        stats::Doc::openapi(),
+        suppressions::Doc::openapi(),
+        explain::Doc::openapi(),
+        privacy::Doc::openapi(),
     ] {
         doc.merge(area);
     }
@@ -79,6 +91,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(tokens::routes)
             .configure(mailboxes::routes)
+            .configure(sends::routes)
+            .configure(events::routes)
+            .configure(stats::routes)
+            .configure(suppressions::routes)
+            .configure(explain::routes)
+            .configure(privacy::routes)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(problem::ApiError::NotFound("no such route".into()))
             })),
