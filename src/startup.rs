@@ -201,6 +201,7 @@ impl Application {
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
             dispatch: live_dispatch.clone(),
+            stats: Arc::default(),
         };
         let server = api::serve(listener, state)?;
         tracing::info!(port, backend = ?store.backend(), "outreachd is listening.");

@@ -29,6 +29,8 @@ pub struct ApiState {
     pub api: Arc<v1::caller::ApiConfig>,
     /// The dispatch settings the actors run with (reloads included), for `explain`.
     pub dispatch: crate::config::Live<crate::config::DispatchSettings>,
+    /// Campaign stats recently counted, shared by the workers.
+    pub stats: Arc<crate::service::stats::StatsCache>,
 }
 
 /// Builds the server on an already-bound listener (port 0 works in tests).

@@ -314,6 +314,8 @@ impl From<StepCounts> for StepStats {
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct CampaignStats {
     pub campaign_id: CampaignId,
+    /// When these numbers were counted (they may be a few seconds old).
+    pub as_of: DateTime<Utc>,
     pub enrolled: u64,
     pub leads: LeadCounts,
     pub contacted: u64,
@@ -331,15 +333,16 @@ pub struct CampaignStats {
 }
 
 impl CampaignStats {
-    /// Assembles the numbers from the store's counts: `step_count` steps (steps without
-    /// counts show zeros) and `days` days ending on `today`.
+    /// Assembles the numbers counted at `as_of`: `step_count` steps (steps without counts
+    /// show zeros) and `days` UTC days ending on `as_of`'s.
     pub fn from_counts(
         campaign_id: CampaignId,
         counts: CampaignCounts,
         step_count: u32,
-        today: NaiveDate,
+        as_of: DateTime<Utc>,
         days: u32,
     ) -> Self {
+        let today = as_of.date_naive();
         let last_step = counts
             .steps
             .iter()
@@ -380,6 +383,7 @@ impl CampaignStats {
         let leads = counts.leads;
         Self {
             campaign_id,
+            as_of,
             enrolled: leads.total(),
             leads,
             contacted: counts.contacted,
@@ -437,7 +441,8 @@ mod tests {
             }],
         };
 
-        let stats = CampaignStats::from_counts(CampaignId::new(), counts, 3, day("2026-03-10"), 3);
+        let as_of = "2026-03-10T12:00:00Z".parse().unwrap();
+        let stats = CampaignStats::from_counts(CampaignId::new(), counts, 3, as_of, 3);
 
         assert_eq!(stats.enrolled, 9);
         assert_eq!(stats.steps.len(), 3);

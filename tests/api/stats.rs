@@ -12,6 +12,7 @@ use crate::support::TestBackend;
 
 crate::on_both_backends!(
     campaign_stats_count_sends_replies_bounces_and_opt_outs_per_step_and_per_day,
+    campaign_stats_are_counted_again_a_few_seconds_after_a_change,
     mailbox_stats_show_todays_sends_against_the_cap,
     the_workspace_summary_counts_leads_and_campaigns,
 );
@@ -82,6 +83,37 @@ async fn campaign_stats_count_sends_replies_bounces_and_opt_outs_per_step_and_pe
         .get(&format!("/api/v1/campaigns/{}/stats", run.seeded.campaign))
         .await;
     assert_eq!(default["daily"].as_array().unwrap().len(), 30);
+}
+
+async fn campaign_stats_are_counted_again_a_few_seconds_after_a_change(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let viewer = signed_in(&app, "acme", Role::Viewer).await;
+    let run = ran(&app, 2, vec![step("0s", Some("Hi"), "One.")], |_, l| l).await;
+    let path = format!("/api/v1/campaigns/{}/stats", run.seeded.campaign);
+    let (_, before) = viewer.get(&path).await;
+    assert_eq!(before["replied"], 0, "{before}");
+
+    run.reply(&app, "lead0@rcpt.test", "<r0@rcpt.test>").await;
+    let (_, cached) = viewer.get(&path).await;
+    let start = std::time::Instant::now();
+    let after = loop {
+        let (_, now) = viewer.get(&path).await;
+        if now["replied"] == 1 {
+            break now;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "never counted again: {now}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+
+    assert_eq!(cached["as_of"], before["as_of"], "answered from memory: {cached}");
+    assert_eq!(cached["replied"], 0);
+    assert!(
+        after["as_of"].as_str().unwrap() > before["as_of"].as_str().unwrap(),
+        "{after}"
+    );
 }
 
 async fn mailbox_stats_show_todays_sends_against_the_cap(backend: TestBackend) {

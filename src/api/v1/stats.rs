@@ -25,6 +25,7 @@ pub struct StatsQuery {
 }
 
 /// A campaign's numbers: totals by lead, per step by send, and a daily series (UTC days).
+/// Counted at most a few seconds ago (`as_of`), so a dashboard may poll it.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats", tag = "stats",
     params(("id" = CampaignId, Path, description = "The campaign"), StatsQuery),
     responses(
@@ -48,15 +49,16 @@ pub async fn campaign(
             ));
         }
     };
-    let stats = service::campaign(
-        state.store.as_ref(),
-        caller.workspace(),
-        id.into_inner(),
-        days,
-        Utc::now(),
-    )
-    .await?;
-    Ok(web::Json(stats))
+    let stats = state
+        .stats
+        .campaign(
+            state.store.clone(),
+            caller.workspace(),
+            id.into_inner(),
+            days,
+        )
+        .await?;
+    Ok(web::Json(CampaignStats::clone(&stats)))
 }
 
 /// Every mailbox's day: sends against today's cap (warm-up included), state and reason.

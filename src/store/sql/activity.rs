@@ -7,12 +7,15 @@
 //! filter it has: with a lead, PostgreSQL starts from that lead's enrolments instead of
 //! walking every send of the workspace in id order.
 //!
-//! A campaign's counts are a handful of grouped reads of its own rows: campaign leads through
-//! `(campaign_id, lead_id)`, sends through `email_sends_campaign` (0011), events through their
-//! sends. Days are UTC dates; the one expression the dialects spell differently is
-//! [`ActivitySql::utc_day`].
+//! A campaign's counts are three reads: its enrolments grouped by status and step, its sends
+//! grouped by step, state and day, and the workspace's replies, bounces and opt-outs probed
+//! for their enrolment and send. The first two read every row of the campaign; at 100,000
+//! leads that is tens of milliseconds, which `service::stats::StatsCache` keeps off the
+//! request path. No index was added for them on `campaign_leads` or `email_sends`: every
+//! send writes those tables, and an index there costs each send its entries. Days are UTC
+//! dates; the one expression the dialects spell differently is [`ActivitySql::utc_day`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -37,16 +40,129 @@ fn step(column: &'static str, n: impl Into<i64>) -> Result<u32, StoreError> {
     })
 }
 
-/// The day `text` (`YYYY-MM-DD`) names, added to `days` if new.
-fn day_entry<'a>(
-    days: &'a mut HashMap<NaiveDate, DayStats>,
-    text: &str,
-) -> Result<&'a mut DayStats, StoreError> {
-    let date = parse::<NaiveDate>("day", text)?;
-    Ok(days.entry(date).or_insert(DayStats {
-        date,
-        ..DayStats::default()
-    }))
+/// One event that answers a send of the campaign, with that send's step and state.
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventTallyRow {
+    kind: String,
+    campaign_lead_id: Option<CampaignLeadId>,
+    email_send_id: Option<SendId>,
+    occurred_at: DateTime<Utc>,
+    step_order: Option<i32>,
+    state: Option<String>,
+}
+
+/// A campaign's counts as its rows are read (see `domain::CampaignStats` for their meaning).
+#[derive(Default)]
+struct Tally {
+    out: CampaignCounts,
+    steps: HashMap<u32, StepCounts>,
+    days: HashMap<NaiveDate, DayStats>,
+    replied: HashSet<CampaignLeadId>,
+    /// (send, bucket) pairs counted, so two events of one kind on a send count once.
+    answered: HashSet<(SendId, &'static str)>,
+}
+
+impl Tally {
+    fn step(
+        &mut self,
+        column: &'static str,
+        at: impl Into<i64>,
+    ) -> Result<&mut StepCounts, StoreError> {
+        let n = step(column, at)?;
+        Ok(self.steps.entry(n).or_insert(StepCounts {
+            step: n,
+            ..StepCounts::default()
+        }))
+    }
+
+    fn day(&mut self, date: NaiveDate) -> &mut DayStats {
+        self.days.entry(date).or_insert(DayStats {
+            date,
+            ..DayStats::default()
+        })
+    }
+
+    fn leads(&mut self, status: &str, at: i32, n: u64) -> Result<(), StoreError> {
+        let status = parse::<CampaignLeadStatus>("campaign_leads.status", status)?;
+        self.out.leads.add(status, n);
+        if status == CampaignLeadStatus::Active {
+            self.step("campaign_leads.current_step_order", at)?.waiting += n;
+        }
+        Ok(())
+    }
+
+    fn sends(&mut self, at: i32, state: &str, day: Option<&str>, n: u64) -> Result<(), StoreError> {
+        let state = parse::<SendState>("email_sends.state", state)?;
+        let s = self.step("email_sends.step_order", at)?;
+        match state {
+            SendState::Sent => s.sent += n,
+            SendState::Bounced => {
+                s.sent += n;
+                s.bounced += n;
+            }
+            SendState::Failed => s.failed += n,
+            SendState::Unknown => s.unknown += n,
+            SendState::Claimed | SendState::Sending | SendState::Retry => s.in_flight += n,
+        }
+        let went_out = matches!(state, SendState::Sent | SendState::Bounced);
+        if let (true, Some(day)) = (went_out, day) {
+            let d = self.day(parse::<NaiveDate>("email_sends.sent_at", day)?);
+            d.sends += n;
+            if state == SendState::Bounced {
+                d.bounces += n;
+            }
+        }
+        Ok(())
+    }
+
+    /// A reply, a hard-bounce report or an opt-out. A report on a send the server refused is
+    /// that same bounce, counted already.
+    fn event(&mut self, e: EventTallyRow, since: DateTime<Utc>) -> Result<(), StoreError> {
+        let refused = e.state.as_deref() == Some("bounced");
+        let bucket = match e.kind.as_str() {
+            "reply" => "reply",
+            "bounce_hard" if refused => return Ok(()),
+            "bounce_hard" => "bounce",
+            _ => "opt_out",
+        };
+        if bucket == "reply"
+            && let Some(cl) = e.campaign_lead_id
+        {
+            self.replied.insert(cl);
+        }
+        if e.occurred_at >= since && bucket != "opt_out" {
+            let d = self.day(e.occurred_at.date_naive());
+            if bucket == "reply" {
+                d.replies += 1;
+            } else {
+                d.bounces += 1;
+            }
+        }
+        if let (Some(send), Some(at)) = (e.email_send_id, e.step_order)
+            && self.answered.insert((send, bucket))
+        {
+            let s = self.step("email_sends.step_order", at)?;
+            match bucket {
+                "reply" => s.replied += 1,
+                "bounce" => s.bounced += 1,
+                _ => s.unsubscribed += 1,
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> CampaignCounts {
+        let mut steps: Vec<StepCounts> = self.steps.into_values().collect();
+        steps.sort_by_key(|s| s.step);
+        // Every lead written to got step 1 first, and a step goes out once per lead.
+        self.out.contacted = steps.iter().find(|s| s.step == 1).map_or(0, |s| s.sent);
+        self.out.replied = self.replied.len() as u64;
+        self.out.steps = steps;
+        let mut days: Vec<DayStats> = self.days.into_values().collect();
+        days.sort_by_key(|d| d.date);
+        self.out.days = days;
+        self.out
+    }
 }
 
 /// The email log's columns: the send, its lead, its mailbox and its stored text.
@@ -205,6 +321,7 @@ where
     for<'r> SendRow: sqlx::FromRow<'r, Self::Row>,
     for<'r> EventRow: sqlx::FromRow<'r, Self::Row>,
     for<'r> LeadRow: sqlx::FromRow<'r, Self::Row>,
+    for<'r> EventTallyRow: sqlx::FromRow<'r, Self::Row>,
     for<'q> WorkspaceId: Bound<'q, Self>,
     for<'q> CampaignId: Bound<'q, Self>,
     for<'q> LeadId: Bound<'q, Self>,
@@ -304,6 +421,8 @@ where
         row.map(Lead::try_from).transpose()
     }
 
+    /// Three reads whatever the campaign's size: its enrolments by status and step, its sends
+    /// by step, state and (recent) day, and the events that answer its sends.
     async fn campaign_counts(
         conn: &mut Self::Connection,
         ws: WorkspaceId,
@@ -320,8 +439,7 @@ where
         if found.is_none() {
             return Err(StoreError::not_found("campaign", campaign.to_string()));
         }
-        let mut steps: HashMap<u32, StepCounts> = HashMap::new();
-        let mut out = CampaignCounts::default();
+        let mut tally = Tally::default();
 
         let leads: Vec<(String, i32, i64)> = sqlx::query_as(
             "SELECT status, current_step_order, count(*) FROM campaign_leads \
@@ -332,140 +450,48 @@ where
         .await
         .ctx("count a campaign's leads")?;
         for (status, at, n) in leads {
-            let status = parse::<CampaignLeadStatus>("campaign_leads.status", &status)?;
-            out.leads.add(status, count(n));
-            if status == CampaignLeadStatus::Active {
-                let at = step("campaign_leads.current_step_order", at)?;
-                steps.entry(at).or_default().waiting += count(n);
-            }
+            tally.leads(&status, at, count(n))?;
         }
 
-        let sends: Vec<(i32, String, i64)> = sqlx::query_as(
-            "SELECT step_order, state, count(*) FROM email_sends \
-             WHERE campaign_id = $1 GROUP BY step_order, state",
-        )
-        .bind(campaign)
-        .fetch_all(&mut *conn)
-        .await
-        .ctx("count a campaign's sends")?;
-        for (at, state, n) in sends {
-            let s = steps
-                .entry(step("email_sends.step_order", at)?)
-                .or_default();
-            let n = count(n);
-            match parse::<SendState>("email_sends.state", &state)? {
-                SendState::Sent => s.sent += n,
-                SendState::Bounced => {
-                    s.sent += n;
-                    s.bounced += n;
-                }
-                SendState::Failed => s.failed += n,
-                SendState::Unknown => s.unknown += n,
-                SendState::Claimed | SendState::Sending | SendState::Retry => s.in_flight += n,
-            }
+        let day = Self::utc_day("sent_at");
+        let sends: Vec<(i32, String, Option<String>, i64)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT step_order, state, CASE WHEN sent_at >= $2 THEN {day} END AS day, \
+                     count(*) \
+                 FROM email_sends WHERE campaign_id = $1 GROUP BY step_order, state, day"
+            )))
+            .bind(campaign)
+            .bind(Self::time(since))
+            .fetch_all(&mut *conn)
+            .await
+            .ctx("count a campaign's sends")?;
+        for (at, state, day, n) in sends {
+            tally.sends(at, &state, day.as_deref(), count(n))?;
         }
 
-        // Sends answered by an event, once per send and bucket; a hard-bounce report on a send
-        // the server refused already is that same bounce.
-        let answered: Vec<(i32, String, i64)> = sqlx::query_as(
-            "SELECT es.step_order, \
-                 CASE WHEN ev.kind = 'complaint' THEN 'unsubscribe' ELSE ev.kind END AS bucket, \
-                 count(DISTINCT es.id) \
-             FROM email_sends es JOIN engagement_events ev ON ev.email_send_id = es.id \
-             WHERE es.campaign_id = $1 \
+        // The workspace's events of these kinds (engagement_events_workspace), each kept if
+        // its enrolment is the campaign's; the enrolment and the send are key probes per
+        // event (scalar subqueries), never a scan of either table.
+        let events: Vec<EventTallyRow> = sqlx::query_as(
+            "SELECT ev.kind, ev.campaign_lead_id, ev.email_send_id, ev.occurred_at, \
+                 (SELECT es.step_order FROM email_sends es WHERE es.id = ev.email_send_id) \
+                     AS step_order, \
+                 (SELECT es.state FROM email_sends es WHERE es.id = ev.email_send_id) AS state \
+             FROM engagement_events ev \
+             WHERE ev.workspace_id = $1 \
                  AND ev.kind IN ('reply', 'bounce_hard', 'unsubscribe', 'complaint') \
-                 AND NOT (ev.kind = 'bounce_hard' AND es.state = 'bounced') \
-             GROUP BY es.step_order, bucket",
+                 AND (SELECT cl.campaign_id FROM campaign_leads cl \
+                     WHERE cl.id = ev.campaign_lead_id) = $2",
         )
+        .bind(ws)
         .bind(campaign)
         .fetch_all(&mut *conn)
         .await
-        .ctx("count a campaign's answered sends")?;
-        for (at, bucket, n) in answered {
-            let s = steps
-                .entry(step("email_sends.step_order", at)?)
-                .or_default();
-            match bucket.as_str() {
-                "reply" => s.replied += count(n),
-                "bounce_hard" => s.bounced += count(n),
-                _ => s.unsubscribed += count(n),
-            }
+        .ctx("read a campaign's replies, bounces and opt-outs")?;
+        for e in events {
+            tally.event(e, since)?;
         }
-
-        let replied: i64 = sqlx::query_scalar(
-            "SELECT count(DISTINCT ev.campaign_lead_id) FROM engagement_events ev \
-             JOIN campaign_leads cl ON cl.id = ev.campaign_lead_id \
-             WHERE cl.campaign_id = $1 AND ev.kind = 'reply'",
-        )
-        .bind(campaign)
-        .fetch_one(&mut *conn)
-        .await
-        .ctx("count a campaign's replies")?;
-        out.replied = count(replied);
-
-        let mut ordered: Vec<StepCounts> = steps
-            .into_iter()
-            .map(|(n, c)| StepCounts { step: n, ..c })
-            .collect();
-        ordered.sort_by_key(|s| s.step);
-        // Every lead written to got step 1 first, and a step goes out once per lead.
-        out.contacted = ordered.iter().find(|s| s.step == 1).map_or(0, |s| s.sent);
-        out.steps = ordered;
-        out.days = Self::daily(conn, campaign, since).await?;
-        Ok(out)
-    }
-
-    /// Sends, replies and bounces per UTC day from `since` on (days with none are absent).
-    async fn daily(
-        conn: &mut Self::Connection,
-        campaign: CampaignId,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<DayStats>, StoreError> {
-        let sent_day = Self::utc_day("sent_at");
-        let sends: Vec<(String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {sent_day} AS day, state, count(*) FROM email_sends \
-             WHERE campaign_id = $1 AND state IN ('sent', 'bounced') AND sent_at >= $2 \
-             GROUP BY day, state"
-        )))
-        .bind(campaign)
-        .bind(Self::time(since))
-        .fetch_all(&mut *conn)
-        .await
-        .ctx("count a campaign's sends per day")?;
-        let event_day = Self::utc_day("ev.occurred_at");
-        let events: Vec<(String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {event_day} AS day, ev.kind, count(*) FROM engagement_events ev \
-             JOIN campaign_leads cl ON cl.id = ev.campaign_lead_id \
-             LEFT JOIN email_sends es ON es.id = ev.email_send_id \
-             WHERE cl.campaign_id = $1 AND ev.occurred_at >= $2 \
-                 AND (ev.kind = 'reply' OR (ev.kind = 'bounce_hard' \
-                     AND (es.state IS NULL OR es.state <> 'bounced'))) \
-             GROUP BY day, ev.kind"
-        )))
-        .bind(campaign)
-        .bind(Self::time(since))
-        .fetch_all(&mut *conn)
-        .await
-        .ctx("count a campaign's events per day")?;
-        let mut days: HashMap<NaiveDate, DayStats> = HashMap::new();
-        for (text, state, n) in sends {
-            let d = day_entry(&mut days, &text)?;
-            d.sends += count(n);
-            if state == "bounced" {
-                d.bounces += count(n);
-            }
-        }
-        for (text, kind, n) in events {
-            let d = day_entry(&mut days, &text)?;
-            if kind == "reply" {
-                d.replies += count(n);
-            } else {
-                d.bounces += count(n);
-            }
-        }
-        let mut out: Vec<DayStats> = days.into_values().collect();
-        out.sort_by_key(|d| d.date);
-        Ok(out)
+        Ok(tally.finish())
     }
 }
 

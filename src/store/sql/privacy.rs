@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::Bound;
-use super::activity::{ActivitySql, EventRow, SendRow};
+use super::activity::{ActivitySql, EventRow, EventTallyRow, SendRow};
 use crate::domain::{
     CampaignId, CampaignLeadId, CampaignLeadStatus, ERASED_PREFIX, ERASED_REASON, EmailAddress,
     ErasureReport, EventFilter, EventId, ExportedEnrolment, ExportedInbound, ExportedLead,
@@ -150,6 +150,7 @@ where
     for<'r> MessageExportRow: sqlx::FromRow<'r, Self::Row>,
     for<'r> InboundExportRow: sqlx::FromRow<'r, Self::Row>,
     for<'r> LeadRow: sqlx::FromRow<'r, Self::Row>,
+    for<'r> EventTallyRow: sqlx::FromRow<'r, Self::Row>,
     for<'q> WorkspaceId: Bound<'q, Self>,
     for<'q> CampaignId: Bound<'q, Self>,
     for<'q> LeadId: Bound<'q, Self>,
