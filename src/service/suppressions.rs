@@ -137,19 +137,9 @@ pub async fn add_many(
             }),
         }
     }
-    let present: std::collections::HashSet<String> = store
-        .suppressed_values(ws, &wanted)
-        .await?
-        .into_iter()
-        .collect();
-    for value in wanted {
-        if present.contains(&value) {
-            out.existing += 1;
-            continue;
-        }
-        store.add_suppression(ws, &value, &why).await?;
-        out.added += 1;
-    }
+    let added = store.add_suppressions(ws, &wanted, &why).await?;
+    out.added = added.len() as u64;
+    out.existing += (wanted.len() - added.len()) as u64;
     Ok(out)
 }
 

@@ -40,6 +40,16 @@ pub trait Privacy: Send + Sync + 'static {
         values: &[String],
     ) -> Result<Vec<String>, StoreError>;
 
+    /// Suppresses many lower-cased addresses and domains with one reason, as
+    /// `Suppressions::add_suppression` does one (every active enrolment an entry matches
+    /// stops), a thousand per transaction. Returns the values that were not listed before.
+    async fn add_suppressions(
+        &self,
+        ws: WorkspaceId,
+        values: &[String],
+        reason: &str,
+    ) -> Result<Vec<String>, StoreError>;
+
     /// Removes an entry; `false` when there is none. Leads it stopped stay stopped.
     async fn remove_suppression(
         &self,

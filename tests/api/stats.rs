@@ -108,7 +108,10 @@ async fn campaign_stats_are_counted_again_a_few_seconds_after_a_change(backend: 
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
 
-    assert_eq!(cached["as_of"], before["as_of"], "answered from memory: {cached}");
+    assert_eq!(
+        cached["as_of"], before["as_of"],
+        "answered from memory: {cached}"
+    );
     assert_eq!(cached["replied"], 0);
     assert!(
         after["as_of"].as_str().unwrap() > before["as_of"].as_str().unwrap(),

@@ -167,6 +167,10 @@ where
     for<'q> i32: Bound<'q, Self>,
     for<'q> serde_json::Value: Bound<'q, Self>,
 {
+    /// The lower-cased domain of an address column, as `EmailAddress::domain` gives it for
+    /// ASCII addresses.
+    fn domain_of(column: &str) -> String;
+
     async fn list_suppressions(
         conn: &mut Self::Connection,
         ws: WorkspaceId,
@@ -259,6 +263,75 @@ where
             found.extend(q.fetch_all(&mut *conn).await.ctx("look up suppressions")?);
         }
         Ok(found)
+    }
+
+    /// Lists `values` (lower-cased, ASCII: see `add_suppressions` of the role) with `reason`
+    /// and stops the workspace's active enrolments they match; returns the values that were
+    /// not listed before. Addresses find their leads through the `(workspace_id,
+    /// lower(email))` index; domains read the workspace's leads once per call.
+    async fn add_suppressions(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        values: &[String],
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = (0..values.len())
+            .map(|i| {
+                let at = 4 + 3 * i;
+                format!("(${at}, $1, ${}, ${}, $2, $3)", at + 1, at + 2)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO suppressions (id, workspace_id, kind, value, reason, created_at) \
+             VALUES {rows} ON CONFLICT (workspace_id, kind, value) DO NOTHING RETURNING value"
+        );
+        // Placeholders only: the values are bound.
+        let mut insert = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql))
+            .bind(ws)
+            .bind(reason.to_owned())
+            .bind(Self::time(now));
+        for v in values {
+            insert = insert
+                .bind(SuppressionId::new())
+                .bind(SuppressionKind::of(v).as_str())
+                .bind(v.clone());
+        }
+        let added = insert.fetch_all(&mut *conn).await.ctx("add suppressions")?;
+        let (emails, domains): (Vec<&String>, Vec<&String>) = values
+            .iter()
+            .partition(|v| SuppressionKind::of(v) == SuppressionKind::Email);
+        for (matched, keys) in [
+            ("lower(email)".to_owned(), emails),
+            (Self::domain_of("email"), domains),
+        ] {
+            if keys.is_empty() {
+                continue;
+            }
+            let sql = format!(
+                "UPDATE campaign_leads SET status = 'unsubscribed', \
+                     stop_reason = 'suppressed: ' || $2, next_scheduled_at = NULL, updated_at = $3 \
+                 WHERE workspace_id = $1 AND status = 'active' AND lead_id IN ( \
+                     SELECT id FROM leads WHERE workspace_id = $1 AND {matched} IN ({}))",
+                placeholders(4, keys.len())
+            );
+            // Built from constants and placeholders: the values are bound.
+            let mut stop = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(ws)
+                .bind(reason.to_owned())
+                .bind(Self::time(now));
+            for k in keys {
+                stop = stop.bind(k.clone());
+            }
+            stop.execute(&mut *conn)
+                .await
+                .ctx("stop the suppressed leads")?;
+        }
+        Ok(added)
     }
 
     async fn remove_suppression(
@@ -558,6 +631,16 @@ where
         lead: &Lead,
         report: &mut ErasureReport,
     ) -> Result<(), StoreError> {
+        // Enrolments first, as every dispatch writer locks them before their sends.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM campaign_leads WHERE workspace_id = $1 AND lead_id = $2{}",
+            Self::FOR_UPDATE
+        )))
+        .bind(ws)
+        .bind(lead.id)
+        .execute(&mut *conn)
+        .await
+        .ctx("lock an erased lead's enrolments")?;
         let details: Vec<serde_json::Value> = sqlx::query_scalar(
             "SELECT detail FROM engagement_events WHERE workspace_id = $1 AND lead_id = $2",
         )
@@ -669,8 +752,17 @@ where
     }
 }
 
-impl PrivacySql for sqlx::Postgres {}
-impl PrivacySql for sqlx::Sqlite {}
+impl PrivacySql for sqlx::Postgres {
+    fn domain_of(column: &str) -> String {
+        format!("split_part(lower({column}), '@', -1)")
+    }
+}
+
+impl PrivacySql for sqlx::Sqlite {
+    fn domain_of(column: &str) -> String {
+        format!("substr(lower({column}), instr({column}, '@') + 1)")
+    }
+}
 
 /// Stamps the `Privacy` impl for `$store` over the sqlx database `$db` (see
 /// `store::sql::roles` for what a store offers the stamped code).
@@ -737,6 +829,38 @@ macro_rules! privacy_roles {
                         .collect())
                 }
 
+                /// ASCII values go in by the thousand; others one by one through
+                /// `add_suppression`, which matches leads as Rust lower-cases (SQLite's
+                /// `lower()` folds ASCII only).
+                async fn add_suppressions(
+                    &self,
+                    ws: WorkspaceId,
+                    values: &[String],
+                    reason: &str,
+                ) -> Result<Vec<String>, StoreError> {
+                    let (ascii, other): (Vec<String>, Vec<String>) =
+                        values.iter().cloned().partition(|v| v.is_ascii());
+                    let mut added = Vec::new();
+                    for chunk in ascii.chunks(1_000) {
+                        let now = Utc::now();
+                        let done = $crate::store::deadlock::retrying(|| async move {
+                            let mut tx = self.begin_write().await?;
+                            let added =
+                                Sql::add_suppressions(tx.conn(), ws, chunk, reason, now).await?;
+                            tx.commit().await?;
+                            Ok(added)
+                        })
+                        .await?;
+                        added.extend(done);
+                    }
+                    let listed = self.suppressed_values(ws, &other).await?;
+                    for v in other.into_iter().filter(|v| !listed.contains(v)) {
+                        self.add_suppression(ws, &v, reason).await?;
+                        added.push(v);
+                    }
+                    Ok(added)
+                }
+
                 async fn remove_suppression(
                     &self,
                     ws: WorkspaceId,
@@ -784,10 +908,14 @@ macro_rules! privacy_roles {
                     erased: &str,
                     now: DateTime<Utc>,
                 ) -> Result<ErasureReport, StoreError> {
-                    let mut tx = self.begin_write().await?;
-                    let report = Sql::erase_subject(tx.conn(), ws, email, erased, now).await?;
-                    tx.commit().await?;
-                    Ok(report)
+                    // Idempotent from its start, so a unit PostgreSQL aborted runs again.
+                    $crate::store::deadlock::retrying(|| async move {
+                        let mut tx = self.begin_write().await?;
+                        let report = Sql::erase_subject(tx.conn(), ws, email, erased, now).await?;
+                        tx.commit().await?;
+                        Ok(report)
+                    })
+                    .await
                 }
             }
         };
