@@ -24,7 +24,8 @@ pub struct CheckView {
     pub name: String,
     /// `pass` or `blocked`.
     pub verdict: String,
-    /// When a blocked check lifts; absent when only an operator or an event can lift it.
+    /// When a blocked check lifts; null when it passes, or when only an operator or an event
+    /// can lift it.
     pub until: Option<DateTime<Utc>>,
     /// What was compared, for people.
     pub detail: String,
@@ -35,9 +36,9 @@ pub struct ExplanationView {
     pub now: DateTime<Utc>,
     /// Every check, in the order the daemon applies them.
     pub checks: Vec<CheckView>,
-    /// The check that holds the send longest; absent when every check passes.
+    /// The check that holds the send longest; null when every check passes.
     pub binding: Option<String>,
-    /// `now` when eligible now; absent when only an operator or an event can unblock.
+    /// `now` when eligible now; null when only an operator or an event can unblock.
     pub next_eligible: Option<DateTime<Utc>>,
 }
 
