@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use super::ServiceError;
 use super::mailboxes::state_of;
 use crate::domain::{CampaignId, CampaignStats, MailboxId, MailboxStatus, WorkspaceId};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 
 /// Days of a campaign's daily series unless asked otherwise.
 pub const DEFAULT_DAYS: u32 = 30;
@@ -184,9 +184,4 @@ pub async fn mailboxes(
         });
     }
     Ok(out)
-}
-
-/// `NotFound` as the API and the CLI report a campaign missing from the workspace.
-pub fn no_campaign(id: CampaignId) -> ServiceError {
-    ServiceError::Store(StoreError::not_found("campaign", id.to_string()))
 }
