@@ -6,7 +6,8 @@
 //! on PostgreSQL), too slow to do per request for a dashboard that many people poll. The API
 //! asks [`StatsCache`] instead: numbers at most [`FRESH_FOR`] old are answered from memory,
 //! older ones (up to [`SERVE_STALE_FOR`]) too while one background task counts again, so only
-//! the first request for a campaign waits for the count. `as_of` tells when they were counted.
+//! the first request for a campaign waits for the count (and requests arriving meanwhile wait
+//! for that same count). `as_of` tells when they were counted.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -58,22 +59,27 @@ const MAX_ENTRIES: usize = 10_000;
 
 type Key = (WorkspaceId, CampaignId, u32);
 
-struct Entry {
-    counted: Instant,
-    stats: Arc<CampaignStats>,
+#[derive(Default)]
+struct Slot {
+    /// When the stats were counted, and what they were.
+    counted: Option<(Instant, Arc<CampaignStats>)>,
+    /// A background count is running.
     refreshing: bool,
+    /// Held by the request counting while nothing usable is cached: requests arriving
+    /// meanwhile wait for its count instead of each starting their own.
+    counting: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Campaign stats recently counted, shared by the API's workers (see the module's notes).
 #[derive(Default)]
 pub struct StatsCache {
-    entries: Mutex<HashMap<Key, Entry>>,
+    slots: Mutex<HashMap<Key, Slot>>,
 }
 
 impl StatsCache {
-    fn entries(&self) -> MutexGuard<'_, HashMap<Key, Entry>> {
+    fn slots(&self) -> MutexGuard<'_, HashMap<Key, Slot>> {
         // A panic while holding the lock leaves a map that is still a valid cache.
-        self.entries
+        self.slots
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -88,7 +94,13 @@ impl StatsCache {
         days: u32,
     ) -> Result<Arc<CampaignStats>, ServiceError> {
         let key = (ws, id, days);
-        if let Some(stats) = self.cached(&key, &store) {
+        let counting = match self.cached(&key, &store) {
+            Ok(stats) => return Ok(stats),
+            Err(counting) => counting,
+        };
+        let _turn = counting.lock().await;
+        // Another request may have counted while this one waited.
+        if let Ok(stats) = self.cached(&key, &store) {
             return Ok(stats);
         }
         let stats = Arc::new(campaign(store.as_ref(), ws, id, days, Utc::now()).await?);
@@ -96,20 +108,28 @@ impl StatsCache {
         Ok(stats)
     }
 
-    /// The cached stats when recent enough, starting a background count when they are stale.
-    fn cached(self: &Arc<Self>, key: &Key, store: &Arc<dyn Store>) -> Option<Arc<CampaignStats>> {
-        let mut entries = self.entries();
-        let entry = entries.get_mut(key)?;
-        let age = entry.counted.elapsed();
+    /// The cached stats when recent enough (starting a background count when they are
+    /// stale); else the lock to take before counting.
+    fn cached(
+        self: &Arc<Self>,
+        key: &Key,
+        store: &Arc<dyn Store>,
+    ) -> Result<Arc<CampaignStats>, Arc<tokio::sync::Mutex<()>>> {
+        let mut slots = self.slots();
+        let slot = slots.entry(*key).or_default();
+        let Some((at, stats)) = slot.counted.clone() else {
+            return Err(slot.counting.clone());
+        };
+        let age = at.elapsed();
         if age >= SERVE_STALE_FOR {
-            return None;
+            return Err(slot.counting.clone());
         }
-        if age >= FRESH_FOR && !entry.refreshing {
-            entry.refreshing = true;
+        if age >= FRESH_FOR && !slot.refreshing {
+            slot.refreshing = true;
             let (cache, store, key) = (self.clone(), store.clone(), *key);
             tokio::spawn(async move { cache.refresh(store, key).await });
         }
-        Some(entry.stats.clone())
+        Ok(stats)
     }
 
     async fn refresh(self: Arc<Self>, store: Arc<dyn Store>, key: Key) {
@@ -119,24 +139,23 @@ impl StatsCache {
             Err(e) => {
                 // The next request counts again itself (a deleted campaign answers 404 then).
                 tracing::warn!(campaign = %id, error = %e, "Failed to recount a campaign's stats.");
-                self.entries().remove(&key);
+                self.slots().remove(&key);
             }
         }
     }
 
     fn put(&self, key: Key, stats: Arc<CampaignStats>) {
-        let mut entries = self.entries();
-        if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, e| e.counted.elapsed() < SERVE_STALE_FOR);
+        let mut slots = self.slots();
+        if slots.len() >= MAX_ENTRIES {
+            slots.retain(|_, s| {
+                s.counted
+                    .as_ref()
+                    .is_some_and(|(at, _)| at.elapsed() < SERVE_STALE_FOR)
+            });
         }
-        entries.insert(
-            key,
-            Entry {
-                counted: Instant::now(),
-                stats,
-                refreshing: false,
-            },
-        );
+        let slot = slots.entry(key).or_default();
+        slot.counted = Some((Instant::now(), stats));
+        slot.refreshing = false;
     }
 }
 
