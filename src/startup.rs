@@ -246,6 +246,8 @@ impl Application {
             content,
             imports,
             mailboxes,
+            dispatch: live_dispatch.clone(),
+            stats: Arc::default(),
         };
         let listeners = api::Listeners {
             main: listener,

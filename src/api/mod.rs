@@ -41,6 +41,10 @@ pub struct ApiState {
     pub imports: crate::service::imports::ImportRunner,
     /// Mailbox defaults and mail server access, for mailbox writes and login tests.
     pub mailboxes: Arc<v1::mailboxes::MailboxSettings>,
+    /// The dispatch settings the actors run with (reloads included), for `explain`.
+    pub dispatch: crate::config::Live<crate::config::DispatchSettings>,
+    /// Campaign stats recently counted, shared by the workers.
+    pub stats: Arc<crate::service::stats::StatsCache>,
 }
 
 /// The listeners the daemon serves on: the main one, and the admin one when configured.

@@ -12,6 +12,7 @@ mod explain;
 mod import_leads;
 mod mailbox;
 mod plan;
+mod privacy;
 mod run;
 mod sends;
 mod status;
@@ -97,6 +98,9 @@ pub enum Command {
     Token(access::TokenCommand),
     /// Print the HTTP API's OpenAPI 3.1 document (as served at /api/v1/openapi.json).
     Openapi,
+    /// Privacy requests (GDPR/CCPA): export or erase everything held about an address.
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCommand),
 }
 
 #[derive(Debug, Args)]
@@ -270,6 +274,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Privacy(command) => privacy::privacy(&settings, command).await,
     }
 }
 

@@ -67,3 +67,10 @@ id_type!(
     /// A CSV import started over the API, run in the background.
     ImportJobId,
 );
+
+id_type!(
+    /// An engagement event (a reply, a bounce, an unsubscribe…) recorded for a lead.
+    EventId,
+    /// One entry of a workspace's suppression list.
+    SuppressionId,
+);

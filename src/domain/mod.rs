@@ -7,6 +7,7 @@
 //! their edges, so a value that exists is a value that is valid.
 
 mod access;
+mod activity;
 mod campaign;
 mod campaign_lead;
 mod cap;
@@ -22,6 +23,7 @@ mod lead;
 mod mailbox;
 mod message;
 mod outcome;
+mod privacy;
 mod product;
 mod rate;
 pub mod rules;
@@ -33,6 +35,7 @@ mod window;
 mod workspace;
 
 pub use access::*;
+pub use activity::*;
 pub use campaign::*;
 pub use campaign_lead::*;
 pub use check::*;
@@ -43,6 +46,7 @@ pub use inbound::*;
 pub use lead::*;
 pub use mailbox::*;
 pub use message::*;
+pub use privacy::*;
 pub use product::*;
 pub use run::*;
 pub use summary::*;
@@ -58,6 +62,7 @@ pub use ids::{
     CampaignId, CampaignLeadId, ImportJobId, LeadId, MailboxId, ProductId, RunId, SendId, StepId,
     TokenId, UserId, WorkspaceId,
 };
+pub use ids::{EventId, SuppressionId};
 pub use outcome::{MailboxVerdict, StepOutcome};
 pub use rate::{RateParseError, RateSpec};
 pub use status::{

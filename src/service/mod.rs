@@ -8,13 +8,17 @@
 pub mod access;
 pub mod campaigns;
 pub mod catalog_error;
+pub mod explain;
 pub mod imports;
 pub mod leads;
 pub mod mailbox_check;
 pub mod mailbox_edits;
 pub mod mailboxes;
+pub mod privacy;
 pub mod products;
 pub mod sends;
+pub mod stats;
+pub mod suppressions;
 
 use crate::domain::Workspace;
 use crate::store::{Store, StoreError};

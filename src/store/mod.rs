@@ -9,6 +9,7 @@
 //! default: one daemon per file, enforced with an exclusive lock.
 
 mod access;
+mod activity;
 mod campaign_control;
 mod catalog;
 mod catalog_edits;
@@ -25,12 +26,14 @@ mod meta;
 mod open;
 mod operator;
 pub mod postgres;
+mod privacy;
 mod reports;
 mod rows;
 mod sql;
 pub mod sqlite;
 
 pub use access::Access;
+pub use activity::Activity;
 pub use campaign_control::CampaignControl;
 pub use catalog::{
     Campaigns, Catalog, Enrolment, Leads, Mailboxes, Products, Suppressions, Workspaces,
@@ -47,6 +50,7 @@ pub use lead_records::LeadRecords;
 pub use meta::Meta;
 pub use open::{OpenMode, open};
 pub use operator::{Operator, UnknownFilter, UnknownSendInfo};
+pub use privacy::Privacy;
 pub use reports::Reports;
 
 /// Everything the daemon, the CLI and the API need from the database: the role traits together.
@@ -67,6 +71,8 @@ pub trait Store:
     + LeadRecords
     + ImportJobs
     + CatalogEdits
+    + Activity
+    + Privacy
 {
 }
 
@@ -83,5 +89,9 @@ impl<T> Store for T where
         + LeadRecords
         + ImportJobs
         + CatalogEdits
+        + Activity
+        + Privacy
+        + Activity
+        + Privacy
 {
 }

@@ -30,6 +30,18 @@ async fn the_openapi_document_is_served_and_lists_the_routes(backend: TestBacken
         "/api/v1/mailboxes/{id}/test",
         "/api/v1/products",
         "/api/v1/products/{id}/file",
+        "/api/v1/sends",
+        "/api/v1/events",
+        "/api/v1/campaigns/{id}/stats",
+        "/api/v1/stats",
+        "/api/v1/stats/mailboxes",
+        "/api/v1/suppressions",
+        "/api/v1/suppressions/bulk",
+        "/api/v1/suppressions/{id}",
+        "/api/v1/campaigns/{id}/leads/{lead_id}/explain",
+        "/api/v1/mailboxes/{id}/explain",
+        "/api/v1/privacy/export",
+        "/api/v1/privacy/erase",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }

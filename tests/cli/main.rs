@@ -17,5 +17,6 @@ mod import_leads;
 mod logs;
 mod mailbox;
 mod plan;
+mod privacy;
 mod reload;
 mod sends;

@@ -31,6 +31,7 @@ mod mailboxes;
 mod operator;
 mod postgres_only;
 mod postgres_writes;
+mod privacy;
 mod products;
 mod schema;
 mod sql;

@@ -10,14 +10,20 @@ pub mod auth;
 pub mod caller;
 pub mod campaigns;
 mod conventions;
+pub mod events;
+pub mod explain;
 pub mod idempotency;
 pub mod imports;
 pub mod leads;
 pub mod mailboxes;
 pub mod members;
 pub mod page;
+pub mod privacy;
 pub mod problem;
 pub mod products;
+pub mod sends;
+pub mod stats;
+pub mod suppressions;
 pub mod tokens;
 
 use actix_web::{HttpResponse, web};
@@ -48,6 +54,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         leads::Doc::openapi(),
         imports::Doc::openapi(),
         products::Doc::openapi(),
+        sends::Doc::openapi(),
+        events::Doc::openapi(),
+        stats::Doc::openapi(),
+        suppressions::Doc::openapi(),
+        explain::Doc::openapi(),
+        privacy::Doc::openapi(),
     ] {
         doc.merge(area);
     }
@@ -131,6 +143,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(leads::routes)
             .configure(imports::routes)
             .configure(products::routes)
+            .configure(sends::routes)
+            .configure(events::routes)
+            .configure(stats::routes)
+            .configure(suppressions::routes)
+            .configure(explain::routes)
+            .configure(privacy::routes)
             .default_service(web::to(unrouted)),
     );
 }

@@ -7,6 +7,7 @@
 
 use super::*;
 use crate::store::Leads;
+use crate::store::sql::privacy::PrivacySql;
 use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
@@ -129,6 +130,13 @@ impl Leads for PgStore {
             .map(|(&i, _)| emails[i].as_str())
             .collect();
         let existing = existing_ids(pool, ws, &missing).await?;
+        let fresh: Vec<(LeadId, &EmailAddress)> = unique
+            .iter()
+            .zip(&ids)
+            .filter(|(_, id)| inserted.contains(id))
+            .map(|(&i, id)| (*id, emails[i]))
+            .collect();
+        Sql::keep_erased_unmailed(&mut *self.read().await?, ws, &fresh, Utc::now()).await?;
 
         let mut results = Vec::with_capacity(leads.len());
         for (i, &slot) in slot_of.iter().enumerate() {

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::domain::{EmailAddress, WorkspaceId};
 use crate::store::deadlock::retrying;
+use crate::store::sql::privacy::PrivacySql;
 use crate::store::{QueryContext, StoreError};
 
 /// `'email'` or `'domain'`, and the lower-cased value to store.
@@ -123,16 +124,21 @@ impl Suppressions for PgStore {
         ws: WorkspaceId,
         email: &EmailAddress,
     ) -> Result<bool, StoreError> {
-        let pool = &self.pool;
-        sqlx::query_scalar(
+        let mut conn = self.read().await?;
+        let listed: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM suppressions WHERE workspace_id = $1 AND \
          ((kind = 'email' AND value = $2) OR (kind = 'domain' AND value = $3)))",
         )
         .bind(ws)
         .bind(email.normalized())
         .bind(email.domain())
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await
-        .ctx("check suppressions")
+        .ctx("check suppressions")?;
+        // An erased address is listed only as its salted hash.
+        Ok(listed
+            || !sqlx::Postgres::erased_among(&mut conn, ws, &[email])
+                .await?
+                .is_empty())
     }
 }

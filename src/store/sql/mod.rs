@@ -12,6 +12,7 @@
 //! behind its write lock) stays in the backend's own files.
 
 pub(crate) mod access;
+pub(crate) mod activity;
 pub(crate) mod campaign_control;
 pub(crate) mod catalog;
 pub(crate) mod catalog_edits;
@@ -21,6 +22,7 @@ pub(crate) mod inbound;
 pub(crate) mod lead_records;
 pub(crate) mod operator;
 pub(crate) mod pollers;
+pub(crate) mod privacy;
 pub(crate) mod reads;
 pub(crate) mod roles;
 pub(crate) mod summary;

@@ -6,6 +6,7 @@
 //! that existed already. Ids are made here, so the returned ids say which rows went in.
 
 use crate::store::Leads;
+use crate::store::sql::privacy::PrivacySql;
 use crate::store::sql::reads::Reads;
 use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
@@ -168,6 +169,12 @@ impl Leads for SqliteStore {
             .map(|(index, _)| keys[*index].as_str())
             .collect();
         let existing = ids_by_key(tx.conn(), ws, &existing_keys).await?;
+        let added: Vec<(LeadId, &EmailAddress)> = fresh
+            .iter()
+            .filter(|(_, id)| inserted.contains(id))
+            .map(|(index, id)| (*id, emails[*index]))
+            .collect();
+        Sql::keep_erased_unmailed(tx.conn(), ws, &added, Utc::now()).await?;
         tx.commit().await?;
 
         let mut out: Vec<LeadInsert> = Vec::with_capacity(leads.len());

@@ -135,6 +135,8 @@ crate::store::sql::campaign_control::campaign_control_role!(SqliteStore, sqlx::S
 crate::store::sql::lead_records::lead_records_role!(SqliteStore, sqlx::Sqlite);
 crate::store::sql::import_jobs::import_jobs_role!(SqliteStore, sqlx::Sqlite);
 crate::store::sql::catalog_edits::catalog_edits_role!(SqliteStore, sqlx::Sqlite);
+crate::store::sql::activity::activity_roles!(SqliteStore, sqlx::Sqlite);
+crate::store::sql::privacy::privacy_roles!(SqliteStore, sqlx::Sqlite);
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file named by `settings.url`. A `Daemon` first

@@ -14,6 +14,7 @@ use sqlx::sqlite::SqliteConnection;
 
 use super::{SqliteStore, id_list, ts};
 use crate::domain::{CampaignLeadId, EmailAddress, WorkspaceId};
+use crate::store::sql::privacy::PrivacySql;
 use crate::store::{QueryContext, StoreError};
 
 /// `email` for values with an '@', else `domain`.
@@ -160,9 +161,13 @@ impl Suppressions for SqliteStore {
         .bind(ws)
         .bind(email.normalized())
         .bind(email.domain())
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await
         .ctx("check suppressions")?;
-        Ok(hit.is_some())
+        // An erased address is listed only as its salted hash.
+        Ok(hit.is_some()
+            || !sqlx::Sqlite::erased_among(conn, ws, &[email])
+                .await?
+                .is_empty())
     }
 }
