@@ -78,6 +78,6 @@ async fn events_are_filtered_by_type_lead_and_campaign(backend: TestBackend) {
         "a page of one"
     );
     let (status, problem) = client.get("/api/v1/events?type=bounce").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "type", "{problem}");
 }

@@ -114,12 +114,12 @@ async fn bad_filters_are_refused_with_a_problem_naming_them(backend: TestBackend
     for (path, want, mentions) in [
         (
             "/api/v1/sends?state=delivered".to_owned(),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::BAD_REQUEST,
             "state",
         ),
         (
             "/api/v1/sends?campaign_id=nope".to_owned(),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::BAD_REQUEST,
             "campaign_id",
         ),
         (

@@ -1,5 +1,6 @@
 //! `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`.
 
+use crate::api::v1::body::Body;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
@@ -50,7 +51,7 @@ pub struct Me {
     ))]
 pub async fn login(
     state: web::Data<ApiState>,
-    body: web::Json<LoginRequest>,
+    body: Body<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let (issued, membership) = access::login(

@@ -17,7 +17,7 @@ use crate::service::explain as service;
 
 /// One limit's verdict.
 #[derive(Serialize, ToSchema)]
-pub struct CheckView {
+pub struct ExplainCheckView {
     /// `suppression`, `unsubscribed`, `lead_status`, `campaign_status`, `window`,
     /// `step_delay`, `campaign_daily_cap`, `in_flight`, `mailbox_state`, `gap`, `hourly_cap`,
     /// `daily_cap`, `warmup`.
@@ -35,7 +35,7 @@ pub struct CheckView {
 pub struct ExplanationView {
     pub now: DateTime<Utc>,
     /// Every check, in the order the daemon applies them.
-    pub checks: Vec<CheckView>,
+    pub checks: Vec<ExplainCheckView>,
     /// The check that holds the send longest; null when every check passes.
     pub binding: Option<String>,
     /// `now` when eligible now; null when only an operator or an event can unblock.
@@ -54,7 +54,7 @@ impl From<Explanation> for ExplanationView {
                         Verdict::Pass => ("pass", None),
                         Verdict::Blocked { until } => ("blocked", until),
                     };
-                    CheckView {
+                    ExplainCheckView {
                         name: c.name.to_owned(),
                         verdict: verdict.to_owned(),
                         until,

@@ -2,6 +2,7 @@
 //! with their filters applied there; writes go through `service::leads`, which holds a lead
 //! made here to the rules of a lead imported from a file.
 
+use crate::api::v1::body::Body;
 use std::collections::BTreeMap;
 
 use actix_web::http::header;
@@ -308,7 +309,7 @@ pub async fn get(
 pub async fn create(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<CreateLead>,
+    body: Body<CreateLead>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Member)?;
     let body = body.into_inner();
@@ -347,7 +348,7 @@ pub async fn update(
     state: web::Data<ApiState>,
     caller: Caller,
     id: web::Path<LeadId>,
-    body: web::Json<PatchLead>,
+    body: Body<PatchLead>,
 ) -> Result<web::Json<LeadView>, ApiError> {
     caller.require(Role::Member)?;
     let patch = body.into_inner().into_patch()?;

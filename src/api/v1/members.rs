@@ -1,6 +1,7 @@
 //! `/members`: who belongs to the workspace, with which role (admin). Only an owner grants,
 //! changes or removes the owner role, and the last owner stays.
 
+use crate::api::v1::body::Body;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -76,7 +77,7 @@ pub async fn list(
 pub async fn add(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<AddMember>,
+    body: Body<AddMember>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
     let body = body.into_inner();
@@ -105,7 +106,7 @@ pub async fn change(
     state: web::Data<ApiState>,
     caller: Caller,
     user: web::Path<UserId>,
-    body: web::Json<ChangeRole>,
+    body: Body<ChangeRole>,
 ) -> Result<web::Json<MemberView>, ApiError> {
     caller.require(Role::Admin)?;
     let member = access::change_role(

@@ -7,6 +7,7 @@
 //! at `/api/v1/openapi.json`.
 
 pub mod auth;
+pub mod body;
 pub mod caller;
 pub mod campaigns;
 mod conventions;
@@ -106,6 +107,11 @@ async fn unrouted(req: actix_web::HttpRequest) -> Result<HttpResponse, problem::
                 .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()))
     });
     match allowed {
+        // The path has the shape of a route of this method, but a segment did not fit (an id
+        // that is not a UUID): nothing of that name exists.
+        Some((_, methods)) if methods.contains(&req.method().as_str()) => {
+            Err(problem::ApiError::NotFound("no such resource".into()))
+        }
         Some((_, methods)) => {
             let error = problem::ApiError::MethodNotAllowed(methods.join(", "));
             Ok(actix_web::ResponseError::error_response(&error))

@@ -3,6 +3,7 @@
 //! only a salted hash in the suppression list, so the address is never mailed again. The same
 //! as `outreachd privacy export|erase` (`service::privacy`).
 
+use crate::api::v1::body::Body;
 use actix_web::web;
 use chrono::Utc;
 use serde::Deserialize;
@@ -66,7 +67,7 @@ pub async fn export(
 pub async fn erase(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<EraseRequest>,
+    body: Body<EraseRequest>,
 ) -> Result<web::Json<Erasure>, ApiError> {
     caller.require(Role::Admin)?;
     let email = address(&body.email)?;

@@ -4,6 +4,7 @@
 
 mod upload;
 
+use crate::api::v1::body::Body;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -108,7 +109,7 @@ pub async fn get(
 pub async fn create(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<ProductBody>,
+    body: Body<ProductBody>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Member)?;
     let ProductBody { name, description } = body.into_inner();
@@ -146,7 +147,7 @@ pub async fn replace(
     state: web::Data<ApiState>,
     caller: Caller,
     id: web::Path<ProductId>,
-    body: web::Json<ProductBody>,
+    body: Body<ProductBody>,
 ) -> Result<web::Json<ProductView>, ApiError> {
     let ProductBody { name, description } = body.into_inner();
     let patch = ProductPatch {
@@ -170,7 +171,7 @@ pub async fn patch(
     state: web::Data<ApiState>,
     caller: Caller,
     id: web::Path<ProductId>,
-    body: web::Json<ProductPatchBody>,
+    body: Body<ProductPatchBody>,
 ) -> Result<web::Json<ProductView>, ApiError> {
     let ProductPatchBody { name, description } = body.into_inner();
     let patch = ProductPatch { name, description };

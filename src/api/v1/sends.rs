@@ -32,12 +32,14 @@ where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,
 {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
+    // An empty value is not "no filter": `?lead_id=` is a malformed query, and answering with
+    // everything would hide the client's bug.
+    match value {
         None => Ok(None),
         Some(v) => v
             .parse()
             .map(Some)
-            .map_err(|e| ApiError::invalid(field, format!("{v:?}: {e}"))),
+            .map_err(|e| ApiError::bad_query(field, format!("{v:?}: {e}"))),
     }
 }
 

@@ -86,7 +86,7 @@ pub struct MailboxSummaryView {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CampaignSummaryView {
+pub struct WorkspaceCampaignView {
     pub name: String,
     pub status: CampaignStatus,
     pub steps: u32,
@@ -105,7 +105,7 @@ pub struct WorkspaceStats {
     pub leads: u64,
     pub suppressions: u64,
     pub mailboxes: Vec<MailboxSummaryView>,
-    pub campaigns: Vec<CampaignSummaryView>,
+    pub campaigns: Vec<WorkspaceCampaignView>,
 }
 
 impl From<WorkspaceSummary> for WorkspaceStats {
@@ -133,7 +133,7 @@ impl From<WorkspaceSummary> for WorkspaceStats {
                     for (status, n) in c.leads_by_status {
                         leads.add(status, n);
                     }
-                    CampaignSummaryView {
+                    WorkspaceCampaignView {
                         name: c.name,
                         status: c.status,
                         steps: c.steps,

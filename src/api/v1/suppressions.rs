@@ -3,6 +3,7 @@
 //! not resume anything: leads it stopped stay stopped, and only new enrolments (and leads
 //! still active) may be mailed again. An entry left by a privacy erasure cannot be removed.
 
+use crate::api::v1::body::Body;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -111,7 +112,7 @@ pub async fn get(
 pub async fn create(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<NewSuppression>,
+    body: Body<NewSuppression>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Member)?;
     let (entry, created) = service::add(
@@ -141,7 +142,7 @@ pub async fn create(
 pub async fn bulk(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<NewSuppressions>,
+    body: Body<NewSuppressions>,
 ) -> Result<web::Json<BulkOutcome>, ApiError> {
     caller.require(Role::Member)?;
     if body.values.len() > service::MAX_BULK {

@@ -1,5 +1,6 @@
 //! `/tokens`: API tokens for machines. Admins make and revoke them; a secret is shown once.
 
+use crate::api::v1::body::Body;
 use actix_web::{HttpResponse, web};
 use chrono::Utc as Clock;
 use chrono::{DateTime, Utc};
@@ -68,7 +69,7 @@ pub struct CreatedToken {
 pub async fn create(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<CreateToken>,
+    body: Body<CreateToken>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
     caller.require(body.role)?;

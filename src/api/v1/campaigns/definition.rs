@@ -1,5 +1,6 @@
 //! Reading and writing campaign definitions, and moving a campaign through its lifecycle.
 
+use crate::api::v1::body::Body;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -56,7 +57,7 @@ pub async fn get(
 pub async fn create(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<CampaignBody>,
+    body: Body<CampaignBody>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Member)?;
     let campaign = definition::create(
@@ -87,7 +88,7 @@ pub async fn replace(
     state: web::Data<ApiState>,
     caller: Caller,
     id: web::Path<CampaignId>,
-    body: web::Json<serde_json::Value>,
+    body: Body<serde_json::Value>,
 ) -> Result<web::Json<CampaignView>, ApiError> {
     caller.require(Role::Member)?;
     let current = find(&state, &caller, id.into_inner()).await?;
@@ -144,7 +145,7 @@ pub async fn set_status(
     state: web::Data<ApiState>,
     caller: Caller,
     id: web::Path<CampaignId>,
-    body: web::Json<serde_json::Value>,
+    body: Body<serde_json::Value>,
 ) -> Result<web::Json<CampaignView>, ApiError> {
     caller.require(Role::Member)?;
     let current = find(&state, &caller, id.into_inner()).await?;

@@ -1,6 +1,7 @@
 //! A campaign's leads: enrolling them (the same code `outreachd enroll` runs) and listing the
 //! enrolments a page at a time, keyset-paginated in the store.
 
+use crate::api::v1::body::Body;
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -62,7 +63,7 @@ pub async fn enroll(
     state: web::Data<ApiState>,
     caller: Caller,
     id: web::Path<CampaignId>,
-    body: web::Json<EnrollBody>,
+    body: Body<EnrollBody>,
 ) -> Result<web::Json<EnrollView>, ApiError> {
     caller.require(Role::Member)?;
     let campaign = find(&state, &caller, id.into_inner()).await?;

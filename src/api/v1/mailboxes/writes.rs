@@ -1,5 +1,6 @@
 //! Creating, replacing and deleting mailboxes (admin), over `service::mailbox_edits`.
 
+use crate::api::v1::body::Body;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
@@ -23,7 +24,7 @@ use crate::service::mailbox_edits as service;
 pub async fn create(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<MailboxBody>,
+    body: Body<MailboxBody>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
     let input = body.into_inner().into_input().map_err(ApiError::Invalid)?;
@@ -51,7 +52,7 @@ pub async fn replace(
     state: web::Data<ApiState>,
     caller: Caller,
     id: web::Path<MailboxId>,
-    body: web::Json<MailboxBody>,
+    body: Body<MailboxBody>,
 ) -> Result<web::Json<MailboxView>, ApiError> {
     caller.require(Role::Admin)?;
     let id = id.into_inner();
