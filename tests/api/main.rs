@@ -35,3 +35,4 @@ mod stats;
 mod suppressions;
 mod tenancy;
 mod tenancy_reads;
+mod walk;
