@@ -202,6 +202,8 @@ pub struct ErasureReport {
     pub suppressions: u64,
     /// Other leads' stop reasons that named the address ("a colleague replied: …").
     pub stop_reasons: u64,
+    /// Rejected rows of lead import jobs that quoted the address.
+    pub import_rows: u64,
 }
 
 #[cfg(test)]

@@ -18,7 +18,28 @@ crate::on_both_backends!(
     an_export_holds_the_lead_its_texts_sends_events_and_inbound_messages,
     an_erasure_leaves_the_address_in_no_table_and_keeps_it_from_being_mailed,
     privacy_requests_need_an_admin_and_a_valid_address,
+    an_erasure_scrubs_the_address_from_import_reports,
 );
+
+async fn an_erasure_scrubs_the_address_from_import_reports(backend: TestBackend) {
+    let app = crate::helpers::spawn_app(backend).await;
+    let admin = crate::client::signed_in(&app, "acme", outreachd::domain::Role::Admin).await;
+    // The second row repeats the first address: rejected as a duplicate, quoted in the report.
+    let csv = "email,first_name\nerin@rcpt.test,Erin\nErin@rcpt.test,Erin again\nx@rcpt.test,X\n";
+    let job = crate::walk::import(&admin, csv, None).await;
+    assert_eq!(job["rejected_rows"].as_array().unwrap().len(), 1, "{job}");
+
+    let (status, erased) = admin
+        .post("/api/v1/privacy/erase", json!({"email": "erin@rcpt.test"}))
+        .await;
+
+    assert_eq!(status, StatusCode::OK, "{erased}");
+    assert_eq!(erased["removed"]["import_rows"], 1, "{erased}");
+    let (_, job) = admin
+        .get(&format!("/api/v1/imports/{}", job["id"].as_str().unwrap()))
+        .await;
+    assert!(!job.to_string().to_lowercase().contains("erin@"), "{job}");
+}
 
 const ZELDA: &str = "Zelda.Quintrell@rcpt.test";
 

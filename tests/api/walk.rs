@@ -27,13 +27,19 @@ fn mailbox(address: &str) -> Value {
     })
 }
 
-/// Uploads `csv` as a lead import into `campaign` and waits for the job to finish.
-async fn import(client: &ApiClient<'_>, csv: &str, campaign: &str) -> Value {
+/// Uploads `csv` as a lead import (into `campaign`, if given) and waits for the job to finish.
+pub async fn import(client: &ApiClient<'_>, csv: &str, campaign: Option<&str>) -> Value {
     let boundary = "outreachd-walk-boundary";
+    let campaign_part = campaign
+        .map(|c| {
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"campaign_id\"\r\n\r\n{c}\r\n"
+            )
+        })
+        .unwrap_or_default();
     let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"campaign_id\"\r\n\r\n{campaign}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"leads.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+        "{campaign_part}--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+         filename=\"leads.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
     );
     let response = client
         .app
@@ -115,7 +121,7 @@ async fn an_owner_runs_a_campaign_end_to_end_with_only_http_calls(backend: TestB
     let campaign_path = format!("/api/v1/campaigns/{campaign_id}");
     let csv = "email,first_name,company\nada@rcpt.example,Ada,Analytical\n\
                grace@rcpt.example,Grace,Navy\nnot-an-email,Bad,Row\nalan@rcpt.example,Alan,Bletchley\n";
-    let job = import(&owner, csv, &campaign_id).await;
+    let job = import(&owner, csv, Some(&campaign_id)).await;
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(
         (job["imported"].as_u64(), job["rejected"].as_u64()),

@@ -715,6 +715,48 @@ where
         Ok(())
     }
 
+    /// Drops the rejected rows that quote `email` from the workspace's import job reports (a
+    /// row rejected as a duplicate in its file keeps the address it was written with).
+    async fn scrub_import_rows(
+        conn: &mut Self::Connection,
+        ws: WorkspaceId,
+        email: &EmailAddress,
+    ) -> Result<u64, StoreError> {
+        use sqlx::Row;
+        let wanted = email.normalized();
+        let quotes = |row: &serde_json::Value| {
+            row.get("email")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|e| e.trim().to_lowercase() == wanted)
+        };
+        let jobs = sqlx::query("SELECT id, rejected FROM import_jobs WHERE workspace_id = $1")
+            .bind(ws)
+            .fetch_all(&mut *conn)
+            .await
+            .ctx("read import jobs' rejected rows")?;
+        let mut scrubbed = 0;
+        for job in jobs {
+            let id: uuid::Uuid = job.try_get(0).ctx("read an import job's id")?;
+            let rejected: serde_json::Value = job.try_get(1).ctx("read an import job's rows")?;
+            let serde_json::Value::Array(rows) = rejected else {
+                continue;
+            };
+            let before = rows.len();
+            let kept: Vec<serde_json::Value> = rows.into_iter().filter(|r| !quotes(r)).collect();
+            if kept.len() == before {
+                continue;
+            }
+            scrubbed += (before - kept.len()) as u64;
+            sqlx::query("UPDATE import_jobs SET rejected = $2 WHERE id = $1")
+                .bind(id)
+                .bind(serde_json::Value::Array(kept))
+                .execute(&mut *conn)
+                .await
+                .ctx("scrub an import job's rejected rows")?;
+        }
+        Ok(scrubbed)
+    }
+
     async fn erase_subject(
         conn: &mut Self::Connection,
         ws: WorkspaceId,
@@ -735,6 +777,7 @@ where
         .await
         .ctx("remove an erased address's suppression")?;
         report.suppressions = Self::rows_affected(&done);
+        report.import_rows = Self::scrub_import_rows(&mut *conn, ws, email).await?;
         sqlx::query(
             "INSERT INTO suppressions (id, workspace_id, kind, value, reason, created_at) \
              VALUES ($1, $2, 'email', $3, $4, $5) \
