@@ -302,14 +302,21 @@ where
         query: &CampaignLeadQuery,
     ) -> Result<Vec<CampaignLeadInfo>, StoreError> {
         let rows: Vec<CampaignLeadRow> = sqlx::query_as(
+            // The page is cut from campaign_leads alone (its (campaign_id, id) index, in
+            // order) before anything is joined: joined first, a planner without fresh
+            // statistics (right after a bulk import) sorted every enrolment of the campaign
+            // for each page, about 1.4 s at 100,000 leads.
             "SELECT cl.id, cl.lead_id, l.email, cl.status, cl.current_step_order, \
                  cl.next_scheduled_at, cl.mailbox_id, m.address AS mailbox_address, \
                  cl.stop_reason, cl.enrolled_at \
-             FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
+             FROM (SELECT id, lead_id, status, current_step_order, next_scheduled_at, \
+                       mailbox_id, stop_reason, enrolled_at FROM campaign_leads \
+                   WHERE workspace_id = $1 AND campaign_id = $2 \
+                       AND ($3 IS NULL OR id > $3) AND ($4 IS NULL OR status = $4) \
+                   ORDER BY id LIMIT $5) cl \
+             JOIN leads l ON l.id = cl.lead_id \
              LEFT JOIN mailboxes m ON m.id = cl.mailbox_id \
-             WHERE cl.workspace_id = $1 AND cl.campaign_id = $2 \
-                 AND ($3 IS NULL OR cl.id > $3) AND ($4 IS NULL OR cl.status = $4) \
-             ORDER BY cl.id LIMIT $5",
+             ORDER BY cl.id",
         )
         .bind(ws)
         .bind(campaign)
