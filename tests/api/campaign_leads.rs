@@ -1,4 +1,4 @@
-//! Enrolment over HTTP, through the code `outreachd enroll` runs: by ids or all leads, with
+//! Enrolment over HTTP, through the code `outreachd enroll` runs: by ids, all leads or a filter, with
 //! what it did; a list naming a lead the workspace does not have enrols nobody; the campaign's
 //! leads are listed a page at a time with where each stands.
 
@@ -19,7 +19,46 @@ crate::on_both_backends!(
     a_list_with_a_lead_of_another_workspace_enrols_nobody,
     the_campaigns_leads_are_listed_a_page_at_a_time,
     a_completed_campaign_takes_no_new_leads,
+    a_filter_enrols_the_leads_the_lead_list_finds,
 );
+
+async fn a_filter_enrols_the_leads_the_lead_list_finds(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let client = signed_in(&app, "acme", Role::Member).await;
+    let ws = workspace(&app, "acme").await;
+    let pool = mailboxes(&app, ws, 1, 2525).await;
+    let (_, created) = client
+        .post("/api/v1/campaigns", one_step_json("Q4", &pool, None))
+        .await;
+    let path = format!("/api/v1/campaigns/{}/leads", id(&created));
+    for (email, company) in [
+        ("a@rcpt.test", "Acme"),
+        ("b@rcpt.test", "acme"),
+        ("c@rcpt.test", "Globex"),
+    ] {
+        let (status, lead) = client
+            .post("/api/v1/leads", json!({"email": email, "company": company}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{lead}");
+    }
+
+    let (status, outcome) = client
+        .post(&path, json!({"filter": {"company": "Acme"}}))
+        .await;
+    let (empty, problem) = client.post(&path, json!({"filter": {}})).await;
+
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["enrolled"], 2, "{outcome}");
+    assert_eq!(empty, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (_, listed) = client.get(&path).await;
+    let emails: BTreeSet<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, BTreeSet::from(["a@rcpt.test", "b@rcpt.test"]));
+}
 
 async fn enrolling_by_ids_and_then_all_reports_what_each_did(backend: TestBackend) {
     let app = spawn_app(backend).await;

@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Campaign, CampaignStatus, EmailAddress, EnrollOutcome, LeadId, WorkspaceId};
+use crate::domain::{
+    Campaign, CampaignStatus, EmailAddress, EnrollOutcome, LeadFilter, LeadId, WorkspaceId,
+};
 use crate::store::{Store, StoreError};
 
 use super::CampaignError;
@@ -20,7 +22,12 @@ pub enum LeadSelection {
     /// Every lead of the workspace.
     All,
     Emails(Vec<EmailAddress>),
+    /// The leads a search of the lead list finds (`GET /api/v1/leads` with the same filters).
+    Matching(LeadFilter),
 }
+
+/// Leads read per page while a [`LeadSelection::Matching`] is resolved.
+const MATCH_PAGE: u32 = 1000;
 
 /// The ids of a selection, and the emails that name no lead of the workspace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -48,6 +55,22 @@ pub async fn resolve(
                 }
             }
             Ok(resolved)
+        }
+        LeadSelection::Matching(filter) => {
+            let mut ids = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store.list_leads(ws, filter, after, MATCH_PAGE).await?;
+                ids.extend(page.iter().map(|r| r.lead.id));
+                after = page.last().map(|r| r.lead.id);
+                if page.len() < MATCH_PAGE as usize {
+                    break;
+                }
+            }
+            Ok(Resolved {
+                ids,
+                missing: Vec::new(),
+            })
         }
     }
 }

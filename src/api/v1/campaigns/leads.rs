@@ -14,11 +14,11 @@ use super::find;
 use crate::api::ApiState;
 use crate::domain::{
     CampaignId, CampaignLeadId, CampaignLeadInfo, CampaignLeadQuery, CampaignLeadStatus,
-    EnrollOutcome, LeadId, MailboxId, Role,
+    EnrollOutcome, LeadFilter, LeadId, MailboxId, Role,
 };
 use crate::service::campaigns::enrolment::{self, CHUNK, LeadSelection};
 
-/// Which leads to enrol: `lead_ids`, or `all` the workspace's leads.
+/// Which leads to enrol: `lead_ids`, `all` the workspace's leads, or those a `filter` finds.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollBody {
@@ -28,6 +28,49 @@ pub struct EnrollBody {
     /// Every lead of the workspace.
     #[serde(default)]
     pub all: bool,
+    /// The leads `GET /api/v1/leads` finds with these filters.
+    pub filter: Option<EnrollFilter>,
+}
+
+/// The lead list's filters, every one given must hold (text comparisons ignore case).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollFilter {
+    /// This exact address.
+    pub email: Option<String>,
+    /// Text in the address, the name or the company.
+    #[schema(max_length = 200)]
+    pub q: Option<String>,
+    /// This exact company.
+    pub company: Option<String>,
+    /// Enrolled in this campaign.
+    pub campaign_id: Option<CampaignId>,
+    /// With an enrolment in this state (in `campaign_id` when given, else in any).
+    pub status: Option<CampaignLeadStatus>,
+}
+
+impl EnrollFilter {
+    fn into_filter(self) -> Result<LeadFilter, ApiError> {
+        let given = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let text = given(self.q);
+        if text.as_ref().is_some_and(|q| q.chars().count() > 200) {
+            return Err(ApiError::invalid("filter.q", "longer than 200 characters"));
+        }
+        let filter = LeadFilter {
+            email: given(self.email),
+            text,
+            company: given(self.company),
+            campaign: self.campaign_id,
+            status: self.status,
+        };
+        if filter == LeadFilter::default() {
+            return Err(ApiError::invalid(
+                "filter",
+                "name at least one filter (or use \"all\": true)",
+            ));
+        }
+        Ok(filter)
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -57,7 +100,7 @@ impl From<EnrollOutcome> for EnrollView {
         (status = 403, description = "Needs the member role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such campaign in this workspace", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The campaign is completed, or has no mailboxes", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of lead_ids and all, too many ids, or an id that is no lead of the workspace (`lead_ids[3]`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not exactly one of lead_ids, all and filter, too many ids, an empty filter, or an id that is no lead of the workspace (`lead_ids[3]`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn enroll(
     state: web::Data<ApiState>,
@@ -69,23 +112,35 @@ pub async fn enroll(
     let campaign = find(&state, &caller, id.into_inner()).await?;
     let store = state.store.as_ref();
     let ws = caller.workspace();
-    let ids = match (body.all, body.lead_ids.is_empty()) {
-        (true, true) => {
+    let body = body.into_inner();
+    let ids = match (body.all, body.lead_ids.is_empty(), body.filter) {
+        (false, true, Some(filter)) => {
+            let filter = filter.into_filter()?;
+            if let Some(other) = filter.campaign
+                && state.store.campaign_by_id(ws, other).await?.is_none()
+            {
+                return Err(ApiError::NotFound(format!("campaign {other}")));
+            }
+            enrolment::resolve(store, ws, &LeadSelection::Matching(filter))
+                .await?
+                .ids
+        }
+        (true, true, None) => {
             enrolment::resolve(store, ws, &LeadSelection::All)
                 .await?
                 .ids
         }
-        (false, false) if body.lead_ids.len() > CHUNK => {
+        (false, false, None) if body.lead_ids.len() > CHUNK => {
             return Err(ApiError::invalid(
                 "lead_ids",
                 format!("at most {CHUNK} ids per request (or use \"all\": true)"),
             ));
         }
-        (false, false) => body.into_inner().lead_ids,
+        (false, false, None) => body.lead_ids,
         _ => {
             return Err(ApiError::invalid(
                 "lead_ids",
-                "give either lead_ids (a non-empty list) or \"all\": true",
+                "give one of lead_ids (a non-empty list), \"all\": true or a filter",
             ));
         }
     };
