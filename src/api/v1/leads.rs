@@ -88,7 +88,7 @@ pub struct LeadQuery {
 }
 
 /// A filter value: trimmed, and absent when empty.
-fn given(value: &Option<String>) -> Option<String> {
+pub(crate) fn given(value: &Option<String>) -> Option<String> {
     value
         .as_deref()
         .map(str::trim)
@@ -96,19 +96,25 @@ fn given(value: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The search text of a lead filter, named `field` in a problem when it is too long.
+pub(crate) fn search_text(field: &str, q: &Option<String>) -> Result<Option<String>, FieldError> {
+    let text = given(q);
+    match text.as_ref() {
+        Some(q) if q.chars().count() > MAX_SEARCH_CHARS => Err(FieldError::new(
+            field,
+            format!("longer than {MAX_SEARCH_CHARS} characters"),
+        )),
+        _ => Ok(text),
+    }
+}
+
 impl LeadQuery {
     fn filter(&self) -> Result<LeadFilter, ApiError> {
         let mut errors = Vec::new();
-        let text = given(&self.q);
-        if text
-            .as_ref()
-            .is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS)
-        {
-            errors.push(FieldError::new(
-                "q",
-                format!("longer than {MAX_SEARCH_CHARS} characters"),
-            ));
-        }
+        let text = search_text("q", &self.q).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
         let status = match given(&self.status) {
             None => None,
             Some(s) => match s.parse::<CampaignLeadStatus>() {

@@ -12,6 +12,7 @@ use super::super::page::{Page, PageQuery};
 use super::super::problem::{ApiError, Problem};
 use super::find;
 use crate::api::ApiState;
+use crate::api::v1::leads::{given, search_text};
 use crate::domain::{
     CampaignId, CampaignLeadId, CampaignLeadInfo, CampaignLeadQuery, CampaignLeadStatus,
     EnrollOutcome, LeadFilter, LeadId, MailboxId, Role,
@@ -50,16 +51,12 @@ pub struct EnrollFilter {
 }
 
 impl EnrollFilter {
+    /// The same filter `GET /api/v1/leads` builds from its query.
     fn into_filter(self) -> Result<LeadFilter, ApiError> {
-        let given = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        let text = given(self.q);
-        if text.as_ref().is_some_and(|q| q.chars().count() > 200) {
-            return Err(ApiError::invalid("filter.q", "longer than 200 characters"));
-        }
         let filter = LeadFilter {
-            email: given(self.email),
-            text,
-            company: given(self.company),
+            email: given(&self.email),
+            text: search_text("filter.q", &self.q).map_err(|e| ApiError::Invalid(vec![e]))?,
+            company: given(&self.company),
             campaign: self.campaign_id,
             status: self.status,
         };
