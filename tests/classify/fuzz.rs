@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use outreachd::imap::classify::classify;
+use outreachd::imap::classify::judge;
 use proptest::prelude::*;
 
 /// Generous for a debug build on a busy two-core machine; a real answer takes microseconds.
@@ -24,7 +24,7 @@ fn classify_quickly(input: &[u8]) {
     let known = super::Known::load();
     let ctx = known.context();
     let started = Instant::now();
-    let _ = classify(input, &ctx);
+    let _ = judge(input, &ctx);
     let took = started.elapsed();
     assert!(
         took < QUICK,

@@ -16,7 +16,7 @@ use super::inbound::Inbound;
 use super::quote::new_text;
 use super::return_date;
 use super::text::{clip, collapse_ws, fold, words};
-use super::types::Classification;
+use super::types::{Classification, Confidence};
 
 /// Subject prefixes (folded), followed by ":", " ", "(" or the end.
 #[rustfmt::skip]
@@ -57,14 +57,22 @@ const BODY_PHRASES: &[&str] = &[
 pub(super) fn detect(inbound: &Inbound<'_>, ctx: &ClassifyContext<'_>) -> Option<Classification> {
     let send_id = inbound.threaded_send_id();
     let fresh = new_text(&inbound.body);
-    let strong =
-        strong_headers(inbound) || automatic_subject(&inbound.subject) || automatic_body(&fresh);
+    let strong = strong_headers(inbound)
+        || automatic_subject(&inbound.subject) && {
+            inbound.note("auto-reply-subject", "subject", &inbound.subject);
+            true
+        }
+        || automatic_body(&fresh) && {
+            inbound.note("auto-reply-body", "body", clip(&fresh, 200));
+            true
+        };
     if !strong {
         let attributable =
             send_id.is_some() || inbound.from.as_ref().is_some_and(|f| ctx.leads.is_lead(f));
         if !(attributable && weak_headers(inbound)) {
             return None;
         }
+        inbound.doubt(Confidence::Medium);
     }
     let text = format!("{}\n{}", inbound.subject, fresh);
     Some(Classification::AutoReply {
@@ -78,31 +86,56 @@ fn value(inbound: &Inbound<'_>, name: &str) -> Option<String> {
     inbound.header(name).map(|v| v.to_ascii_lowercase())
 }
 
+/// `value`, noting the header as evidence when `sign` holds for it.
+fn sign(inbound: &Inbound<'_>, rule: &str, name: &str, sign: impl Fn(&str) -> bool) -> bool {
+    let found = value(inbound, name).filter(|v| sign(v));
+    if let Some(v) = &found {
+        inbound.note(rule, format!("header {name}"), v);
+    }
+    found.is_some()
+}
+
 fn strong_headers(inbound: &Inbound<'_>) -> bool {
-    let auto_submitted = value(inbound, "auto-submitted").is_some_and(|v| {
-        let first = v.split([';', ' ', '(']).next().unwrap_or_default();
-        !first.is_empty() && first != "no"
-    });
-    let x_auto = [
-        "x-autoreply",
-        "x-autorespond",
-        "x-autoresponder",
-        "x-auto-reply",
-    ]
-    .iter()
-    .filter_map(|h| value(inbound, h))
-    .any(|v| !matches!(v.as_str(), "no" | "false" | "0"));
-    let precedence = value(inbound, "precedence")
-        .is_some_and(|v| v.contains("auto_reply") || v.contains("auto-reply"));
-    let exchange_oof = value(inbound, "x-auto-response-suppress")
-        .is_some_and(|v| v.contains("all") || v.contains("oof") || v.contains("autoreply"))
-        && inbound.header("x-ms-exchange-inbox-rules-loop").is_some();
-    auto_submitted || x_auto || precedence || exchange_oof
+    let auto_submitted = || {
+        sign(inbound, "rfc3834", "auto-submitted", |v| {
+            let first = v.split([';', ' ', '(']).next().unwrap_or_default();
+            !first.is_empty() && first != "no"
+        })
+    };
+    let x_auto = || {
+        [
+            "x-autoreply",
+            "x-autorespond",
+            "x-autoresponder",
+            "x-auto-reply",
+        ]
+        .iter()
+        .any(|h| {
+            sign(inbound, "x-autoreply", h, |v| {
+                !matches!(v, "no" | "false" | "0")
+            })
+        })
+    };
+    let precedence = || {
+        sign(inbound, "precedence", "precedence", |v| {
+            v.contains("auto_reply") || v.contains("auto-reply")
+        })
+    };
+    let exchange_oof = || {
+        inbound.header("x-ms-exchange-inbox-rules-loop").is_some()
+            && sign(inbound, "exchange-oof", "x-auto-response-suppress", |v| {
+                v.contains("all") || v.contains("oof") || v.contains("autoreply")
+            })
+    };
+    auto_submitted() || x_auto() || precedence() || exchange_oof()
 }
 
 fn weak_headers(inbound: &Inbound<'_>) -> bool {
-    value(inbound, "precedence").is_some_and(|v| v.contains("bulk") || v.contains("junk"))
-        || value(inbound, "return-path").is_some_and(|v| v.trim() == "<>")
+    sign(inbound, "precedence-bulk", "precedence", |v| {
+        v.contains("bulk") || v.contains("junk")
+    }) || sign(inbound, "null-return-path", "return-path", |v| {
+        v.trim() == "<>"
+    })
 }
 
 fn automatic_subject(subject: &str) -> bool {

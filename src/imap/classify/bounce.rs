@@ -48,6 +48,18 @@ pub(super) fn detect(inbound: &Inbound<'_>) -> Option<Classification> {
         .take(MAX_RECIPIENTS)
         .collect::<Vec<_>>();
     if !reported.is_empty() {
+        for r in reported.iter().take(4) {
+            inbound.note(
+                "dsn",
+                "part message/delivery-status",
+                &format!(
+                    "Final-Recipient: {} Action: {} Status: {}",
+                    r.email.as_ref().map_or("(none)", |e| e.as_str()),
+                    r.action.as_deref().unwrap_or("(none)"),
+                    r.status.as_deref().unwrap_or("(none)"),
+                ),
+            );
+        }
         if !reported.iter().any(dsn::DsnRecipient::is_failure) {
             return Some(Classification::Unrelated);
         }
@@ -57,13 +69,15 @@ pub(super) fn detect(inbound: &Inbound<'_>) -> Option<Classification> {
             .filter(dsn::DsnRecipient::is_failure)
             .filter_map(|r| {
                 let diag = r.diagnostic.as_deref().and_then(diagnostic);
-                let kind = decide(r.status.as_deref(), diag.as_deref(), r.is_delay());
+                let (kind, cause) = decide(r.status.as_deref(), diag.as_deref(), r.is_delay());
                 let email = r.email?;
                 Some(BounceRecipient {
                     email,
                     status: r.status,
                     kind,
+                    cause,
                     diagnostic: diag,
+                    needs_review: false,
                 })
             })
             .collect();
@@ -90,16 +104,29 @@ fn looks_like_bounce(inbound: &Inbound<'_>) -> bool {
     let local = inbound.from_address.split('@').next().unwrap_or_default();
     let daemon = DAEMON_LOCALS.contains(&local)
         || DAEMON_NAMES.iter().any(|n| inbound.from_name.contains(n));
-    let ndr_headers = inbound.header("x-failed-recipients").is_some()
-        || inbound.header("x-ms-exchange-message-is-ndr").is_some();
-    if daemon || ndr_headers {
+    if daemon {
+        inbound.note("bounce-sender", "header From", &inbound.from_address);
         return true;
+    }
+    for header in ["x-failed-recipients", "x-ms-exchange-message-is-ndr"] {
+        if let Some(value) = inbound.header(header) {
+            inbound.note("ndr-header", format!("header {header}"), &value);
+            return true;
+        }
     }
     // A subject alone could be a person's ("Undeliverable parcels?"): bounce subjects start
     // with their phrase, and the text must read like a failure report.
     let subject = fold(&inbound.subject);
-    SUBJECTS.iter().any(|s| subject.starts_with(s))
-        && clip(&inbound.body, 8 * 1024)
-            .lines()
-            .any(|l| has_code(l) || mentions_failure(l))
+    if !SUBJECTS.iter().any(|s| subject.starts_with(s)) {
+        return false;
+    }
+    let failure = clip(&inbound.body, 8 * 1024)
+        .lines()
+        .enumerate()
+        .find(|(_, l)| has_code(l) || mentions_failure(l));
+    if let Some((i, line)) = failure {
+        inbound.note("bounce-subject", "subject", &inbound.subject);
+        inbound.note("failure-wording", format!("body line {}", i + 1), line);
+    }
+    failure.is_some()
 }

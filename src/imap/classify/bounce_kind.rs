@@ -12,7 +12,7 @@
 //! 5. Anything else is soft.
 
 use super::text::{contains_at_word_start, fold};
-use super::types::BounceKind;
+use super::types::{BounceCause, BounceKind};
 
 #[rustfmt::skip]
 const SOFT: &[&str] = &[
@@ -108,23 +108,31 @@ const HARD: &[&str] = &[
 /// Statuses that by themselves say the address or domain does not exist.
 const HARD_STATUSES: &[&str] = &["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10"];
 
-/// Hard or soft for one recipient (see the module comment for the order of the rules).
-pub(super) fn decide(status: Option<&str>, diagnostic: Option<&str>, delayed: bool) -> BounceKind {
+/// Hard or soft for one recipient, and what it is about (see the module comment for the order
+/// of the rules).
+pub(super) fn decide(
+    status: Option<&str>,
+    diagnostic: Option<&str>,
+    delayed: bool,
+) -> (BounceKind, BounceCause) {
     let text = fold(diagnostic.unwrap_or_default());
     let derived = status_in(&text);
     let status = status.map(str::to_owned).or(derived.clone());
     let class = status.as_deref().and_then(|s| s.chars().next());
-    if delayed || class == Some('4') || class == Some('2') || matches_any(&text, SOFT) {
-        return BounceKind::Soft;
+    if delayed || class == Some('4') || class == Some('2') {
+        return (BounceKind::Soft, BounceCause::Transient);
+    }
+    if matches_any(&text, SOFT) {
+        return (BounceKind::Soft, BounceCause::Unknown);
     }
     let hard_status = [status.as_deref(), derived.as_deref()]
         .into_iter()
         .flatten()
         .any(|s| HARD_STATUSES.contains(&s));
     if hard_status || matches_any(&text, HARD) {
-        return BounceKind::Hard;
+        return (BounceKind::Hard, BounceCause::Recipient);
     }
-    BounceKind::Soft
+    (BounceKind::Soft, BounceCause::Unknown)
 }
 
 /// Whether `text` (any case) reads like a delivery failure: a hard or soft phrase.

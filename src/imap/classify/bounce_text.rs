@@ -52,12 +52,14 @@ pub(super) fn recipients(inbound: &Inbound<'_>, original: &Original) -> Vec<Boun
                 .or_else(|| lone.then(|| first_code_line(&lines)).flatten())
                 .and_then(|d| diagnostic(&d));
             let status = diag.as_deref().and_then(status_in);
-            let kind = decide(status.as_deref(), diag.as_deref(), false);
+            let (kind, cause) = decide(status.as_deref(), diag.as_deref(), false);
             BounceRecipient {
                 email,
                 status,
                 kind,
+                cause,
                 diagnostic: diag,
+                needs_review: false,
             }
         })
         .collect()

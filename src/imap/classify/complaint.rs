@@ -22,6 +22,14 @@ pub(super) fn detect(inbound: &Inbound<'_>) -> Option<Classification> {
         .map(|p| field_blocks(p.contents()))
         .unwrap_or_default();
     let feedback_type = field(&blocks, "feedback-type").map(str::to_ascii_lowercase);
+    inbound.note(
+        "arf-report",
+        "part message/feedback-report",
+        &format!(
+            "Feedback-Type: {}",
+            feedback_type.as_deref().unwrap_or("(none)")
+        ),
+    );
     if feedback_type.as_deref() == Some("not-spam") {
         return Some(Classification::Unrelated);
     }

@@ -29,9 +29,10 @@ pub enum ClassifyFileError {
     },
 }
 
-/// Reads one message file (any line endings) and returns its classification as JSON, e.g.
+/// Reads one message file (any line endings) and returns its judgement as JSON, e.g.
 /// `{"class":"bounce","send_id":"…","recipients":[{"email":"…","status":"5.1.1","kind":"hard",
-/// "diagnostic":"…"}]}`. Use `ClassifyContext::without_leads()` when no lead data is at hand:
+/// "cause":"recipient","diagnostic":"…"}],"confidence":"high","evidence":[{"rule":"dsn",
+/// "at":"part message/delivery-status","text":"…"}]}`. Use `ClassifyContext::without_leads()` when no lead data is at hand:
 /// only the fallback reply match (lead sender + one of our subjects) needs it.
 pub fn classify_file(
     path: &Path,
@@ -41,12 +42,11 @@ pub fn classify_file(
         path: path.to_owned(),
         source,
     })?;
-    let classification =
-        super::classify(&raw, ctx).map_err(|source| ClassifyFileError::Classify {
-            path: path.to_owned(),
-            source,
-        })?;
-    serde_json::to_value(&classification).map_err(|source| ClassifyFileError::Json {
+    let judgement = super::judge(&raw, ctx).map_err(|source| ClassifyFileError::Classify {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::to_value(&judgement).map_err(|source| ClassifyFileError::Json {
         path: path.to_owned(),
         source,
     })

@@ -4,11 +4,14 @@
 //! Input is bounded first (`MAX_INPUT_BYTES`, then 64 KiB of any text we scan) so that every
 //! rule runs in time linear in a small input, whatever bytes arrive.
 
+use std::cell::RefCell;
+
 use chrono::NaiveDate;
 use mail_parser::{Address, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use super::ids::OurIds;
 use super::text::{clip, collapse_ws, fold};
+use super::types::{Confidence, Evidence, ReviewReason};
 use crate::domain::{EmailAddress, SendId};
 
 /// Bytes of a message we look at. Headers, text bodies and reports come first in real mail;
@@ -62,6 +65,22 @@ pub(super) struct Inbound<'m> {
     pub date: Option<NaiveDate>,
     /// The first text body (HTML converted to text), clipped.
     pub body: String,
+    /// What the rules noted while reading (see [`Inbound::note`]).
+    trace: RefCell<Trace>,
+}
+
+/// Evidence items kept per message: enough to explain any decision, bounded for hostile input.
+const MAX_EVIDENCE: usize = 16;
+/// Characters of the text an evidence item quotes.
+const EVIDENCE_TEXT_BYTES: usize = 200;
+
+/// The rules' notes on one message: the evidence they used and any doubt they have.
+#[derive(Debug, Default)]
+pub(super) struct Trace {
+    pub evidence: Vec<Evidence>,
+    /// The lowest confidence any rule declared; `None` is high.
+    pub confidence: Option<Confidence>,
+    pub review: Option<ReviewReason>,
 }
 
 /// What a report (bounce, complaint) carries of the message it returns.
@@ -94,7 +113,38 @@ impl<'m> Inbound<'m> {
             ids,
             date,
             body,
+            trace: RefCell::default(),
         }
+    }
+
+    /// Records a fact a rule relied on: `rule` is its name, `at` where it looked (`header
+    /// Auto-Submitted`, `subject`, `body line 3`), `text` what it saw (collapsed, clipped).
+    pub fn note(&self, rule: &str, at: impl Into<String>, text: &str) {
+        let mut trace = self.trace.borrow_mut();
+        if trace.evidence.len() < MAX_EVIDENCE {
+            trace.evidence.push(Evidence {
+                rule: rule.to_owned(),
+                at: at.into(),
+                text: collapse_ws(clip(text, EVIDENCE_TEXT_BYTES)),
+            });
+        }
+    }
+
+    /// Lowers the confidence of the answer to at most `confidence`.
+    pub fn doubt(&self, confidence: Confidence) {
+        let mut trace = self.trace.borrow_mut();
+        trace.confidence = Some(trace.confidence.map_or(confidence, |c| c.min(confidence)));
+    }
+
+    /// Marks the answer for a person to decide between the two readings `reason` names.
+    pub fn needs_review(&self, reason: ReviewReason) {
+        self.doubt(Confidence::Low);
+        self.trace.borrow_mut().review.get_or_insert(reason);
+    }
+
+    /// The notes taken so far, leaving an empty trace behind.
+    pub fn take_trace(&self) -> Trace {
+        std::mem::take(&mut *self.trace.borrow_mut())
     }
 
     /// Every value of a top-level header (case-insensitive name), unfolded, undecoded.

@@ -42,23 +42,27 @@ pub use context::{ClassifyContext, KnownLeads, LeadSet, NoLeads};
 pub use file::{ClassifyFileError, classify_file};
 pub use inbound::MAX_INPUT_BYTES;
 pub use subject::normalize_subject;
-pub use types::{BounceKind, BounceRecipient, Classification, ClassifyError};
+pub use types::{
+    BounceCause, BounceKind, BounceRecipient, Classification, ClassifyError, Confidence, Evidence,
+    Judgement, ReviewReason,
+};
 
 /// Classifies one raw message (RFC 5322 bytes with CRLF, LF or CR line endings). Bytes past
 /// [`MAX_INPUT_BYTES`] are ignored: they are attachments in any real message.
 pub fn classify(raw: &[u8], ctx: &ClassifyContext<'_>) -> Result<Classification, ClassifyError> {
-    // mail-parser 0.11 can panic on some malformed MIME trees ("Invalid part ID"); the input is
-    // only read and the context is shared immutably, so unwinding leaves nothing inconsistent.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        classify_unguarded(raw, ctx)
-    }))
-    .unwrap_or(Err(ClassifyError::Malformed))
+    judge(raw, ctx).map(|j| j.classification)
 }
 
-fn classify_unguarded(
-    raw: &[u8],
-    ctx: &ClassifyContext<'_>,
-) -> Result<Classification, ClassifyError> {
+/// [`classify`] with its confidence, the evidence behind it, and whether a person should
+/// decide (`needs_review`): what the poller records and `outreachd classify` prints.
+pub fn judge(raw: &[u8], ctx: &ClassifyContext<'_>) -> Result<Judgement, ClassifyError> {
+    // mail-parser 0.11 can panic on some malformed MIME trees ("Invalid part ID"); the input is
+    // only read and the context is shared immutably, so unwinding leaves nothing inconsistent.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| judge_unguarded(raw, ctx)))
+        .unwrap_or(Err(ClassifyError::Malformed))
+}
+
+fn judge_unguarded(raw: &[u8], ctx: &ClassifyContext<'_>) -> Result<Judgement, ClassifyError> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(ClassifyError::Empty);
     }
@@ -68,17 +72,32 @@ fn classify_unguarded(
         .filter(|m| !m.headers().is_empty())
         .ok_or(ClassifyError::NoHeaders)?;
     let inbound = inbound::Inbound::new(&message, ids::OurIds::new(ctx.our_domains));
+    let classification = decide(&inbound, ctx);
+    if let Classification::Bounce { recipients, .. } = &classification
+        && recipients.iter().any(|r| r.needs_review)
+    {
+        inbound.needs_review(ReviewReason::HardOrSoft);
+    }
+    let trace = inbound.take_trace();
+    Ok(Judgement {
+        classification,
+        confidence: trace.confidence.unwrap_or(Confidence::High),
+        needs_review: trace.review,
+        evidence: trace.evidence,
+    })
+}
+
+fn decide(inbound: &inbound::Inbound<'_>, ctx: &ClassifyContext<'_>) -> Classification {
     if inbound.is_our_own() {
-        return Ok(Classification::Unrelated);
+        inbound.note(
+            "our-own-copy",
+            "header Message-ID",
+            "one of our Message-IDs",
+        );
+        return Classification::Unrelated;
     }
-    if let Some(found) = complaint::detect(&inbound) {
-        return Ok(found);
-    }
-    if let Some(found) = bounce::detect(&inbound) {
-        return Ok(found);
-    }
-    if let Some(found) = autoreply::detect(&inbound, ctx) {
-        return Ok(found);
-    }
-    Ok(reply::classify(&inbound, ctx))
+    complaint::detect(inbound)
+        .or_else(|| bounce::detect(inbound))
+        .or_else(|| autoreply::detect(inbound, ctx))
+        .unwrap_or_else(|| reply::classify(inbound, ctx))
 }

@@ -7,7 +7,7 @@
 use super::context::ClassifyContext;
 use super::inbound::Inbound;
 use super::subject::normalize_subject;
-use super::types::Classification;
+use super::types::{Classification, Confidence};
 use super::unsubscribe;
 
 /// A reply, an unsubscribe request, or `Unrelated`.
@@ -19,8 +19,25 @@ pub(super) fn classify(inbound: &Inbound<'_>, ctx: &ClassifyContext<'_>) -> Clas
         let subject = normalize_subject(&inbound.subject);
         !subject.is_empty() && ctx.leads.our_subject(&subject)
     };
-    let matched = send_id.is_some() || (from_lead && threads_to_ours());
-    let asks_to_stop = || unsubscribe::requested(&inbound.subject, &inbound.body);
+    let matched = if send_id.is_some() {
+        inbound.note(
+            "threading",
+            "header In-Reply-To/References",
+            "one of our Message-IDs",
+        );
+        true
+    } else if from_lead && threads_to_ours() {
+        inbound.note(
+            "lead-and-subject",
+            "header From and subject",
+            &inbound.subject,
+        );
+        inbound.doubt(Confidence::Medium);
+        true
+    } else {
+        false
+    };
+    let asks_to_stop = || unsubscribe::requested(inbound);
     if matched {
         return if asks_to_stop() {
             Classification::UnsubscribeRequest {
@@ -35,6 +52,9 @@ pub(super) fn classify(inbound: &Inbound<'_>, ctx: &ClassifyContext<'_>) -> Clas
         };
     }
     let stop_subject = unsubscribe::is_unsubscribe_subject(&inbound.subject);
+    if stop_subject {
+        inbound.note("unsubscribe-subject", "subject", &inbound.subject);
+    }
     if sender.is_some() && (stop_subject || (from_lead && asks_to_stop())) {
         return Classification::UnsubscribeRequest {
             send_id: None,

@@ -78,6 +78,17 @@ pub(super) fn find_at_word_start(hay: &str, needle: &str, from: usize) -> Option
     None
 }
 
+/// The 1-based number of the line of `text` that holds byte `at`, for evidence ("body line 3").
+#[allow(dead_code)] // used by the bounce and reply rules as they name lines
+pub(super) fn line_number(text: &str, at: usize) -> usize {
+    let at = at.min(text.len());
+    text.as_bytes()[..at]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
 /// Whitespace runs (including line breaks) become single spaces; the ends are trimmed.
 pub(super) fn collapse_ws(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -4,6 +4,7 @@
 //!
 //! Only the new text counts (see `quote.rs`): our quoted footer says "unsubscribe" too.
 
+use super::inbound::Inbound;
 use super::quote::new_text;
 use super::subject::normalize_subject;
 use super::text::{clip, words};
@@ -64,9 +65,18 @@ const SUBJECTS: &[&str] = &[
     "descadastro",
 ];
 
-/// Whether a reply (`subject`, full `body`) asks us to stop writing.
-pub(super) fn requested(subject: &str, body: &str) -> bool {
-    is_unsubscribe_subject(subject) || text_requests(&new_text(body))
+/// Whether a reply asks us to stop writing (noting the subject or phrase as evidence).
+pub(super) fn requested(inbound: &Inbound<'_>) -> bool {
+    if is_unsubscribe_subject(&inbound.subject) {
+        inbound.note("unsubscribe-subject", "subject", &inbound.subject);
+        return true;
+    }
+    let fresh = new_text(&inbound.body);
+    let found = text_requests(&fresh);
+    if found {
+        inbound.note("unsubscribe-wording", "body (new text)", &fresh);
+    }
+    found
 }
 
 /// Whether the subject alone is an unsubscribe request.
@@ -107,6 +117,11 @@ fn affirmed(w: &str, phrase: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rule on a subject and a body alone.
+    fn requested(subject: &str, body: &str) -> bool {
+        is_unsubscribe_subject(subject) || text_requests(&new_text(body))
+    }
 
     #[test]
     fn explicit_requests_in_eight_languages_are_found() {
