@@ -89,6 +89,17 @@ where
     /// What to bind for [`Self::equals`] to find `text`.
     fn equals_pattern(text: &str) -> String;
 
+    /// SQL that is true when a lead's email, name or company contains the text bound at `$n`
+    /// as [`Self::contains_pattern`].
+    fn search(n: usize) -> String {
+        format!(
+            "({} OR {} OR {})",
+            Self::contains("l.email", n),
+            Self::contains(FULL_NAME, n),
+            Self::contains("COALESCE(l.company, '')", n)
+        )
+    }
+
     async fn list_leads(
         conn: &mut Self::Connection,
         ws: WorkspaceId,
@@ -108,12 +119,7 @@ where
         }
         if filter.text.is_some() {
             n += 1;
-            sql.push_str(&format!(
-                " AND ({} OR {} OR {})",
-                Self::contains("l.email", n),
-                Self::contains(FULL_NAME, n),
-                Self::contains("COALESCE(l.company, '')", n)
-            ));
+            sql.push_str(&format!(" AND {}", Self::search(n)));
         }
         if filter.company.is_some() {
             n += 1;
@@ -323,9 +329,22 @@ fn like_escaped(text: &str) -> String {
     out
 }
 
+/// The text a PostgreSQL search reads: one expression, so that one trigram index
+/// (`leads_search_trgm`, migration 0015) serves `?q=`. It must stay identical to the index's
+/// expression (the `l.` alias aside).
+const SEARCH_DOCUMENT: &str = "(l.email || ' ' || COALESCE(l.first_name, '') || ' ' || \
+     COALESCE(l.last_name, '') || ' ' || COALESCE(l.company, ''))";
+
 impl LeadRecordsSql for sqlx::Postgres {
     fn contains(expr: &str, n: usize) -> String {
         format!("{expr} ILIKE ${n} ESCAPE '\\'")
+    }
+
+    /// One `ILIKE` over the search document: the trigram index answers it with a bitmap scan
+    /// instead of reading every lead of the workspace. Fields are joined by a space, so a
+    /// search can match across a boundary ("lena acme" finds Lena at Acme).
+    fn search(n: usize) -> String {
+        Self::contains(SEARCH_DOCUMENT, n)
     }
 
     fn contains_pattern(text: &str) -> String {

@@ -3,3 +3,4 @@
 
 mod plans;
 mod probe_joins;
+mod search_plan;
