@@ -78,7 +78,7 @@ auth=(-H "Authorization: Bearer $TOKEN")
 campaign=$(curl -fsS "${auth[@]}" "$BASE/campaigns" 2> /dev/null |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])' 2> /dev/null)
 
-routes=("/mailboxes" "/leads?limit=100" "/leads?limit=100&q=company%2042")
+routes=("/mailboxes" "/leads?limit=100" "/leads?limit=100&q=company%2042" "/leads?limit=100&q=last4217")
 [ -n "$campaign" ] && routes+=("/campaigns/$campaign/stats" "/campaigns/$campaign/leads?limit=100")
 printf '\n%-48s %10s %8s %8s %8s\n' route req/s p50 p90 p99
 for route in "${routes[@]}"; do
