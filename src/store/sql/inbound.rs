@@ -1,6 +1,8 @@
 //! The SQL of recording an inbound message and applying its actions (reply, auto-reply,
-//! bounce, opt-out), written once for both backends as default methods of [`InboundSql`], which
-//! `sqlx::Postgres` and `sqlx::Sqlite` implement.
+//! bounce, opt-out, a pause for a review, a refusal of our sender that pauses the mailbox),
+//! also what a review's resolution applies (`reviews::ReviewSql`), written once for both
+//! backends as default methods of [`InboundSql`], which `sqlx::Postgres` and `sqlx::Sqlite`
+//! implement.
 //!
 //! Every statement here is valid on PostgreSQL and SQLite: `$N` placeholders, `ON CONFLICT …
 //! DO NOTHING`, `RETURNING`, no casts, no date arithmetic (times are computed in Rust and bound
