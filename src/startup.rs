@@ -248,6 +248,7 @@ impl Application {
             mailboxes,
             dispatch: live_dispatch.clone(),
             stats: Arc::default(),
+            soft_bounce_limit: settings.imap.soft_bounce_limit,
         };
         let listeners = api::Listeners {
             main: listener,

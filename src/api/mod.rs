@@ -45,6 +45,9 @@ pub struct ApiState {
     pub dispatch: crate::config::Live<crate::config::DispatchSettings>,
     /// Campaign stats recently counted, shared by the workers.
     pub stats: Arc<crate::service::stats::StatsCache>,
+    /// Soft bounces that stop a campaign lead (`imap.soft_bounce_limit`), for resolving a
+    /// review as a soft bounce as the poller would count it.
+    pub soft_bounce_limit: u32,
 }
 
 /// The listeners the daemon serves on: the main one, and the admin one when configured.

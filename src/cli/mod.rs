@@ -13,6 +13,7 @@ mod import_leads;
 mod mailbox;
 mod plan;
 mod privacy;
+mod review;
 mod run;
 mod sends;
 mod status;
@@ -90,6 +91,9 @@ pub enum Command {
     /// List and resolve sends whose outcome is unknown.
     #[command(subcommand)]
     Sends(sends::SendsCommand),
+    /// List and resolve inbound messages that need a person's reading.
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
     /// Users of the HTTP API.
     #[command(subcommand)]
     User(access::UserCommand),
@@ -265,6 +269,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => explain::explain(&settings, args).await,
         Command::Mailbox(command) => mailbox::mailbox(&settings, command).await,
         Command::Sends(command) => sends::sends(&settings, command).await,
+        Command::Review(command) => review::review(&settings, command).await,
         Command::User(command) => access::user(&settings, command).await,
         Command::Token(command) => access::token(&settings, command).await,
         Command::Openapi => {

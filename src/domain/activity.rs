@@ -74,7 +74,8 @@ pub struct SendFilter {
 }
 
 /// What an engagement event records. `bounce_hard` stops the lead and suppresses the address;
-/// `bounce_soft` counts towards the soft-bounce limit.
+/// `bounce_soft` counts towards the soft-bounce limit; `bounce_sender` is a refusal of our
+/// sender (the mailbox pauses, the lead is kept); `needs_review` paused the lead for a person.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
 )]
@@ -88,6 +89,8 @@ pub enum EventKind {
     BounceSoft,
     Unsubscribe,
     Complaint,
+    BounceSender,
+    NeedsReview,
 }
 
 impl EventKind {
@@ -100,6 +103,8 @@ impl EventKind {
         Self::BounceSoft,
         Self::Unsubscribe,
         Self::Complaint,
+        Self::BounceSender,
+        Self::NeedsReview,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -112,6 +117,8 @@ impl EventKind {
             Self::BounceSoft => "bounce_soft",
             Self::Unsubscribe => "unsubscribe",
             Self::Complaint => "complaint",
+            Self::BounceSender => "bounce_sender",
+            Self::NeedsReview => "needs_review",
         }
     }
 }
@@ -133,7 +140,8 @@ impl FromStr for EventKind {
             .ok_or_else(|| super::StatusParseError {
                 kind: "event type",
                 value: s.to_owned(),
-                expected: "open click reply auto_reply bounce_hard bounce_soft unsubscribe complaint",
+                expected: "open click reply auto_reply bounce_hard bounce_soft unsubscribe complaint \
+                    bounce_sender needs_review",
             })
     }
 }

@@ -73,4 +73,6 @@ id_type!(
     EventId,
     /// One entry of a workspace's suppression list.
     SuppressionId,
+    /// An inbound message waiting for (or given) a person's reading: its `inbound_messages` id.
+    ReviewId,
 );

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{MailboxId, SendId, WorkspaceId};
+use crate::imap::classify::ReviewReason;
 
 /// How far the poller has read one folder. A different `uidvalidity` on the server means the
 /// UIDs were renumbered: the folder is read again from the start (duplicates are harmless).
@@ -48,6 +49,12 @@ pub struct InboundRecord {
     pub class: &'static str,
     pub received_at: DateTime<Utc>,
     pub actions: Vec<InboundAction>,
+    /// Set when the classifier asks a person to choose between two readings: the message is
+    /// listed as a review (see `domain::review`).
+    pub needs_review: Option<ReviewReason>,
+    /// The classifier's judgement (classification, confidence, evidence) as JSON, kept with a
+    /// message under review so the person sees what it rests on and its resolution can act.
+    pub judgement: Option<serde_json::Value>,
 }
 
 /// Hard or soft, as the classifier decided (soft when unsure).
@@ -100,6 +107,24 @@ pub enum InboundAction {
         send_id: Option<SendId>,
         email: Option<String>,
     },
+    /// The classifier is unsure between two readings: an active lead is `paused` (its next
+    /// step kept for when it is active again) with a `stop_reason` naming the review, and a
+    /// `needs_review` event is stored. Nothing is suppressed and nothing more is mailed until
+    /// a person resolves the review.
+    Review {
+        send_id: Option<SendId>,
+        email: Option<String>,
+        reason: ReviewReason,
+    },
+    /// A remote server refused *our* mailbox (sender domain, SPF/DKIM/DMARC, reverse DNS): a
+    /// `bounce_sender` event on the lead, which stays as it is (not a soft bounce toward the
+    /// limit), and the mailbox is paused with the server's words as the reason.
+    SenderBounce {
+        send_id: Option<SendId>,
+        email: String,
+        status: Option<String>,
+        diagnostic: Option<String>,
+    },
 }
 
 /// What recording one inbound message did.
@@ -113,6 +138,10 @@ pub struct InboundOutcome {
     pub stopped: u32,
     /// A hard bounce was applied: the caller checks the mailbox's bounce rate.
     pub hard_bounces: u32,
+    /// Campaign leads paused for a review.
+    pub paused_for_review: u32,
+    /// The mailbox was paused because a server refused our sender.
+    pub mailbox_paused: bool,
 }
 
 /// An `unknown` send of a mailbox, to look for in its Sent folder.

@@ -26,6 +26,7 @@ mod outcome;
 mod privacy;
 mod product;
 mod rate;
+mod review;
 pub mod rules;
 mod run;
 mod status;
@@ -48,6 +49,7 @@ pub use mailbox::*;
 pub use message::*;
 pub use privacy::*;
 pub use product::*;
+pub use review::*;
 pub use run::*;
 pub use summary::*;
 pub use upsert::*;
@@ -62,7 +64,7 @@ pub use ids::{
     CampaignId, CampaignLeadId, ImportJobId, LeadId, MailboxId, ProductId, RunId, SendId, StepId,
     TokenId, UserId, WorkspaceId,
 };
-pub use ids::{EventId, SuppressionId};
+pub use ids::{EventId, ReviewId, SuppressionId};
 pub use outcome::{MailboxVerdict, StepOutcome};
 pub use rate::{RateParseError, RateSpec};
 pub use status::{

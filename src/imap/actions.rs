@@ -1,12 +1,17 @@
-//! From a `Classification` to the store's `InboundAction`s, and the idempotency key of a raw
-//! message. Pure: the poller and tests call it; `outreachd classify` prints the classification
+//! From a `Judgement` to the store's `InboundAction`s (what the poller applies, and what a
+//! person's resolution of a review applies), and the idempotency key of a raw message. Pure:
+//! the poller, the review service and tests call it; `outreachd classify` prints the judgement
 //! this starts from.
 
-use crate::domain::{BounceSeverity, InboundAction, OptOut};
+use crate::domain::{
+    BounceSeverity, EmailAddress, InboundAction, OptOut, ReviewResolution, SendId,
+};
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 
-use super::classify::{BounceKind, Classification};
+use super::classify::{
+    BounceCause, BounceKind, BounceRecipient, Classification, Judgement, ReviewReason,
+};
 
 use crate::telemetry::InboundClass;
 
@@ -27,10 +32,166 @@ pub fn class_name(c: &Classification) -> &'static str {
     inbound_class(c).label()
 }
 
-/// What the store must do for a classification. An auto-reply's return date becomes "not
-/// before the day after it" (00:00 UTC): the lead is back by then.
-pub fn actions_for(c: &Classification, soft_bounce_limit: u32) -> Vec<InboundAction> {
-    let email = |e: &Option<crate::domain::EmailAddress>| e.as_ref().map(|e| e.as_str().to_owned());
+/// What the store must do for a judgement. Where the classifier is unsure, the reading's
+/// action is replaced by `Review` (the lead waits for a person); a bounce recipient refused
+/// because of our sender gets `SenderBounce` (the mailbox pauses, the lead is kept).
+pub fn actions_for(j: &Judgement, soft_bounce_limit: u32) -> Vec<InboundAction> {
+    let c = &j.classification;
+    if let Classification::Bounce { send_id, .. } = c {
+        let unsure = under_review(j);
+        return bounce_recipients(c)
+            .iter()
+            .map(|r| {
+                if unsure.iter().any(|u| std::ptr::eq(*u, r)) {
+                    InboundAction::Review {
+                        send_id: *send_id,
+                        email: Some(r.email.as_str().to_owned()),
+                        reason: ReviewReason::HardOrSoft,
+                    }
+                } else if r.cause == BounceCause::Sender {
+                    InboundAction::SenderBounce {
+                        send_id: *send_id,
+                        email: r.email.as_str().to_owned(),
+                        status: r.status.clone(),
+                        diagnostic: r.diagnostic.clone(),
+                    }
+                } else {
+                    bounce(*send_id, r, severity(r.kind), soft_bounce_limit)
+                }
+            })
+            .collect();
+    }
+    if j.needs_review == Some(ReviewReason::UnsubscribeOrReply)
+        && let Some((send_id, email)) = sender_of(c)
+    {
+        return vec![InboundAction::Review {
+            send_id,
+            email,
+            reason: ReviewReason::UnsubscribeOrReply,
+        }];
+    }
+    classification_actions(c, soft_bounce_limit)
+}
+
+/// The actions of the reading a person chose for a message under review; `None` when that
+/// reading does not answer the review's question (`hard` for a reply that may be an opt-out).
+pub fn resolution_actions(
+    j: &Judgement,
+    resolution: ReviewResolution,
+    soft_bounce_limit: u32,
+) -> Option<Vec<InboundAction>> {
+    let reason = j.needs_review?;
+    let c = &j.classification;
+    let about = || sender_of(c).unwrap_or((None, None));
+    let bounces = |severity| {
+        let send_id = match c {
+            Classification::Bounce { send_id, .. } => *send_id,
+            _ => None,
+        };
+        under_review(j)
+            .into_iter()
+            .map(|r| bounce(send_id, r, severity, soft_bounce_limit))
+            .collect()
+    };
+    match (reason, resolution) {
+        (_, ReviewResolution::Dismiss) => Some(Vec::new()),
+        (ReviewReason::UnsubscribeOrReply, ReviewResolution::Reply) => {
+            let (send_id, email) = about();
+            Some(vec![InboundAction::Reply { send_id, email }])
+        }
+        (ReviewReason::UnsubscribeOrReply, ReviewResolution::Unsubscribe) => {
+            let (send_id, email) = about();
+            Some(vec![InboundAction::OptOut {
+                kind: OptOut::Unsubscribe,
+                send_id,
+                email,
+            }])
+        }
+        (ReviewReason::HardOrSoft, ReviewResolution::Hard) => Some(bounces(BounceSeverity::Hard)),
+        (ReviewReason::HardOrSoft, ReviewResolution::Soft) => Some(bounces(BounceSeverity::Soft)),
+        _ => None,
+    }
+}
+
+/// The resolutions that answer a review's question.
+pub fn resolutions_for(reason: ReviewReason) -> &'static [ReviewResolution] {
+    match reason {
+        ReviewReason::UnsubscribeOrReply => &[
+            ReviewResolution::Reply,
+            ReviewResolution::Unsubscribe,
+            ReviewResolution::Dismiss,
+        ],
+        ReviewReason::HardOrSoft => &[
+            ReviewResolution::Hard,
+            ReviewResolution::Soft,
+            ReviewResolution::Dismiss,
+        ],
+    }
+}
+
+/// The bounce recipients a person must decide about: those marked `needs_review`, or, when the
+/// message asks for a hard-or-soft review without marking any, every recipient not refused
+/// because of our sender.
+fn under_review(j: &Judgement) -> Vec<&BounceRecipient> {
+    let all = bounce_recipients(&j.classification);
+    let marked: Vec<_> = all.iter().filter(|r| r.needs_review).collect();
+    if !marked.is_empty() || j.needs_review != Some(ReviewReason::HardOrSoft) {
+        return marked;
+    }
+    all.iter()
+        .filter(|r| r.cause != BounceCause::Sender)
+        .collect()
+}
+
+fn bounce_recipients(c: &Classification) -> &[BounceRecipient] {
+    match c {
+        Classification::Bounce { recipients, .. } => recipients,
+        _ => &[],
+    }
+}
+
+/// The send and the person a non-bounce message is about.
+fn sender_of(c: &Classification) -> Option<(Option<SendId>, Option<String>)> {
+    let owned = |e: &Option<EmailAddress>| e.as_ref().map(|e| e.as_str().to_owned());
+    match c {
+        Classification::Reply {
+            send_id,
+            lead_email,
+        } => Some((*send_id, owned(lead_email))),
+        Classification::UnsubscribeRequest { send_id, email }
+        | Classification::Complaint { send_id, email }
+        | Classification::AutoReply { send_id, email, .. } => Some((*send_id, owned(email))),
+        Classification::Bounce { .. } | Classification::Unrelated => None,
+    }
+}
+
+fn severity(kind: BounceKind) -> BounceSeverity {
+    match kind {
+        BounceKind::Hard => BounceSeverity::Hard,
+        BounceKind::Soft => BounceSeverity::Soft,
+    }
+}
+
+fn bounce(
+    send_id: Option<SendId>,
+    r: &BounceRecipient,
+    severity: BounceSeverity,
+    soft_limit: u32,
+) -> InboundAction {
+    InboundAction::Bounce {
+        send_id,
+        email: r.email.as_str().to_owned(),
+        severity,
+        status: r.status.clone(),
+        diagnostic: r.diagnostic.clone(),
+        soft_limit,
+    }
+}
+
+/// The actions of a classification read with confidence. An auto-reply's return date becomes
+/// "not before the day after it" (00:00 UTC): the lead is back by then.
+fn classification_actions(c: &Classification, soft_bounce_limit: u32) -> Vec<InboundAction> {
+    let email = |e: &Option<EmailAddress>| e.as_ref().map(|e| e.as_str().to_owned());
     match c {
         Classification::Reply {
             send_id,
@@ -56,17 +217,7 @@ pub fn actions_for(c: &Classification, soft_bounce_limit: u32) -> Vec<InboundAct
             recipients,
         } => recipients
             .iter()
-            .map(|r| InboundAction::Bounce {
-                send_id: *send_id,
-                email: r.email.as_str().to_owned(),
-                severity: match r.kind {
-                    BounceKind::Hard => BounceSeverity::Hard,
-                    BounceKind::Soft => BounceSeverity::Soft,
-                },
-                status: r.status.clone(),
-                diagnostic: r.diagnostic.clone(),
-                soft_limit: soft_bounce_limit,
-            })
+            .map(|r| bounce(*send_id, r, severity(r.kind), soft_bounce_limit))
             .collect(),
         Classification::Complaint { send_id, email: e } => vec![InboundAction::OptOut {
             kind: OptOut::Complaint,
@@ -155,9 +306,166 @@ mod tests {
             email: None,
             return_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
         };
-        let [InboundAction::AutoReply { resume_at, .. }] = actions_for(&c, 3)[..] else {
+        let [InboundAction::AutoReply { resume_at, .. }] = actions_for(&judged(c, None), 3)[..]
+        else {
             panic!("one auto-reply action");
         };
         assert_eq!(resume_at.unwrap().to_rfc3339(), "2026-12-02T00:00:00+00:00");
+    }
+
+    fn judged(c: Classification, review: Option<ReviewReason>) -> Judgement {
+        Judgement {
+            classification: c,
+            confidence: if review.is_some() {
+                crate::imap::classify::Confidence::Low
+            } else {
+                crate::imap::classify::Confidence::High
+            },
+            needs_review: review,
+            evidence: Vec::new(),
+        }
+    }
+
+    fn recipient(
+        email: &str,
+        kind: BounceKind,
+        cause: BounceCause,
+        unsure: bool,
+    ) -> BounceRecipient {
+        BounceRecipient {
+            email: EmailAddress::parse(email).unwrap(),
+            status: Some("5.7.1".into()),
+            kind,
+            cause,
+            diagnostic: Some("550 5.7.1 refused".into()),
+            needs_review: unsure,
+        }
+    }
+
+    fn bounce_of(recipients: Vec<BounceRecipient>) -> Classification {
+        Classification::Bounce {
+            send_id: None,
+            recipients,
+        }
+    }
+
+    #[test]
+    fn an_unsure_reply_asks_for_a_review_instead_of_stopping_the_lead() {
+        let c = Classification::Reply {
+            send_id: None,
+            lead_email: EmailAddress::parse("ann@example.com").ok(),
+        };
+        let actions = actions_for(&judged(c, Some(ReviewReason::UnsubscribeOrReply)), 3);
+        assert_eq!(
+            actions,
+            vec![InboundAction::Review {
+                send_id: None,
+                email: Some("ann@example.com".into()),
+                reason: ReviewReason::UnsubscribeOrReply,
+            }]
+        );
+    }
+
+    #[test]
+    fn only_the_unsure_recipient_of_a_bounce_is_reviewed() {
+        let c = bounce_of(vec![
+            recipient(
+                "a@example.com",
+                BounceKind::Soft,
+                BounceCause::Unknown,
+                true,
+            ),
+            recipient(
+                "b@example.com",
+                BounceKind::Hard,
+                BounceCause::Recipient,
+                false,
+            ),
+        ]);
+        let actions = actions_for(&judged(c, Some(ReviewReason::HardOrSoft)), 3);
+        assert!(
+            matches!(&actions[0], InboundAction::Review { email: Some(e), .. } if e == "a@example.com")
+        );
+        assert!(matches!(
+            &actions[1],
+            InboundAction::Bounce {
+                severity: BounceSeverity::Hard,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_refusal_of_our_sender_never_bounces_the_lead() {
+        let c = bounce_of(vec![
+            recipient(
+                "a@example.com",
+                BounceKind::Soft,
+                BounceCause::Sender,
+                false,
+            ),
+            recipient(
+                "b@example.com",
+                BounceKind::Soft,
+                BounceCause::Policy,
+                false,
+            ),
+        ]);
+        let actions = actions_for(&judged(c, None), 3);
+        assert!(
+            matches!(&actions[0], InboundAction::SenderBounce { email, .. } if email == "a@example.com")
+        );
+        assert!(matches!(
+            &actions[1],
+            InboundAction::Bounce {
+                severity: BounceSeverity::Soft,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_resolution_applies_only_readings_that_answer_the_review() {
+        let reply = judged(
+            Classification::Reply {
+                send_id: None,
+                lead_email: EmailAddress::parse("ann@example.com").ok(),
+            },
+            Some(ReviewReason::UnsubscribeOrReply),
+        );
+        assert_eq!(resolution_actions(&reply, ReviewResolution::Hard, 3), None);
+        assert!(matches!(
+            resolution_actions(&reply, ReviewResolution::Unsubscribe, 3).as_deref(),
+            Some([InboundAction::OptOut {
+                kind: OptOut::Unsubscribe,
+                ..
+            }])
+        ));
+        let bounce = judged(
+            bounce_of(vec![
+                recipient(
+                    "a@example.com",
+                    BounceKind::Soft,
+                    BounceCause::Unknown,
+                    true,
+                ),
+                recipient(
+                    "b@example.com",
+                    BounceKind::Hard,
+                    BounceCause::Recipient,
+                    false,
+                ),
+            ]),
+            Some(ReviewReason::HardOrSoft),
+        );
+        let hard = resolution_actions(&bounce, ReviewResolution::Hard, 3).unwrap();
+        assert!(matches!(
+            &hard[..],
+            [InboundAction::Bounce { email, severity: BounceSeverity::Hard, .. }] if email == "a@example.com"
+        ));
+        assert_eq!(
+            resolution_actions(&bounce, ReviewResolution::Dismiss, 3),
+            Some(vec![])
+        );
     }
 }

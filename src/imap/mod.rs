@@ -15,7 +15,10 @@ pub mod session;
 mod settings;
 mod stream;
 
-pub use actions::{actions_for, class_name, header_date, inbound_class, inbound_key};
+pub use actions::{
+    actions_for, class_name, header_date, inbound_class, inbound_key, resolution_actions,
+    resolutions_for,
+};
 pub use error::ImapError;
 pub use fetch::{FolderCursor, FolderRead, INBOX, UidMark, has_news, open_folder};
 pub use probe::probe;

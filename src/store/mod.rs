@@ -28,6 +28,7 @@ mod operator;
 pub mod postgres;
 mod privacy;
 mod reports;
+mod reviews;
 mod rows;
 mod sql;
 pub mod sqlite;
@@ -52,6 +53,7 @@ pub use open::{OpenMode, open};
 pub use operator::{Operator, UnknownFilter, UnknownSendInfo};
 pub use privacy::Privacy;
 pub use reports::Reports;
+pub use reviews::Reviews;
 
 /// Everything the daemon, the CLI and the API need from the database: the role traits together.
 ///
@@ -73,6 +75,7 @@ pub trait Store:
     + CatalogEdits
     + Activity
     + Privacy
+    + Reviews
 {
 }
 
@@ -91,7 +94,6 @@ impl<T> Store for T where
         + CatalogEdits
         + Activity
         + Privacy
-        + Activity
-        + Privacy
+        + Reviews
 {
 }

@@ -95,6 +95,8 @@ impl Ran {
             class,
             received_at: Utc::now(),
             actions: vec![action],
+            needs_review: None,
+            judgement: None,
         };
         let outcome = app.store.record_inbound(&record).await.unwrap();
         assert_eq!(outcome.matched, 1, "{message_id} found no lead");

@@ -58,6 +58,19 @@ async fn every_report_route_answers_404_for_another_workspaces_ids(backend: Test
         .unwrap()
         .unwrap()
         .id;
+    crate::reviews::unsure_reply(&app, their_ws.id, mailbox.id, "r0", "their.lead@rcpt.test").await;
+    let review = app
+        .store
+        .list_reviews(
+            their_ws.id,
+            &outreachd::domain::ReviewFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()[0]
+        .id;
 
     // Every route with an id in its path, called with the other workspace's id.
     let table: Vec<(Method, String)> = vec![
@@ -83,9 +96,11 @@ async fn every_report_route_answers_404_for_another_workspaces_ids(backend: Test
             Method::DELETE,
             format!("/api/v1/suppressions/{suppression}"),
         ),
+        (Method::GET, format!("/api/v1/reviews/{review}")),
+        (Method::POST, format!("/api/v1/reviews/{review}/resolve")),
     ];
     for (method, path) in table {
-        let body = (method == Method::POST).then(|| json!({}));
+        let body = (method == Method::POST).then(|| json!({"as": "dismiss"}));
         let (status, answer) = ours.call(method.clone(), &path, body).await;
 
         assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {answer}");
@@ -112,6 +127,10 @@ async fn every_report_route_answers_404_for_another_workspaces_ids(backend: Test
         .get(&format!("/api/v1/suppressions/{suppression}"))
         .await;
     assert_eq!(still["value"], "their.blocked@rcpt.test", "{still}");
+    let (_, listed) = ours.get("/api/v1/reviews").await;
+    assert_eq!(listed["items"], json!([]), "{listed}");
+    let (_, open) = theirs.get(&format!("/api/v1/reviews/{review}")).await;
+    assert_eq!(open["status"], "open", "{open}");
     let (_, mine) = theirs
         .get(&format!("/api/v1/mailboxes/{}", mailbox.id))
         .await;

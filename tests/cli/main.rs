@@ -19,4 +19,5 @@ mod mailbox;
 mod plan;
 mod privacy;
 mod reload;
+mod review;
 mod sends;

@@ -25,6 +25,8 @@ fn record_in(ws: WorkspaceId, s: &Setup, key: &str, actions: Vec<InboundAction>)
         class: "reply",
         received_at: base(),
         actions,
+        needs_review: None,
+        judgement: None,
     }
 }
 

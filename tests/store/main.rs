@@ -33,6 +33,7 @@ mod postgres_only;
 mod postgres_writes;
 mod privacy;
 mod products;
+mod reviews;
 mod schema;
 mod sql;
 mod summary;

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::Poller;
 use super::error::PollError;
 use crate::domain::{EmailAddress, ImapCheckpoint, InboundRecord};
-use crate::imap::classify::{Classification, ClassifyContext, LeadSet, classify};
+use crate::imap::classify::{Classification, ClassifyContext, LeadSet, judge};
 use crate::imap::{
     Fetched, FolderRead, ImapSession, UidMark, actions_for, class_name, header_date, inbound_class,
     inbound_key, open_folder,
@@ -111,25 +111,31 @@ impl Poller {
     async fn process(&mut self, folder: &str, message: &Fetched) -> Result<(), PollError> {
         let (uid, raw) = (message.uid, message.raw.as_slice());
         let leads = self.lead_set().await?;
-        let classified = classify(
+        let judged = judge(
             raw,
             &ClassifyContext::new(&leads).with_domains(&self.domains),
         );
-        let classification = match classified {
-            Ok(c) => c,
+        let judgement = match judged {
+            Ok(j) => j,
             Err(e) => {
                 tracing::debug!(mailbox = %self.mailbox.id, folder, uid, error = %e, "Inbound message not classifiable; skipped.");
                 return Ok(());
             }
         };
+        let classification = &judgement.classification;
         let record = InboundRecord {
             workspace_id: self.mailbox.workspace_id,
             mailbox_id: self.mailbox.id,
             message_id: inbound_key(raw),
             folder: folder.to_owned(),
-            class: class_name(&classification),
+            class: class_name(classification),
             received_at: Utc::now(),
-            actions: actions_for(&classification, self.settings.soft_bounce_limit),
+            actions: actions_for(&judgement, self.settings.soft_bounce_limit),
+            needs_review: judgement.needs_review,
+            // Kept only for a person to read and act on; a confident judgement is not stored.
+            judgement: judgement
+                .needs_review
+                .and_then(|_| serde_json::to_value(&judgement).ok()),
         };
         let classified_at = Utc::now();
         let outcome = self.store.record_inbound(&record).await?;
@@ -140,7 +146,7 @@ impl Poller {
                 arrived.map_or(Duration::ZERO, |a| (at - a).to_std().unwrap_or_default())
             };
             self.inbound
-                .classified(inbound_class(&classification), since(classified_at));
+                .classified(inbound_class(classification), since(classified_at));
             if matches!(classification, Classification::Reply { .. }) && outcome.stopped > 0 {
                 self.inbound.reply_stopped(since(Utc::now()));
             }
@@ -153,7 +159,16 @@ impl Poller {
                 class = record.class,
                 matched = outcome.matched,
                 stopped = outcome.stopped,
+                paused_for_review = outcome.paused_for_review,
                 "Inbound message processed."
+            );
+        }
+        if outcome.mailbox_paused {
+            tracing::warn!(
+                mailbox = %self.mailbox.id,
+                folder,
+                uid,
+                "Mailbox paused: a server refused our sender; fix the domain's DNS or authentication, then resume it."
             );
         }
         if outcome.hard_bounces > 0 {

@@ -22,6 +22,7 @@ pub mod page;
 pub mod privacy;
 pub mod problem;
 pub mod products;
+pub mod reviews;
 pub mod sends;
 pub mod stats;
 pub mod suppressions;
@@ -59,6 +60,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         events::Doc::openapi(),
         stats::Doc::openapi(),
         suppressions::Doc::openapi(),
+        reviews::Doc::openapi(),
         explain::Doc::openapi(),
         privacy::Doc::openapi(),
     ] {
@@ -153,6 +155,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(events::routes)
             .configure(stats::routes)
             .configure(suppressions::routes)
+            .configure(reviews::routes)
             .configure(explain::routes)
             .configure(privacy::routes)
             .default_service(web::to(unrouted)),

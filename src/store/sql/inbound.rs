@@ -1,25 +1,30 @@
 //! The SQL of recording an inbound message and applying its actions (reply, auto-reply,
-//! bounce, opt-out), written once for both backends as default methods of [`InboundSql`], which
-//! `sqlx::Postgres` and `sqlx::Sqlite` implement.
+//! bounce, opt-out, a pause for a review, a refusal of our sender that pauses the mailbox),
+//! also what a review's resolution applies (`reviews::ReviewSql`), written once for both
+//! backends as default methods of [`InboundSql`], which `sqlx::Postgres` and `sqlx::Sqlite`
+//! implement.
 //!
 //! Every statement here is valid on PostgreSQL and SQLite: `$N` placeholders, `ON CONFLICT …
 //! DO NOTHING`, `RETURNING`, no casts, no date arithmetic (times are computed in Rust and bound
 //! through [`Dialect::time`]). The functions run on one connection; the backend files
 //! (`postgres/inbound.rs`, `sqlite/inbound.rs`) own the transactions.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::types::Json;
 
+use super::operator::OperatorSql;
 use super::{Bound, Dialect};
 use crate::domain::{
     BounceSeverity, CampaignId, CampaignLeadId, InboundAction, InboundOutcome, InboundRecord,
-    LeadId, MailboxId, OptOut, SendId, WorkspaceId,
+    LeadId, MailboxId, MailboxStateChange, MailboxStatus, OptOut, REVIEW_STOP_PREFIX, SendId,
+    WorkspaceId,
 };
+use crate::imap::classify::ReviewReason;
 use crate::store::{QueryContext, StoreError};
 
 /// The campaign lead an inbound action is about.
 pub(crate) struct Target {
-    campaign_lead: CampaignLeadId,
+    pub(crate) campaign_lead: CampaignLeadId,
     lead: LeadId,
     campaign: CampaignId,
     send: Option<SendId>,
@@ -54,7 +59,7 @@ const FREEMAIL: &[&str] = &[
 
 /// Recording inbound messages over one connection of the backend `Self`. The bounds name every
 /// type the statements bind or read; inside the trait they hold for `Self`.
-pub(crate) trait InboundSql: Dialect
+pub(crate) trait InboundSql: Dialect + OperatorSql
 where
     for<'c> &'c mut Self::Connection: sqlx::Executor<'c, Database = Self>,
     Self::Arguments: sqlx::IntoArguments<Self>,
@@ -77,6 +82,15 @@ where
     for<'q> Option<SendId>: Bound<'q, Self>,
     for<'q> Option<CampaignLeadId>: Bound<'q, Self>,
     for<'q> Json<serde_json::Value>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
+    for<'q> Option<Json<serde_json::Value>>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
+    // What pausing the mailbox (`OperatorSql::set_mailbox_state`) binds.
+    for<'q> Option<WorkspaceId>: Bound<'q, Self>,
+    for<'q> Option<CampaignId>: Bound<'q, Self>,
+    for<'q> NaiveDate: Bound<'q, Self>,
+    for<'q> i32: Bound<'q, Self>,
+    for<'q> Option<i32>: Bound<'q, Self>,
+    for<'q> Option<DateTime<Utc>>: Bound<'q, Self>,
+    for<'q> Option<Self::Time>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
 {
     /// The send's campaign lead (same workspace), else the lead with `email` as enrolled
     /// through this mailbox most recently (and its latest send).
@@ -411,6 +425,97 @@ where
         }
     }
 
+    /// Pauses an active target lead for a person to read the message (its next step is kept
+    /// for when it is active again) and stores a `needs_review` event; the lead's address is
+    /// kept with the message for the review list.
+    async fn review(
+        conn: &mut Self::Connection,
+        rec: &InboundRecord,
+        out: &mut InboundOutcome,
+        send: Option<SendId>,
+        email: Option<&str>,
+        reason: ReviewReason,
+    ) -> Result<(), StoreError> {
+        let t = Self::target(conn, rec, send, email).await?;
+        let lead = match (&t, email) {
+            (Some(t), _) => Some(t.lead),
+            (None, Some(e)) => Self::lead_by_email(conn, rec.workspace_id, e).await?,
+            (None, None) => None,
+        };
+        if let Some(t) = &t {
+            out.matched += 1;
+            let done = sqlx::query(
+                "UPDATE campaign_leads SET status = 'paused', stop_reason = $2, updated_at = $3 \
+                 WHERE id = $1 AND status = 'active'",
+            )
+            .bind(t.campaign_lead)
+            .bind(format!("{REVIEW_STOP_PREFIX}: {}", reason.as_str()))
+            .bind(Self::time(rec.received_at))
+            .execute(&mut *conn)
+            .await
+            .ctx("pause a lead for a review")?;
+            out.paused_for_review += u32::try_from(Self::rows_affected(&done)).unwrap_or(0);
+            sqlx::query(
+                "UPDATE inbound_messages SET review_email = $3 \
+                 WHERE mailbox_id = $1 AND message_id = $2 AND review_email IS NULL",
+            )
+            .bind(rec.mailbox_id)
+            .bind(rec.message_id.clone())
+            .bind(t.email.clone())
+            .execute(&mut *conn)
+            .await
+            .ctx("name the lead of a review")?;
+        }
+        let mut d = detail(rec);
+        d["reason"] = serde_json::json!(reason.as_str());
+        if lead.is_some() {
+            Self::event(conn, rec, lead, t.as_ref(), "needs_review", d).await?;
+        }
+        Ok(())
+    }
+
+    /// A server refused our sender: the lead is left as it is (with a `bounce_sender` event,
+    /// which the soft-bounce limit does not count) and the mailbox is paused with the
+    /// server's words, in the message's transaction.
+    async fn sender_bounce(
+        conn: &mut Self::Connection,
+        rec: &InboundRecord,
+        out: &mut InboundOutcome,
+        send: Option<SendId>,
+        email: &str,
+        status: Option<&str>,
+        diagnostic: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let t = Self::target(conn, rec, send, Some(email)).await?;
+        let lead = match &t {
+            Some(t) => Some(t.lead),
+            None => Self::lead_by_email(conn, rec.workspace_id, email).await?,
+        };
+        if let Some(lead) = lead {
+            out.matched += 1;
+            let mut d = detail(rec);
+            d["email"] = serde_json::json!(email);
+            d["status"] = serde_json::json!(status);
+            d["diagnostic"] = serde_json::json!(diagnostic);
+            Self::event(conn, rec, Some(lead), t.as_ref(), "bounce_sender", d).await?;
+        }
+        let words = [status, diagnostic]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+        let change = MailboxStateChange {
+            status: MailboxStatus::Paused,
+            reason: Some(format!(
+                "a server refused our sender (to {email}): {}",
+                words.join(" ")
+            )),
+            cooling_until: None,
+        };
+        Self::set_mailbox_state(conn, None, rec.mailbox_id, &change, rec.received_at).await?;
+        out.mailbox_paused = true;
+        Ok(())
+    }
+
     async fn opt_out(
         conn: &mut Self::Connection,
         rec: &InboundRecord,
@@ -457,9 +562,14 @@ where
         conn: &mut Self::Connection,
         rec: &InboundRecord,
     ) -> Result<InboundOutcome, StoreError> {
+        let review_email = rec.actions.iter().find_map(|a| match a {
+            InboundAction::Review { email, .. } => email.clone(),
+            _ => None,
+        });
         let inserted = sqlx::query(
             "INSERT INTO inbound_messages (id, mailbox_id, message_id, folder, \
-                 classification, received_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 classification, received_at, needs_review, judgement, review_email) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (mailbox_id, message_id) DO NOTHING",
         )
         .bind(uuid::Uuid::now_v7())
@@ -468,6 +578,9 @@ where
         .bind(rec.folder.clone())
         .bind(rec.class)
         .bind(Self::time(rec.received_at))
+        .bind(rec.needs_review.map(|r| r.as_str().to_owned()))
+        .bind(rec.judgement.clone().map(Json))
+        .bind(review_email)
         .execute(&mut *conn)
         .await
         .ctx("record an inbound message")?;
@@ -476,18 +589,29 @@ where
             out.duplicate = true;
             return Ok(out);
         }
-        for action in &rec.actions {
+        Self::apply(conn, rec, &rec.actions, &mut out).await?;
+        Ok(out)
+    }
+
+    /// Applies `actions` as coming from the message `rec` (at `rec.received_at`): what the
+    /// poller records, and what a person's resolution of a review does.
+    async fn apply(
+        conn: &mut Self::Connection,
+        rec: &InboundRecord,
+        actions: &[InboundAction],
+        out: &mut InboundOutcome,
+    ) -> Result<(), StoreError> {
+        for action in actions {
             match action {
                 InboundAction::Reply { send_id, email } => {
-                    Self::reply(conn, rec, &mut out, *send_id, email.as_deref()).await?
+                    Self::reply(conn, rec, out, *send_id, email.as_deref()).await?
                 }
                 InboundAction::AutoReply {
                     send_id,
                     email,
                     resume_at,
                 } => {
-                    Self::auto_reply(conn, rec, &mut out, *send_id, email.as_deref(), *resume_at)
-                        .await?
+                    Self::auto_reply(conn, rec, out, *send_id, email.as_deref(), *resume_at).await?
                 }
                 InboundAction::Bounce {
                     send_id,
@@ -500,7 +624,7 @@ where
                     Self::bounce(
                         conn,
                         rec,
-                        &mut out,
+                        out,
                         *send_id,
                         email,
                         *severity,
@@ -514,10 +638,32 @@ where
                     kind,
                     send_id,
                     email,
-                } => Self::opt_out(conn, rec, &mut out, *kind, *send_id, email.as_deref()).await?,
+                } => Self::opt_out(conn, rec, out, *kind, *send_id, email.as_deref()).await?,
+                InboundAction::Review {
+                    send_id,
+                    email,
+                    reason,
+                } => Self::review(conn, rec, out, *send_id, email.as_deref(), *reason).await?,
+                InboundAction::SenderBounce {
+                    send_id,
+                    email,
+                    status,
+                    diagnostic,
+                } => {
+                    Self::sender_bounce(
+                        conn,
+                        rec,
+                        out,
+                        *send_id,
+                        email,
+                        status.as_deref(),
+                        diagnostic.as_deref(),
+                    )
+                    .await?
+                }
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
