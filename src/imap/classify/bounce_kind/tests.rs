@@ -38,7 +38,11 @@ fn missing_addresses_and_domains_are_hard() {
             Some("550 5.4.1 Recipient address rejected: Access denied. AS(201806281)"),
         ),
     ] {
-        assert_eq!(decide(status, diag, false).0, Hard, "{status:?} {diag:?}");
+        assert_eq!(
+            decide(status, diag, false).kind,
+            Hard,
+            "{status:?} {diag:?}"
+        );
     }
 }
 
@@ -85,7 +89,11 @@ fn full_mailboxes_blocks_policies_and_delays_are_soft() {
             true,
         ),
     ] {
-        assert_eq!(decide(status, diag, delayed).0, Soft, "{status:?} {diag:?}");
+        assert_eq!(
+            decide(status, diag, delayed).kind,
+            Soft,
+            "{status:?} {diag:?}"
+        );
     }
 }
 
