@@ -115,11 +115,15 @@ pub(super) fn prose_for(inbound: &Inbound<'_>, email: &EmailAddress) -> Option<(
     diagnostic_for(email, &lines, &lower).map(|(i, text)| (i + 1, text))
 }
 
+/// Copy markers of list managers and carriers, besides the shared `COPY_MARKERS`.
+const MORE_COPY_MARKERS: &[&str] = &["original mail as follows:"];
+
 /// The body above the inline copy of the original.
 fn report_text(body: &str) -> &str {
     let lower = body.to_ascii_lowercase();
     let cut = COPY_MARKERS
         .iter()
+        .chain(MORE_COPY_MARKERS)
         .filter_map(|m| lower.find(m))
         .min()
         .unwrap_or(body.len());
@@ -143,10 +147,13 @@ fn candidates(inbound: &Inbound<'_>, lower: &[String]) -> Vec<EmailAddress> {
     for email in failed.chain(lower.iter().flat_map(|l| addresses_in(l))) {
         let n = email.normalized();
         let local = n.split('@').next().unwrap_or_default();
+        // Delivery systems and list managers' control addresses are never the recipient.
         let daemon = matches!(
             local,
             "mailer-daemon" | "postmaster" | "mail-daemon" | "mailerdaemon"
-        );
+        ) || ["-ctl", "-admin", "-request", "-owner", "-bounces"]
+            .iter()
+            .any(|s| local.ends_with(s));
         if !daemon && !own.contains(&n) && seen.insert(n) {
             out.push(email);
             // A report naming more addresses than this is a list, not a bounce report.

@@ -68,8 +68,13 @@ pub(super) fn report_line(body: &str) -> Option<(usize, &str)> {
 
 /// "host mx.example.com[192.0.2.1] said: 550 …": an MTA quoting the remote reply.
 fn said_code(lower: &str) -> bool {
-    lower.find(" said: ").is_some_and(|at| {
-        let rest = lower[at + 7..].as_bytes();
+    let after = if lower.starts_with("said: ") {
+        Some(6)
+    } else {
+        lower.find(" said: ").map(|at| at + 7)
+    };
+    after.is_some_and(|at| {
+        let rest = lower[at..].as_bytes();
         rest.len() >= 3
             && matches!(rest[0], b'4' | b'5')
             && rest[1].is_ascii_digit()
