@@ -1,6 +1,10 @@
 //! Bounces: RFC 3464 delivery status notifications first (any top-level
-//! `message/delivery-status` part, whatever the report says in prose), then free-text reports
-//! from senders and subjects that only bounces use (see `bounce_text.rs`).
+//! `message/delivery-status` part, whatever the report says in prose), then Amazon SES's JSON
+//! notifications, delivery-status fields written into a text body (SendGrid), and free-text
+//! reports (see `bounce_text.rs`) from senders, subjects, headers or wording that only bounces
+//! use (`formats.rs`: Exchange 2003's prose, KDDI's "Your mail sent on", SMTP transcripts, fml's
+//! refusals). Each recipient's hard/soft and cause come from `bounce_kind::decide`, with the
+//! deciding rule noted as evidence.
 //!
 //! A DSN whose recipients were all delivered, relayed or expanded is a success report: it is
 //! `Unrelated`, not an auto-reply, even though it carries `Auto-Submitted`.
@@ -16,6 +20,8 @@ use super::types::{BounceRecipient, Classification};
 
 /// Recipients reported at most (a real DSN has a handful).
 const MAX_RECIPIENTS: usize = 100;
+/// DSNs with more recipients than this do not look for a recipient's words in the prose.
+const MAX_PROSE_LOOKUPS: usize = 8;
 
 /// From local parts (and display names) that only delivery systems use.
 const DAEMON_LOCALS: &[&str] = &["mailer-daemon", "mail-daemon", "mailerdaemon", "postmaster"];
@@ -100,6 +106,8 @@ fn from_dsn(inbound: &Inbound<'_>, reported: Vec<dsn::DsnRecipient>, at: &str) -
         return Classification::Unrelated;
     }
     let original = inbound.returned_original();
+    // Reading the prose costs a pass over the body per recipient: a few recipients only.
+    let prose_allowed = reported.len() <= MAX_PROSE_LOOKUPS;
     let recipients = reported
         .into_iter()
         .filter(dsn::DsnRecipient::is_failure)
@@ -108,7 +116,10 @@ fn from_dsn(inbound: &Inbound<'_>, reported: Vec<dsn::DsnRecipient>, at: &str) -
             let email = r.email?;
             let (diag, diag_at) = match r.diagnostic.as_deref().and_then(diagnostic) {
                 Some(d) => (Some(d), at.to_owned()),
-                None => match bounce_text::prose_for(inbound, &email) {
+                None => match prose_allowed
+                    .then(|| bounce_text::prose_for(inbound, &email))
+                    .flatten()
+                {
                     Some((line, text)) => (diagnostic(&text), format!("body line {line}")),
                     None => (None, at.to_owned()),
                 },

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use super::super::bounce_kind::{Verdict, decide};
+use super::super::bounce_kind::{Verdict, decide, status_in};
 use super::super::dsn::{self, DsnRecipient};
 use super::super::inbound::Inbound;
 use super::super::text::{clip, diagnostic, fold};
@@ -34,13 +34,12 @@ const REPORT_WORDING: &[&str] = &[
     "delivery to the following recipient failed permanently", "delivery to the following recipients failed",
     "an error occurred while trying to deliver the mail to the following recipients",
     "the following addresses had permanent fatal errors", "the following address(es) failed",
-    "message could not be delivered to the following recipients", "could not be delivered to:",
-    "was not delivered to:", "your mail attempted to be delivered on",
+    "message could not be delivered to the following recipients", "your mail sent on:",
+    "your mail attempted to be delivered on",
     "each of the following recipients was rejected by a remote mail server",
-    "was blocked by our spam firewall", "message you sent blocked by", "has not been delivered:",
-    "was undeliverable", "the original message was received at", "transcript of session follows",
+    "was blocked by our spam firewall", "message you sent blocked by",
+    "the original message was received at", "transcript of session follows",
     "this is an automatically generated message from sendgrid",
-    "your message could not be delivered",
 ];
 
 /// The first line of the top of the body that only a delivery report would contain, with its
@@ -66,20 +65,24 @@ pub(super) fn report_line(body: &str) -> Option<(usize, &str)> {
     })
 }
 
-/// "host mx.example.com[192.0.2.1] said: 550 …": an MTA quoting the remote reply.
+/// "host mx.example.com[192.0.2.1] said: 550 …": an MTA quoting the remote reply. A person's
+/// "he said: 500 units" does not count: a host must be named or an enhanced status follow.
 fn said_code(lower: &str) -> bool {
-    let after = if lower.starts_with("said: ") {
-        Some(6)
+    let (before, rest) = if let Some(rest) = lower.strip_prefix("said: ") {
+        ("", rest)
+    } else if let Some(at) = lower.find(" said: ") {
+        (&lower[..at], &lower[at + 7..])
     } else {
-        lower.find(" said: ").map(|at| at + 7)
+        return false;
     };
-    after.is_some_and(|at| {
-        let rest = lower[at..].as_bytes();
-        rest.len() >= 3
-            && matches!(rest[0], b'4' | b'5')
-            && rest[1].is_ascii_digit()
-            && rest[2].is_ascii_digit()
-    })
+    let b = rest.as_bytes();
+    let code = b.len() >= 4
+        && matches!(b[0], b'4' | b'5')
+        && b[1].is_ascii_digit()
+        && b[2].is_ascii_digit()
+        && matches!(b[3], b' ' | b'-');
+    code && (before.contains("host ")
+        || status_in(&rest[4..]).is_some_and(|s| !s.ends_with(".0.0")))
 }
 
 /// Delivery-status fields written into the text body, when there is a failed recipient block.
@@ -227,4 +230,106 @@ fn first_json(text: &str) -> Option<Value> {
         .into_iter::<Value>()
         .next()?
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imap::classify::{ClassifyContext, NoLeads, judge};
+
+    fn judged(raw: &str) -> crate::imap::classify::Judgement {
+        let domains = vec!["brightlane.io".to_owned()];
+        let ctx = ClassifyContext::new(&NoLeads).with_domains(&domains);
+        judge(raw.as_bytes(), &ctx).expect("a judgement")
+    }
+
+    #[test]
+    fn report_wording_and_transcripts_are_found_but_quotes_and_chat_are_not() {
+        let body = "Hello\n\n   ----- Transcript of session follows -----\n>>> RCPT To:<a@b.de>\n";
+        assert_eq!(report_line(body).map(|l| l.0), Some(2));
+        assert!(report_line("x\n>>> RCPT TO:<a@b.de>\n<<< 550 5.1.1 unknown\n").is_some());
+        assert!(report_line("<a@b.de>: host mx.b.de[192.0.2.1] said: 550 5.1.1 no\n").is_some());
+        assert!(report_line("    said: 550 5.7.25 [192.0.2.1] no PTR\n").is_some());
+        assert!(
+            report_line("> Your message did not reach some or all of the intended recipients.\n")
+                .is_none()
+        );
+        assert!(report_line("My boss said: 500 units is the minimum.\n").is_none());
+        assert!(report_line("Thanks, we will get back to you.\n").is_none());
+    }
+
+    #[test]
+    fn delivery_status_fields_in_a_text_body_are_read() {
+        let body = "This is an automatically generated message from SendGrid.\n\n\
+            Final-Recipient: rfc822; m@w.pl\nAction: failed\nStatus: 5.1.1\n\
+            Diagnostic-Code: 550 5.1.1 user unknown\n";
+        let found = inline_dsn(body);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].status.as_deref(), Some("5.1.1"));
+        assert!(inline_dsn("Final-Recipient is a word we discuss.\n").is_empty());
+    }
+
+    const SES: &str = "From: \"AWS Notifications\" <no-reply@sns.amazonaws.com>\n\
+        To: ops@brightlane.io\nSubject: AWS Notification Message\n\n\
+        {\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Transient\",\
+        \"bounceSubType\":\"General\",\"bouncedRecipients\":[{\"emailAddress\":\"a@b.de\",\
+        \"action\":\"failed\",\"status\":\"5.1.1\",\"diagnosticCode\":\"smtp; 550 5.1.1 user unknown\"}]},\
+        \"mail\":{\"headers\":[{\"name\":\"Message-ID\",\
+        \"value\":\"<01946a602005700580051a2b3c4d5e05@brightlane.io>\"}]}}\n\n--\nIf you wish to stop\n";
+
+    #[test]
+    fn an_ses_transient_bounce_is_never_hard_and_names_its_send() {
+        let judgement = judged(SES);
+        let Classification::Bounce {
+            send_id,
+            recipients,
+        } = &judgement.classification
+        else {
+            panic!("not a bounce: {judgement:?}");
+        };
+        assert!(send_id.is_some());
+        assert_eq!(recipients.len(), 1);
+        assert_eq!(recipients[0].kind, BounceKind::Soft);
+        assert!(recipients[0].needs_review);
+        assert!(
+            judgement
+                .evidence
+                .iter()
+                .any(|e| e.at == "body JSON bouncedRecipients" && e.text.contains("a@b.de"))
+        );
+    }
+
+    #[test]
+    fn an_ses_complaint_or_garbage_json_is_no_ses_bounce() {
+        let complaint = SES.replace(
+            "\"notificationType\":\"Bounce\"",
+            "\"notificationType\":\"Complaint\"",
+        );
+        assert!(!matches!(
+            judged(&complaint).classification,
+            Classification::Bounce { .. }
+        ));
+        let broken = SES.replace("{\"notificationType\"", "{{{\"notificationType\"");
+        assert!(!matches!(
+            judged(&broken).classification,
+            Classification::Bounce { .. }
+        ));
+    }
+
+    #[test]
+    fn each_free_text_recipient_has_evidence_at_its_body_line() {
+        let raw = "From: MAILER-DAEMON@mx.example.net\nTo: jonas@brightlane.io\n\
+            Subject: Undelivered Mail Returned to Sender\n\n\
+            This is the mail system at host mx.example.net.\n\n\
+            <a@b.de>: host mx.b.de[192.0.2.1] said: 550 5.1.1 <a@b.de>: User unknown\n";
+        let judgement = judged(raw);
+        assert!(
+            judgement
+                .evidence
+                .iter()
+                .any(|e| e.rule == "diagnostic-wording" && e.at == "body line 3"),
+            "{:?}",
+            judgement.evidence
+        );
+    }
 }
