@@ -53,7 +53,13 @@ pub(super) fn recipients(inbound: &Inbound<'_>, original: &Original) -> Vec<Boun
         .filter_map(|c| lower.iter().position(|l| l.contains(&c.normalized())))
         .min()
         .unwrap_or(lines.len());
-    let preamble = lines[..first_mention.min(lines.len())].join("\n");
+    // Our own subject, quoted in the preamble, is not the report's wording.
+    let preamble = lines[..first_mention.min(lines.len())]
+        .iter()
+        .filter(|l| !l.trim_start().to_ascii_lowercase().starts_with("subject:"))
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n");
     let delayed = is_delay_report(&preamble);
     let headline = report_cause(&preamble);
     let lone = candidates.len() == 1;
