@@ -1,148 +1,187 @@
-//! Hard or soft, from a recipient's status code and the remote server's words.
+//! Hard or soft, and why, from a recipient's status code and the remote server's words.
 //!
-//! Soft wins every doubt, because a false hard bounce suppresses a good lead:
-//! 1. A delay, or any 4.x.x / 4xx, is soft.
-//! 2. Wording about quota, greylisting, rates, spam, blocklists, reputation, policy, content,
-//!    authentication (SPF/DKIM/DMARC), our own sender address, or a disabled or suspended
-//!    account is soft, whatever the code says (a "5.1.1" with "blocked" is a policy block).
-//! 3. Status 5.1.1 (no such mailbox), 5.1.2 (no such domain), 5.1.3 (malformed address),
-//!    5.1.6 (moved, no forwarding) and 5.1.10 (null MX; Exchange's RecipientNotFound) are hard.
-//! 4. Otherwise a permanent failure worded as "user unknown", "no such user", "does not
-//!    exist", "domain not found", "unrouteable address" (and their translations) is hard.
-//! 5. Anything else is soft.
+//! Soft wins every doubt, because a false hard bounce suppresses a good lead forever. In order:
+//! 1. A delay, or any 4.x.x / 4xx, is soft (`transient`, or `mailbox_full` when it says so).
+//! 2. Wording about our side (sender address or domain, SPF/DKIM/DMARC, PTR, HELO), or a
+//!    sender status (5.1.7, 5.1.8, 5.7.23, 5.7.25–27), is soft with cause `sender`: it pauses
+//!    the mailbox, never the lead. This comes before rule 3 because "Domain of sender address
+//!    … does not exist" is about us.
+//! 3. Words beat codes when they are specific (RFC 3463 codes are often generic or wrong: a
+//!    "5.1.1" that says "mailbox full" is a full mailbox). Words that say the address or domain
+//!    does not exist are hard; words about a full, disabled, blocked or busy mailbox are soft.
+//!    Words both ways ("user unknown or mailbox full"), or hard words against a full/disabled
+//!    code, are soft and marked `needs_review`.
+//! 4. Without specific words the code decides: 5.1.1, 5.1.2, 5.1.3, 5.1.6, 5.1.10, 5.4.4 and
+//!    5.3.2 (and the basic 521/556 of RFC 7504) are hard; 5.2.2 is a full mailbox, 5.2.1 a
+//!    disabled one, 5.7.x, 5.3.4 and 5.6.x policy, 5.4.1/5.4.7 passing.
+//! 5. Anything else is soft with cause `unknown`.
 
-use super::text::{contains_at_word_start, fold};
+use super::text::{blank_hosts, fold};
 use super::types::{BounceCause, BounceKind};
+use words::{DELAY_REPORT, SENDER};
 
-#[rustfmt::skip]
-const SOFT: &[&str] = &[
-
-    // Mailbox full.
-
-    "mailbox full", "mailbox is full", "mailbox quota", "over quota", "overquota", "quota",
-
-    "exceeded storage", "insufficient storage", "insufficient system storage", "full mailbox",
-
-    "postfach voll", "postfach ist voll", "speicherplatz", "boite pleine", "buzon lleno",
-
-    "casella piena", "brevlada full",
-
-    // Temporary conditions and rates.
-
-    "greylist", "graylist", "try again later", "try later", "temporar", "deferred", "too many",
-
-    "rate limit", "ratelimit", "unusual rate", "rate that prevents", "receiving mail at a rate",
-
-    "too quickly", "too fast", "throttl", "timeout", "timed out", "connection refused",
-
-    // Spam, blocklists, reputation, policy, content.
-
-    "spam", "unsolicited", "blocked", "block list", "blocklist", "blacklist", "denylist", "dnsbl",
-
-    "rbl", "barracuda", "reputation", "policy", "policies", "prohibited", "virus", "malware",
-
-    "phish", "content rejected", "message content", "message too large", "message size",
-
-    "size exceeds", "too big",
-
-    // Our side: authentication, sender identity, relaying, transport.
-
-    "dmarc", "spf", "dkim", "authentication", "not authorized", "unauthenticated",
-
-    "sender address rejected", "sender domain", "sender rejected", "client host rejected", "helo",
-
-    "ptr", "reverse dns", "rdns", "tls", "starttls", "relay", "relaying",
-
-    // Accounts that exist but do not take mail now.
-
-    "disabled", "suspended", "inactive", "deactivated", "locked", "on hold", "frozen",
+/// Statuses that by themselves say the address or domain does not exist or takes no mail.
+const HARD_STATUSES: &[&str] = &[
+    "5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.4.4", "5.3.2",
 ];
+/// Statuses about our sender: bad sender mailbox or system, SPF, PTR, DMARC/unauthenticated.
+const SENDER_STATUSES: &[&str] = &["5.1.7", "5.1.8", "5.7.23", "5.7.25", "5.7.26", "5.7.27"];
 
-#[rustfmt::skip]
-const HARD: &[&str] = &[
+/// The decision for one recipient and the rule that made it, for the evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Verdict {
+    pub kind: BounceKind,
+    pub cause: BounceCause,
+    /// Code and words point both ways: soft, for a person to decide.
+    pub needs_review: bool,
+    /// "delay", "status-code", "diagnostic-wording", "conflicting-wording" or "no-evidence".
+    pub rule: &'static str,
+    /// The code or phrase that decided.
+    pub because: String,
+}
 
-    // The address does not exist.
+impl Verdict {
+    fn new(kind: BounceKind, cause: BounceCause, rule: &'static str, because: &str) -> Self {
+        Self {
+            kind,
+            cause,
+            needs_review: false,
+            rule,
+            because: because.to_owned(),
+        }
+    }
 
-    "user unknown", "unknown user", "unknown recipient", "recipient unknown", "unknown local part",
+    fn soft(cause: BounceCause, rule: &'static str, because: &str) -> Self {
+        Self::new(BounceKind::Soft, cause, rule, because)
+    }
 
-    "unknown address", "address unknown", "unknown mailbox", "mailbox unknown", "no such user",
+    fn review(cause: BounceCause, because: String) -> Self {
+        Self {
+            needs_review: true,
+            ..Self::soft(cause, "conflicting-wording", &because)
+        }
+    }
 
-    "no such recipient", "no such mailbox", "no such address", "no such person",
+    /// The evidence text: what decided, and the answer.
+    pub fn explain(&self) -> String {
+        let kind = match self.kind {
+            BounceKind::Hard => "hard",
+            BounceKind::Soft => "soft",
+        };
+        let review = if self.needs_review { ", review" } else { "" };
+        format!("{} -> {kind} ({:?}{review})", self.because, self.cause)
+    }
+}
 
-    "no mailbox here by that name", "no mailbox by that name", "mailbox not found",
+/// Whether a report's wording says it is only a delay warning (the message is still queued).
+pub(super) fn is_delay_report(text: &str) -> bool {
+    words::find(&fold(text), DELAY_REPORT).is_some()
+}
 
-    "mailbox does not exist", "mailbox doesn't exist", "invalid mailbox", "invalid recipient",
-
-    "recipient not found", "recipient does not exist", "user not found", "user does not exist",
-
-    "user doesn't exist", "address does not exist", "address doesn't exist", "does not exist",
-
-    "user doesn't have a", "user doesnt have a", "address couldn't be found",
-
-    "address could not be found", "wasn't found at", "was not found at",
-
-    "resolver.adr.recipnotfound", "resolver.adr.recipientnotfound", "resolver.adr.exrecipnotfound",
-
-    "recipient address rejected: access denied", "no longer accepts mail", "no longer valid",
-
-    "no longer exists", "not listed in domino directory", "not listed in public name",
-    "empfanger unbekannt", "benutzer unbekannt", "unbekannter empfanger",
-
-    "utilisateur inconnu", "destinataire inconnu", "adresse inconnue", "usuario desconocido",
-
-    "destinatario desconocido", "no existe", "utente sconosciuto", "utente inesistente",
-
-    "onbekende gebruiker", "onbekende ontvanger", "okand mottagare", "okand anvandare",
-
-    "usuario inexistente", "usuario desconhecido",
-
-    // The domain does not exist.
-
-    "host or domain name not found", "domain not found", "no such domain", "domain does not exist",
-
-    "domain name not found", "unrouteable address", "unroutable address", "host unknown",
-
-    "unknown host", "nxdomain", "null mx", "does not accept mail",
-];
-
-/// Statuses that by themselves say the address or domain does not exist.
-const HARD_STATUSES: &[&str] = &["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10"];
+/// A soft cause a report's own wording gives (KDDI's "As their mailbox is full", EZweb's "The
+/// user(s) account is disabled"), for recipients whose diagnostic says less or says otherwise.
+pub(super) fn report_cause(text: &str) -> Option<(BounceCause, &'static str)> {
+    let clean = blank_hosts(&fold(text));
+    words::find(&clean, words::FULL)
+        .map(|p| (BounceCause::MailboxFull, p))
+        .or_else(|| words::find(&clean, words::INACTIVE).map(|p| (BounceCause::Inactive, p)))
+}
 
 /// Hard or soft for one recipient, and what it is about (see the module comment for the order
 /// of the rules).
-pub(super) fn decide(
-    status: Option<&str>,
-    diagnostic: Option<&str>,
-    delayed: bool,
-) -> (BounceKind, BounceCause) {
-    let text = fold(diagnostic.unwrap_or_default());
-    let derived = status_in(&text);
-    let status = status.map(str::to_owned).or(derived.clone());
-    let class = status.as_deref().and_then(|s| s.chars().next());
-    if delayed || class == Some('4') || class == Some('2') {
-        return (BounceKind::Soft, BounceCause::Transient);
-    }
-    if matches_any(&text, SOFT) {
-        return (BounceKind::Soft, BounceCause::Unknown);
-    }
-    let hard_status = [status.as_deref(), derived.as_deref()]
+pub(super) fn decide(status: Option<&str>, diagnostic: Option<&str>, delayed: bool) -> Verdict {
+    use BounceCause::{Inactive, MailboxFull, Recipient, Sender, Transient, Unknown};
+    let folded = fold(diagnostic.unwrap_or_default());
+    let text = blank_hosts(&folded);
+    let derived = status_in(&folded);
+    let primary = status.map(str::to_owned).or(derived.clone());
+    let codes: Vec<&str> = [primary.as_deref(), derived.as_deref()]
         .into_iter()
         .flatten()
-        .any(|s| HARD_STATUSES.contains(&s));
-    if hard_status || matches_any(&text, HARD) {
-        return (BounceKind::Hard, BounceCause::Recipient);
+        .collect();
+    let class = primary.as_deref().and_then(|s| s.chars().next());
+    let code = primary.as_deref().unwrap_or("no code");
+    let sender = words::find(&text, SENDER);
+    let full = words::find(&text, words::FULL);
+
+    if delayed || matches!(class, Some('4' | '2')) {
+        let rule = if delayed { "delay" } else { "status-code" };
+        return match (full, sender) {
+            (Some(p), _) => Verdict::soft(MailboxFull, "diagnostic-wording", p),
+            (None, Some(p)) => Verdict::soft(Sender, "diagnostic-wording", p),
+            _ => Verdict::soft(Transient, rule, code),
+        };
     }
-    (BounceKind::Soft, BounceCause::Unknown)
+    if let Some(p) = sender {
+        return Verdict::soft(Sender, "diagnostic-wording", p);
+    }
+    if let Some(s) = codes.iter().find(|c| SENDER_STATUSES.contains(c)) {
+        return Verdict::soft(Sender, "status-code", s);
+    }
+    let hard = words::hard_reading(&text);
+    let soft = words::soft_reading(&text);
+    let code_cause = codes.iter().find_map(|c| code_reading(c).map(|r| (r, *c)));
+    match (hard, soft) {
+        (Some(h), Some((cause, s))) => Verdict::review(cause, format!("\"{h}\" and \"{s}\"")),
+        (Some(h), None) => match code_cause {
+            Some((CodeReading::Soft(cause @ (MailboxFull | Inactive)), c)) => {
+                Verdict::review(cause, format!("\"{h}\" against status {c}"))
+            }
+            _ => Verdict::new(BounceKind::Hard, Recipient, "diagnostic-wording", h),
+        },
+        (None, Some((cause, s))) => Verdict::soft(cause, "diagnostic-wording", s),
+        (None, None) => match code_cause {
+            Some((CodeReading::Hard, c)) => {
+                Verdict::new(BounceKind::Hard, Recipient, "status-code", c)
+            }
+            Some((CodeReading::Soft(cause), c)) => Verdict::soft(cause, "status-code", c),
+            None => match basic_code_in(&folded) {
+                // RFC 7504: 521 the host, 556 the domain, accepts no mail at all.
+                Some(c @ (521 | 556)) => {
+                    Verdict::new(BounceKind::Hard, Recipient, "status-code", &c.to_string())
+                }
+                _ if diagnostic.is_none() && status.is_none() => {
+                    Verdict::soft(Unknown, "no-evidence", "no status, no diagnostic")
+                }
+                _ => Verdict::soft(Unknown, "status-code", code),
+            },
+        },
+    }
 }
 
-/// Whether `text` (any case) reads like a delivery failure: a hard or soft phrase.
+/// Whether `text` (any case) reads like a delivery failure: wording of any cause.
 pub(super) fn mentions_failure(text: &str) -> bool {
-    let folded = fold(text);
-    matches_any(&folded, HARD) || matches_any(&folded, SOFT)
+    let clean = blank_hosts(&fold(text));
+    words::hard_reading(&clean).is_some()
+        || words::soft_reading(&clean).is_some()
+        || words::find(&clean, SENDER).is_some()
 }
 
-fn matches_any(folded: &str, phrases: &[&str]) -> bool {
-    phrases.iter().any(|p| contains_at_word_start(folded, p))
+/// What an enhanced status says by itself (RFC 3463 subject and detail).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CodeReading {
+    Hard,
+    Soft(BounceCause),
+}
+
+fn code_reading(code: &str) -> Option<CodeReading> {
+    use BounceCause::{Inactive, MailboxFull, Policy, Transient};
+    if HARD_STATUSES.contains(&code) {
+        return Some(CodeReading::Hard);
+    }
+    let mut parts = code.splitn(3, '.');
+    let (class, subject, detail) = (parts.next()?, parts.next()?, parts.next()?);
+    if class != "5" {
+        return None;
+    }
+    let cause = match (subject, detail) {
+        ("2", "2") | ("3", "1") => MailboxFull,
+        ("2", "1") => Inactive,
+        ("2", "3") | ("3", "4") | ("6", _) | ("7", _) => Policy,
+        ("4", "1" | "2" | "7") => Transient,
+        _ => return None,
+    };
+    Some(CodeReading::Soft(cause))
 }
 
 /// The status a diagnostic states: its first RFC 3463 code ("5.1.1", also "#5.1.1"), else its
@@ -213,6 +252,8 @@ fn basic_code_in(text: &str) -> Option<u16> {
     }
     None
 }
+
+mod words;
 
 #[cfg(test)]
 mod tests;

@@ -113,6 +113,68 @@ pub(super) fn diagnostic(text: &str) -> Option<String> {
     (!clipped.is_empty()).then(|| clipped.to_owned())
 }
 
+/// Top-level domains a host name in a diagnostic ends with; anything dotted with three or more
+/// labels counts too. Keeps "found.Please" (a missing space) a pair of words.
+#[rustfmt::skip]
+const TLDS: &[&str] = &[
+    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "co", "me", "eu",
+    "de", "fr", "uk", "jp", "es", "it", "nl", "se", "pt", "at", "ch", "au", "ca", "us", "be",
+    "dk", "no", "fi", "pl", "cz", "ru", "br", "cn", "in", "kr", "tw", "hk", "nz", "za", "ie",
+    "gr", "hu", "ro", "mx", "ar", "local", "lan", "internal", "arpa", "cloud", "online",
+];
+
+/// `text` with host names, e-mail addresses and links replaced by a space, everything else
+/// kept: a diagnostic's words without "relay.example.com" or "spamfilter.example.net" in them.
+/// A token is a run between whitespace and `()<>[]{},;:"'=`. Linear in the input.
+pub(super) fn blank_hosts(text: &str) -> String {
+    let is_sep = |c: char| c.is_whitespace() || "()<>[]{},;:\"'=".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut token_start: Option<usize> = None;
+    let flush = |out: &mut String, token: &str| {
+        if is_host_like(token) {
+            out.push(' ');
+        } else {
+            out.push_str(token);
+        }
+    };
+    for (at, c) in text.char_indices() {
+        if is_sep(c) {
+            if let Some(start) = token_start.take() {
+                flush(&mut out, &text[start..at]);
+            }
+            out.push(c);
+        } else if token_start.is_none() {
+            token_start = Some(at);
+        }
+    }
+    if let Some(start) = token_start {
+        flush(&mut out, &text[start..]);
+    }
+    out
+}
+
+fn is_host_like(token: &str) -> bool {
+    if token.contains('@') || token.contains('/') {
+        return true;
+    }
+    let host = token.trim_end_matches(['.', '!', '?']);
+    if !host.contains('.')
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        return false;
+    }
+    let labels = host.split('.').count();
+    let last = host
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let alphabetic = (2..=6).contains(&last.len()) && last.bytes().all(|b| b.is_ascii_alphabetic());
+    alphabetic && (labels >= 3 || TLDS.contains(&last.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +205,22 @@ mod tests {
             Some("550 5.1.1 user unknown".into())
         );
         assert_eq!(diagnostic(" \n "), None);
+    }
+
+    #[test]
+    fn host_names_addresses_and_links_are_blanked_but_words_stay() {
+        assert_eq!(
+            blank_hosts("host relay.example.com[192.0.2.1] said: 550 user unknown"),
+            "host  [192.0.2.1] said: 550 user unknown"
+        );
+        assert_eq!(blank_hosts("(a@b.de:blocked)"), "( :blocked)");
+        assert_eq!(
+            blank_hosts("see https://support.google.com/mail/?p=x now"),
+            "see https: =x now"
+        );
+        assert_eq!(
+            blank_hosts("RESOLVER.ADR.RecipNotFound; not found.Please"),
+            "RESOLVER.ADR.RecipNotFound; not found.Please"
+        );
     }
 }
