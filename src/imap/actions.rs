@@ -13,7 +13,15 @@ use super::classify::{
     BounceCause, BounceKind, BounceRecipient, Classification, Judgement, ReviewReason,
 };
 
-use crate::telemetry::InboundClass;
+use crate::telemetry::{InboundClass, InboundReview};
+
+/// The metric label of a review reason (telemetry owns the label set).
+pub fn review_label(reason: ReviewReason) -> InboundReview {
+    match reason {
+        ReviewReason::UnsubscribeOrReply => InboundReview::UnsubscribeOrReply,
+        ReviewReason::HardOrSoft => InboundReview::HardOrSoft,
+    }
+}
 
 /// The metric label of a classification (telemetry owns the label set).
 pub fn inbound_class(c: &Classification) -> InboundClass {

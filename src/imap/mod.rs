@@ -17,7 +17,7 @@ mod stream;
 
 pub use actions::{
     actions_for, class_name, header_date, inbound_class, inbound_key, resolution_actions,
-    resolutions_for,
+    resolutions_for, review_label,
 };
 pub use error::ImapError;
 pub use fetch::{FolderCursor, FolderRead, INBOX, UidMark, has_news, open_folder};

@@ -16,7 +16,7 @@ mod tests;
 pub use content::{ContentMetrics, GenerationResult};
 pub use dispatch::{CampaignMetrics, CompletionMetrics, MailboxMetrics, OUTCOMES, outcome_label};
 pub use http::HttpMetrics;
-pub use inbound::{ImapMailboxMetrics, InboundClass, InboundMetrics, PollerUp};
+pub use inbound::{ImapMailboxMetrics, InboundClass, InboundMetrics, InboundReview, PollerUp};
 pub use operator::OperatorMetrics;
 pub use smtp_error::SmtpErrorType;
 pub use supervisor::{ActorKind, DbPoolGauges, SupervisorMetrics};

@@ -15,8 +15,8 @@ mod reload;
 pub use catalogue::{CATALOGUE, MetricDef, MetricKind};
 pub use handles::{
     ActorKind, CampaignMetrics, CompletionMetrics, ContentMetrics, GenerationResult, HttpMetrics,
-    ImapMailboxMetrics, InboundClass, InboundMetrics, MailboxMetrics, OperatorMetrics,
-    SupervisorMetrics,
+    ImapMailboxMetrics, InboundClass, InboundMetrics, InboundReview, MailboxMetrics,
+    OperatorMetrics, SupervisorMetrics,
 };
 pub use logging::{init_tracing, set_log_level};
 pub use provider_class::ProviderClass;

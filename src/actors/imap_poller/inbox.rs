@@ -14,7 +14,7 @@ use crate::domain::{EmailAddress, ImapCheckpoint, InboundRecord};
 use crate::imap::classify::{Classification, ClassifyContext, LeadSet, judge};
 use crate::imap::{
     Fetched, FolderRead, ImapSession, UidMark, actions_for, class_name, header_date, inbound_class,
-    inbound_key, open_folder,
+    inbound_key, open_folder, review_label,
 };
 
 /// How long the fallback-match lead list is reused before it is read again.
@@ -147,6 +147,9 @@ impl Poller {
             };
             self.inbound
                 .classified(inbound_class(classification), since(classified_at));
+            if let Some(reason) = judgement.needs_review {
+                self.inbound.needs_review(review_label(reason));
+            }
             if matches!(classification, Classification::Reply { .. }) && outcome.stopped > 0 {
                 self.inbound.reply_stopped(since(Utc::now()));
             }

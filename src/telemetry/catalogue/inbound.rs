@@ -6,6 +6,7 @@ pub const IMAP_POLL_LAG: &str = "outreachd_imap_poll_lag_seconds";
 pub const IMAP_LAST_POLL: &str = "outreachd_imap_last_poll_timestamp_seconds";
 pub const IMAP_POLLS: &str = "outreachd_imap_polls_total";
 pub const INBOUND_MESSAGES: &str = "outreachd_inbound_messages_total";
+pub const INBOUND_REVIEWS: &str = "outreachd_inbound_reviews_total";
 pub const REPLY_STOP_LATENCY: &str = "outreachd_reply_stop_latency_seconds";
 pub const IMAP_POLLERS: &str = "outreachd_imap_pollers";
 pub const IMAP_POLLER_UP: &str = "outreachd_imap_poller_up";
@@ -40,6 +41,12 @@ pub const DEFS: &[MetricDef] = &[
         kind: MetricKind::Counter,
         labels: &["class"],
         help: "Inbound messages by class (reply, auto_reply, bounce, complaint, unsubscribe_request, unrelated). A rise in bounce or complaint means list quality or content problems: pause the campaign and check it.",
+    },
+    MetricDef {
+        name: INBOUND_REVIEWS,
+        kind: MetricKind::Counter,
+        labels: &["reason"],
+        help: "Inbound messages the classifier was unsure about, by reason (unsubscribe_or_reply, hard_or_soft); each pauses its lead until a person resolves it (outreachd review list). A steady rise means leads wait: resolve the open reviews.",
     },
     MetricDef {
         name: REPLY_STOP_LATENCY,

@@ -7,7 +7,7 @@ use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
 
 use crate::telemetry::catalogue::inbound::{
     IMAP_LAST_POLL, IMAP_POLL_LAG, IMAP_POLLER_UP, IMAP_POLLERS, IMAP_POLLS, INBOUND_MESSAGES,
-    REPLY_STOP_LATENCY, UNKNOWN_RECONCILED,
+    INBOUND_REVIEWS, REPLY_STOP_LATENCY, UNKNOWN_RECONCILED,
 };
 use crate::telemetry::catalogue::internals::ACTOR_RESTARTS;
 
@@ -45,6 +45,23 @@ impl InboundClass {
     }
 }
 
+/// The bounded `reason` label of a message left for a person to judge (the classifier's
+/// `ReviewReason`, mapped by `imap::review_label`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InboundReview {
+    UnsubscribeOrReply,
+    HardOrSoft,
+}
+
+impl InboundReview {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::UnsubscribeOrReply => "unsubscribe_or_reply",
+            Self::HardOrSoft => "hard_or_soft",
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct InboundMetrics {
     poll_lag: Histogram,
@@ -52,6 +69,7 @@ pub struct InboundMetrics {
     polls_ok: Counter,
     polls_error: Counter,
     classes: [Counter; InboundClass::ALL.len()],
+    reviews: [Counter; 2],
     pollers: Gauge,
     poller_restarts: Counter,
     unknown_found: Counter,
@@ -68,6 +86,8 @@ impl InboundMetrics {
             classes: std::array::from_fn(
                 |i| counter!(INBOUND_MESSAGES, "class" => InboundClass::ALL[i].label()),
             ),
+            reviews: [InboundReview::UnsubscribeOrReply, InboundReview::HardOrSoft]
+                .map(|r| counter!(INBOUND_REVIEWS, "reason" => r.label())),
             pollers: gauge!(IMAP_POLLERS),
             poller_restarts: counter!(ACTOR_RESTARTS, "actor" => "imap_poller"),
             unknown_found: counter!(UNKNOWN_RECONCILED, "result" => "found"),
@@ -95,6 +115,11 @@ impl InboundMetrics {
     pub fn classified(&self, class: InboundClass, lag: Duration) {
         self.classes[class as usize].increment(1);
         self.poll_lag.record(lag.as_secs_f64());
+    }
+
+    /// One message was left for a person to judge, for `reason`.
+    pub fn needs_review(&self, reason: InboundReview) {
+        self.reviews[reason as usize].increment(1);
     }
 
     /// A reply stopped its lead `latency` after the reply arrived.
