@@ -17,6 +17,7 @@ mod private_dovecot;
 mod reconcile;
 mod resilience;
 mod restart;
+mod review;
 mod scenario;
 mod sent_copy;
 mod setup;

@@ -39,6 +39,24 @@ pub fn out_of_office(from: &str, to: &str, subject: &str, in_reply_to: &str, bac
 /// A Postfix-style DSN to `sender`: `recipient` does not exist (5.1.1); the returned headers
 /// carry our `message_id`.
 pub fn hard_bounce(sender: &str, recipient: &str, message_id: &str) -> String {
+    bounce(
+        sender,
+        recipient,
+        message_id,
+        "5.1.1",
+        "Recipient address rejected: User unknown in local recipient table",
+    )
+}
+
+/// A Postfix-style DSN to `sender` for `recipient` with `status` and the server's `words`
+/// (after "550 <status> <recipient>:"); the returned headers carry our `message_id`.
+pub fn bounce(
+    sender: &str,
+    recipient: &str,
+    message_id: &str,
+    status: &str,
+    words: &str,
+) -> String {
     let boundary = "B0UNDARY.dsn/mx.rcpt.test";
     format!(
         "From: MAILER-DAEMON@mx.example.test (Mail Delivery System)\nTo: <{sender}>\n\
@@ -48,13 +66,13 @@ pub fn hard_bounce(sender: &str, recipient: &str, message_id: &str) -> String {
          This is a MIME-encapsulated message.\n\n--{boundary}\n\
          Content-Description: Notification\nContent-Type: text/plain; charset=us-ascii\n\n\
          I'm sorry to have to inform you that your message could not\nbe delivered.\n\n\
-         <{recipient}>: host mx.rcpt.test[192.0.2.1] said: 550 5.1.1 <{recipient}>:\n    \
-         Recipient address rejected: User unknown in local recipient table\n\n--{boundary}\n\
+         <{recipient}>: host mx.rcpt.test[192.0.2.1] said: 550 {status} <{recipient}>:\n    \
+         {words}\n\n--{boundary}\n\
          Content-Description: Delivery report\nContent-Type: message/delivery-status\n\n\
          Reporting-MTA: dns; mx.example.test\n\nFinal-Recipient: rfc822; {recipient}\n\
-         Original-Recipient: rfc822;{recipient}\nAction: failed\nStatus: 5.1.1\n\
-         Remote-MTA: dns; mx.rcpt.test\nDiagnostic-Code: smtp; 550 5.1.1 <{recipient}>: \
-         Recipient address rejected: User unknown\n\n--{boundary}\n\
+         Original-Recipient: rfc822;{recipient}\nAction: failed\nStatus: {status}\n\
+         Remote-MTA: dns; mx.rcpt.test\nDiagnostic-Code: smtp; 550 {status} <{recipient}>: \
+         {words}\n\n--{boundary}\n\
          Content-Description: Undelivered Message Headers\nContent-Type: text/rfc822-headers\n\n\
          From: Sender <{sender}>\nTo: <{recipient}>\nSubject: Hello\nMessage-ID: {message_id}\n\n\
          --{boundary}--\n",
