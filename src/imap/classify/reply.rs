@@ -2,13 +2,15 @@
 //! for clients that drop those headers) whose sender is a lead and whose subject, with reply
 //! prefixes stripped, is one of ours. A reply asking us to stop is an `UnsubscribeRequest`; so
 //! is any message whose subject alone says "unsubscribe" (what a `mailto:` List-Unsubscribe
-//! link sends) or whose text asks it when the sender is a lead.
+//! link sends) or whose text asks it when the sender is a lead. An opt-out phrase that is
+//! hedged or beside a buying question stays a `Reply` marked for review: a false unsubscribe
+//! loses a prospect.
 
 use super::context::ClassifyContext;
 use super::inbound::Inbound;
 use super::subject::normalize_subject;
-use super::types::{Classification, Confidence};
-use super::unsubscribe;
+use super::types::{Classification, Confidence, ReviewReason};
+use super::unsubscribe::{self, Ask};
 
 /// A reply, an unsubscribe request, or `Unrelated`.
 pub(super) fn classify(inbound: &Inbound<'_>, ctx: &ClassifyContext<'_>) -> Classification {
@@ -37,29 +39,51 @@ pub(super) fn classify(inbound: &Inbound<'_>, ctx: &ClassifyContext<'_>) -> Clas
     } else {
         false
     };
-    let asks_to_stop = || unsubscribe::requested(inbound);
     if matched {
-        return if asks_to_stop() {
-            Classification::UnsubscribeRequest {
-                send_id,
-                email: sender,
-            }
-        } else {
-            Classification::Reply {
-                send_id,
-                lead_email: sender,
-            }
-        };
+        return answer(inbound, unsubscribe::requested(inbound), send_id, sender);
     }
     let stop_subject = unsubscribe::is_unsubscribe_subject(&inbound.subject);
     if stop_subject {
         inbound.note("unsubscribe-subject", "subject", &inbound.subject);
     }
-    if sender.is_some() && (stop_subject || (from_lead && asks_to_stop())) {
+    if sender.is_none() {
+        return Classification::Unrelated;
+    }
+    if stop_subject {
         return Classification::UnsubscribeRequest {
             send_id: None,
             email: sender,
         };
     }
-    Classification::Unrelated
+    match from_lead.then(|| unsubscribe::requested(inbound)) {
+        Some(ask @ (Ask::Stop | Ask::Unsure)) => answer(inbound, ask, None, sender),
+        _ => Classification::Unrelated,
+    }
+}
+
+/// The class for what a matched message asks: a clear request is an unsubscribe; an unsure
+/// one is a reply a person reviews.
+fn answer(
+    inbound: &Inbound<'_>,
+    ask: Ask,
+    send_id: Option<crate::domain::SendId>,
+    sender: Option<crate::domain::EmailAddress>,
+) -> Classification {
+    match ask {
+        Ask::Stop => Classification::UnsubscribeRequest {
+            send_id,
+            email: sender,
+        },
+        Ask::Unsure => {
+            inbound.needs_review(ReviewReason::UnsubscribeOrReply);
+            Classification::Reply {
+                send_id,
+                lead_email: sender,
+            }
+        }
+        Ask::No => Classification::Reply {
+            send_id,
+            lead_email: sender,
+        },
+    }
 }

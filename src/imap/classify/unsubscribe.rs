@@ -7,7 +7,7 @@
 use super::inbound::Inbound;
 use super::quote::new_text;
 use super::subject::normalize_subject;
-use super::text::{clip, words};
+use super::text::{clip, fold, words};
 
 /// Phrases (matched at a word start, so stems like "descadastr" cover their endings).
 #[rustfmt::skip]
@@ -48,12 +48,101 @@ const SHORT_WORDS: &[&str] = &[
     "stop", "stopp", "stoppen", "stoppa", "arret", "arrete", "arretez", "basta", "baja", "pare",
     "parem", "remove", "unsubscribe",
 ];
+/// Words that may stand beside a short word in its clause ("Stop please", "STOP!! thanks").
+#[rustfmt::skip]
+const POLITE: &[&str] = &[
+    "please", "pls", "plz", "thanks", "thank", "you", "thx", "now", "it", "me", "bitte", "danke",
+    "merci", "svp", "gracias", "por", "favor", "grazie", "graag", "aub", "tack", "obrigado",
+    "obrigada", "ok",
+];
 const SHORT_LIMIT_WORDS: usize = 4;
 
 /// Words that negate a phrase right after them (English, German, French, Dutch, Swedish,
 /// Italian; Spanish and Portuguese phrases carry their own "no"/"nao").
 const NEGATIONS: &[&str] = &[
     "don", "dont", "not", "never", "nicht", "nie", "pas", "niet", "inte", "non",
+];
+/// Words that may sit between a negation and the phrase it negates ("don't you dare remove
+/// me" is rare; "please don't ever remove me", "I do not want you to remove me" are not).
+#[rustfmt::skip]
+const NEGATION_FILLERS: &[&str] = &[
+    "t", "do", "does", "please", "you", "ever", "want", "need", "to", "should", "will", "won",
+    "wouldn", "shouldn", "can", "go", "just", "yet", "i", "we", "bitte", "uns", "mich",
+];
+
+/// Objects that turn a "take me off" / "remove me from" into a change of who is in a
+/// conversation (the CC line, a thread, an invite), not an opt-out.
+#[rustfmt::skip]
+const CONVERSATION_OBJECTS: &[&str] = &[
+    "cc", "bcc", "thread", "chain", "invite", "invitation", "meeting", "call", "loop", "calendar",
+    "conversation", "invoice", "copy", "copia", "copie", "kopie", "kopia", "kopian", "hilo",
+    "fil", "trad", "traden", "draad", "termin", "webinar", "event", "demo",
+];
+
+/// Words after "unsubscribe"/"opt out" that make it a noun or adjective ("unsubscribe rates in
+/// your case study", "the opt-out link"), and words before it that do the same.
+#[rustfmt::skip]
+const NOUN_AFTER: &[&str] = &[
+    "rate", "rates", "ratio", "metrics", "numbers", "stats", "statistics", "data", "figures",
+    "flow", "flows", "process", "feature", "link", "links", "button", "page", "footer", "header",
+    "headers", "requests", "compliance", "handling", "management", "events", "tracking", "trend",
+    "trends", "option", "options", "form", "mechanism", "url",
+];
+#[rustfmt::skip]
+const NOUN_BEFORE: &[&str] = &[
+    "the", "our", "your", "their", "an", "low", "high", "higher", "lower", "reduce", "reducing",
+    "track", "tracking", "about", "many", "more", "fewer", "of",
+];
+/// Phrases that `NOUN_AFTER`/`NOUN_BEFORE` apply to.
+const NOUN_PHRASES: &[&str] = &["unsubscrib", "opt out"];
+/// Phrases that ask us to stop only when what follows is us, our mail, or nothing
+/// ("stop sending me these", "stop emailing") and not another object ("we need to stop sending
+/// invoices by hand").
+const OBJECT_PHRASES: &[&str] = &["stop sending", "stop emailing", "stop contacting"];
+#[rustfmt::skip]
+const OUR_MAIL: &[&str] = &[
+    "me", "us", "these", "this", "them", "emails", "email", "mails", "mail", "e", "messages",
+    "your", "any", "so", "please", "thanks", "thank", "i", "we", "anything", "stuff",
+];
+
+/// Words that make a request conditional ("if this isn't relevant, remove me").
+#[rustfmt::skip]
+const CONDITIONALS: &[&str] = &[
+    "if", "unless", "wenn", "falls", "sofern", "si", "tenzij", "caso",
+];
+/// Words after a conditional that make it a polite request instead ("if you could remove me").
+#[rustfmt::skip]
+const POLITE_IF: &[&str] = &[
+    "you could", "you can", "you would", "you wouldn", "you don", "possible", "moglich", "sie mich",
+    "vous pouvez", "vous pourriez", "usted", "puede", "possibile", "mogelijk", "mojligt",
+    "possivel",
+];
+/// Words that offer an alternative to the request ("… otherwise, what does it cost?").
+#[rustfmt::skip]
+const OTHERWISE: &[&str] = &[
+    "otherwise", "sonst", "ansonsten", "sinon", "altrimenti", "anders", "annars", "ellers",
+    "contrario", "senao",
+];
+/// Words of a buying question ("what does it cost?", "can we do a demo?").
+#[rustfmt::skip]
+const INTEREST: &[&str] = &[
+    "cost", "costs", "price", "prices", "pricing", "priced", "demo", "trial", "quote", "budget",
+    "call", "meeting", "meet", "integrate", "integration", "kosten", "kostet", "preis", "preise",
+    "termin", "prix", "tarif", "tarifs", "cout", "coute", "precio", "precios", "coste", "cuesta",
+    "prezzo", "prezzi", "costo", "costa", "prijs", "prijzen", "kost", "pris", "priser", "kostar",
+    "preco", "precos", "custo", "custa",
+];
+
+/// Closing lines of mobile and webmail clients ("Sent from my iPhone"): not words the sender
+/// chose, so they must not push a bare "STOP" past the short-word limit.
+#[rustfmt::skip]
+const CLIENT_SIGNATURES: &[&str] = &[
+    "sent from my ", "sent from yahoo mail", "sent from outlook", "sent from mail for windows",
+    "sent from the ", "sent via ", "sent with ", "get outlook for ", "von meinem ",
+    "gesendet von ", "gesendet mit ", "envoye de mon ", "envoye depuis ", "enviado desde mi ",
+    "enviado desde ", "enviado de meu ", "enviado do meu ", "enviado do ", "inviato da ",
+    "inviato dal mio ", "verstuurd vanaf mijn ", "verzonden vanaf mijn ", "verzonden met ",
+    "skickat fran min ", "skickat fran ", "sendt fra min ", "sendt fra ", "lahetetty ",
 ];
 
 /// Subjects (after prefix stripping) that are a request on their own.
@@ -65,18 +154,42 @@ const SUBJECTS: &[&str] = &[
     "descadastro",
 ];
 
+/// What a reply's text says about being mailed again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Ask {
+    /// Nothing, or opt-out words in another sense.
+    No,
+    /// A clear request to stop.
+    Stop,
+    /// An opt-out phrase that is hedged, conditional or beside a buying question: a person
+    /// decides, and the best guess is a reply.
+    Unsure,
+}
+
+/// Where and how the new text asks to stop.
+#[derive(Debug, PartialEq, Eq)]
+struct Found {
+    ask: Ask,
+    /// 1-based line of the body.
+    line: usize,
+    text: String,
+}
+
 /// Whether a reply asks us to stop writing (noting the subject or phrase as evidence).
-pub(super) fn requested(inbound: &Inbound<'_>) -> bool {
+pub(super) fn requested(inbound: &Inbound<'_>) -> Ask {
     if is_unsubscribe_subject(&inbound.subject) {
         inbound.note("unsubscribe-subject", "subject", &inbound.subject);
-        return true;
+        return Ask::Stop;
     }
-    let fresh = new_text(&inbound.body);
-    let found = text_requests(&fresh);
-    if found {
-        inbound.note("unsubscribe-wording", "body (new text)", &fresh);
-    }
-    found
+    let Some(found) = find(&new_text(&inbound.body)) else {
+        return Ask::No;
+    };
+    let rule = match found.ask {
+        Ask::Unsure => "unsubscribe-or-reply",
+        _ => "unsubscribe-wording",
+    };
+    inbound.note(rule, format!("body line {}", found.line), &found.text);
+    found.ask
 }
 
 /// Whether the subject alone is an unsubscribe request.
@@ -85,33 +198,166 @@ pub(super) fn is_unsubscribe_subject(subject: &str) -> bool {
     SUBJECTS.iter().any(|s| normalized.trim() == *s)
 }
 
-fn text_requests(new_text: &str) -> bool {
-    let w = words(clip(new_text, 8 * 1024));
-    if PHRASES.iter().any(|p| affirmed(&w, p)) {
-        return true;
-    }
-    let count = w.split_whitespace().count();
-    count <= SHORT_LIMIT_WORDS && w.split_whitespace().any(|word| SHORT_WORDS.contains(&word))
+/// One sentence of the new text: its body line, its text, whether it asks something.
+struct Sentence<'a> {
+    line: usize,
+    text: &'a str,
+    question: bool,
 }
 
-/// Whether `phrase` occurs in `w` (a `text::words` string) without a negation in the three
-/// words before it ("don't remove me from the thread" is no request).
-fn affirmed(w: &str, phrase: &str) -> bool {
+/// The sentences of `text` (split at ".", "!", "?", ";" and line breaks), bounded.
+fn sentences(text: &str) -> Vec<Sentence<'_>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while !rest.is_empty() && out.len() < 512 {
+            let end = rest
+                .find(['.', '!', '?', ';'])
+                .map_or(rest.len(), |e| e + 1);
+            let (sentence, after) = rest.split_at(end);
+            if sentence.chars().any(char::is_alphanumeric) {
+                out.push(Sentence {
+                    line: i + 1,
+                    text: sentence,
+                    question: sentence.ends_with('?'),
+                });
+            }
+            rest = after;
+        }
+    }
+    out
+}
+
+/// The new text with client signature lines blanked (line numbering kept).
+fn without_client_signatures(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let f = fold(line.trim());
+            let signature = CLIENT_SIGNATURES.iter().any(|s| f.starts_with(s));
+            if signature { "" } else { line }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn find(new_text: &str) -> Option<Found> {
+    let text = without_client_signatures(clip(new_text, 8 * 1024));
+    let all = sentences(&text);
+    let otherwise = all.iter().any(|s| {
+        let w = words(s.text);
+        OTHERWISE.iter().any(|o| w.contains(&format!(" {o} ")))
+    });
+    for (k, sentence) in all.iter().enumerate() {
+        let Some(conditional) = phrase_in(sentence.text) else {
+            continue;
+        };
+        let buying_question = all.iter().enumerate().any(|(j, other)| {
+            j != k && other.question && {
+                let w = words(other.text);
+                INTEREST.iter().any(|i| w.contains(&format!(" {i} ")))
+            }
+        });
+        let ask = if conditional || otherwise || buying_question {
+            Ask::Unsure
+        } else {
+            Ask::Stop
+        };
+        return Some(Found {
+            ask,
+            line: sentence.line,
+            text: sentence.text.trim().to_owned(),
+        });
+    }
+    short_request(&text, &all)
+}
+
+/// A bare "STOP" / "Remove" / "Unsubscribe": at most four words in all, and a clause of only
+/// short and polite words.
+fn short_request(text: &str, all: &[Sentence<'_>]) -> Option<Found> {
+    if words(text).split_whitespace().count() > SHORT_LIMIT_WORDS {
+        return None;
+    }
+    all.iter()
+        .flat_map(|s| clauses(s.text).map(move |c| (s, c)))
+        .find(|(_, clause)| {
+            let w = words(clause);
+            let mut any_short = false;
+            let only_short = w.split_whitespace().all(|word| {
+                let short = SHORT_WORDS.contains(&word);
+                any_short |= short;
+                short || POLITE.contains(&word)
+            });
+            only_short && any_short
+        })
+        .map(|(s, _)| Found {
+            ask: Ask::Stop,
+            line: s.line,
+            text: s.text.trim().to_owned(),
+        })
+}
+
+/// Clauses of a sentence: split at commas, colons and dashes between words.
+fn clauses(sentence: &str) -> impl Iterator<Item = &str> {
+    sentence
+        .split([',', ':', '\u{2013}', '\u{2014}', '(', ')'])
+        .flat_map(|c| c.split(" - "))
+}
+
+/// An affirmed opt-out phrase in `sentence`: `Some(conditional)` when found, where
+/// `conditional` says an "if"/"unless" in the sentence hedges it.
+fn phrase_in(sentence: &str) -> Option<bool> {
+    let found = clauses(sentence).any(|clause| {
+        let w = words(clause);
+        PHRASES.iter().any(|p| affirmed(&w, p).is_some())
+    });
+    // Spanish "Sí" (yes) folds to the conditional "si".
+    let yes = sentence.contains("sí") || sentence.contains("Sí");
+    found.then(|| conditional(&words(sentence), yes))
+}
+
+/// Whether a `text::words` string holds a conditional that is not a polite "if you could".
+fn conditional(w: &str, spanish_yes: bool) -> bool {
+    let tokens: Vec<&str> = w.split_whitespace().collect();
+    tokens.iter().enumerate().any(|(i, t)| {
+        CONDITIONALS.contains(t) && !(spanish_yes && *t == "si") && {
+            let next = tokens
+                .get(i + 1..(i + 3).min(tokens.len()))
+                .unwrap_or_default();
+            let next = next.join(" ");
+            !POLITE_IF.iter().any(|p| next.starts_with(p))
+        }
+    })
+}
+
+/// The offset of `phrase` in `w` (one clause as a `text::words` string) where it is a request:
+/// not negated ("don't remove me from the thread"), not a noun ("unsubscribe rates"), not
+/// about a conversation ("take me off the CC"), not another object ("stop sending invoices").
+fn affirmed(w: &str, phrase: &str) -> Option<usize> {
     let needle = format!(" {phrase}");
     let mut from = 0;
     while let Some(found) = w.get(from..).and_then(|rest| rest.find(&needle)) {
         let at = from + found;
-        let negated = w[..at]
-            .split_whitespace()
-            .rev()
-            .take(3)
-            .any(|word| NEGATIONS.contains(&word));
-        if !negated {
-            return true;
+        let end = at + needle.len();
+        let before: Vec<&str> = w[..at].split_whitespace().rev().take(4).collect();
+        // The rest of the word the phrase ends in ("unsubscrib|ing"), then the words after.
+        let tail = w[end..].split_once(' ').map_or("", |(_, t)| t);
+        let after: Vec<&str> = tail.split_whitespace().take(5).collect();
+        let negated = before
+            .iter()
+            .position(|word| NEGATIONS.contains(word))
+            .is_some_and(|n| before[..n].iter().all(|f| NEGATION_FILLERS.contains(f)));
+        let noun = NOUN_PHRASES.contains(&phrase)
+            && (after.first().is_some_and(|a| NOUN_AFTER.contains(a))
+                || before.first().is_some_and(|b| NOUN_BEFORE.contains(b)));
+        let conversation = after.iter().any(|a| CONVERSATION_OBJECTS.contains(a));
+        let other_object = OBJECT_PHRASES.contains(&phrase)
+            && after.first().is_some_and(|a| !OUR_MAIL.contains(a));
+        if !(negated || noun || conversation || other_object) {
+            return Some(at);
         }
-        from = at + needle.len();
+        from = end;
     }
-    false
+    None
 }
 
 #[cfg(test)]
@@ -119,8 +365,15 @@ mod tests {
     use super::*;
 
     /// The rule on a subject and a body alone.
+    fn ask(subject: &str, body: &str) -> Ask {
+        if is_unsubscribe_subject(subject) {
+            return Ask::Stop;
+        }
+        find(&new_text(body)).map_or(Ask::No, |f| f.ask)
+    }
+
     fn requested(subject: &str, body: &str) -> bool {
-        is_unsubscribe_subject(subject) || text_requests(&new_text(body))
+        ask(subject, body) == Ask::Stop
     }
 
     #[test]
@@ -147,6 +400,93 @@ mod tests {
             "Re: x",
             "We cannot stop by next week, but Friday works."
         ));
+        assert!(!requested("Re: x", "Stop by tomorrow?"));
+        assert!(!requested("Re: x", "Remove the setup fee?"));
+    }
+
+    #[test]
+    fn a_one_word_opt_out_above_a_mobile_client_signature_is_a_request() {
+        for signature in [
+            "Sent from my iPhone",
+            "Get Outlook for Android",
+            "Von meinem iPhone gesendet",
+            "Envoyé de mon iPhone",
+            "Enviado desde mi iPhone",
+            "Verstuurd vanaf mijn iPhone",
+            "Skickat från min iPhone",
+            "Sent from Yahoo Mail on Android",
+            "Sent from my Galaxy",
+        ] {
+            for word in ["Unsubscribe", "STOP", "Remove"] {
+                let body = format!("{word}\n\n{signature}\n");
+                assert!(requested("Re: x", &body), "{body}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_negative_opening_does_not_negate_the_next_sentence() {
+        for body in [
+            "No thanks. Please remove me.",
+            "Not interested, take me off your list",
+            "Not interested - please remove me.",
+            "Not now!\nUnsubscribe me",
+            "Nicht interessiert. Bitte tragen Sie mich aus.",
+        ] {
+            assert!(requested("Re: x", body), "{body}");
+        }
+        assert!(!requested("Re: x", "Please don't remove me from the list."));
+        assert!(!requested("Re: x", "I do not want you to unsubscribe me."));
+    }
+
+    #[test]
+    fn opt_out_words_in_another_sense_are_no_request() {
+        for body in [
+            "Can you remove the setup fee?",
+            "We'd like to stop using our current tool by March.",
+            "Please take me off the CC and add my colleague Anna.",
+            "Your case study mentions unsubscribe rates - how were they measured?",
+            "Where is the opt-out link in your templates?",
+            "We need to stop sending invoices by hand.",
+            "Please remove me from this thread, Anna will take over.",
+        ] {
+            assert_eq!(ask("Re: x", body), Ask::No, "{body}");
+        }
+    }
+
+    #[test]
+    fn opt_out_words_only_in_quoted_text_are_no_request() {
+        for body in [
+            "Sounds good.\n\n> Reply STOP to unsubscribe",
+            "Sounds good.\n\nAm 04.01.2027 um 10:12 schrieb Jonas <j@b.io>:\nabmelden: https://x",
+            "Sounds good.\n-----Original Message-----\nFrom: Jonas\nunsubscribe",
+            "Sounds good.\n\nFrom: Jonas\nSent: Monday\nTo: Mark\nunsubscribe",
+            "Sounds good.\n\nLe 4 janv. 2027, Jonas a écrit :\nse désinscrire",
+        ] {
+            assert_eq!(ask("Re: x", body), Ask::No, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_hedged_or_mixed_request_is_unsure() {
+        for body in [
+            "If this isn't relevant, remove me - otherwise what does it cost?",
+            "Remove me unless you support SAP.",
+            "Please take me off your list. Or wait: what does the pro plan cost?",
+        ] {
+            assert_eq!(ask("Re: x", body), Ask::Unsure, "{body}");
+        }
+        assert_eq!(
+            ask("Re: x", "If you could remove me from your list, thanks."),
+            Ask::Stop
+        );
+    }
+
+    #[test]
+    fn the_deciding_line_is_named() {
+        let found = find("Hi Jonas,\n\nNo thanks. Please remove me.\n").unwrap();
+        assert_eq!(found.line, 3);
+        assert_eq!(found.text, "Please remove me.");
     }
 
     #[test]
