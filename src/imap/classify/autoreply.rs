@@ -239,6 +239,60 @@ fn phrase_line(new_text: &str, phrases: &[&str]) -> Option<(usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::imap::classify::judge;
+
+    fn message(subject: &str, headers: &str, body: &str) -> String {
+        format!(
+            "From: Lena <lena@beispiel.de>\nTo: jonas@brightlane.io\nSubject: {subject}\n\
+             Date: Mon, 21 Dec 2026 09:00:00 +0100\nMessage-ID: <x1@beispiel.de>\n\
+             In-Reply-To: <0190f3a27c4e7b1a9d2e5f6a7b8c9d01@brightlane.io>\n{headers}\n{body}"
+        )
+    }
+
+    #[test]
+    fn a_return_date_and_an_automatic_body_name_their_body_lines() {
+        let raw = message(
+            "Re: Kurze Frage",
+            "",
+            "Guten Tag,\n\nDies ist eine automatische Antwort.\nIch bin bis einschließlich 31. nicht im Büro.\n",
+        );
+        let got = judge(raw.as_bytes(), &ClassifyContext::without_leads()).unwrap();
+        let Classification::AutoReply { return_date, .. } = got.classification else {
+            panic!("{got:?}");
+        };
+        assert_eq!(return_date, chrono::NaiveDate::from_ymd_opt(2027, 1, 1));
+        let at = |rule: &str| {
+            got.evidence
+                .iter()
+                .find(|e| e.rule == rule)
+                .map(|e| e.at.clone())
+        };
+        assert_eq!(at("auto-reply-body").as_deref(), Some("body line 3"));
+        assert_eq!(at("return-date").as_deref(), Some("body line 4"));
+    }
+
+    #[test]
+    fn an_away_subject_with_a_question_is_a_reply_and_without_one_an_auto_reply() {
+        let ctx = ClassifyContext::without_leads();
+        let human = message(
+            "Out of office next week - can we meet after?",
+            "",
+            "Hi Jonas, I am out of the office next week. Could we meet the week after?\n",
+        );
+        assert!(matches!(
+            judge(human.as_bytes(), &ctx).unwrap().classification,
+            Classification::Reply { .. }
+        ));
+        let notice = message(
+            "Out of office",
+            "",
+            "I am out of the office with limited access to email until 4 January.\n",
+        );
+        assert!(matches!(
+            judge(notice.as_bytes(), &ctx).unwrap().classification,
+            Classification::AutoReply { .. }
+        ));
+    }
 
     #[test]
     fn a_subject_that_is_an_auto_reply_label_is_automatic() {

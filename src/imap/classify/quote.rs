@@ -13,7 +13,7 @@ use super::text::{find_at_word_start, fold};
 #[rustfmt::skip]
 const WROTE: &[&str] = &[
     "wrote:", "schrieb:", "a ecrit :", "a ecrit:", "escribio:", "ha scritto:", "schreef:", "skrev:",
-    "escreveu:",
+    "escreveu:", "geschreven:",
 ];
 
 /// Attribution verbs as words, for lines that end with the author's address instead
@@ -22,7 +22,7 @@ const WROTE: &[&str] = &[
 #[rustfmt::skip]
 const WROTE_WORDS: &[&str] = &[
     " wrote ", " writes ", " schrieb ", " a ecrit ", " escribio ", " ha scritto ", " schreef ",
-    " skrev ", " escreveu ", " kirjoitti ", " napisal ",
+    " skrev ", " escreveu ", " kirjoitti ", " napisal ", " geschreven ",
 ];
 
 /// How an attribution line starts ("On …", "Am …", "Le …", "El …", "Il …", "Op …", "Den …",
@@ -88,8 +88,10 @@ fn is_attribution(line: &str) -> bool {
         return false;
     }
     let spaced = format!(" {} ", line.replace(|c: char| !c.is_alphanumeric(), " "));
-    ATTRIBUTION_STARTS.iter().any(|s| line.starts_with(s))
-        && WROTE_WORDS.iter().any(|w| spaced.contains(w))
+    // iOS drops the opening word in some languages ("4 jan. 2027 kl. 10:12 skrev …:").
+    let starts = ATTRIBUTION_STARTS.iter().any(|s| line.starts_with(s))
+        || line.starts_with(|c: char| c.is_ascii_digit());
+    starts && WROTE_WORDS.iter().any(|w| spaced.contains(w))
 }
 
 fn header_lines_follow(folded: &[String], i: usize) -> bool {
@@ -126,6 +128,8 @@ mod tests {
             "Le lun. 4 janv. 2027 à 10:12, Jonas Weber <jonas@brightlane.io> a écrit :",
             "Den 4 jan. 2027 kl. 10:12 skrev Jonas Weber <jonas@brightlane.io>:",
             "On Mon, Jan 4, 2027, 10:12 Jonas Weber <jonas@brightlane.io> wrote:",
+            "4 jan. 2027 kl. 10:12 skrev Jonas Weber <jonas@brightlane.io>:",
+            "Op 4 jan. 2027 om 10:12 heeft Jonas Weber <jonas@brightlane.io> het volgende geschreven:",
         ] {
             let body = format!("Call me Tuesday.\n\n{line}\nHi, unsubscribe here\n");
             assert_eq!(new_text(&body).trim(), "Call me Tuesday.", "{line}");

@@ -87,3 +87,53 @@ fn answer(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::imap::classify::{Classification, ClassifyContext, ReviewReason, judge};
+
+    fn threaded(body: &str) -> String {
+        format!(
+            "From: Mark <mark@example.com>\r\nTo: jonas@brightlane.io\r\nSubject: Re: Quick question\r\n\
+             Date: Tue, 5 Jan 2027 09:00:00 +0100\r\nMessage-ID: <a1@example.com>\r\n\
+             In-Reply-To: <0190f3a27c4e7b1a9d2e5f6a7b8c9d01@brightlane.io>\r\n\r\n{body}"
+        )
+    }
+
+    #[test]
+    fn an_unsubscribe_names_the_body_line_of_its_phrase() {
+        let raw = threaded("Hi Jonas,\r\n\r\nNo thanks. Please remove me.\r\n");
+        let got = judge(raw.as_bytes(), &ClassifyContext::without_leads()).unwrap();
+        assert!(matches!(
+            got.classification,
+            Classification::UnsubscribeRequest { .. }
+        ));
+        assert!(
+            got.evidence
+                .iter()
+                .any(|e| e.at == "body line 3" && e.text == "Please remove me."),
+            "{:?}",
+            got.evidence
+        );
+    }
+
+    #[test]
+    fn a_hedged_request_is_a_reply_for_review() {
+        let raw = threaded("If this isn't relevant, remove me - otherwise what does it cost?\r\n");
+        let got = judge(raw.as_bytes(), &ClassifyContext::without_leads()).unwrap();
+        assert!(matches!(got.classification, Classification::Reply { .. }));
+        assert_eq!(got.needs_review, Some(ReviewReason::UnsubscribeOrReply));
+    }
+
+    #[test]
+    fn a_clear_request_stays_high_confidence() {
+        let raw = threaded("STOP\r\n\r\nSent from my iPhone\r\n");
+        let got = judge(raw.as_bytes(), &ClassifyContext::without_leads()).unwrap();
+        assert!(matches!(
+            got.classification,
+            Classification::UnsubscribeRequest { .. }
+        ));
+        assert_eq!(got.needs_review, None);
+        assert_eq!(got.confidence, crate::imap::classify::Confidence::High);
+    }
+}
