@@ -33,13 +33,24 @@ const ATTRIBUTION_STARTS: &[&str] = &[
 ];
 
 /// Outlook-style header blocks: a "From:" line followed closely by one of the others.
-const FROM_LABELS: &[&str] = &["from:", "von:", "de:", "de :", "da:", "van:", "fran:"];
+const FROM_LABELS: &[&str] = &[
+    "from:",
+    "von:",
+    "de:",
+    "de :",
+    "da:",
+    "van:",
+    "fran:",
+    "fra:",
+    "lahettaja:",
+];
 #[rustfmt::skip]
 const NEXT_LABELS: &[&str] = &[
     "sent:", "date:", "to:", "subject:", "gesendet:", "datum:", "an:", "betreff:", "envoye :",
     "envoye:", "a :", "objet :", "enviado", "para:", "asunto:", "inviato:", "data:", "a:",
     "oggetto:", "verzonden:", "aan:", "onderwerp:", "skickat:", "till:", "amne:", "enviada em:",
-    "assunto:", "cc:",
+    "assunto:", "cc:", "sendt:", "til:", "emne:", "dato:", "lahetetty:", "vastaanottaja:",
+    "aihe:",
 ];
 
 /// The new text of `body` (see the module comment).
@@ -50,6 +61,11 @@ pub(super) fn new_text(body: &str) -> String {
     for (i, line) in lines.iter().enumerate() {
         let f = folded[i].as_str();
         if line.trim_end() == "--" || is_quote_header(&folded, i) {
+            // Gmail wraps a long attribution: "On Mon, … Jonas Weber <" / "jonas@b.io> wrote:".
+            if i > 0 && wrapped_attribution(&folded[i - 1], &folded[i]) {
+                kept.pop();
+                kept.push("");
+            }
             break;
         }
         if f.starts_with('>') {
@@ -81,6 +97,16 @@ fn is_quote_header(folded: &[String], i: usize) -> bool {
     FROM_LABELS.iter().any(|l| line.starts_with(l)) && header_lines_follow(folded, i)
 }
 
+/// Whether `first` is the start of an attribution that `second` (a quote header) ends.
+fn wrapped_attribution(first: &str, second: &str) -> bool {
+    !first.is_empty()
+        && !first.ends_with(':')
+        && is_attribution(&format!(
+            "{first} {}",
+            second.trim_start_matches(['*', ' '])
+        ))
+}
+
 /// "On <date>, <name> <address> wrote:" in any of its shapes: an attribution start, a
 /// "wrote"-like verb as a word, and a colon at the end (an address or a name may sit between).
 fn is_attribution(line: &str) -> bool {
@@ -104,10 +130,12 @@ fn header_lines_follow(folded: &[String], i: usize) -> bool {
 /// The byte offset of a "From:"-style label after the start of `line`, when header lines follow.
 fn inline_header_start(line: &str, folded: &[String], i: usize) -> Option<usize> {
     let lower = line.to_ascii_lowercase();
-    let at = ["from:", "von:", "de:", "de :", "da:", "van:", "från:"]
-        .iter()
-        .filter_map(|label| find_at_word_start(&lower, label, 1))
-        .min()?;
+    let at = [
+        "from:", "von:", "de:", "de :", "da:", "van:", "från:", "fra:",
+    ]
+    .iter()
+    .filter_map(|label| find_at_word_start(&lower, label, 1))
+    .min()?;
     header_lines_follow(folded, i).then_some(at)
 }
 
@@ -134,6 +162,18 @@ mod tests {
             let body = format!("Call me Tuesday.\n\n{line}\nHi, unsubscribe here\n");
             assert_eq!(new_text(&body).trim(), "Call me Tuesday.", "{line}");
         }
+    }
+
+    #[test]
+    fn a_gmail_attribution_wrapped_over_two_lines_is_cut_whole() {
+        let body = "STOP\n\nOn Mon, Jan 4, 2027 at 10:12 AM Jonas Weber <\njonas@brightlane.io> wrote:\n\n> Hi";
+        assert_eq!(new_text(body).trim(), "STOP");
+    }
+
+    #[test]
+    fn nordic_outlook_header_blocks_are_cut() {
+        let body = "Tak, ring mig.\n\nFra: Jonas Weber <jonas@brightlane.io>\nSendt: 4. januar 2027 10:12\nTil: Sara\nEmne: x\nafmeld";
+        assert_eq!(new_text(body).trim(), "Tak, ring mig.");
     }
 
     #[test]

@@ -58,9 +58,9 @@ const POLITE: &[&str] = &[
 const SHORT_LIMIT_WORDS: usize = 4;
 
 /// Words that negate a phrase right after them (English, German, French, Dutch, Swedish,
-/// Italian; Spanish and Portuguese phrases carry their own "no"/"nao").
+/// Italian, "no need to"); Spanish and Portuguese phrases carry their own "no"/"nao".
 const NEGATIONS: &[&str] = &[
-    "don", "dont", "not", "never", "nicht", "nie", "pas", "niet", "inte", "non",
+    "no", "don", "dont", "not", "never", "nicht", "nie", "pas", "niet", "inte", "non",
 ];
 /// Words that may sit between a negation and the phrase it negates ("don't you dare remove
 /// me" is rare; "please don't ever remove me", "I do not want you to remove me" are not).
@@ -437,6 +437,10 @@ mod tests {
         }
         assert!(!requested("Re: x", "Please don't remove me from the list."));
         assert!(!requested("Re: x", "I do not want you to unsubscribe me."));
+        assert!(!requested(
+            "Re: x",
+            "No need to remove me, just write less often."
+        ));
     }
 
     #[test]
