@@ -7,7 +7,7 @@
 use super::inbound::Inbound;
 use super::quote::new_text;
 use super::subject::normalize_subject;
-use super::text::{clip, fold, words};
+use super::text::{clip, collapse_ws, fold, line_number, words};
 
 /// Phrases (matched at a word start, so stems like "descadastr" cover their endings).
 #[rustfmt::skip]
@@ -198,34 +198,53 @@ pub(super) fn is_unsubscribe_subject(subject: &str) -> bool {
     SUBJECTS.iter().any(|s| normalized.trim() == *s)
 }
 
-/// One sentence of the new text: its body line, its text, whether it asks something.
+/// One sentence of the new text: where it starts, its first body line, its text, whether it
+/// asks something. A sentence may run over line breaks (hard-wrapped text); a blank line
+/// ends it.
 struct Sentence<'a> {
-    line: usize,
+    start: usize,
     text: &'a str,
     question: bool,
 }
 
-/// The sentences of `text` (split at ".", "!", "?", ";" and line breaks), bounded.
+/// Sentences kept per message: far more than any real reply has.
+const MAX_SENTENCES: usize = 512;
+
+/// The sentences of `text`: split after ".", "!", "?", ";" and at blank lines.
 fn sentences(text: &str) -> Vec<Sentence<'_>> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let mut rest = line;
-        while !rest.is_empty() && out.len() < 512 {
-            let end = rest
-                .find(['.', '!', '?', ';'])
-                .map_or(rest.len(), |e| e + 1);
-            let (sentence, after) = rest.split_at(end);
-            if sentence.chars().any(char::is_alphanumeric) {
-                out.push(Sentence {
-                    line: i + 1,
-                    text: sentence,
-                    question: sentence.ends_with('?'),
-                });
-            }
-            rest = after;
+    let mut push = |start: usize, end: usize| {
+        let piece = &text[start..end];
+        if out.len() < MAX_SENTENCES && piece.chars().any(char::is_alphanumeric) {
+            out.push(Sentence {
+                start,
+                text: piece,
+                question: piece.trim_end().ends_with('?'),
+            });
+        }
+    };
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        let end = match b {
+            b'.' | b'!' | b'?' | b';' => Some(i + 1),
+            b'\n' if blank_line_follows(&bytes[i + 1..]) => Some(i),
+            _ => None,
+        };
+        if let Some(end) = end.filter(|e| *e > start) {
+            push(start, end);
+            start = end;
         }
     }
+    push(start, text.len());
     out
+}
+
+/// Whether the next line is blank (spaces and tabs only).
+fn blank_line_follows(rest: &[u8]) -> bool {
+    rest.iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+        .is_none_or(|b| *b == b'\n')
 }
 
 /// The new text with client signature lines blanked (line numbering kept).
@@ -248,7 +267,7 @@ fn find(new_text: &str) -> Option<Found> {
         OTHERWISE.iter().any(|o| w.contains(&format!(" {o} ")))
     });
     for (k, sentence) in all.iter().enumerate() {
-        let Some(conditional) = phrase_in(sentence.text) else {
+        let Some((at, conditional)) = phrase_in(sentence.text) else {
             continue;
         };
         let buying_question = all.iter().enumerate().any(|(j, other)| {
@@ -264,22 +283,23 @@ fn find(new_text: &str) -> Option<Found> {
         };
         return Some(Found {
             ask,
-            line: sentence.line,
-            text: sentence.text.trim().to_owned(),
+            line: line_number(&text, sentence.start + at),
+            text: collapse_ws(sentence.text),
         });
     }
-    short_request(&text, &all)
+    short_request(&text)
 }
 
 /// A bare "STOP" / "Remove" / "Unsubscribe": at most four words in all, and a clause of only
 /// short and polite words.
-fn short_request(text: &str, all: &[Sentence<'_>]) -> Option<Found> {
+fn short_request(text: &str) -> Option<Found> {
     if words(text).split_whitespace().count() > SHORT_LIMIT_WORDS {
         return None;
     }
-    all.iter()
-        .flat_map(|s| clauses(s.text).map(move |c| (s, c)))
-        .find(|(_, clause)| {
+    text.lines()
+        .enumerate()
+        .flat_map(|(i, line)| clauses(line).into_iter().map(move |c| (i, line, c.1)))
+        .find(|(_, _, clause)| {
             let w = words(clause);
             let mut any_short = false;
             let only_short = w.split_whitespace().all(|word| {
@@ -289,30 +309,59 @@ fn short_request(text: &str, all: &[Sentence<'_>]) -> Option<Found> {
             });
             only_short && any_short
         })
-        .map(|(s, _)| Found {
+        .map(|(i, line, _)| Found {
             ask: Ask::Stop,
-            line: s.line,
-            text: s.text.trim().to_owned(),
+            line: i + 1,
+            text: line.trim().to_owned(),
         })
 }
 
-/// Clauses of a sentence: split at commas, colons and dashes between words.
-fn clauses(sentence: &str) -> impl Iterator<Item = &str> {
-    sentence
-        .split([',', ':', '\u{2013}', '\u{2014}', '(', ')'])
-        .flat_map(|c| c.split(" - "))
+/// Clauses of a sentence with their byte offsets: split at commas, colons, parentheses and
+/// dashes between words. Line breaks stay inside (see `clause_words`).
+fn clauses(sentence: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut prev = ' ';
+    let mut chars = sentence.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map_or(' ', |(_, n)| *n);
+        let boundary = matches!(c, ',' | ':' | '(' | ')' | '\u{2013}' | '\u{2014}')
+            || (c == '-' && prev.is_whitespace() && next.is_whitespace());
+        if boundary {
+            out.push((start, &sentence[start..i]));
+            start = i + c.len_utf8();
+        }
+        prev = c;
+    }
+    out.push((start, &sentence[start..]));
+    out
 }
 
-/// An affirmed opt-out phrase in `sentence`: `Some(conditional)` when found, where
-/// `conditional` says an "if"/"unless" in the sentence hedges it.
-fn phrase_in(sentence: &str) -> Option<bool> {
-    let found = clauses(sentence).any(|clause| {
-        let w = words(clause);
-        PHRASES.iter().any(|p| affirmed(&w, p).is_some())
-    });
+/// A clause as a `text::words` string, with the offset in it where each of its lines starts.
+fn clause_words(clause: &str) -> (String, Vec<usize>) {
+    let mut w = String::from(" ");
+    let mut starts = Vec::new();
+    for line in clause.split('\n') {
+        starts.push(w.len() - 1);
+        w.push_str(words(line).trim_start());
+    }
+    (w, starts)
+}
+
+/// An affirmed opt-out phrase in `sentence`: its byte offset in the sentence (the start of its
+/// line) and whether an "if"/"unless" in the sentence hedges it.
+fn phrase_in(sentence: &str) -> Option<(usize, bool)> {
+    let at = clauses(sentence).into_iter().find_map(|(offset, clause)| {
+        let (w, starts) = clause_words(clause);
+        let at = PHRASES.iter().find_map(|p| affirmed(&w, &starts, p))?;
+        let line = starts.iter().rposition(|s| *s <= at).unwrap_or(0);
+        // The byte offset of that line in the sentence.
+        let line_offset: usize = clause.split('\n').take(line).map(|l| l.len() + 1).sum();
+        Some(offset + line_offset)
+    })?;
     // Spanish "Sí" (yes) folds to the conditional "si".
     let yes = sentence.contains("sí") || sentence.contains("Sí");
-    found.then(|| conditional(&words(sentence), yes))
+    Some((at, conditional(&words(sentence), yes)))
 }
 
 /// Whether a `text::words` string holds a conditional that is not a polite "if you could".
@@ -332,13 +381,20 @@ fn conditional(w: &str, spanish_yes: bool) -> bool {
 /// The offset of `phrase` in `w` (one clause as a `text::words` string) where it is a request:
 /// not negated ("don't remove me from the thread"), not a noun ("unsubscribe rates"), not
 /// about a conversation ("take me off the CC"), not another object ("stop sending invoices").
-fn affirmed(w: &str, phrase: &str) -> Option<usize> {
+fn affirmed(w: &str, line_starts: &[usize], phrase: &str) -> Option<usize> {
     let needle = format!(" {phrase}");
     let mut from = 0;
     while let Some(found) = w.get(from..).and_then(|rest| rest.find(&needle)) {
         let at = from + found;
         let end = at + needle.len();
-        let before: Vec<&str> = w[..at].split_whitespace().rev().take(4).collect();
+        // A negation never reaches back over a line break.
+        let line_start = line_starts
+            .iter()
+            .rev()
+            .find(|s| **s <= at)
+            .copied()
+            .unwrap_or(0);
+        let before: Vec<&str> = w[line_start..at].split_whitespace().rev().take(4).collect();
         // The rest of the word the phrase ends in ("unsubscrib|ing"), then the words after.
         let tail = w[end..].split_once(' ').map_or("", |(_, t)| t);
         let after: Vec<&str> = tail.split_whitespace().take(5).collect();
@@ -484,6 +540,18 @@ mod tests {
             ask("Re: x", "If you could remove me from your list, thanks."),
             Ask::Stop
         );
+    }
+
+    #[test]
+    fn a_phrase_wrapped_over_two_lines_is_found_but_negation_stops_at_the_break() {
+        assert!(requested(
+            "Re: x",
+            "We are not looking for this right now. Please take\nme off your list."
+        ));
+        assert!(requested("Re: x", "Not interested\nremove me please"));
+        let found =
+            find("Hi Jonas, thanks for\nthe note but please remove\nme from your list").unwrap();
+        assert_eq!(found.line, 2);
     }
 
     #[test]
