@@ -7,7 +7,8 @@
 //! English, German, French, Spanish, Italian, Dutch, Swedish or Portuguese (an away word with a
 //! colon, "Out of Office: …", or automatic-reply wording, "Automatic reply: …"); a body that says
 //! it is automatic. A subject that only talks about being away ("Out of office next week — can
-//! we meet after?") counts only beside away wording in a body that asks nothing.
+//! we meet after?") counts only outside a thread ("Re: …") and beside away wording in a body
+//! that asks nothing.
 //! Weak signs (`Precedence: bulk/junk`, a null Return-Path) count only when the message refers
 //! to one of our sends or comes from a lead. A lone `X-Auto-Response-Suppress` counts for
 //! nothing: newsletters and some helpdesk tools set it on mail people write. A body that merely
@@ -18,6 +19,7 @@ use super::context::ClassifyContext;
 use super::inbound::Inbound;
 use super::quote::new_text;
 use super::return_date;
+use super::subject::normalize_subject;
 use super::text::{clip, collapse_ws, fold, words};
 use super::types::{Classification, Confidence};
 
@@ -212,10 +214,12 @@ fn untagged(mut s: &str) -> &str {
     s
 }
 
-/// Whether the subject talks about being away (without being a label).
+/// Whether the subject talks about being away (without being a label) and answers nothing:
+/// "Re: Before I'm away on vacation" is a person writing in a thread.
 fn away_talk(subject: &str) -> bool {
     let w = words(subject);
-    AWAY_TALK.iter().any(|p| w.contains(p))
+    let in_thread = normalize_subject(subject) != collapse_ws(&fold(subject)).trim();
+    !in_thread && AWAY_TALK.iter().any(|p| w.contains(p))
 }
 
 /// The first line of `new_text` holding one of `phrases` (`text::words` form), with the text
@@ -321,7 +325,7 @@ mod tests {
             assert!(!automatic_subject(subject), "{subject}");
         }
         assert!(away_talk("Out of office next week - can we meet after?"));
-        assert!(away_talk("Re: Before I'm away on vacation"));
+        assert!(!away_talk("Re: Before I'm away on vacation"));
     }
 
     #[test]
