@@ -3,7 +3,9 @@
 //!
 //! Triggers that name the first day back ("back", "zurück", "ab", "retour", "regres",
 //! "rientr", "terug", "tillbaka", "retorn"…) are tried before "until"-style ones ("until",
-//! "bis", "jusqu'au", "hasta", "fino al", "tot", "till", "til", "até"). An inclusive "until"
+//! "bis", "jusqu'au", "hasta", "fino al", "tot", "till", "til", "até"), and "from (and
+//! including)" ones ("från och med", "fra og med", "vanaf", "à partir du") last, because they
+//! often start the absence rather than end it. An inclusive "until"
 //! ("through", "until and including", "bis einschließlich", "bis inkl.", "tot en met", "t/m",
 //! "till och med", "til og med", "t.o.m.") means the next day; "back on", "zurück am",
 //! "tillbaka den" name the day itself. A date without a year takes the Date header's year, or
@@ -30,6 +32,20 @@ enum Kind {
     Until,
     /// The date is the last day away.
     Through,
+    /// "From (and including)": the first day back when nothing else is said, but often the
+    /// first day away ("ledig från och med 2 jan till och med 5 jan"), so tried last.
+    Since,
+}
+
+impl Kind {
+    /// Trigger order: return words, then until words, then since words.
+    fn rank(self) -> u8 {
+        match self {
+            Self::Return => 0,
+            Self::Until | Self::Through => 1,
+            Self::Since => 2,
+        }
+    }
 }
 
 struct Trigger {
@@ -82,8 +98,8 @@ const TRIGGERS: &[Trigger] = &[
     p("bis ", Kind::Until),
     t("de retour", Kind::Return, false, false),
     t("retour", Kind::Return, false, false),
-    t("a partir d", Kind::Return, false, false),
-    t("des le ", Kind::Return, false, false),
+    t("a partir d", Kind::Since, false, false),
+    t("des le ", Kind::Since, false, false),
     t("reprendrai", Kind::Return, false, false),
     t("jusqu", Kind::Until, false, false),
     t("regres", Kind::Return, false, false),
@@ -98,13 +114,14 @@ const TRIGGERS: &[Trigger] = &[
     p("fino ", Kind::Until),
     t("terug", Kind::Return, false, true),
     t("weer ", Kind::Return, false, true),
-    t("vanaf", Kind::Return, false, false),
+    t("vanaf", Kind::Since, false, false),
     t("tot en met", Kind::Through, false, false),
     t("t/m ", Kind::Through, false, false),
     p("tot ", Kind::Until),
     t("tillbaka", Kind::Return, false, false),
     t("ater ", Kind::Return, false, false),
-    t("fran och med", Kind::Return, false, false),
+    t("fran och med", Kind::Since, false, false),
+    t("fra og med", Kind::Since, false, false),
     t("till och med", Kind::Through, false, false),
     t("t.o.m", Kind::Through, false, false),
     p("till ", Kind::Until),
@@ -151,7 +168,7 @@ pub(super) fn extract(text: &str, reference: Option<NaiveDate>) -> Option<(Naive
     let lined = squeeze(&fold(clip(text, 8 * 1024)));
     // Same bytes with line breaks as spaces: a phrase or date may wrap.
     let folded = lined.replace('\n', " ");
-    let mut hits: Vec<(bool, usize, &Trigger)> = Vec::new();
+    let mut hits: Vec<(u8, usize, &Trigger)> = Vec::new();
     for trigger in TRIGGERS {
         let mut from = 0;
         while let Some(at) = find_at_word_start(&folded, trigger.phrase, from) {
@@ -160,12 +177,12 @@ pub(super) fn extract(text: &str, reference: Option<NaiveDate>) -> Option<(Naive
             }
             // A longer trigger at the same place ("tot en met" over "tot") wins: keep the first.
             if !hits.iter().any(|(_, pos, _)| *pos == at) {
-                hits.push((trigger.kind != Kind::Return, at, trigger));
+                hits.push((trigger.kind.rank(), at, trigger));
             }
             from = at + trigger.phrase.len();
         }
     }
-    hits.sort_by_key(|(until_like, at, _)| (*until_like, *at));
+    hits.sort_by_key(|(rank, at, _)| (*rank, *at));
     hits.into_iter().find_map(|(_, at, trigger)| {
         date_for(&folded, at, trigger, reference).map(|d| (d, line_number(&lined, at)))
     })

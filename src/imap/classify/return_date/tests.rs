@@ -167,3 +167,32 @@ fn the_line_that_states_the_date_is_named() {
     let text = "Hello,\n\nthanks for your mail.\nI am back on\n12 January.";
     assert_eq!(super::extract(text, sent), Some((d(2027, 1, 12), 4)));
 }
+
+#[test]
+fn from_and_including_starts_the_absence_when_an_end_is_given() {
+    let sent = Some(d(2026, 12, 20));
+    for (text, want) in [
+        (
+            "Jag är ledig från och med 2 januari till och med 5 januari.",
+            d(2027, 1, 6),
+        ),
+        (
+            "Jeg er på ferie fra og med 2. januar til og med 5. januar.",
+            d(2027, 1, 6),
+        ),
+        (
+            "Ik ben afwezig vanaf 2 januari t/m 5 januari.",
+            d(2027, 1, 6),
+        ),
+        (
+            "Absent à partir du 2 janvier jusqu'au 5 janvier inclus.",
+            d(2027, 1, 6),
+        ),
+        (
+            "Från och med 8 januari är jag på plats igen.",
+            d(2027, 1, 8),
+        ),
+    ] {
+        assert_eq!(extract(text, sent), Some(want), "{text}");
+    }
+}
