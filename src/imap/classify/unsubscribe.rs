@@ -123,6 +123,16 @@ const OTHERWISE: &[&str] = &[
     "otherwise", "sonst", "ansonsten", "sinon", "altrimenti", "anders", "annars", "ellers",
     "contrario", "senao",
 ];
+/// Phrases (`text::words` form) that put a request off rather than end the conversation
+/// ("remove me for now, check back in Q3"). A bare "for now" is not one: "not for now,
+/// remove me" is a plain refusal.
+#[rustfmt::skip]
+const DEFERRALS: &[&str] = &[
+    " check back", " reach out again", " try again in", " next quarter ", " later this year",
+    " in a few months", " in q1 ", " in q2 ", " in q3 ", " in q4 ", " melden sie sich gern",
+    " recontactez moi", " vuelva a contactar", " ricontattatemi",
+];
+
 /// Words of a buying question ("what does it cost?", "can we do a demo?").
 #[rustfmt::skip]
 const INTEREST: &[&str] = &[
@@ -262,10 +272,9 @@ fn without_client_signatures(text: &str) -> String {
 fn find(new_text: &str) -> Option<Found> {
     let text = without_client_signatures(clip(new_text, 8 * 1024));
     let all = sentences(&text);
-    let otherwise = all.iter().any(|s| {
-        let w = words(s.text);
-        OTHERWISE.iter().any(|o| w.contains(&format!(" {o} ")))
-    });
+    let whole = words(&text);
+    let otherwise = OTHERWISE.iter().any(|o| whole.contains(&format!(" {o} ")))
+        || DEFERRALS.iter().any(|d| whole.contains(d));
     for (k, sentence) in all.iter().enumerate() {
         let Some((at, conditional)) = phrase_in(sentence.text) else {
             continue;
@@ -515,6 +524,14 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_refusal_with_for_now_stays_a_request() {
+        assert_eq!(
+            ask("Re: x", "Not for now, thanks. Please remove me."),
+            Ask::Stop
+        );
+    }
+
+    #[test]
     fn opt_out_words_only_in_quoted_text_are_no_request() {
         for body in [
             "Sounds good.\n\n> Reply STOP to unsubscribe",
@@ -533,6 +550,7 @@ mod tests {
             "If this isn't relevant, remove me - otherwise what does it cost?",
             "Remove me unless you support SAP.",
             "Please take me off your list. Or wait: what does the pro plan cost?",
+            "Remove me for now, and check back in Q3 when budgets reopen.",
         ] {
             assert_eq!(ask("Re: x", body), Ask::Unsure, "{body}");
         }
