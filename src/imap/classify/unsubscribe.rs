@@ -71,12 +71,23 @@ const NEGATION_FILLERS: &[&str] = &[
 ];
 
 /// Objects that turn a "take me off" / "remove me from" into a change of who is in a
-/// conversation (the CC line, a thread, an invite), not an opt-out.
+/// conversation (the CC line, an invite), not an opt-out.
 #[rustfmt::skip]
 const CONVERSATION_OBJECTS: &[&str] = &[
-    "cc", "bcc", "thread", "chain", "invite", "invitation", "meeting", "call", "loop", "calendar",
-    "conversation", "invoice", "copy", "copia", "copie", "kopie", "kopia", "kopian", "hilo",
-    "fil", "trad", "traden", "draad", "termin", "webinar", "event", "demo",
+    "cc", "bcc", "invite", "invitation", "meeting", "call", "calendar", "invoice", "copy",
+    "copia", "copie", "kopie", "kopia", "kopian", "termin", "webinar", "event", "demo",
+];
+/// Objects that make "remove me from this thread" a hand-over when the text names someone to
+/// take over, and otherwise leave it for a person: in cold outreach the thread is our mail.
+#[rustfmt::skip]
+const THREAD_OBJECTS: &[&str] = &[
+    "thread", "chain", "loop", "conversation", "hilo", "fil", "trad", "traden", "draad",
+];
+/// Words (`text::words` form) that hand the conversation to someone else.
+#[rustfmt::skip]
+const HANDOVER: &[&str] = &[
+    " colleague", " take over", " takes over", " instead ", " add ", " loop in ", " forward",
+    " kollege", " kollegin", " collegue", " colega", " collega", " kollega", " cc ",
 ];
 
 /// Words after "unsubscribe"/"opt out" that make it a noun or adjective ("unsubscribe rates in
@@ -276,23 +287,27 @@ fn find(new_text: &str) -> Option<Found> {
     let otherwise = OTHERWISE.iter().any(|o| whole.contains(&format!(" {o} ")))
         || DEFERRALS.iter().any(|d| whole.contains(d));
     for (k, sentence) in all.iter().enumerate() {
-        let Some((at, conditional)) = phrase_in(sentence.text) else {
+        let Some(phrase) = phrase_in(sentence.text) else {
             continue;
         };
+        let handover = HANDOVER.iter().any(|h| whole.contains(h));
+        if phrase.thread && handover {
+            continue;
+        }
         let buying_question = all.iter().enumerate().any(|(j, other)| {
             j != k && other.question && {
                 let w = words(other.text);
                 INTEREST.iter().any(|i| w.contains(&format!(" {i} ")))
             }
         });
-        let ask = if conditional || otherwise || buying_question {
+        let ask = if phrase.conditional || phrase.thread || otherwise || buying_question {
             Ask::Unsure
         } else {
             Ask::Stop
         };
         return Some(Found {
             ask,
-            line: line_number(&text, sentence.start + at),
+            line: line_number(&text, sentence.start + phrase.at),
             text: collapse_ws(sentence.text),
         });
     }
@@ -357,20 +372,32 @@ fn clause_words(clause: &str) -> (String, Vec<usize>) {
     (w, starts)
 }
 
-/// An affirmed opt-out phrase in `sentence`: its byte offset in the sentence (the start of its
-/// line) and whether an "if"/"unless" in the sentence hedges it.
-fn phrase_in(sentence: &str) -> Option<(usize, bool)> {
-    let at = clauses(sentence).into_iter().find_map(|(offset, clause)| {
+/// An affirmed opt-out phrase in `sentence`.
+struct Phrase {
+    /// Byte offset in the sentence of the line the phrase starts on.
+    at: usize,
+    /// An "if"/"unless" in the sentence hedges it.
+    conditional: bool,
+    /// It asks to leave a thread ("remove me from this thread").
+    thread: bool,
+}
+
+fn phrase_in(sentence: &str) -> Option<Phrase> {
+    let (at, thread) = clauses(sentence).into_iter().find_map(|(offset, clause)| {
         let (w, starts) = clause_words(clause);
-        let at = PHRASES.iter().find_map(|p| affirmed(&w, &starts, p))?;
+        let (at, thread) = PHRASES.iter().find_map(|p| affirmed(&w, &starts, p))?;
         let line = starts.iter().rposition(|s| *s <= at).unwrap_or(0);
         // The byte offset of that line in the sentence.
         let line_offset: usize = clause.split('\n').take(line).map(|l| l.len() + 1).sum();
-        Some(offset + line_offset)
+        Some((offset + line_offset, thread))
     })?;
     // Spanish "Sí" (yes) folds to the conditional "si".
     let yes = sentence.contains("sí") || sentence.contains("Sí");
-    Some((at, conditional(&words(sentence), yes)))
+    Some(Phrase {
+        at,
+        conditional: conditional(&words(sentence), yes),
+        thread,
+    })
 }
 
 /// Whether a `text::words` string holds a conditional that is not a polite "if you could".
@@ -390,7 +417,7 @@ fn conditional(w: &str, spanish_yes: bool) -> bool {
 /// The offset of `phrase` in `w` (one clause as a `text::words` string) where it is a request:
 /// not negated ("don't remove me from the thread"), not a noun ("unsubscribe rates"), not
 /// about a conversation ("take me off the CC"), not another object ("stop sending invoices").
-fn affirmed(w: &str, line_starts: &[usize], phrase: &str) -> Option<usize> {
+fn affirmed(w: &str, line_starts: &[usize], phrase: &str) -> Option<(usize, bool)> {
     let needle = format!(" {phrase}");
     let mut from = 0;
     while let Some(found) = w.get(from..).and_then(|rest| rest.find(&needle)) {
@@ -418,7 +445,8 @@ fn affirmed(w: &str, line_starts: &[usize], phrase: &str) -> Option<usize> {
         let other_object = OBJECT_PHRASES.contains(&phrase)
             && after.first().is_some_and(|a| !OUR_MAIL.contains(a));
         if !(negated || noun || conversation || other_object) {
-            return Some(at);
+            let thread = after.iter().any(|a| THREAD_OBJECTS.contains(a));
+            return Some((at, thread));
         }
         from = end;
     }
@@ -551,6 +579,7 @@ mod tests {
             "Remove me unless you support SAP.",
             "Please take me off your list. Or wait: what does the pro plan cost?",
             "Remove me for now, and check back in Q3 when budgets reopen.",
+            "Please remove me from this thread.",
         ] {
             assert_eq!(ask("Re: x", body), Ask::Unsure, "{body}");
         }
