@@ -247,6 +247,16 @@ fn phrase_in(sentence: &str) -> Option<Phrase> {
     })
 }
 
+/// "We unsubscribed from three vendors": a past opt-out from someone else's mail is a report,
+/// not a request ("I unsubscribed from your emails" still is one).
+fn reported_elsewhere(word: &str, after: &[&str]) -> bool {
+    word == "unsubscribed"
+        && after.first() == Some(&"from")
+        && after
+            .get(1)
+            .is_some_and(|next| !OUR_MAIL.contains(next) && !matches!(*next, "the" | "all" | "you"))
+}
+
 /// Whether a `text::words` string holds a conditional that is not a polite "if you could".
 fn conditional(w: &str, spanish_yes: bool) -> bool {
     let tokens: Vec<&str> = w.split_whitespace().collect();
@@ -285,9 +295,12 @@ fn affirmed(w: &str, line_starts: &[usize], phrase: &str) -> Option<(usize, bool
             .iter()
             .position(|word| NEGATIONS.contains(word))
             .is_some_and(|n| before[..n].iter().all(|f| NEGATION_FILLERS.contains(f)));
+        let word = w[at + 1..].split(' ').next().unwrap_or_default();
         let noun = NOUN_PHRASES.contains(&phrase)
             && (after.first().is_some_and(|a| NOUN_AFTER.contains(a))
-                || before.first().is_some_and(|b| NOUN_BEFORE.contains(b)));
+                || before.first().is_some_and(|b| NOUN_BEFORE.contains(b))
+                || word == "unsubscribes"
+                || reported_elsewhere(word, &after));
         let conversation = after.iter().any(|a| CONVERSATION_OBJECTS.contains(a));
         let other_object = OBJECT_PHRASES.contains(&phrase)
             && after.first().is_some_and(|a| !OUR_MAIL.contains(a));
