@@ -3,8 +3,12 @@
 //! Strong signs, each enough on its own: RFC 3834 `Auto-Submitted` other than "no";
 //! `X-Autoreply` / `X-Autorespond` / `X-Autoresponder` / `X-Auto-Reply`; `Precedence:
 //! auto_reply`; Exchange's out-of-office pair (`X-Auto-Response-Suppress` with All/OOF/
-//! AutoReply plus `X-MS-Exchange-Inbox-Rules-Loop`); an auto-reply subject in English, German,
-//! French, Spanish, Italian, Dutch, Swedish or Portuguese; a body that says it is automatic.
+//! AutoReply plus `X-MS-Exchange-Inbox-Rules-Loop`); a subject that is an auto-reply label in
+//! English, German, French, Spanish, Italian, Dutch, Swedish or Portuguese (an away word with a
+//! colon, "Out of Office: …", or automatic-reply wording, "Automatic reply: …"); a body that says
+//! it is automatic. A subject that only talks about being away ("Out of office next week — can
+//! we meet after?") counts only outside a thread ("Re: …") and beside away wording in a body
+//! that asks nothing.
 //! Weak signs (`Precedence: bulk/junk`, a null Return-Path) count only when the message refers
 //! to one of our sends or comes from a lead. A lone `X-Auto-Response-Suppress` counts for
 //! nothing: newsletters and some helpdesk tools set it on mail people write. A body that merely
@@ -15,30 +19,57 @@ use super::context::ClassifyContext;
 use super::inbound::Inbound;
 use super::quote::new_text;
 use super::return_date;
+use super::subject::normalize_subject;
 use super::text::{clip, collapse_ws, fold, words};
 use super::types::{Classification, Confidence};
 
-/// Subject prefixes (folded), followed by ":", " ", "(" or the end.
+/// Away words (folded) that label an auto-reply subject when a colon follows them ("Out of
+/// Office: …", "Abwesend: …") and only talk about being away otherwise.
 #[rustfmt::skip]
-const SUBJECT_PREFIXES: &[&str] = &[
-    "automatic reply", "auto reply", "auto-reply", "autoreply", "auto response", "auto-response",
-    "autoresponse", "automated reply", "automated response", "out of office", "out of the office",
-    "ooo", "away from office", "on vacation", "vacation reply", "auto:", "automatische antwort",
-    "abwesenheitsnotiz", "abwesenheit", "abwesend", "nicht im buro", "reponse automatique",
-    "absence du bureau", "absent du bureau", "absente du bureau", "absence", "absent", "absente",
-    "respuesta automatica", "fuera de la oficina", "fuera de oficina", "ausente", "ausencia",
-    "risposta automatica", "fuori sede", "fuori ufficio", "assente", "assenza",
-    "automatisch antwoord", "afwezig", "niet aanwezig", "niet op kantoor", "automatisch bericht",
-    "automatiskt svar", "autosvar", "franvaro", "franvarande", "ej pa kontoret",
-    "resposta automatica", "fora do escritorio", "ausente do escritorio",
+const AWAY_PREFIXES: &[&str] = &[
+    "out of office", "out of the office", "ooo", "away from office", "on vacation",
+    "vacation reply", "abwesenheit", "abwesend", "nicht im buro", "absence du bureau",
+    "absent du bureau", "absente du bureau", "absence", "absent", "absente",
+    "fuera de la oficina", "fuera de oficina", "ausente", "ausencia", "fuori sede",
+    "fuori ufficio", "assente", "assenza", "afwezig", "niet aanwezig", "niet op kantoor",
+    "franvaro", "franvarande", "ej pa kontoret", "fora do escritorio", "ausente do escritorio",
 ];
 
-/// Phrases anywhere in the subject.
+/// Automatic-reply wording (folded) that labels a subject at its start, whatever follows.
 #[rustfmt::skip]
-const SUBJECT_ANYWHERE: &[&str] = &[
-    "automatic reply", "auto-reply", "autoreply", "out of office", "out of the office",
-    "automatische antwort", "abwesenheitsnotiz", "reponse automatique", "respuesta automatica",
-    "risposta automatica", "automatisch antwoord", "automatiskt svar", "resposta automatica",
+const AUTO_PREFIXES: &[&str] = &[
+    "auto reply", "auto response", "auto-response", "autoresponse", "automated reply",
+    "automated response", "automatisch bericht", "autosvar",
+];
+
+/// Automatic-reply wording (folded) that labels a subject anywhere in it.
+#[rustfmt::skip]
+const AUTO_ANYWHERE: &[&str] = &[
+    "automatic reply", "auto-reply", "autoreply", "automatische antwort", "abwesenheitsnotiz",
+    "reponse automatique", "respuesta automatica", "risposta automatica", "automatisch antwoord",
+    "automatiskt svar", "resposta automatica",
+];
+
+/// Words of a subject that talks about being away.
+#[rustfmt::skip]
+const AWAY_TALK: &[&str] = &[
+    " out of office ", " out of the office ", " ooo ", " away ", " vacation ", " holiday ",
+    " holidays ", " on leave ", " abwesend ", " urlaub ", " absent ", " absente ", " vacances ",
+    " conge ", " vacaciones ", " ferie ", " vakantie ", " semester ", " ferias ",
+];
+
+/// Body phrases (`text::words` form) of an away notice; with an away subject and no question
+/// they make the message automatic.
+#[rustfmt::skip]
+const AWAY_BODY: &[&str] = &[
+    " i am out of the office", " i m out of the office", " i am currently out",
+    " i m currently out", " i am away", " i m away", " i am on vacation", " i m on vacation",
+    " i am on leave", " limited access to email", " limited access to e mail",
+    " no access to email", " no access to e mail", " upon my return", " when i return",
+    " will be back", " i will return", " ich bin abwesend", " ich bin nicht im buro",
+    " bin ich nicht im buro", " bin ich abwesend", " je suis absent", " je suis absente",
+    " estoy fuera", " sono fuori", " ik ben afwezig", " jag ar pa semester", " jag ar borta",
+    " estou fora", " for urgent matters", " in dringenden fallen", " en cas d urgence",
 ];
 
 /// Body phrases (in `text::words` form) that only automatic messages use.
@@ -62,9 +93,17 @@ pub(super) fn detect(inbound: &Inbound<'_>, ctx: &ClassifyContext<'_>) -> Option
             inbound.note("auto-reply-subject", "subject", &inbound.subject);
             true
         }
-        || automatic_body(&fresh) && {
-            inbound.note("auto-reply-body", "body", clip(&fresh, 200));
+        || phrase_line(&fresh, BODY_PHRASES).is_some_and(|(line, text)| {
+            inbound.note("auto-reply-body", format!("body line {line}"), &text);
             true
+        })
+        || away_talk(&inbound.subject) && !fresh.contains('?') && {
+            phrase_line(&fresh, AWAY_BODY).is_some_and(|(line, text)| {
+                inbound.note("away-subject", "subject", &inbound.subject);
+                inbound.note("away-body", format!("body line {line}"), &text);
+                inbound.doubt(Confidence::Medium);
+                true
+            })
         };
     if !strong {
         let attributable =
@@ -74,11 +113,19 @@ pub(super) fn detect(inbound: &Inbound<'_>, ctx: &ClassifyContext<'_>) -> Option
         }
         inbound.doubt(Confidence::Medium);
     }
-    let text = format!("{}\n{}", inbound.subject, fresh);
+    let found = return_date::extract(&inbound.subject, inbound.date)
+        .map(|(date, _)| (date, "subject".to_owned()))
+        .or_else(|| {
+            return_date::extract(&fresh, inbound.date)
+                .map(|(date, line)| (date, format!("body line {line}")))
+        });
+    if let Some((date, at)) = &found {
+        inbound.note("return-date", at.as_str(), &date.to_string());
+    }
     Some(Classification::AutoReply {
         send_id,
         email: inbound.from.clone(),
-        return_date: return_date::extract(&text, inbound.date),
+        return_date: found.map(|(date, _)| date),
     })
 }
 
@@ -138,17 +185,160 @@ fn weak_headers(inbound: &Inbound<'_>) -> bool {
     })
 }
 
+/// Whether the subject is an auto-reply label: an away word followed by a colon, or
+/// automatic-reply wording at its start (after "[tags]") or anywhere.
 fn automatic_subject(subject: &str) -> bool {
     let s = collapse_ws(&fold(subject));
-    let prefixed = SUBJECT_PREFIXES.iter().any(|p| {
-        s.strip_prefix(p).is_some_and(|rest| {
-            rest.is_empty() || rest.starts_with([':', ' ', '(', '-']) || p.ends_with(':')
-        })
+    let s = untagged(&s);
+    let away_label = AWAY_PREFIXES.iter().any(|p| {
+        s.strip_prefix(p)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
     });
-    prefixed || SUBJECT_ANYWHERE.iter().any(|p| s.contains(p))
+    let auto_label = s.starts_with("auto:")
+        || AUTO_PREFIXES.iter().any(|p| {
+            s.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', ' ', '(', '-']))
+        })
+        || AUTO_ANYWHERE.iter().any(|p| s.contains(p));
+    away_label || auto_label
 }
 
-fn automatic_body(new_text: &str) -> bool {
-    let w = words(clip(new_text, 2048));
-    BODY_PHRASES.iter().any(|p| w.contains(p))
+/// The subject without leading "[EXTERNAL]"-style tags.
+fn untagged(mut s: &str) -> &str {
+    for _ in 0..4 {
+        match s.strip_prefix('[').and_then(|t| t.split_once(']')) {
+            Some((tag, rest)) if tag.len() <= 24 => s = rest.trim_start(),
+            _ => break,
+        }
+    }
+    s
+}
+
+/// Whether the subject talks about being away (without being a label) and answers nothing:
+/// "Re: Before I'm away on vacation" is a person writing in a thread.
+fn away_talk(subject: &str) -> bool {
+    let w = words(subject);
+    let in_thread = normalize_subject(subject) != collapse_ws(&fold(subject)).trim();
+    !in_thread && AWAY_TALK.iter().any(|p| w.contains(p))
+}
+
+/// The first line of `new_text` holding one of `phrases` (`text::words` form), with the text
+/// of that line; a phrase wrapped over two lines counts on the first.
+fn phrase_line(new_text: &str, phrases: &[&str]) -> Option<(usize, String)> {
+    let lines: Vec<&str> = clip(new_text, 4096).lines().collect();
+    let holds = |text: &str| {
+        let w = words(text);
+        phrases.iter().any(|p| w.contains(p))
+    };
+    (0..lines.len()).find_map(|i| {
+        if holds(lines[i]) {
+            return Some((i + 1, lines[i].to_owned()));
+        }
+        let next = lines.get(i + 1).filter(|next| !holds(next))?;
+        let pair = format!("{} {next}", lines[i]);
+        holds(&pair).then(|| (i + 1, pair))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imap::classify::judge;
+
+    fn message(subject: &str, headers: &str, body: &str) -> String {
+        format!(
+            "From: Lena <lena@beispiel.de>\nTo: jonas@brightlane.io\nSubject: {subject}\n\
+             Date: Mon, 21 Dec 2026 09:00:00 +0100\nMessage-ID: <x1@beispiel.de>\n\
+             In-Reply-To: <0190f3a27c4e7b1a9d2e5f6a7b8c9d01@brightlane.io>\n{headers}\n{body}"
+        )
+    }
+
+    #[test]
+    fn a_return_date_and_an_automatic_body_name_their_body_lines() {
+        let raw = message(
+            "Re: Kurze Frage",
+            "",
+            "Guten Tag,\n\nDies ist eine automatische Antwort.\nIch bin bis einschließlich 31. nicht im Büro.\n",
+        );
+        let got = judge(raw.as_bytes(), &ClassifyContext::without_leads()).unwrap();
+        let Classification::AutoReply { return_date, .. } = got.classification else {
+            panic!("{got:?}");
+        };
+        assert_eq!(return_date, chrono::NaiveDate::from_ymd_opt(2027, 1, 1));
+        let at = |rule: &str| {
+            got.evidence
+                .iter()
+                .find(|e| e.rule == rule)
+                .map(|e| e.at.clone())
+        };
+        assert_eq!(at("auto-reply-body").as_deref(), Some("body line 3"));
+        assert_eq!(at("return-date").as_deref(), Some("body line 4"));
+    }
+
+    #[test]
+    fn an_away_subject_with_a_question_is_a_reply_and_without_one_an_auto_reply() {
+        let ctx = ClassifyContext::without_leads();
+        let human = message(
+            "Out of office next week - can we meet after?",
+            "",
+            "Hi Jonas, I am out of the office next week. Could we meet the week after?\n",
+        );
+        assert!(matches!(
+            judge(human.as_bytes(), &ctx).unwrap().classification,
+            Classification::Reply { .. }
+        ));
+        let notice = message(
+            "Out of office",
+            "",
+            "I am out of the office with limited access to email until 4 January.\n",
+        );
+        assert!(matches!(
+            judge(notice.as_bytes(), &ctx).unwrap().classification,
+            Classification::AutoReply { .. }
+        ));
+    }
+
+    #[test]
+    fn a_subject_that_is_an_auto_reply_label_is_automatic() {
+        for subject in [
+            "Automatic reply: Quick question",
+            "Out of Office: Quick question",
+            "Abwesenheitsnotiz: Kurze Frage",
+            "Réponse automatique : Une question",
+            "Autosvar: Till Anna",
+            "[EXTERNAL] Out of Office: Quick question",
+            "Out of Office AutoReply: Quick question",
+            "AW: Abwesenheitsnotiz",
+        ] {
+            assert!(automatic_subject(subject), "{subject}");
+        }
+    }
+
+    #[test]
+    fn a_subject_that_talks_about_being_away_is_no_label() {
+        for subject in [
+            "Out of office next week - can we meet after?",
+            "Re: Before I'm away on vacation",
+            "Re: Quick question (out of office Friday)",
+            "Absent tomorrow, call Monday?",
+        ] {
+            assert!(!automatic_subject(subject), "{subject}");
+        }
+        assert!(away_talk("Out of office next week - can we meet after?"));
+        assert!(!away_talk("Re: Before I'm away on vacation"));
+    }
+
+    #[test]
+    fn the_line_of_a_body_phrase_is_named() {
+        let body = "Hello,\n\nThis is an automatic reply.\nI am away.";
+        assert_eq!(
+            phrase_line(body, BODY_PHRASES).map(|(line, _)| line),
+            Some(3)
+        );
+        assert_eq!(
+            phrase_line("Hi\nI have limited access\nto email.", AWAY_BODY).map(|(l, _)| l),
+            Some(2)
+        );
+        assert_eq!(phrase_line("Hi there", AWAY_BODY), None);
+    }
 }

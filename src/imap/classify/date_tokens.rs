@@ -267,6 +267,44 @@ fn year_after(toks: &[Tok<'_>], mut j: usize) -> Option<(Option<u32>, usize)> {
     }
 }
 
+/// An ordinal day of the month on its own, starting at token `i`: "31st", "31." (German and
+/// Nordic ordinals), "1er", with the byte offset where it ends. "17 Uhr", "17.30", "5pm" and a
+/// day followed by a month (a full date) are not.
+pub(super) fn parse_day_at(toks: &[Tok<'_>], i: usize) -> Option<(u32, usize)> {
+    let (day, 1 | 2) = num(toks, i)? else {
+        return None;
+    };
+    if !(1..=31).contains(&day) {
+        return None;
+    }
+    let ordinal = match kind(toks, i + 1)? {
+        TokKind::Word("st" | "nd" | "rd" | "th" | "er" | "e") => true,
+        TokKind::Sep('.') => !matches!(kind(toks, i + 2), Some(TokKind::Num { .. })),
+        _ => false,
+    };
+    let month_follows = toks
+        .get(i + 1..(i + 4).min(toks.len()))
+        .unwrap_or_default()
+        .iter()
+        .any(|t| matches!(t.kind, TokKind::Word(w) if month_of(w).is_some()));
+    (ordinal && !month_follows).then(|| (day, toks[i + 1].end))
+}
+
+/// The date of an ordinal `day` alone: in the month of `reference`, or the next month when that
+/// day has passed. `None` without a reference or when the month has no such day.
+pub(super) fn resolve_day(day: u32, reference: Option<NaiveDate>) -> Option<NaiveDate> {
+    let r = reference?;
+    let (mut year, mut month) = (r.year(), r.month());
+    if day < r.day() {
+        (year, month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+    }
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
 fn valid(day: u32, month: u32, year: Option<u32>) -> Option<MonthDay> {
     ((1..=31).contains(&day) && (1..=12).contains(&month)).then_some(MonthDay { day, month, year })
 }
