@@ -12,6 +12,13 @@
 //! 5. A reply to one of our sends (threading headers, or lead sender + our subject) is a
 //!    `Reply`, or an `UnsubscribeRequest` when it asks us to stop (reply.rs, unsubscribe.rs).
 //!
+//! [`judge`] adds what the rules noted on the way: the evidence (rule, where it looked, what it
+//! saw), a confidence, and `needs_review` when two readings stay possible (a reply that may be
+//! an opt-out, a bounce whose code and words disagree on hard or soft). The doubtful reading is
+//! always the harmless one (a reply, a soft bounce) and the poller pauses the lead for a person
+//! instead of acting on it. Bounce recipients also carry a `cause`; `sender` (servers refusing
+//! our mailbox) pauses the mailbox and never touches the lead.
+//!
 //! `outreachd classify FILE.eml…` calls [`classify_file`], the same code as the poller.
 
 mod autoreply;

@@ -79,7 +79,6 @@ pub(super) fn find_at_word_start(hay: &str, needle: &str, from: usize) -> Option
 }
 
 /// The 1-based number of the line of `text` that holds byte `at`, for evidence ("body line 3").
-#[allow(dead_code)] // used by the bounce and reply rules as they name lines
 pub(super) fn line_number(text: &str, at: usize) -> usize {
     let at = at.min(text.len());
     text.as_bytes()[..at]
