@@ -1,6 +1,6 @@
 //! Criterion micro benches of the per-message work on the hot path: rendering a step's
 //! templates with spintax, building the message, classifying the server's reply, parsing an
-//! address and pushing a due time into a sending window. Each is microseconds or less, so a
+//! address, pushing a due time into a sending window, and judging the inbound golden corpus. Each is microseconds or less, so a
 //! regression here shows long before it shows in `benches/pipeline`.
 //!
 //! Kept short (small samples, 1-2 s per bench): `cargo bench --bench micro`.
@@ -149,6 +149,29 @@ fn classify(c: &mut Criterion) {
     });
 }
 
+/// The inbound classifier over every message of the golden corpus (`tests/data/inbound`):
+/// replies, auto-replies, DSNs and free-text bounces, complaints, unsubscribes.
+fn judge_inbound(c: &mut Criterion) {
+    use outreachd::imap::classify::{ClassifyContext, judge};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/inbound");
+    let messages: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        .expect("the corpus directory")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .map(|p| std::fs::read(p).expect("a corpus message"))
+        .collect();
+    let domains = vec!["brightlane.io".to_owned()];
+    let ctx = ClassifyContext::without_leads().with_domains(&domains);
+    let name = format!("imap::classify::judge ({} corpus messages)", messages.len());
+    c.bench_function(&name, |b| {
+        b.iter(|| {
+            for m in &messages {
+                let _ = black_box(judge(black_box(m), &ctx));
+            }
+        })
+    });
+}
+
 fn parse_address(c: &mut Criterion) {
     c.bench_function("EmailAddress::parse (valid, then invalid)", |b| {
         b.iter(|| {
@@ -185,6 +208,6 @@ criterion_group! {
         .sample_size(30)
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
-    targets = render, build, classify, parse_address, next_open
+    targets = render, build, classify, judge_inbound, parse_address, next_open
 }
 criterion_main!(micro);
