@@ -44,33 +44,8 @@ pub fn class_name(c: &Classification) -> &'static str {
 /// action is replaced by `Review` (the lead waits for a person); a bounce recipient refused
 /// because of our sender gets `SenderBounce` (the mailbox pauses, the lead is kept).
 pub fn actions_for(j: &Judgement, soft_bounce_limit: u32) -> Vec<InboundAction> {
-    let c = &j.classification;
-    if let Classification::Bounce { send_id, .. } = c {
-        let unsure = under_review(j);
-        return bounce_recipients(c)
-            .iter()
-            .map(|r| {
-                if unsure.iter().any(|u| std::ptr::eq(*u, r)) {
-                    InboundAction::Review {
-                        send_id: *send_id,
-                        email: Some(r.email.as_str().to_owned()),
-                        reason: ReviewReason::HardOrSoft,
-                    }
-                } else if r.cause == BounceCause::Sender {
-                    InboundAction::SenderBounce {
-                        send_id: *send_id,
-                        email: r.email.as_str().to_owned(),
-                        status: r.status.clone(),
-                        diagnostic: r.diagnostic.clone(),
-                    }
-                } else {
-                    bounce(*send_id, r, severity(r.kind), soft_bounce_limit)
-                }
-            })
-            .collect();
-    }
     if j.needs_review == Some(ReviewReason::UnsubscribeOrReply)
-        && let Some((send_id, email)) = sender_of(c)
+        && let Some((send_id, email)) = sender_of(&j.classification)
     {
         return vec![InboundAction::Review {
             send_id,
@@ -78,7 +53,7 @@ pub fn actions_for(j: &Judgement, soft_bounce_limit: u32) -> Vec<InboundAction> 
             reason: ReviewReason::UnsubscribeOrReply,
         }];
     }
-    classification_actions(c, soft_bounce_limit)
+    classification_actions(&j.classification, soft_bounce_limit)
 }
 
 /// The actions of the reading a person chose for a message under review; `None` when that
@@ -97,7 +72,6 @@ pub fn resolution_actions(
             _ => None,
         };
         under_review(j)
-            .into_iter()
             .map(|r| bounce(send_id, r, severity, soft_bounce_limit))
             .collect()
     };
@@ -137,25 +111,14 @@ pub fn resolutions_for(reason: ReviewReason) -> &'static [ReviewResolution] {
     }
 }
 
-/// The bounce recipients a person must decide about: those marked `needs_review`, or, when the
-/// message asks for a hard-or-soft review without marking any, every recipient not refused
-/// because of our sender.
-fn under_review(j: &Judgement) -> Vec<&BounceRecipient> {
-    let all = bounce_recipients(&j.classification);
-    let marked: Vec<_> = all.iter().filter(|r| r.needs_review).collect();
-    if !marked.is_empty() || j.needs_review != Some(ReviewReason::HardOrSoft) {
-        return marked;
-    }
-    all.iter()
-        .filter(|r| r.cause != BounceCause::Sender)
-        .collect()
-}
-
-fn bounce_recipients(c: &Classification) -> &[BounceRecipient] {
-    match c {
-        Classification::Bounce { recipients, .. } => recipients,
+/// The bounce recipients a person must decide about (the classifier marks them; the message's
+/// `hard_or_soft` review follows from the marks).
+fn under_review(j: &Judgement) -> impl Iterator<Item = &BounceRecipient> {
+    let recipients = match &j.classification {
+        Classification::Bounce { recipients, .. } => &recipients[..],
         _ => &[],
-    }
+    };
+    recipients.iter().filter(|r| r.needs_review)
 }
 
 /// The send and the person a non-bounce message is about.
@@ -196,8 +159,9 @@ fn bounce(
     }
 }
 
-/// The actions of a classification read with confidence. An auto-reply's return date becomes
-/// "not before the day after it" (00:00 UTC): the lead is back by then.
+/// The actions of a classification. An auto-reply's return date becomes "not before the day
+/// after it" (00:00 UTC): the lead is back by then. A bounce recipient the classifier is unsure
+/// about waits for a person; one refused because of our sender pauses the mailbox instead.
 fn classification_actions(c: &Classification, soft_bounce_limit: u32) -> Vec<InboundAction> {
     let email = |e: &Option<EmailAddress>| e.as_ref().map(|e| e.as_str().to_owned());
     match c {
@@ -225,7 +189,24 @@ fn classification_actions(c: &Classification, soft_bounce_limit: u32) -> Vec<Inb
             recipients,
         } => recipients
             .iter()
-            .map(|r| bounce(*send_id, r, severity(r.kind), soft_bounce_limit))
+            .map(|r| {
+                if r.needs_review {
+                    InboundAction::Review {
+                        send_id: *send_id,
+                        email: Some(r.email.as_str().to_owned()),
+                        reason: ReviewReason::HardOrSoft,
+                    }
+                } else if r.cause == BounceCause::Sender {
+                    InboundAction::SenderBounce {
+                        send_id: *send_id,
+                        email: r.email.as_str().to_owned(),
+                        status: r.status.clone(),
+                        diagnostic: r.diagnostic.clone(),
+                    }
+                } else {
+                    bounce(*send_id, r, severity(r.kind), soft_bounce_limit)
+                }
+            })
             .collect(),
         Classification::Complaint { send_id, email: e } => vec![InboundAction::OptOut {
             kind: OptOut::Complaint,
