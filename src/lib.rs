@@ -7,6 +7,7 @@
 //! documents) and `cli` (the commands).
 
 pub mod actors;
+pub mod ai;
 pub mod api;
 pub mod cli;
 pub mod config;
