@@ -132,6 +132,15 @@ pub fn spawn_campaign(
 impl CampaignActor {
     async fn run(&mut self) {
         loop {
+            // The writer-ahead composes from the loaded plan before anything is due.
+            let stale = self.plan.is_none() || self.handle.reload.load(Ordering::Relaxed);
+            if self.ahead.is_some() && stale {
+                self.handle.reload.store(false, Ordering::Relaxed);
+                if let Err(e) = self.load().await {
+                    tracing::warn!(campaign = %self.campaign_id, error = %e, "Loading the campaign failed; retrying at the next wake-up.");
+                    self.handle.reload.store(true, Ordering::Relaxed);
+                }
+            }
             let due_ms = self.handle.due_ms.load(Ordering::Relaxed);
             let wait = if due_ms == i64::MAX {
                 Duration::from_secs(3600)
