@@ -302,7 +302,7 @@ impl Settings {
                 d.timezone
             ));
         }
-        problems.extend(self.content.validate());
+        problems.extend(self.content.validate(&self.ai));
         problems.extend(self.ai.validate());
         if let Err(problem) = self.api.check_cors_origins() {
             problems.push(problem);
