@@ -34,6 +34,7 @@ action (a question works best). Lead with the recipient, not with the sender.
 - End the body with the sender's signature exactly as it appears in the draft (or as \
 sender.signature when the draft has none); do not add another sign-off.
 - Follow the step instructions unless they conflict with these rules.
+- If a tone is given, write in that tone within these rules.
 
 Answer with one JSON object and nothing else: {\"subject\": \"...\", \"body\": \"...\"}, with \\n \
 for line breaks in the body.";
@@ -45,6 +46,9 @@ struct Inputs<'a> {
     step: u32,
     step_instructions: Option<&'a str>,
     keep_subject: bool,
+    /// Only when asked for (a preview's tone): the default prompt is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tone: Option<&'a str>,
     draft: &'a Draft,
     recipient: Recipient<'a>,
     product: Option<&'a ProductVars>,
@@ -113,6 +117,7 @@ pub(crate) fn email_request(req: &GenerationRequest) -> Result<JsonRequest, Cont
             .map(str::trim)
             .filter(|s| !s.is_empty()),
         keep_subject: req.keep_subject,
+        tone: req.tone.as_deref().map(str::trim).filter(|s| !s.is_empty()),
         draft: &req.draft,
         recipient: Recipient::new(&ctx.lead, &ctx.custom, ctx.persona.as_ref()),
         product: ctx.product.as_ref(),

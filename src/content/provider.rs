@@ -29,6 +29,9 @@ pub struct GenerationRequest {
     pub ai_instructions: Option<String>,
     /// Lead, custom fields, persona, product, campaign (with its goal) and sender.
     pub context: RenderContext,
+    /// A tone asked for this text (a preview's `tone`: "warmer", "more formal"); language
+    /// models follow it, the template ignores it.
+    pub tone: Option<String>,
 }
 
 /// What was generated, and what to store about it.
@@ -165,6 +168,7 @@ mod tests {
             keep_subject: false,
             ai_instructions: None,
             context: RenderContext::default(),
+            tone: None,
         }
     }
 

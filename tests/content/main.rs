@@ -84,6 +84,7 @@ pub fn request() -> GenerationRequest {
         keep_subject: false,
         ai_instructions: Some("Mention late trucks.".into()),
         context,
+        tone: None,
     }
 }
 

@@ -118,6 +118,7 @@ async fn the_template_provider_sends_the_rendered_draft() {
         keep_subject: false,
         ai_instructions: None,
         context: ctx,
+        tone: None,
     };
 
     let generated = provider.generate(&request).await.unwrap();

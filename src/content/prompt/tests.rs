@@ -19,6 +19,7 @@ fn request(keep_subject: bool) -> GenerationRequest {
         keep_subject,
         ai_instructions: Some("mention trucks".into()),
         context,
+        tone: None,
     }
 }
 
@@ -60,6 +61,15 @@ fn the_request_carries_the_prompt_the_inputs_and_the_schema() {
     );
     assert_eq!(user["draft"]["body"], "Draft body");
     assert_eq!((request.max_tokens, request.temperature), (None, None));
+    assert!(user.get("tone").is_none(), "no tone unless asked");
+}
+
+#[test]
+fn a_tone_asked_for_is_in_the_inputs() {
+    let mut req = request(false);
+    req.tone = Some(" warmer ".into());
+    let user: serde_json::Value = serde_json::from_str(&email_request(&req).unwrap().user).unwrap();
+    assert_eq!(user["tone"], "warmer");
 }
 
 #[test]
