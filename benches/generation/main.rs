@@ -16,8 +16,8 @@
 //! against their due time (p50/p99).
 //!
 //! Options from the environment: `BENCH_LEADS` (2000), `BENCH_MAILBOXES` (20),
-//! `BENCH_LATENCY_MS` (1500), `BENCH_JITTER_MS` (500), `BENCH_CONCURRENCY` (32, the
-//! `dispatch.generation_concurrency`), `BENCH_AHEAD` ("30s"), `BENCH_ONLY` (`claim` or
+//! `BENCH_LATENCY_MS` (1500), `BENCH_JITTER_MS` (500), `BENCH_CONCURRENCY` (32: the
+//! provider's `concurrency` and `dispatch.generation_concurrency`), `BENCH_AHEAD` ("30s"), `BENCH_ONLY` (`claim` or
 //! `ahead`: one run), and any `OUTREACHD__*` variable.
 
 #[path = "../pipeline/sink.rs"]

@@ -61,10 +61,18 @@ pub async fn run(
             concurrency.as_str(),
         ),
         ("OUTREACHD__DISPATCH__GENERATE_AHEAD", ahead),
-        ("OUTREACHD__CONTENT__PROVIDER", "openai"),
+        ("OUTREACHD__CONTENT__PROVIDER", "openai_compatible"),
         ("OUTREACHD__CONTENT__ON_FAILURE", "fail"),
-        ("OUTREACHD__CONTENT__OPENAI__BASE_URL", base_url.as_str()),
-        ("OUTREACHD__CONTENT__OPENAI__MODEL", "bench-model"),
+        (
+            "OUTREACHD__AI__OPENAI_COMPATIBLE__BASE_URL",
+            base_url.as_str(),
+        ),
+        ("OUTREACHD__AI__OPENAI_COMPATIBLE__MODEL", "bench-model"),
+        // The provider's slots are the bound: claims and the writer-ahead share them.
+        (
+            "OUTREACHD__AI__OPENAI_COMPATIBLE__CONCURRENCY",
+            concurrency.as_str(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
