@@ -82,8 +82,10 @@ pub async fn run(
         .context("Bench settings are invalid")?
         .settings;
 
-    // The leads fall due at 90% of what the generation slots allow.
-    let rate = 0.9 * f64::from(opts.concurrency) / opts.latency.as_secs_f64();
+    // The leads fall due at a share of what the generation slots allow (infinite: a backlog,
+    // every lead due at the start).
+    let rate = opts.due_share * f64::from(opts.concurrency) / opts.latency.as_secs_f64();
+    let rate = if rate > 0.0 { rate } else { f64::INFINITY };
     let start = Utc::now() + TimeDelta::from_std(LEAD_TIME)?;
     let (workspace, campaign) = {
         let store = open_store(&settings, OpenMode::Tool).await?;
