@@ -62,6 +62,18 @@ impl ProviderName {
     }
 }
 
+impl std::str::FromStr for ProviderName {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        Self::parse(name).ok_or_else(|| {
+            format!(
+                "unknown AI provider {name:?} (expected openai, openai_compatible, anthropic or gemini)"
+            )
+        })
+    }
+}
+
 impl fmt::Display for ProviderName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
