@@ -285,6 +285,16 @@ impl AiSettings {
         problems
     }
 
+    /// Whether `name` has what it needs to be called: its key, or for an OpenAI-compatible
+    /// server (whose key is optional) its base URL.
+    pub fn has_credentials(&self, name: ProviderName) -> bool {
+        let s = self.provider(name);
+        match name {
+            ProviderName::OpenaiCompatible => !s.base_url.trim().is_empty(),
+            _ => s.api_key().is_some(),
+        }
+    }
+
     /// Whether `name` can answer with `model` (or its configured model): its key (a base URL
     /// for an OpenAI-compatible server, whose key is optional) and a model are set.
     pub fn check_usable(
