@@ -17,6 +17,7 @@ use crate::api::{self, ApiState};
 use crate::config::Settings;
 use crate::config::{Backend, backend_of};
 use crate::content::build_provider;
+use crate::service::usage::UsageRecorder;
 use crate::service::imports::{ImportRunner, ImportSettings};
 use crate::smtp::{DkimSigners, UnsubscribeSigner};
 use crate::store::{self, OpenMode, SecretCipher, Store, cipher};
@@ -141,13 +142,18 @@ fn extra_root_pem(settings: &Settings) -> anyhow::Result<Option<Arc<str>>> {
     Ok(Some(Arc::from(pem)))
 }
 
-fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<DispatchParts> {
+fn dispatch_parts(
+    settings: &Settings,
+    cipher: &SecretCipher,
+    usage: Arc<UsageRecorder>,
+) -> anyhow::Result<DispatchParts> {
     let content = build_provider(&settings.content).context("invalid [content] settings")?;
     let signer = unsubscribe_signer(settings, cipher)?;
     let public = settings.tracking.public_url.trim().trim_end_matches('/');
     Ok(DispatchParts {
         settings: crate::config::Live::new(settings.dispatch.clone()),
         content,
+        usage,
         signer,
         unsubscribe_base: (!public.is_empty()).then(|| format!("{public}/unsubscribe")),
         outbox_dir: settings.daemon.data_dir.join("outbox"),
@@ -168,7 +174,17 @@ impl Application {
         install_crypto_provider();
         let metrics = Metrics::install();
         let cipher = load_cipher(&settings)?;
-        let parts = dispatch_parts(&settings, &cipher)?;
+        let store = open_store_with(&settings, cipher.clone(), OpenMode::Daemon).await?;
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let usage = UsageRecorder::start(
+            store.clone(),
+            settings.budgets.clone(),
+            metrics.budgets(),
+            cancel.child_token(),
+            &tracker,
+        );
+        let parts = dispatch_parts(&settings, &cipher, usage.clone())?;
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         if let Some(campaign) = options.run_now {
             parts.run_now.whole_campaign(campaign);
@@ -183,9 +199,6 @@ impl Application {
                 extra_root_pem: parts.extra_root_pem.clone(),
             },
         });
-        let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
-        let cancel = CancellationToken::new();
-        let tracker = TaskTracker::new();
         let dispatch = &settings.dispatch;
         let supervisor = spawn_supervisor(
             store.clone(),
@@ -244,6 +257,7 @@ impl Application {
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
             content,
+            usage,
             imports,
             mailboxes,
             dispatch: live_dispatch.clone(),
