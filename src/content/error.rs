@@ -108,6 +108,15 @@ pub enum ContentError {
     /// The provider cannot be built from the configuration.
     #[error("content provider configuration: {0}")]
     Config(String),
+    /// The written email failed a quality gate (twice, for a model; see `content::quality`).
+    /// Carries what the refused answers cost, for `api_usage`.
+    #[error("quality gate: {defect}")]
+    Rejected {
+        defect: super::quality::Defect,
+        prompt_tokens: u32,
+        completion_tokens: u32,
+        cost_usd: f64,
+    },
 }
 
 impl ContentError {
@@ -123,7 +132,8 @@ impl ContentError {
             | Self::Render { .. }
             | Self::TooLarge { .. }
             | Self::BadAnswer { .. }
-            | Self::Config(_) => false,
+            | Self::Config(_)
+            | Self::Rejected { .. } => false,
         }
     }
 

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::context::RenderContext;
 use super::error::ContentError;
+use super::gated::GatedProvider;
 use super::openai::OpenAiProvider;
 use super::settings::{ContentSettings, OnFailure, ProviderKind};
 use super::template::{Draft, normalize_subject};
@@ -119,7 +120,8 @@ impl ContentProvider for FallbackProvider {
     }
 }
 
-/// The provider the settings ask for, wrapped in a fallback when `on_failure = "template"`.
+/// The provider the settings ask for, wrapped in a fallback when `on_failure = "template"`,
+/// then in the quality gates.
 pub fn build_provider(
     settings: &ContentSettings,
 ) -> Result<Arc<dyn ContentProvider>, ContentError> {
@@ -127,7 +129,7 @@ pub fn build_provider(
     if !problems.is_empty() {
         return Err(ContentError::Config(problems.join("; ")));
     }
-    Ok(match settings.provider {
+    let provider: Arc<dyn ContentProvider> = match settings.provider {
         ProviderKind::Template => Arc::new(TemplateProvider),
         ProviderKind::Openai => {
             let openai: Arc<dyn ContentProvider> = Arc::new(OpenAiProvider::new(&settings.openai)?);
@@ -136,7 +138,11 @@ pub fn build_provider(
                 OnFailure::Fail => openai,
             }
         }
-    })
+    };
+    Ok(Arc::new(GatedProvider::new(
+        provider,
+        settings.quality.clone(),
+    )))
 }
 
 #[cfg(test)]

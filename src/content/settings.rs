@@ -36,6 +36,8 @@ pub struct ContentSettings {
     /// `"template"` (fall back to the rendered template) or `"fail"` (fail the step).
     pub on_failure: OnFailure,
     pub openai: OpenAiSettings,
+    /// `[content.quality]`: the gates every written email passes before it is sent.
+    pub quality: super::quality::QualitySettings,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -101,7 +103,7 @@ impl OpenAiSettings {
 impl ContentSettings {
     /// Cross-field checks, each problem prefixed with its key (for `Settings::validate`).
     pub fn validate(&self) -> Vec<String> {
-        let mut problems = Vec::new();
+        let mut problems = self.quality.validate();
         if self.provider != ProviderKind::Openai {
             return problems;
         }
@@ -185,6 +187,10 @@ mod tests {
         backoff_max = "30s"
         input_usd_per_million_tokens = 0.15
         output_usd_per_million_tokens = 0.60
+        [quality]
+        max_subject_chars = 120
+        max_body_chars = 5000
+        on_failure = "template"
     "#;
 
     #[test]

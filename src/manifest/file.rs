@@ -126,6 +126,7 @@ pub(super) struct CampaignDoc {
     pub stop_other_campaigns_on_reply: Option<bool>,
     pub track_opens: Option<bool>,
     pub track_clicks: Option<bool>,
+    pub banned_phrases: Option<Vec<String>>,
     #[serde(default)]
     pub steps: Vec<Spanned<StepDoc>>,
 }

@@ -42,6 +42,7 @@ pub fn openai_settings(base_url: &str, on_failure: OnFailure) -> ContentSettings
             input_usd_per_million_tokens: 2.0,
             output_usd_per_million_tokens: 8.0,
         },
+        ..ContentSettings::default()
     }
 }
 

@@ -126,7 +126,8 @@ impl UsageRecorder {
         self.record(record).await;
     }
 
-    /// A call of `provider` that failed without an answer (no tokens, no cost).
+    /// A call of `provider` that failed: without an answer (no tokens, no cost), or with
+    /// answers the quality gates refused (their cost).
     pub async fn record_failure(
         &self,
         site: &CallSite,
@@ -134,8 +135,20 @@ impl UsageRecorder {
         error: &ContentError,
         latency: Duration,
     ) {
+        let (prompt_tokens, completion_tokens, cost_usd) = match error {
+            ContentError::Rejected {
+                prompt_tokens,
+                completion_tokens,
+                cost_usd,
+                ..
+            } => (*prompt_tokens, *completion_tokens, *cost_usd),
+            _ => (0, 0, 0.0),
+        };
         let record = UsageRecord {
             provider: provider.to_owned(),
+            prompt_tokens,
+            completion_tokens,
+            cost_usd,
             latency,
             outcome: UsageOutcome::Error,
             error: Some(error.to_string()),

@@ -38,6 +38,10 @@ pub struct CampaignBody {
     pub stop_other_campaigns_on_reply: Option<bool>,
     pub track_opens: Option<bool>,
     pub track_clicks: Option<bool>,
+    /// Words and phrases its emails must not contain (case-insensitive, whole words); a
+    /// written email that does is refused by the quality gates. At most 200, each one line of
+    /// at most 100 characters (default none).
+    pub banned_phrases: Option<Vec<String>>,
     /// The sequence, first step first (1 to 50 steps).
     pub steps: Vec<StepBody>,
 }
@@ -93,6 +97,7 @@ impl From<CampaignBody> for CampaignInput {
             stop_other_campaigns_on_reply: b.stop_other_campaigns_on_reply,
             track_opens: b.track_opens,
             track_clicks: b.track_clicks,
+            banned_phrases: b.banned_phrases,
             steps: b
                 .steps
                 .into_iter()

@@ -16,3 +16,7 @@ ALTER TABLE api_usage ADD COLUMN error text;
 CREATE INDEX api_usage_campaign_time ON api_usage (campaign_id, occurred_at)
     WHERE campaign_id IS NOT NULL;
 CREATE INDEX api_usage_lead ON api_usage (lead_id) WHERE lead_id IS NOT NULL;
+
+-- Words and phrases a campaign's emails must not contain (the quality gates refuse a written
+-- email that does), one per line; empty for none.
+ALTER TABLE campaigns ADD COLUMN banned_phrases text NOT NULL DEFAULT '';
