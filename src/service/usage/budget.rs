@@ -292,3 +292,30 @@ impl Budgets {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_matches_the_documented_defaults() {
+        let file: toml::Table = toml::from_str(include_str!("../../../config/default.toml"))
+            .expect("config/default.toml parses");
+        let documented: BudgetSettings = file["budgets"]
+            .clone()
+            .try_into()
+            .expect("a valid [budgets] section");
+        assert_eq!(documented, BudgetSettings::default());
+    }
+
+    #[test]
+    fn negative_or_non_finite_budgets_are_problems() {
+        let s = BudgetSettings {
+            workspace_daily_usd: -1.0,
+            campaign_daily_usd: f64::NAN,
+            on_exhausted: OnExhausted::Wait,
+        };
+        assert_eq!(s.validate().len(), 2, "{:?}", s.validate());
+        assert!(BudgetSettings::default().validate().is_empty());
+    }
+}
