@@ -91,12 +91,12 @@ impl Defect {
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
     // A literal pattern, compiled by every test of this module: it cannot fail at run time.
     Regex::new(concat!(
-        r"\{\{.*?\}\}",                               // {{ first_name }}
-        r"|\{%.*?%\}",                                // {% if x %}
-        r"|\{\s*[A-Za-z_][A-Za-z0-9_]{0,40}\s*\}",    // {first_name}
-        r"|\[[A-Z][a-z]+(?: [A-Z][a-z]+){0,4}\]",     // [First Name], [Company]
-        r"|\[[a-z]+(?:_[a-z]+)+\]",                   // [first_name]
-        r"|<[A-Z][A-Z0-9_ ]{2,40}>",                  // <COMPANY>, <FIRST NAME>
+        r"\{\{.*?\}\}",                            // {{ first_name }}
+        r"|\{%.*?%\}",                             // {% if x %}
+        r"|\{\s*[A-Za-z_][A-Za-z0-9_]{0,40}\s*\}", // {first_name}
+        r"|\[[A-Z][a-z]+(?: [A-Z][a-z]+){0,4}\]",  // [First Name], [Company]
+        r"|\[[a-z]+(?:_[a-z]+)+\]",                // [first_name]
+        r"|<[A-Z][A-Z0-9_ ]{2,40}>",               // <COMPANY>, <FIRST NAME>
     ))
     .expect("a valid placeholder pattern")
 });
@@ -133,7 +133,9 @@ fn contains_words(text: &str, phrase: &str) -> bool {
         // character ("free!" may end a word, "free" may not be part of "freedom").
         let starts = phrase.chars().next();
         let ends = phrase.chars().next_back();
-        !(word(starts) && word(before)) && !(word(ends) && word(after))
+        let glued_before = word(starts) && word(before);
+        let glued_after = word(ends) && word(after);
+        !glued_before && !glued_after
     })
 }
 

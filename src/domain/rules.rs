@@ -63,7 +63,9 @@ pub fn banned_phrases(phrases: Vec<String>) -> Result<Vec<String>, String> {
     for phrase in phrases {
         let tidy = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
         if tidy.chars().any(char::is_control) {
-            return Err(format!("banned phrase {tidy:?} contains a control character"));
+            return Err(format!(
+                "banned phrase {tidy:?} contains a control character"
+            ));
         }
         if tidy.chars().count() > MAX_BANNED_PHRASE_CHARS {
             return Err(format!(

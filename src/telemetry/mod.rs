@@ -14,8 +14,8 @@ mod reload;
 
 pub use catalogue::{CATALOGUE, MetricDef, MetricKind};
 pub use handles::{
-    ActorKind, BudgetMetrics, CampaignMetrics, CompletionMetrics, ContentMetrics, GenerationResult, HttpMetrics,
-    ImapMailboxMetrics, InboundClass, InboundMetrics, InboundReview, MailboxMetrics,
+    ActorKind, BudgetMetrics, CampaignMetrics, CompletionMetrics, ContentMetrics, GenerationResult,
+    HttpMetrics, ImapMailboxMetrics, InboundClass, InboundMetrics, InboundReview, MailboxMetrics,
     OperatorMetrics, QualityMetrics, SupervisorMetrics,
 };
 pub use logging::{init_tracing, set_log_level};

@@ -15,7 +15,9 @@ use crate::helpers::spawn_app_with;
 use crate::sink::Sink;
 use crate::support::TestBackend;
 
-crate::on_both_backends!(a_refused_answer_is_rewritten_paid_for_and_counted_until_the_budget_is_spent);
+crate::on_both_backends!(
+    a_refused_answer_is_rewritten_paid_for_and_counted_until_the_budget_is_spent
+);
 
 /// A chat completion as OpenAI sends it: 1200 prompt and 300 completion tokens.
 fn completion(subject: &str, body: &str) -> ResponseTemplate {
@@ -60,8 +62,14 @@ async fn a_refused_answer_is_rewritten_paid_for_and_counted_until_the_budget_is_
             ("OUTREACHD__CONTENT__OPENAI__BASE_URL", uri.as_str()),
             ("OUTREACHD__CONTENT__OPENAI__API_KEY", "sk-test"),
             ("OUTREACHD__CONTENT__OPENAI__MAX_RETRIES", "0"),
-            ("OUTREACHD__CONTENT__OPENAI__INPUT_USD_PER_MILLION_TOKENS", "2"),
-            ("OUTREACHD__CONTENT__OPENAI__OUTPUT_USD_PER_MILLION_TOKENS", "8"),
+            (
+                "OUTREACHD__CONTENT__OPENAI__INPUT_USD_PER_MILLION_TOKENS",
+                "2",
+            ),
+            (
+                "OUTREACHD__CONTENT__OPENAI__OUTPUT_USD_PER_MILLION_TOKENS",
+                "8",
+            ),
             ("OUTREACHD__BUDGETS__CAMPAIGN_DAILY_USD", "0.009"),
         ],
     )
@@ -100,7 +108,12 @@ async fn a_refused_answer_is_rewritten_paid_for_and_counted_until_the_budget_is_
     let (_, stats) = client.get(&format!("{campaign}/stats")).await;
     let cost: &Value = &stats["cost"];
     assert_eq!(
-        (&cost["total_usd"], &cost["today_usd"], &cost["calls"], &cost["leads"]),
+        (
+            &cost["total_usd"],
+            &cost["today_usd"],
+            &cost["calls"],
+            &cost["leads"]
+        ),
         (&json!(0.0096), &json!(0.0096), &json!(1), &json!(1)),
         "{stats}"
     );

@@ -163,7 +163,10 @@ async fn a_call_counts_against_the_budget_before_its_row_is_stored(backend: Test
     assert!(b.check(s.ws, Some(s.campaign), now).await.is_ok());
     b.spent(s.ws, None, 0.4, now);
     let exhausted = b.check(s.ws, Some(s.campaign), now).await.unwrap_err();
-    assert!(!exhausted.campaign, "the workspace's budget is the one spent");
+    assert!(
+        !exhausted.campaign,
+        "the workspace's budget is the one spent"
+    );
 }
 
 async fn the_recorder_stores_every_call_and_drains_on_shutdown(backend: TestBackend) {

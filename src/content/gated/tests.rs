@@ -75,7 +75,10 @@ async fn a_clean_answer_is_used_as_it_is() {
         .generate(&request("Template body"))
         .await
         .unwrap();
-    assert_eq!((g.body.as_str(), g.cost_usd), ("Hi Ada, a short note.", 0.25));
+    assert_eq!(
+        (g.body.as_str(), g.cost_usd),
+        ("Hi Ada, a short note.", 0.25)
+    );
     assert_eq!(model.calls_left(), 0);
 }
 
@@ -83,7 +86,10 @@ async fn a_clean_answer_is_used_as_it_is() {
 async fn a_refused_answer_is_asked_for_once_more_and_both_calls_are_paid_for() {
     let model = Scripted::new(
         "model",
-        &[("Hello", "Hi [First Name],"), ("Hello", "Hi Ada, a short note.")],
+        &[
+            ("Hello", "Hi [First Name],"),
+            ("Hello", "Hi Ada, a short note."),
+        ],
     );
     let g = gated(model.clone(), OnFailure::Fail)
         .generate(&request("Template body"))
@@ -156,7 +162,10 @@ async fn the_template_providers_text_is_not_asked_again_and_only_placeholders_fa
         .generate(&request("unused"))
         .await
         .unwrap();
-    assert_eq!(g.body, "Act now, it is long enough", "banned phrases are the operator's call");
+    assert_eq!(
+        g.body, "Act now, it is long enough",
+        "banned phrases are the operator's call"
+    );
 
     let template = Scripted::new("template", &[("Hello", "Hi [First Name],"), ("x", "y")]);
     let err = gated(template.clone(), OnFailure::Template)

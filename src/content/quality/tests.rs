@@ -12,7 +12,12 @@ fn phrases(list: &[&str]) -> Vec<String> {
 fn a_clean_email_passes_every_gate() {
     let body = "Hi Ada,\n\nSaw that Acme [PDF] ships <b>fast</b>; worth a chat?\n\n-- Bob";
     assert_eq!(
-        check("Quick question", body, &settings(), &phrases(&["guarantee"])),
+        check(
+            "Quick question",
+            body,
+            &settings(),
+            &phrases(&["guarantee"])
+        ),
         Ok(())
     );
 }

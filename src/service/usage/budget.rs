@@ -238,10 +238,7 @@ impl Budgets {
                     reported: false,
                 };
             }
-            if entry
-                .read_at
-                .is_some_and(|at| at.elapsed() < REFRESH_EVERY)
-            {
+            if entry.read_at.is_some_and(|at| at.elapsed() < REFRESH_EVERY) {
                 return entry.usd;
             }
             // Claimed now so that concurrent checks use the remembered figure meanwhile.

@@ -21,7 +21,9 @@ use chrono::{DateTime, Utc};
 pub use budget::{BudgetSettings, Budgets, Exhausted, OnExhausted, REFRESH_EVERY};
 pub use recorder::{CallSite, UsageRecorder};
 
-use crate::content::{ContentError, ContentProvider, Generated, GenerationRequest, TemplateProvider};
+use crate::content::{
+    ContentError, ContentProvider, Generated, GenerationRequest, TemplateProvider,
+};
 
 /// What [`UsageRecorder::write_email`] produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,7 +32,10 @@ pub enum Written {
     /// budget is spent under `on_exhausted = "template"`).
     Text(Generated),
     /// A budget is spent and `on_exhausted = "wait"`: write it again at `until`.
-    Wait { until: DateTime<Utc>, reason: String },
+    Wait {
+        until: DateTime<Utc>,
+        reason: String,
+    },
 }
 
 impl UsageRecorder {

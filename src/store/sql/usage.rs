@@ -70,7 +70,11 @@ where
             .bind(r.model.clone())
             .bind(i64::from(r.prompt_tokens))
             .bind(i64::from(r.completion_tokens))
-            .bind(if r.cost_usd.is_finite() { r.cost_usd } else { 0.0 })
+            .bind(if r.cost_usd.is_finite() {
+                r.cost_usd
+            } else {
+                0.0
+            })
             .bind(i64::try_from(r.latency.as_millis()).unwrap_or(i64::MAX))
             .bind(r.outcome.as_str().to_owned())
             .bind(error)
@@ -179,10 +183,7 @@ where
         for lead in leads {
             query = query.bind(*lead);
         }
-        let rows: Vec<(LeadId, f64)> = query
-            .fetch_all(conn)
-            .await
-            .ctx("sum the cost of leads")?;
+        let rows: Vec<(LeadId, f64)> = query.fetch_all(conn).await.ctx("sum the cost of leads")?;
         Ok(rows
             .into_iter()
             .map(|(lead, usd)| (lead, round_usd(usd)))
