@@ -98,6 +98,18 @@ struct Spend {
     reported: bool,
 }
 
+impl Spend {
+    /// Nothing spent yet on `day`, nothing read from the store yet.
+    fn fresh(day: NaiveDate) -> Self {
+        Self {
+            day,
+            usd: 0.0,
+            read_at: None,
+            reported: false,
+        }
+    }
+}
+
 /// A budget that is spent for today.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Exhausted {
@@ -207,15 +219,11 @@ impl Budgets {
         for scope in scopes.into_iter().flatten() {
             // A scope not remembered yet reads its stored sum at its first check, which will
             // include this call once its row is written, or not yet: keep it remembered.
-            let entry = spend.entry(scope).or_insert(Spend {
-                day: today,
-                usd: 0.0,
-                read_at: None,
-                reported: false,
-            });
-            if entry.day == today {
-                entry.usd += usd;
+            let entry = spend.entry(scope).or_insert_with(|| Spend::fresh(today));
+            if entry.day != today {
+                *entry = Spend::fresh(today);
             }
+            entry.usd += usd;
         }
     }
 
@@ -224,19 +232,9 @@ impl Budgets {
         let today = now.date_naive();
         {
             let mut spend = self.spend();
-            let entry = spend.entry(scope).or_insert(Spend {
-                day: today,
-                usd: 0.0,
-                read_at: None,
-                reported: false,
-            });
+            let entry = spend.entry(scope).or_insert_with(|| Spend::fresh(today));
             if entry.day != today {
-                *entry = Spend {
-                    day: today,
-                    usd: 0.0,
-                    read_at: None,
-                    reported: false,
-                };
+                *entry = Spend::fresh(today);
             }
             if entry.read_at.is_some_and(|at| at.elapsed() < REFRESH_EVERY) {
                 return entry.usd;
