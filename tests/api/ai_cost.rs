@@ -1,7 +1,7 @@
 //! What AI writing costs, end to end: a local server speaking OpenAI's wire format writes the
 //! previews; an answer with a banned phrase is asked for again, both calls are paid for and
 //! shown in the campaign's stats and on its lead; once the campaign's daily budget is spent,
-//! the next lead gets the rendered template without a call.
+//! the next lead gets the rendered template without a call, or waits for the next day.
 
 use outreachd::domain::Role;
 use reqwest::StatusCode;
@@ -16,7 +16,8 @@ use crate::sink::Sink;
 use crate::support::TestBackend;
 
 crate::on_both_backends!(
-    a_refused_answer_is_rewritten_paid_for_and_counted_until_the_budget_is_spent
+    a_refused_answer_is_rewritten_paid_for_and_counted_until_the_budget_is_spent,
+    once_the_budget_is_spent_the_next_email_waits_for_the_next_day,
 );
 
 /// A chat completion as OpenAI sends it: 1200 prompt and 300 completion tokens.
@@ -126,4 +127,70 @@ async fn a_refused_answer_is_rewritten_paid_for_and_counted_until_the_budget_is_
         .map(|l| &l["cost_usd"])
         .collect();
     assert_eq!(costs, [&json!(0.0096), &json!(0.0)], "{listed}");
+}
+
+async fn once_the_budget_is_spent_the_next_email_waits_for_the_next_day(backend: TestBackend) {
+    let model = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/chat/completions"))
+        .respond_with(completion("Trucks?", "Hi there, how are the trucks?"))
+        .mount(&model)
+        .await;
+    let sink = Sink::start(&[]).await;
+    let uri = model.uri();
+    // One call ($0.0048) spends the budget; one generation at a time, so none overshoots it.
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("OUTREACHD__CONTENT__PROVIDER", "openai"),
+            ("OUTREACHD__CONTENT__OPENAI__BASE_URL", uri.as_str()),
+            ("OUTREACHD__CONTENT__OPENAI__API_KEY", "sk-test"),
+            (
+                "OUTREACHD__CONTENT__OPENAI__INPUT_USD_PER_MILLION_TOKENS",
+                "2",
+            ),
+            (
+                "OUTREACHD__CONTENT__OPENAI__OUTPUT_USD_PER_MILLION_TOKENS",
+                "8",
+            ),
+            ("OUTREACHD__BUDGETS__WORKSPACE_DAILY_USD", "0.004"),
+            ("OUTREACHD__BUDGETS__ON_EXHAUSTED", "wait"),
+            ("OUTREACHD__DISPATCH__GENERATION_CONCURRENCY", "1"),
+        ],
+    )
+    .await;
+    let client = signed_in(&app, "acme", Role::Member).await;
+    let ws = workspace(&app, "acme").await;
+    let pool = mailboxes(&app, ws, 1, sink.port).await;
+    let people = leads(&app, ws, "lead", 2).await;
+    let body = json!({
+        "name": "Q4",
+        "mailbox_ids": pool,
+        "steps": [{"subject": "Hello {{ first_name }}", "body": "Hi {{ first_name }}."}],
+    });
+    let (_, created) = client.post("/api/v1/campaigns", body).await;
+    let campaign = format!("/api/v1/campaigns/{}", id(&created));
+    client
+        .post(&format!("{campaign}/leads"), json!({"lead_ids": people}))
+        .await;
+    client
+        .post(&format!("{campaign}/status"), json!({"status": "running"}))
+        .await;
+
+    let (status, run) = client
+        .post(&format!("{campaign}/run?timeout=8"), json!({}))
+        .await;
+
+    assert_eq!(
+        (status, &run["emails_sent"]),
+        (StatusCode::OK, &json!(1)),
+        "{run}"
+    );
+    assert_eq!(model.received_requests().await.unwrap().len(), 1);
+    let (_, stats) = client.get(&format!("{campaign}/stats")).await;
+    assert_eq!(
+        (&stats["cost"]["calls"], &stats["steps"][0]["in_flight"]),
+        (&json!(1), &json!(1)),
+        "the other lead's send waits for a retry: {stats}"
+    );
 }
