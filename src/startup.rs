@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use secrecy::ExposeSecret;
 
 use crate::actors::{DispatchParts, SupervisorHandle, SupervisorOptions, spawn_supervisor};
+use crate::ai::Models;
 use crate::api::{self, ApiState};
 use crate::config::Settings;
 use crate::config::{Backend, backend_of};
@@ -145,9 +146,11 @@ fn extra_root_pem(settings: &Settings) -> anyhow::Result<Option<Arc<str>>> {
 fn dispatch_parts(
     settings: &Settings,
     cipher: &SecretCipher,
+    models: &Models,
     usage: Arc<UsageRecorder>,
 ) -> anyhow::Result<DispatchParts> {
-    let content = build_provider(&settings.content).context("invalid [content] settings")?;
+    let content =
+        build_provider(&settings.content, models).context("invalid [content] settings")?;
     let signer = unsubscribe_signer(settings, cipher)?;
     let public = settings.tracking.public_url.trim().trim_end_matches('/');
     Ok(DispatchParts {
@@ -184,7 +187,9 @@ impl Application {
             cancel.child_token(),
             &tracker,
         );
-        let parts = dispatch_parts(&settings, &cipher, usage.clone())?;
+        // One registry for the daemon: every use of a provider shares its key's limits.
+        let models = Arc::new(Models::new(&settings.ai).context("invalid [ai] settings")?);
+        let parts = dispatch_parts(&settings, &cipher, &models, usage.clone())?;
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         if let Some(campaign) = options.run_now {
             parts.run_now.whole_campaign(campaign);
@@ -258,6 +263,7 @@ impl Application {
             api: api::v1::caller::ApiConfig::new(&settings.api),
             content,
             usage,
+            models,
             imports,
             mailboxes,
             dispatch: live_dispatch.clone(),

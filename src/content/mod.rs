@@ -15,7 +15,8 @@ mod compose;
 mod context;
 mod error;
 mod gated;
-mod openai;
+mod model;
+mod prompt;
 mod provider;
 pub mod quality;
 mod settings;
@@ -26,12 +27,13 @@ pub use compose::{ComposeError, Composition, reply_subject, request_for, stored_
 pub use context::{CampaignVars, LeadVars, ProductVars, RenderContext, SenderVars, snake_case};
 pub use error::{ContentError, TemplatePart};
 pub use gated::GatedProvider;
-pub use openai::{OpenAiProvider, SYSTEM_PROMPT};
+pub use model::ModelProvider;
+pub use prompt::SYSTEM_PROMPT;
 pub use provider::{
     ContentProvider, FallbackProvider, Generated, GenerationRequest, TemplateProvider,
     build_provider,
 };
-pub use settings::{ContentSettings, OnFailure, OpenAiSettings, ProviderKind};
+pub use settings::{ContentSettings, OnFailure, ProviderKind};
 pub use spintax::{expand as expand_spintax, spin_seed};
 pub use template::{
     Draft, MAX_OUTPUT_BYTES, MAX_SUBJECT_CHARS, MAX_TEMPLATE_BYTES, normalize_subject, render,

@@ -13,7 +13,7 @@ mod supervisor;
 #[cfg(test)]
 mod tests;
 
-pub use content::{BudgetMetrics, ContentMetrics, GenerationResult, QualityMetrics};
+pub use content::{BudgetMetrics, ContentMetrics, GenerationResult, QualityMetrics, TextReadiness};
 pub use dispatch::{CampaignMetrics, CompletionMetrics, MailboxMetrics, OUTCOMES, outcome_label};
 pub use http::HttpMetrics;
 pub use inbound::{ImapMailboxMetrics, InboundClass, InboundMetrics, InboundReview, PollerUp};

@@ -27,7 +27,7 @@ fn completion(subject: &str, body: &str) -> ResponseTemplate {
         "id": "chatcmpl-abc123",
         "object": "chat.completion",
         "created": 1_700_000_000,
-        "model": "gpt-test-2025-01-01",
+        "model": "gpt-4o-mini-2024-07-18",
         "choices": [{
             "index": 0,
             "message": {"role": "assistant", "content": content, "refusal": null},
@@ -55,23 +55,16 @@ async fn a_refused_answer_is_rewritten_paid_for_and_counted_until_the_budget_is_
         .await;
     let sink = Sink::start(&[]).await;
     let uri = model.uri();
-    // Each call costs 1200 * $2/M + 300 * $8/M = $0.0048: two calls spend the budget.
+    // Each call costs 1200 * $0.15/M + 300 * $0.60/M = $0.00036 (gpt-4o-mini's default
+    // price): two calls spend the budget.
     let app = spawn_app_with(
         backend,
         &[
             ("OUTREACHD__CONTENT__PROVIDER", "openai"),
-            ("OUTREACHD__CONTENT__OPENAI__BASE_URL", uri.as_str()),
-            ("OUTREACHD__CONTENT__OPENAI__API_KEY", "sk-test"),
-            ("OUTREACHD__CONTENT__OPENAI__MAX_RETRIES", "0"),
-            (
-                "OUTREACHD__CONTENT__OPENAI__INPUT_USD_PER_MILLION_TOKENS",
-                "2",
-            ),
-            (
-                "OUTREACHD__CONTENT__OPENAI__OUTPUT_USD_PER_MILLION_TOKENS",
-                "8",
-            ),
-            ("OUTREACHD__BUDGETS__CAMPAIGN_DAILY_USD", "0.009"),
+            ("OUTREACHD__AI__OPENAI__BASE_URL", uri.as_str()),
+            ("OUTREACHD__AI__OPENAI__API_KEY", "sk-test"),
+            ("OUTREACHD__AI__OPENAI__MAX_RETRIES", "0"),
+            ("OUTREACHD__BUDGETS__CAMPAIGN_DAILY_USD", "0.0007"),
         ],
     )
     .await;
@@ -115,10 +108,10 @@ async fn a_refused_answer_is_rewritten_paid_for_and_counted_until_the_budget_is_
             &cost["calls"],
             &cost["leads"]
         ),
-        (&json!(0.0096), &json!(0.0096), &json!(1), &json!(1)),
+        (&json!(0.00072), &json!(0.00072), &json!(1), &json!(1)),
         "{stats}"
     );
-    assert_eq!(cost["steps"], json!([{"step": 1, "cost_usd": 0.0096}]));
+    assert_eq!(cost["steps"], json!([{"step": 1, "cost_usd": 0.00072}]));
     let (_, listed) = client.get(&format!("{campaign}/leads")).await;
     let costs: Vec<&Value> = listed["items"]
         .as_array()
@@ -126,7 +119,7 @@ async fn a_refused_answer_is_rewritten_paid_for_and_counted_until_the_budget_is_
         .iter()
         .map(|l| &l["cost_usd"])
         .collect();
-    assert_eq!(costs, [&json!(0.0096), &json!(0.0)], "{listed}");
+    assert_eq!(costs, [&json!(0.00072), &json!(0.0)], "{listed}");
 }
 
 async fn once_the_budget_is_spent_the_next_email_waits_for_the_next_day(backend: TestBackend) {
@@ -138,24 +131,18 @@ async fn once_the_budget_is_spent_the_next_email_waits_for_the_next_day(backend:
         .await;
     let sink = Sink::start(&[]).await;
     let uri = model.uri();
-    // One call ($0.0048) spends the budget; one generation at a time, so none overshoots it.
+    // One call ($0.00036) spends the budget; one generation at a time and none written ahead,
+    // so none overshoots it.
     let app = spawn_app_with(
         backend,
         &[
             ("OUTREACHD__CONTENT__PROVIDER", "openai"),
-            ("OUTREACHD__CONTENT__OPENAI__BASE_URL", uri.as_str()),
-            ("OUTREACHD__CONTENT__OPENAI__API_KEY", "sk-test"),
-            (
-                "OUTREACHD__CONTENT__OPENAI__INPUT_USD_PER_MILLION_TOKENS",
-                "2",
-            ),
-            (
-                "OUTREACHD__CONTENT__OPENAI__OUTPUT_USD_PER_MILLION_TOKENS",
-                "8",
-            ),
-            ("OUTREACHD__BUDGETS__WORKSPACE_DAILY_USD", "0.004"),
+            ("OUTREACHD__AI__OPENAI__BASE_URL", uri.as_str()),
+            ("OUTREACHD__AI__OPENAI__API_KEY", "sk-test"),
+            ("OUTREACHD__BUDGETS__WORKSPACE_DAILY_USD", "0.0003"),
             ("OUTREACHD__BUDGETS__ON_EXHAUSTED", "wait"),
             ("OUTREACHD__DISPATCH__GENERATION_CONCURRENCY", "1"),
+            ("OUTREACHD__DISPATCH__GENERATE_AHEAD", "0s"),
         ],
     )
     .await;

@@ -56,6 +56,7 @@ fn request(body: &str) -> GenerationRequest {
         },
         keep_subject: false,
         ai_instructions: None,
+        tone: None,
         context,
     }
 }

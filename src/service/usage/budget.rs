@@ -16,9 +16,10 @@
 //!   sum of the day. A new UTC day starts from zero.
 //!
 //! Calls already in flight when a budget is reached still complete and count: a budget may be
-//! overshot by at most `generation_concurrency` calls. A store error while refreshing keeps
-//! the remembered figure (a budget guards cost, not data; it must not stop sending when the
-//! database blinks). Each exhaustion logs one line and counts once in
+//! overshot by the calls in flight (`generation_concurrency` per campaign, and texts being
+//! written ahead). A store error while refreshing keeps the remembered figure (a budget
+//! guards cost, not data; it must not stop sending when the database blinks). Each exhaustion
+//! logs one line and counts once in
 //! `outreachd_ai_budget_exhausted_total{scope}` per budget and day, not per message.
 
 use std::collections::HashMap;

@@ -9,6 +9,8 @@ pub const COST: &str = "outreachd_content_cost_microdollars_total";
 pub const BUDGET_EXHAUSTED: &str = "outreachd_ai_budget_exhausted_total";
 pub const QUALITY_FAILURES: &str = "outreachd_content_quality_failures_total";
 pub const USAGE_WRITE_FAILURES: &str = "outreachd_ai_usage_write_failures_total";
+pub const READY: &str = "outreachd_content_ready_total";
+pub const WAIT: &str = "outreachd_content_wait_seconds";
 
 /// Templates take microseconds, LLM calls seconds.
 const GENERATION_BUCKETS: &[f64] = &[
@@ -57,5 +59,17 @@ pub const DEFS: &[MetricDef] = &[
         kind: MetricKind::Counter,
         labels: &[],
         help: "Language-model calls whose api_usage rows could not be stored (the database refused the batch). Costs in stats and budgets after a restart miss them: check the database's health.",
+    },
+    MetricDef {
+        name: READY,
+        kind: MetricKind::Counter,
+        labels: &["when"],
+        help: "Claimed steps by when their text was written, with a model writing the texts: ahead (stored before the claim), waited (the claim waited for a text being written ahead), at_claim (written after the claim, the mailbox waited on the model). A growing share of at_claim means generation falls behind: raise dispatch.generate_ahead or the provider's concurrency.",
+    },
+    MetricDef {
+        name: WAIT,
+        kind: MetricKind::Histogram(GENERATION_BUCKETS),
+        labels: &[],
+        help: "Seconds a claimed step waited for its text, with a model writing the texts (0 when it was written ahead). A rising tail means mailboxes idle while the model writes: raise dispatch.generate_ahead.",
     },
 ];

@@ -5,7 +5,8 @@ use std::time::Duration;
 use metrics::{Counter, Histogram, counter, histogram};
 
 use crate::telemetry::catalogue::content::{
-    BUDGET_EXHAUSTED, COST, GENERATION, GENERATIONS, QUALITY_FAILURES, TOKENS, USAGE_WRITE_FAILURES,
+    BUDGET_EXHAUSTED, COST, GENERATION, GENERATIONS, QUALITY_FAILURES, READY, TOKENS,
+    USAGE_WRITE_FAILURES, WAIT,
 };
 
 /// How one generation ended.
@@ -16,6 +17,17 @@ pub enum GenerationResult {
     Retry,
     /// A permanent error (or the last attempt); the step fails.
     Failed,
+}
+
+/// When a claimed step's text was written, with a model writing the texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextReadiness {
+    /// Stored before the claim: the mailbox did not wait.
+    Ahead,
+    /// Being written ahead when claimed: the claim waited for it.
+    Waited,
+    /// Written after the claim: the mailbox waited on the model.
+    AtClaim,
 }
 
 struct ProviderHandles {
@@ -50,6 +62,10 @@ pub struct ContentMetrics {
     configured_is_template: bool,
     configured: ProviderHandles,
     template: ProviderHandles,
+    ahead: Counter,
+    waited: Counter,
+    at_claim: Counter,
+    wait: Histogram,
 }
 
 impl ContentMetrics {
@@ -58,7 +74,21 @@ impl ContentMetrics {
             configured_is_template: provider == "template",
             configured: ProviderHandles::new(provider),
             template: ProviderHandles::new("template"),
+            ahead: counter!(READY, "when" => "ahead"),
+            waited: counter!(READY, "when" => "waited"),
+            at_claim: counter!(READY, "when" => "at_claim"),
+            wait: histogram!(WAIT),
         }
+    }
+
+    /// A claimed step's text was ready `when`, after the claim waited `waited` for it.
+    pub fn ready(&self, when: TextReadiness, waited: Duration) {
+        match when {
+            TextReadiness::Ahead => self.ahead.increment(1),
+            TextReadiness::Waited => self.waited.increment(1),
+            TextReadiness::AtClaim => self.at_claim.increment(1),
+        }
+        self.wait.record(waited.as_secs_f64());
     }
 
     /// A generation by the configured provider ended with `result` after `took`.
