@@ -5,7 +5,8 @@
 //! pointed at Postfix `smtp-sink`, with the texts written by a local server that speaks the
 //! OpenAI chat-completions format and answers each request after `latency ± jitter`
 //! (uniform). The leads fall due evenly at 90% of what the generation slots allow
-//! (`generation_concurrency ÷ latency`), starting a few seconds after the daemon starts. The
+//! (`concurrency ÷ latency`), starting a few seconds after the daemon starts (`BENCH_DUE_SHARE`
+//! sets the share; 0 makes a backlog, every lead due at the start). The
 //! same schedule runs twice: texts written at claim (`generate_ahead = "0s"`), then written
 //! ahead (`generate_ahead` = `BENCH_AHEAD`).
 //!
@@ -16,8 +17,8 @@
 //! against their due time (p50/p99).
 //!
 //! Options from the environment: `BENCH_LEADS` (2000), `BENCH_MAILBOXES` (20),
-//! `BENCH_LATENCY_MS` (1500), `BENCH_JITTER_MS` (500), `BENCH_CONCURRENCY` (32, the
-//! `dispatch.generation_concurrency`), `BENCH_AHEAD` ("30s"), `BENCH_ONLY` (`claim` or
+//! `BENCH_LATENCY_MS` (1500), `BENCH_JITTER_MS` (500), `BENCH_CONCURRENCY` (32: the
+//! provider's `concurrency` and `dispatch.generation_concurrency`), `BENCH_AHEAD` ("30s"), `BENCH_DUE_SHARE` (0.9), `BENCH_ONLY` (`claim` or
 //! `ahead`: one run), and any `OUTREACHD__*` variable.
 
 #[path = "../pipeline/sink.rs"]
@@ -38,6 +39,7 @@ pub struct Options {
     pub jitter: Duration,
     pub concurrency: u32,
     pub ahead: String,
+    pub due_share: f64,
     pub only: Option<String>,
     pub overrides: Vec<(String, String)>,
 }
@@ -61,6 +63,7 @@ impl Options {
             jitter: Duration::from_millis(number("BENCH_JITTER_MS", 500)?),
             concurrency: number("BENCH_CONCURRENCY", 32)?,
             ahead: std::env::var("BENCH_AHEAD").unwrap_or_else(|_| "30s".into()),
+            due_share: number("BENCH_DUE_SHARE", 0.9)?,
             only: std::env::var("BENCH_ONLY").ok(),
             overrides: std::env::vars()
                 .filter(|(k, _)| k.starts_with("OUTREACHD__"))

@@ -61,10 +61,18 @@ pub async fn run(
             concurrency.as_str(),
         ),
         ("OUTREACHD__DISPATCH__GENERATE_AHEAD", ahead),
-        ("OUTREACHD__CONTENT__PROVIDER", "openai"),
+        ("OUTREACHD__CONTENT__PROVIDER", "openai_compatible"),
         ("OUTREACHD__CONTENT__ON_FAILURE", "fail"),
-        ("OUTREACHD__CONTENT__OPENAI__BASE_URL", base_url.as_str()),
-        ("OUTREACHD__CONTENT__OPENAI__MODEL", "bench-model"),
+        (
+            "OUTREACHD__AI__OPENAI_COMPATIBLE__BASE_URL",
+            base_url.as_str(),
+        ),
+        ("OUTREACHD__AI__OPENAI_COMPATIBLE__MODEL", "bench-model"),
+        // The provider's slots are the bound: claims and the writer-ahead share them.
+        (
+            "OUTREACHD__AI__OPENAI_COMPATIBLE__CONCURRENCY",
+            concurrency.as_str(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -74,8 +82,10 @@ pub async fn run(
         .context("Bench settings are invalid")?
         .settings;
 
-    // The leads fall due at 90% of what the generation slots allow.
-    let rate = 0.9 * f64::from(opts.concurrency) / opts.latency.as_secs_f64();
+    // The leads fall due at a share of what the generation slots allow (infinite: a backlog,
+    // every lead due at the start).
+    let rate = opts.due_share * f64::from(opts.concurrency) / opts.latency.as_secs_f64();
+    let rate = if rate > 0.0 { rate } else { f64::INFINITY };
     let start = Utc::now() + TimeDelta::from_std(LEAD_TIME)?;
     let (workspace, campaign) = {
         let store = open_store(&settings, OpenMode::Tool).await?;
