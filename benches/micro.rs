@@ -34,6 +34,7 @@ fn context() -> RenderContext {
         campaign: CampaignVars {
             name: "Q4".into(),
             goal: Some("Book a call".into()),
+            banned_phrases: Vec::new(),
         },
         sender: SenderVars {
             address: "sam@acme.test".into(),

@@ -19,6 +19,7 @@ use crate::config::Settings;
 use crate::config::{Backend, backend_of};
 use crate::content::build_provider;
 use crate::service::imports::{ImportRunner, ImportSettings};
+use crate::service::usage::UsageRecorder;
 use crate::smtp::{DkimSigners, UnsubscribeSigner};
 use crate::store::{self, OpenMode, SecretCipher, Store, cipher};
 use crate::telemetry::Metrics;
@@ -146,6 +147,7 @@ fn dispatch_parts(
     settings: &Settings,
     cipher: &SecretCipher,
     models: &Arc<Models>,
+    usage: Arc<UsageRecorder>,
 ) -> anyhow::Result<DispatchParts> {
     let content =
         build_provider(&settings.content, models).context("invalid [content] settings")?;
@@ -154,6 +156,7 @@ fn dispatch_parts(
     Ok(DispatchParts {
         settings: crate::config::Live::new(settings.dispatch.clone()),
         content,
+        usage,
         signer,
         unsubscribe_base: (!public.is_empty()).then(|| format!("{public}/unsubscribe")),
         outbox_dir: settings.daemon.data_dir.join("outbox"),
@@ -174,9 +177,19 @@ impl Application {
         install_crypto_provider();
         let metrics = Metrics::install();
         let cipher = load_cipher(&settings)?;
+        let store = open_store_with(&settings, cipher.clone(), OpenMode::Daemon).await?;
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let usage = UsageRecorder::start(
+            store.clone(),
+            settings.budgets.clone(),
+            metrics.budgets(),
+            cancel.child_token(),
+            &tracker,
+        );
         // One registry for the daemon: every use of a provider shares its key's limits.
         let models = Arc::new(Models::new(&settings.ai).context("invalid [ai] settings")?);
-        let parts = dispatch_parts(&settings, &cipher, &models)?;
+        let parts = dispatch_parts(&settings, &cipher, &models, usage.clone())?;
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         if let Some(campaign) = options.run_now {
             parts.run_now.whole_campaign(campaign);
@@ -191,9 +204,6 @@ impl Application {
                 extra_root_pem: parts.extra_root_pem.clone(),
             },
         });
-        let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
-        let cancel = CancellationToken::new();
-        let tracker = TaskTracker::new();
         let dispatch = &settings.dispatch;
         let supervisor = spawn_supervisor(
             store.clone(),
@@ -252,6 +262,7 @@ impl Application {
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
             content,
+            usage,
             models,
             imports,
             mailboxes,

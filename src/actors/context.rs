@@ -17,6 +17,8 @@ pub struct DispatchContext {
     /// Marks sends `sending` for all mailboxes together.
     pub marker: super::marker::MarkerHandle,
     pub content: Arc<dyn ContentProvider>,
+    /// Checks the AI budgets before a paid call and records every call in `api_usage`.
+    pub usage: Arc<crate::service::usage::UsageRecorder>,
     /// Reloadable: reads see a reload's values (see `config::reload::LIVE_KEYS`).
     pub settings: crate::config::Live<DispatchSettings>,
     pub signer: UnsubscribeSigner,

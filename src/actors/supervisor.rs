@@ -142,6 +142,7 @@ pub fn spawn_supervisor(
         marker,
         content_metrics: metrics.content(ctx_parts.content.name()),
         content: ctx_parts.content,
+        usage: ctx_parts.usage,
         settings,
         signer: ctx_parts.signer,
         unsubscribe_base: ctx_parts.unsubscribe_base,
@@ -192,6 +193,8 @@ pub fn spawn_supervisor(
 pub struct DispatchParts {
     pub settings: crate::config::Live<crate::config::DispatchSettings>,
     pub content: Arc<dyn crate::content::ContentProvider>,
+    /// Budgets and `api_usage` rows for the content provider's calls.
+    pub usage: Arc<crate::service::usage::UsageRecorder>,
     pub signer: crate::smtp::UnsubscribeSigner,
     pub unsubscribe_base: Option<String>,
     pub outbox_dir: std::path::PathBuf,

@@ -37,6 +37,8 @@ pub struct ApiState {
     pub api: Arc<v1::caller::ApiConfig>,
     /// The configured content provider (the campaign actors' own), for previews.
     pub content: Arc<dyn crate::content::ContentProvider>,
+    /// Budgets and `api_usage` rows for previews (the campaign actors' own recorder).
+    pub usage: Arc<crate::service::usage::UsageRecorder>,
     /// The language-model registry (the one the content provider was built from).
     pub models: Arc<crate::ai::Models>,
     /// Runs the lead import jobs of `POST /api/v1/leads/imports`.

@@ -231,6 +231,7 @@ fn rules_values(r: &SendingRules) -> Values {
         ),
         ("track_opens", r.track_opens.to_string()),
         ("track_clicks", r.track_clicks.to_string()),
+        ("banned_phrases", format!("{:?}", r.banned_phrases)),
     ]
 }
 

@@ -63,13 +63,14 @@ fn render(s: &WorkspaceSummary) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "    {:<30} {:<9} {} steps, {} mailboxes, {} sent, {} due now; leads: {}",
+            "    {:<30} {:<9} {} steps, {} mailboxes, {} sent, {} due now, AI cost ${:.2}; leads: {}",
             format!("\"{}\"", c.name),
             c.status,
             c.steps,
             c.mailboxes,
             c.emails_sent,
             c.due_now,
+            c.cost_usd,
             if leads.is_empty() {
                 "none".to_owned()
             } else {

@@ -30,6 +30,9 @@ pub struct Settings {
     /// `[api]`: the `/api/v1` routes (defaults apply when the section is absent).
     #[serde(default)]
     pub api: ApiSettings,
+    /// `[budgets]`: daily limits on what language-model calls may cost.
+    #[serde(default)]
+    pub budgets: crate::service::usage::BudgetSettings,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -308,6 +311,7 @@ impl Settings {
         }
         problems.extend(self.content.validate(&self.ai));
         problems.extend(self.ai.validate());
+        problems.extend(self.budgets.validate());
         if let Err(problem) = self.api.check_cors_origins() {
             problems.push(problem);
         }

@@ -47,6 +47,10 @@ pub struct CampaignVars {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goal: Option<String>,
+    /// Words and phrases the campaign's emails must not contain (checked by the quality
+    /// gates, not shown to templates).
+    #[serde(skip)]
+    pub banned_phrases: Vec<String>,
 }
 
 /// The mailbox the email goes out from.
@@ -142,6 +146,7 @@ impl RenderContext {
             campaign: CampaignVars {
                 name: campaign.name.clone(),
                 goal: present(Some(&campaign.goal)),
+                banned_phrases: campaign.rules.banned_phrases.clone(),
             },
             sender: SenderVars {
                 address: mailbox.address.clone(),

@@ -157,6 +157,15 @@ pub enum ContentError {
     /// The provider cannot be built from the configuration.
     #[error("content provider configuration: {0}")]
     Config(String),
+    /// The written email failed a quality gate (twice, for a model; see `content::quality`).
+    /// Carries what the refused answers cost, for `api_usage`.
+    #[error("quality gate: {defect}")]
+    Rejected {
+        defect: super::quality::Defect,
+        prompt_tokens: u32,
+        completion_tokens: u32,
+        cost_usd: f64,
+    },
 }
 
 impl ContentError {
@@ -175,7 +184,8 @@ impl ContentError {
             | Self::Refused { .. }
             | Self::Truncated { .. }
             | Self::NotConfigured { .. }
-            | Self::Config(_) => false,
+            | Self::Config(_)
+            | Self::Rejected { .. } => false,
         }
     }
 

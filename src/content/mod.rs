@@ -6,17 +6,20 @@
 //! The flow for one (lead, step): build a [`RenderContext`] from the store rows, render the step
 //! with [`render_draft`] seeded by [`spin_seed`] (same lead and step, same text), hand the
 //! [`Draft`] to the configured [`ContentProvider`] (from [`build_provider`]), store the
-//! [`Generated`] it returns, then send. A [`ContentError`] says whether trying again later can
+//! [`Generated`] it returns, then send. Every provider's text passes the quality gates of
+//! [`quality`] first ([`GatedProvider`]). A [`ContentError`] says whether trying again later can
 //! help ([`ContentError::is_retryable`]); template errors fail the step with their message.
 
 mod compiled;
 mod compose;
 mod context;
 mod error;
+mod gated;
 mod model;
 mod prompt;
 mod provider;
 mod routed;
+pub mod quality;
 mod settings;
 mod spintax;
 mod template;
@@ -24,6 +27,7 @@ mod template;
 pub use compose::{ComposeError, Composition, reply_subject, request_for, stored_form};
 pub use context::{CampaignVars, LeadVars, ProductVars, RenderContext, SenderVars, snake_case};
 pub use error::{ContentError, TemplatePart};
+pub use gated::GatedProvider;
 pub use model::ModelProvider;
 pub use prompt::SYSTEM_PROMPT;
 pub use provider::{

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::context::RenderContext;
 use super::error::ContentError;
+use super::gated::GatedProvider;
 use super::model::ModelProvider;
 use super::routed::RoutedProvider;
 use super::settings::{ContentSettings, OnFailure};
@@ -127,8 +128,8 @@ impl ContentProvider for FallbackProvider {
 }
 
 /// The provider the settings ask for, wrapped in a fallback when `on_failure = "template"`,
-/// and routing campaigns that name their own provider or model to it (see `routed.rs`).
-/// A configured provider without its key is an error naming it
+/// and routing campaigns that name their own provider or model to it (see `routed.rs`), then
+/// in the quality gates. A configured provider without its key is an error naming it
 /// (`"Anthropic API key not configured"`).
 pub fn build_provider(
     settings: &ContentSettings,
@@ -145,10 +146,10 @@ pub fn build_provider(
             }
         }
     };
-    Ok(Arc::new(RoutedProvider::new(
-        configured,
-        settings,
-        models.clone(),
+    let routed = RoutedProvider::new(configured, settings, models.clone());
+    Ok(Arc::new(GatedProvider::new(
+        Arc::new(routed),
+        settings.quality.clone(),
     )))
 }
 

@@ -57,13 +57,16 @@ pub struct ContentSettings {
     pub model: Option<String>,
     /// `"template"` (fall back to the rendered template) or `"fail"` (fail the step).
     pub on_failure: OnFailure,
+    /// `[content.quality]`: the gates every written email passes before it is sent.
+    pub quality: super::quality::QualitySettings,
 }
 
 impl ContentSettings {
     /// Cross-section checks (for `Settings::validate`): the chosen provider must be usable,
-    /// its key (or an OpenAI-compatible server's base URL) and a model configured.
+    /// its key (or an OpenAI-compatible server's base URL) and a model configured; the quality
+    /// gates' bounds.
     pub fn validate(&self, ai: &AiSettings) -> Vec<String> {
-        let mut problems = Vec::new();
+        let mut problems = self.quality.validate();
         if self.model.as_deref().is_some_and(|m| m.trim().is_empty()) {
             problems.push("content.model: must not be empty (or left unset)".into());
         }
@@ -106,6 +109,10 @@ mod tests {
     /// The `[content]` section of `config/default.toml`, minus the comments.
     const DEFAULT_TOML: &str = r#"
         provider = "template"
+        on_failure = "template"
+        [quality]
+        max_subject_chars = 120
+        max_body_chars = 5000
         on_failure = "template"
     "#;
 

@@ -338,6 +338,8 @@ pub struct CampaignStats {
     pub steps: Vec<StepStats>,
     /// One entry per UTC day of the last `days` days, oldest first, today included.
     pub daily: Vec<DayStats>,
+    /// What the campaign's language-model calls cost (zeros with the template provider).
+    pub cost: super::CampaignCost,
 }
 
 impl CampaignStats {
@@ -404,6 +406,7 @@ impl CampaignStats {
             bounce_rate: rate(leads.bounced, counts.contacted),
             steps,
             daily,
+            cost: super::CampaignCost::default(),
         }
     }
 }

@@ -58,6 +58,9 @@ pub struct SendingRules {
     pub stop_other_campaigns_on_reply: bool,
     pub track_opens: bool,
     pub track_clicks: bool,
+    /// Words and phrases its emails must not contain (case-insensitive, whole words): a
+    /// written email that does is refused by the quality gates (`content::quality`).
+    pub banned_phrases: Vec<String>,
 }
 
 impl Default for SendingRules {
@@ -72,6 +75,7 @@ impl Default for SendingRules {
             stop_other_campaigns_on_reply: false,
             track_opens: false,
             track_clicks: false,
+            banned_phrases: Vec::new(),
         }
     }
 }

@@ -32,6 +32,7 @@ mod run;
 mod status;
 mod summary;
 mod upsert;
+mod usage;
 mod window;
 mod workspace;
 
@@ -53,6 +54,7 @@ pub use review::*;
 pub use run::*;
 pub use summary::*;
 pub use upsert::*;
+pub use usage::*;
 pub use workspace::*;
 
 pub use cap::{

@@ -45,6 +45,40 @@ pub fn line_text(key: &str, value: &str) -> Result<(), String> {
     }
 }
 
+/// Most banned phrases a campaign may list, and the longest one (characters).
+pub const MAX_BANNED_PHRASES: usize = 200;
+pub const MAX_BANNED_PHRASE_CHARS: usize = 100;
+
+/// A campaign's banned phrases, each trimmed with its inner whitespace as single spaces
+/// (matching ignores case and spacing); duplicates and blanks dropped, order kept. Each is one
+/// line: they are stored one per line.
+pub fn banned_phrases(phrases: Vec<String>) -> Result<Vec<String>, String> {
+    if phrases.len() > MAX_BANNED_PHRASES {
+        return Err(format!(
+            "banned_phrases has {} entries; the limit is {MAX_BANNED_PHRASES}",
+            phrases.len()
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(phrases.len());
+    for phrase in phrases {
+        let tidy = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
+        if tidy.chars().any(char::is_control) {
+            return Err(format!(
+                "banned phrase {tidy:?} contains a control character"
+            ));
+        }
+        if tidy.chars().count() > MAX_BANNED_PHRASE_CHARS {
+            return Err(format!(
+                "banned phrase {tidy:?} is longer than {MAX_BANNED_PHRASE_CHARS} characters"
+            ));
+        }
+        if !tidy.is_empty() && !out.iter().any(|p| p.eq_ignore_ascii_case(&tidy)) {
+            out.push(tidy);
+        }
+    }
+    Ok(out)
+}
+
 pub fn timezone(value: &str) -> Result<(), String> {
     match value.parse::<chrono_tz::Tz>() {
         Ok(_) => Ok(()),

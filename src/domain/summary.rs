@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{CampaignLeadStatus, CampaignStatus, MailboxStatus};
 
 /// Counts per campaign for `outreachd status`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CampaignSummary {
     pub name: String,
     pub status: CampaignStatus,
@@ -17,6 +17,8 @@ pub struct CampaignSummary {
     /// Active leads whose next step is due now.
     pub due_now: u64,
     pub emails_sent: u64,
+    /// What its language-model calls cost, all time, in US dollars.
+    pub cost_usd: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -28,7 +30,7 @@ pub struct MailboxSummary {
     pub sent_today: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkspaceSummary {
     pub workspace: String,
     pub leads: u64,

@@ -55,6 +55,16 @@ pub(super) fn campaign(cx: &mut Ctx<'_>, doc: CampaignDoc) -> CampaignDecl {
             .unwrap_or(defaults.stop_other_campaigns_on_reply),
         track_opens: doc.track_opens.unwrap_or(defaults.track_opens),
         track_clicks: doc.track_clicks.unwrap_or(defaults.track_clicks),
+        banned_phrases: match doc.banned_phrases {
+            Some(phrases) => match crate::domain::rules::banned_phrases(phrases) {
+                Ok(phrases) => phrases,
+                Err(message) => {
+                    cx.problem(&doc.name.span(), &label, Some("banned_phrases"), &message);
+                    Vec::new()
+                }
+            },
+            None => defaults.banned_phrases,
+        },
     };
     if doc.steps.is_empty() {
         let message =

@@ -139,6 +139,11 @@ pub(super) fn campaign(
     );
     push_if(c, have.track_opens != want.track_opens, "track_opens");
     push_if(c, have.track_clicks != want.track_clicks, "track_clicks");
+    push_if(
+        c,
+        have.banned_phrases != want.banned_phrases,
+        "banned_phrases",
+    );
     let mut have_pool = current.mailbox_ids.clone();
     let mut want_pool: Vec<MailboxId> = pool.iter().filter_map(Target::existing).collect();
     have_pool.sort();

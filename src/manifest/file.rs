@@ -130,6 +130,7 @@ pub(super) struct CampaignDoc {
     pub ai_provider: Option<crate::ai::ProviderName>,
     /// Which model (default: the provider's configured model).
     pub ai_model: Option<String>,
+    pub banned_phrases: Option<Vec<String>>,
     #[serde(default)]
     pub steps: Vec<Spanned<StepDoc>>,
 }

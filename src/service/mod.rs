@@ -20,6 +20,7 @@ pub mod reviews;
 pub mod sends;
 pub mod stats;
 pub mod suppressions;
+pub mod usage;
 
 use crate::domain::Workspace;
 use crate::store::{Store, StoreError};

@@ -43,10 +43,14 @@ pub async fn campaign(
         .unwrap_or(today);
     let since = first.and_time(NaiveTime::MIN).and_utc();
     let counts = store.campaign_counts(ws, id, since).await?;
+    let cost = store
+        .campaign_cost(ws, id, today.and_time(NaiveTime::MIN).and_utc())
+        .await?;
     let step_count = u32::try_from(steps.len()).unwrap_or(u32::MAX);
-    Ok(CampaignStats::from_counts(
-        id, counts, step_count, now, days,
-    ))
+    Ok(CampaignStats {
+        cost,
+        ..CampaignStats::from_counts(id, counts, step_count, now, days)
+    })
 }
 
 /// How long a campaign's counted stats are answered as they are.

@@ -32,6 +32,7 @@ mod reviews;
 mod rows;
 mod sql;
 pub mod sqlite;
+mod usage;
 
 pub use access::Access;
 pub use activity::Activity;
@@ -54,6 +55,7 @@ pub use operator::{Operator, UnknownFilter, UnknownSendInfo};
 pub use privacy::Privacy;
 pub use reports::Reports;
 pub use reviews::Reviews;
+pub use usage::Usage;
 
 /// Everything the daemon, the CLI and the API need from the database: the role traits together.
 ///
@@ -76,6 +78,7 @@ pub trait Store:
     + Activity
     + Privacy
     + Reviews
+    + Usage
 {
 }
 
@@ -95,5 +98,6 @@ impl<T> Store for T where
         + Activity
         + Privacy
         + Reviews
+        + Usage
 {
 }

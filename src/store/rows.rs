@@ -194,7 +194,7 @@ impl From<ProductRow> for Product {
 pub(crate) const CAMPAIGN_COLUMNS: &str = "id, workspace_id, name, goal, product_id, status, \
     window_days, window_start_minute, window_end_minute, timezone, timezone_policy, \
     daily_new_leads_cap, stop_on_reply, stop_on_company_reply, stop_other_campaigns_on_reply, \
-    track_opens, track_clicks, ai_provider, ai_model, \
+    track_opens, track_clicks, ai_provider, ai_model, banned_phrases, \
     emails_sent, last_run_at, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
@@ -218,6 +218,8 @@ pub(crate) struct CampaignRow {
     pub track_clicks: bool,
     pub ai_provider: Option<String>,
     pub ai_model: Option<String>,
+    /// One phrase per line (phrases are single lines: see `SendingRules::banned_phrases`).
+    pub banned_phrases: String,
     pub emails_sent: i64,
     pub last_run_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -260,6 +262,12 @@ impl CampaignRow {
                 stop_other_campaigns_on_reply: self.stop_other_campaigns_on_reply,
                 track_opens: self.track_opens,
                 track_clicks: self.track_clicks,
+                banned_phrases: self
+                    .banned_phrases
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
             },
             mailbox_ids,
             ai: CampaignAi {

@@ -13,7 +13,7 @@ mod supervisor;
 #[cfg(test)]
 mod tests;
 
-pub use content::{ContentMetrics, GenerationResult, TextReadiness};
+pub use content::{BudgetMetrics, ContentMetrics, GenerationResult, QualityMetrics, TextReadiness};
 pub use dispatch::{CampaignMetrics, CompletionMetrics, MailboxMetrics, OUTCOMES, outcome_label};
 pub use http::HttpMetrics;
 pub use inbound::{ImapMailboxMetrics, InboundClass, InboundMetrics, InboundReview, PollerUp};
@@ -38,6 +38,11 @@ impl Metrics {
     /// fallback).
     pub fn content(&self, provider: &'static str) -> ContentMetrics {
         ContentMetrics::new(provider)
+    }
+
+    /// Handles for the usage recorder: budgets reached, usage rows lost.
+    pub fn budgets(&self) -> BudgetMetrics {
+        BudgetMetrics::new()
     }
 
     /// Handles for the completion writer.

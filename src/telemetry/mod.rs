@@ -14,9 +14,9 @@ mod reload;
 
 pub use catalogue::{CATALOGUE, MetricDef, MetricKind};
 pub use handles::{
-    ActorKind, CampaignMetrics, CompletionMetrics, ContentMetrics, GenerationResult, HttpMetrics,
-    ImapMailboxMetrics, InboundClass, InboundMetrics, InboundReview, MailboxMetrics,
-    OperatorMetrics, SupervisorMetrics, TextReadiness,
+    ActorKind, BudgetMetrics, CampaignMetrics, CompletionMetrics, ContentMetrics, GenerationResult,
+    HttpMetrics, ImapMailboxMetrics, InboundClass, InboundMetrics, InboundReview, MailboxMetrics,
+    OperatorMetrics, QualityMetrics, SupervisorMetrics, TextReadiness,
 };
 pub use logging::{init_tracing, set_log_level};
 pub use provider_class::ProviderClass;

@@ -10,6 +10,7 @@ use support::app as helpers;
 use support::fixtures;
 use support::sink;
 
+mod ai_cost;
 mod auth;
 mod campaign_leads;
 mod campaign_run;

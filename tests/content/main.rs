@@ -62,6 +62,7 @@ pub fn openai_provider(
         provider: ProviderKind::Openai,
         model: None,
         on_failure,
+        ..ContentSettings::default()
     };
     build_provider(&settings, &Arc::new(Models::new(ai)?))
 }

@@ -31,6 +31,7 @@ async fn campaign_upsert_reports_created_unchanged_and_updated(backend: TestBack
         stop_other_campaigns_on_reply: true,
         track_opens: true,
         track_clicks: false,
+        banned_phrases: vec!["act now".to_owned(), "100% free".to_owned()],
     };
     spec.steps[1].subject_template = None;
     spec.steps[2].ai_instructions = Some("mention their title".to_owned());

@@ -39,4 +39,5 @@ mod schema;
 mod sql;
 mod summary;
 mod suppressions;
+mod usage;
 mod workspaces;

@@ -94,6 +94,7 @@ async fn the_summary_counts_leads_mailboxes_and_campaigns(backend: TestBackend) 
                 leads_by_status: BTreeMap::new(),
                 due_now: 0,
                 emails_sent: 0,
+                cost_usd: 0.0,
             },
             CampaignSummary {
                 name: "Launch".into(),
@@ -104,6 +105,7 @@ async fn the_summary_counts_leads_mailboxes_and_campaigns(backend: TestBackend) 
                 leads_by_status: BTreeMap::from([(CampaignLeadStatus::Active, 5)]),
                 due_now: 3,
                 emails_sent: 0,
+                cost_usd: 0.0,
             },
         ]
     );

@@ -289,6 +289,8 @@ impl Prefetcher {
                     tracing::debug!(campaign = %campaign, lead = %job.lead.id, reason, "A text cannot be written ahead; its claim records why.");
                     false
                 }
+                // A spent budget: its claim waits for the next day.
+                Err(WriteError::Wait { .. }) => false,
                 Err(WriteError::Provider(e, _)) => {
                     tracing::debug!(campaign = %campaign, lead = %job.lead.id, error = %e, "Writing a text ahead failed; its claim tries again.");
                     false

@@ -1,7 +1,9 @@
 //! A new text for one (lead, step): `content::request_for` renders the step's templates for the
 //! lead (the same code the API's preview uses), then the content provider writes the final text.
 //! Claims and the writer-ahead (`prefetch.rs`) both come here. For a claim, template errors
-//! fail the step with their reason and a provider error that may pass is a retry.
+//! fail the step with their reason and a provider error that may pass is a retry. The usage
+//! recorder checks the day's AI budgets first and records the call (`api_usage`); a spent
+//! budget under `on_exhausted = "wait"` holds the step until it renews.
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +15,7 @@ use crate::content::{Composition, ContentError, request_for, stored_form};
 use crate::domain::{
     ClaimedSend, Completion, GeneratedMessage, Lead, Mailbox, Product, ThreadInfo,
 };
+use crate::service::usage::{CallSite, Written};
 use crate::telemetry::GenerationResult;
 
 /// The (lead, step) a text is written for.
@@ -30,6 +33,11 @@ pub(super) enum WriteError {
     /// The provider failed after this long (the caller counts the result: whether it is retried
     /// depends on the caller).
     Provider(ContentError, Duration),
+    /// A daily AI budget is spent and `on_exhausted = "wait"`: write it again at `until`.
+    Wait {
+        until: chrono::DateTime<Utc>,
+        reason: String,
+    },
 }
 
 /// Writes the text (the caller stores it before it is sent), counting a success, its tokens
@@ -56,9 +64,20 @@ pub(super) async fn write(
         first_subject: subject.thread.map(|t| t.first_subject.as_str()),
     })
     .map_err(|e| WriteError::Permanent(e.to_string()))?;
+    let site = CallSite::email(
+        plan.campaign.workspace_id,
+        plan.campaign.id,
+        subject.lead.id,
+        subject.step_order,
+    );
     let started = Instant::now();
-    match ctx.content.generate(&request).await {
-        Ok(g) => {
+    match ctx
+        .usage
+        .write_email(ctx.content.as_ref(), &site, &request)
+        .await
+    {
+        Ok(Written::Wait { until, reason }) => Err(WriteError::Wait { until, reason }),
+        Ok(Written::Text(g)) => {
             let m = &ctx.content_metrics;
             m.generated(GenerationResult::Ok, started.elapsed());
             m.usage(
@@ -92,6 +111,12 @@ pub(super) async fn generate(
         Err(WriteError::Permanent(reason)) => Err(Completion::Failed {
             send: claim.send,
             reason,
+        }),
+        Err(WriteError::Wait { until, reason }) => Err(Completion::Retry {
+            send: claim.send,
+            at: until,
+            reason,
+            counts_as_attempt: false,
         }),
         Err(WriteError::Provider(e, took))
             if e.is_retryable() && claim.attempts + 1 < ctx.settings.max_attempts =>

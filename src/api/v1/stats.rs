@@ -96,6 +96,8 @@ pub struct WorkspaceCampaignView {
     pub due_now: u64,
     /// Emails the campaign sent, all time.
     pub emails_sent: u64,
+    /// What its language-model calls cost, all time, in US dollars.
+    pub cost_usd: f64,
 }
 
 /// The workspace at a glance, as `outreachd status` shows it.
@@ -141,6 +143,7 @@ impl From<WorkspaceSummary> for WorkspaceStats {
                         leads,
                         due_now: c.due_now,
                         emails_sent: c.emails_sent,
+                        cost_usd: c.cost_usd,
                     }
                 })
                 .collect(),

@@ -23,6 +23,7 @@ fn ctx() -> RenderContext {
         campaign: CampaignVars {
             name: "Q3".into(),
             goal: Some("book a call".into()),
+            banned_phrases: Vec::new(),
         },
         sender: SenderVars {
             address: "bob@us.test".into(),

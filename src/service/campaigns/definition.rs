@@ -36,6 +36,7 @@ pub struct CampaignInput {
     pub track_clicks: Option<bool>,
     /// Which provider and model write the emails (default: `[content]`).
     pub ai: crate::domain::CampaignAi,
+    pub banned_phrases: Option<Vec<String>>,
     pub steps: Vec<StepInput>,
 }
 
@@ -156,6 +157,13 @@ pub async fn check(
         }
         steps.push(spec);
     }
+    let banned_phrases = match input.banned_phrases {
+        Some(phrases) => crate::domain::rules::banned_phrases(phrases).unwrap_or_else(|m| {
+            fail("banned_phrases".to_owned(), m);
+            Vec::new()
+        }),
+        None => defaults.banned_phrases.clone(),
+    };
     if !problems.is_empty() {
         return Err(CampaignError::Invalid(problems));
     }
@@ -186,6 +194,7 @@ pub async fn check(
                 .unwrap_or(defaults.stop_other_campaigns_on_reply),
             track_opens: input.track_opens.unwrap_or(defaults.track_opens),
             track_clicks: input.track_clicks.unwrap_or(defaults.track_clicks),
+            banned_phrases,
         },
         mailbox_ids: input.mailbox_ids,
         steps,

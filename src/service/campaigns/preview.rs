@@ -1,12 +1,14 @@
 //! Previewing what goes out next to a lead: the step's templates rendered for the lead and
 //! written by the configured content provider, exactly as a campaign actor would, and stored
 //! as the step's text, so the send that follows uses these very words (a stored text is never
-//! written again). A step whose text is stored already is answered from the store.
+//! written again). A step whose text is stored already is answered from the store. The call
+//! counts against the AI budgets and is recorded in `api_usage` as a send's would be.
 
 use crate::content::{ComposeError, Composition, ContentProvider, request_for, stored_form};
 use crate::domain::{
     CampaignId, CampaignLeadStatus, GeneratedFor, GeneratedMessage, LeadId, WorkspaceId,
 };
+use crate::service::usage::{CallSite, UsageRecorder, Written};
 use crate::store::Store;
 
 use super::CampaignError;
@@ -33,6 +35,7 @@ pub struct PreviewAsk<'a> {
 pub async fn preview(
     store: &dyn Store,
     provider: &dyn ContentProvider,
+    usage: &UsageRecorder,
     ws: WorkspaceId,
     campaign_id: CampaignId,
     lead_id: LeadId,
@@ -118,10 +121,16 @@ pub async fn preview(
         ComposeError::Template(e) => CampaignError::Unwritable(e.to_string()),
     })?;
     request.tone = ask.tone.map(str::to_owned);
-    let generated = provider
-        .generate(&request)
+    let site = CallSite::email(ws, campaign_id, lead_id, order);
+    let generated = match usage
+        .write_email(provider, &site, &request)
         .await
-        .map_err(CampaignError::Provider)?;
+        .map_err(CampaignError::Provider)?
+    {
+        Written::Text(generated) => generated,
+        // A send would wait for the budget: so does the preview (nothing is stored).
+        Written::Wait { reason, .. } => return Err(CampaignError::Conflict(reason)),
+    };
     let item = GeneratedFor {
         campaign_lead_id: enrolled.campaign_lead_id,
         step_order: order,

@@ -27,6 +27,7 @@ pub(crate) mod reads;
 pub(crate) mod reviews;
 pub(crate) mod roles;
 pub(crate) mod summary;
+pub(crate) mod usage;
 
 use chrono::{DateTime, Utc};
 

@@ -13,7 +13,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use super::{Bound, Dialect};
 use crate::domain::{
     CampaignId, CampaignLeadStatus, CampaignStatus, CampaignSummary, MailboxId, MailboxSummary,
-    WorkspaceId, WorkspaceSummary,
+    WorkspaceId, WorkspaceSummary, round_usd,
 };
 use crate::store::rows::parse;
 use crate::store::{QueryContext, StoreError};
@@ -55,6 +55,7 @@ where
     for<'q> Option<String>: Bound<'q, Self>,
     for<'q> i32: Bound<'q, Self>,
     for<'q> i64: Bound<'q, Self>,
+    for<'q> f64: Bound<'q, Self>,
 {
     async fn workspace_summary(
         conn: &mut Self::Connection,
@@ -156,9 +157,19 @@ where
              WHERE workspace_id = $1 GROUP BY campaign_id, status",
         )
         .bind(ws)
-        .fetch_all(conn)
+        .fetch_all(&mut *conn)
         .await
         .ctx("count campaign leads by status")?;
+        let costs: HashMap<CampaignId, f64> = sqlx::query_as::<_, (CampaignId, f64)>(
+            "SELECT campaign_id, COALESCE(SUM(cost_usd), 0.0) FROM api_usage \
+             WHERE workspace_id = $1 AND campaign_id IS NOT NULL GROUP BY campaign_id",
+        )
+        .bind(ws)
+        .fetch_all(&mut *conn)
+        .await
+        .ctx("sum the cost of campaigns")?
+        .into_iter()
+        .collect();
         let mut leads: HashMap<CampaignId, BTreeMap<CampaignLeadStatus, u64>> = HashMap::new();
         for (campaign, status, n) in by_status {
             let status = parse("campaign_leads.status", &status)?;
@@ -175,6 +186,7 @@ where
                         leads_by_status: leads.remove(&id).unwrap_or_default(),
                         due_now: count(due_now),
                         emails_sent: count(emails_sent),
+                        cost_usd: round_usd(costs.get(&id).copied().unwrap_or(0.0)),
                     })
                 },
             )

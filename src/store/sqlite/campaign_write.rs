@@ -23,7 +23,7 @@ use crate::store::{QueryContext, StoreError};
 type Sql = sqlx::Sqlite;
 
 /// The columns an upsert writes, bound by [`bind_spec`] in this order.
-const SPEC_COLUMNS: [&str; 17] = [
+const SPEC_COLUMNS: [&str; 18] = [
     "name",
     "goal",
     "product_id",
@@ -41,6 +41,7 @@ const SPEC_COLUMNS: [&str; 17] = [
     "stop_other_campaigns_on_reply",
     "ai_provider",
     "ai_model",
+    "banned_phrases",
 ];
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
@@ -64,6 +65,7 @@ fn bind_spec<'q>(q: Query<'q>, spec: &CampaignSpec, status: CampaignStatus) -> Q
         .bind(rules.stop_other_campaigns_on_reply)
         .bind(spec.ai.provider.map(crate::ai::ProviderName::as_str))
         .bind(spec.ai.model.clone())
+        .bind(rules.banned_phrases.join("\n"))
 }
 
 pub(super) async fn upsert(

@@ -6,6 +6,9 @@ pub const GENERATION: &str = "outreachd_content_generation_seconds";
 pub const GENERATIONS: &str = "outreachd_content_generations_total";
 pub const TOKENS: &str = "outreachd_content_tokens_total";
 pub const COST: &str = "outreachd_content_cost_microdollars_total";
+pub const BUDGET_EXHAUSTED: &str = "outreachd_ai_budget_exhausted_total";
+pub const QUALITY_FAILURES: &str = "outreachd_content_quality_failures_total";
+pub const USAGE_WRITE_FAILURES: &str = "outreachd_ai_usage_write_failures_total";
 pub const READY: &str = "outreachd_content_ready_total";
 pub const WAIT: &str = "outreachd_content_wait_seconds";
 
@@ -38,6 +41,24 @@ pub const DEFS: &[MetricDef] = &[
         kind: MetricKind::Counter,
         labels: &["provider"],
         help: "Content generation cost in millionths of a US dollar, by provider (divide by 1e6 for dollars). A jump in the daily increase means a new campaign or model: check the model setting and budget.",
+    },
+    MetricDef {
+        name: BUDGET_EXHAUSTED,
+        kind: MetricKind::Counter,
+        labels: &["scope"],
+        help: "Daily AI budgets reached, by scope (workspace, campaign), once per budget and UTC day. Until midnight UTC its emails go out as rendered templates or wait ([budgets] on_exhausted): raise the budget or expect less personalised text.",
+    },
+    MetricDef {
+        name: QUALITY_FAILURES,
+        kind: MetricKind::Counter,
+        labels: &["reason"],
+        help: "Generated emails refused by the quality gates before sending, by reason (empty, too_long, placeholder, banned_phrase). A rising rate means the model ignores its instructions: check the step's AI instructions, the model, or the campaign's banned phrases.",
+    },
+    MetricDef {
+        name: USAGE_WRITE_FAILURES,
+        kind: MetricKind::Counter,
+        labels: &[],
+        help: "Language-model calls whose api_usage rows could not be stored (the database refused the batch). Costs in stats and budgets after a restart miss them: check the database's health.",
     },
     MetricDef {
         name: READY,

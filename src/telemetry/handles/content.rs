@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use metrics::{Counter, Histogram, counter, histogram};
 
-use crate::telemetry::catalogue::content::{COST, GENERATION, GENERATIONS, READY, TOKENS, WAIT};
+use crate::telemetry::catalogue::content::{
+    BUDGET_EXHAUSTED, COST, GENERATION, GENERATIONS, QUALITY_FAILURES, READY, TOKENS,
+    USAGE_WRITE_FAILURES, WAIT,
+};
 
 /// How one generation ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +115,64 @@ impl ContentMetrics {
         h.completion_tokens.increment(u64::from(completion_tokens));
         if cost_usd.is_finite() && cost_usd > 0.0 {
             h.cost.increment((cost_usd * 1e6).round() as u64);
+        }
+    }
+}
+
+/// Budgets reached and usage rows lost, for the usage recorder (built once per daemon).
+#[derive(Clone)]
+pub struct BudgetMetrics {
+    workspace: Counter,
+    campaign: Counter,
+    write_failures: Counter,
+}
+
+impl BudgetMetrics {
+    pub(super) fn new() -> Self {
+        Self {
+            workspace: counter!(BUDGET_EXHAUSTED, "scope" => "workspace"),
+            campaign: counter!(BUDGET_EXHAUSTED, "scope" => "campaign"),
+            write_failures: counter!(USAGE_WRITE_FAILURES),
+        }
+    }
+
+    /// A workspace's (`campaign == false`) or a campaign's daily budget was reached.
+    pub fn exhausted(&self, campaign: bool) {
+        if campaign {
+            self.campaign.increment(1);
+        } else {
+            self.workspace.increment(1);
+        }
+    }
+
+    /// `rows` usage rows could not be stored.
+    pub fn write_failed(&self, rows: usize) {
+        self.write_failures.increment(rows as u64);
+    }
+}
+
+/// Quality gate failures by reason (the reasons are a closed set: `content::Defect::reason`).
+#[derive(Clone)]
+pub struct QualityMetrics {
+    by_reason: std::sync::Arc<[(&'static str, Counter)]>,
+}
+
+impl QualityMetrics {
+    /// Built by the quality gate wrapper when the content provider is built (before any
+    /// [`super::Metrics`] handle exists; the handles register with the global recorder).
+    pub fn new(reasons: &[&'static str]) -> Self {
+        Self {
+            by_reason: reasons
+                .iter()
+                .map(|r| (*r, counter!(QUALITY_FAILURES, "reason" => *r)))
+                .collect(),
+        }
+    }
+
+    /// A generated email failed the gate named `reason`.
+    pub fn failed(&self, reason: &str) {
+        if let Some((_, c)) = self.by_reason.iter().find(|(r, _)| *r == reason) {
+            c.increment(1);
         }
     }
 }

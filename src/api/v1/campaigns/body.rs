@@ -43,6 +43,10 @@ pub struct CampaignBody {
     pub ai_provider: Option<crate::ai::ProviderName>,
     /// Which model (default: the provider's configured model).
     pub ai_model: Option<String>,
+    /// Words and phrases its emails must not contain (case-insensitive, whole words); a
+    /// written email that does is refused by the quality gates. At most 200, each one line of
+    /// at most 100 characters (default none).
+    pub banned_phrases: Option<Vec<String>>,
     /// The sequence, first step first (1 to 50 steps).
     pub steps: Vec<StepBody>,
 }
@@ -102,6 +106,7 @@ impl From<CampaignBody> for CampaignInput {
                 provider: b.ai_provider,
                 model: b.ai_model,
             },
+            banned_phrases: b.banned_phrases,
             steps: b
                 .steps
                 .into_iter()

@@ -169,6 +169,8 @@ pub struct CampaignLeadView {
     /// Why the sequence stopped (replied, bounced, suppressed, ...).
     pub stop_reason: Option<String>,
     pub enrolled_at: DateTime<Utc>,
+    /// What the language-model calls for this lead in this campaign cost, in US dollars.
+    pub cost_usd: f64,
 }
 
 impl From<CampaignLeadInfo> for CampaignLeadView {
@@ -183,6 +185,7 @@ impl From<CampaignLeadInfo> for CampaignLeadView {
             mailbox_address: c.mailbox_address,
             stop_reason: c.stop_reason,
             enrolled_at: c.enrolled_at,
+            cost_usd: 0.0,
         }
     }
 }
@@ -212,5 +215,13 @@ pub async fn list(
         .list_campaign_leads(caller.workspace(), campaign.id, &query)
         .await?;
     let page = page.page_of(rows, |c| c.id.0)?;
-    Ok(web::Json(page.map(CampaignLeadView::from)))
+    let leads: Vec<LeadId> = page.items.iter().map(|c| c.lead_id).collect();
+    let costs = state
+        .store
+        .lead_costs(caller.workspace(), campaign.id, &leads)
+        .await?;
+    Ok(web::Json(page.map(|c| CampaignLeadView {
+        cost_usd: costs.get(&c.lead_id).copied().unwrap_or(0.0),
+        ..CampaignLeadView::from(c)
+    })))
 }

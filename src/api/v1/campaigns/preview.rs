@@ -95,6 +95,7 @@ pub async fn preview(
     let preview = preview::preview(
         state.store.as_ref(),
         provider,
+        &state.usage,
         caller.workspace(),
         campaign_id,
         lead_id,

@@ -79,6 +79,8 @@ pub struct RulesView {
     pub stop_other_campaigns_on_reply: bool,
     pub track_opens: bool,
     pub track_clicks: bool,
+    /// Words and phrases its emails must not contain.
+    pub banned_phrases: Vec<String>,
 }
 
 impl From<SendingRules> for RulesView {
@@ -97,6 +99,7 @@ impl From<SendingRules> for RulesView {
             stop_other_campaigns_on_reply: r.stop_other_campaigns_on_reply,
             track_opens: r.track_opens,
             track_clicks: r.track_clicks,
+            banned_phrases: r.banned_phrases,
         }
     }
 }
