@@ -21,6 +21,7 @@ mod health;
 pub mod idempotency;
 mod import_jobs;
 mod inbound;
+mod insights;
 mod lead_records;
 mod meta;
 mod open;
@@ -47,6 +48,7 @@ pub use health::{PoolStats, Readiness};
 pub use idempotency::Idempotency;
 pub use import_jobs::ImportJobs;
 pub use inbound::Inbound;
+pub use insights::Insights;
 pub use lead_records::LeadRecords;
 pub use meta::Meta;
 pub use open::{OpenMode, open};
@@ -76,6 +78,7 @@ pub trait Store:
     + Activity
     + Privacy
     + Reviews
+    + Insights
 {
 }
 
@@ -95,5 +98,6 @@ impl<T> Store for T where
         + Activity
         + Privacy
         + Reviews
+        + Insights
 {
 }

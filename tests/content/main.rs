@@ -3,6 +3,7 @@
 //! and the whole path from store rows through rendering to a provider.
 
 mod openai;
+mod perplexity;
 mod pipeline;
 mod rows;
 
