@@ -141,13 +141,20 @@ fn extra_root_pem(settings: &Settings) -> anyhow::Result<Option<Arc<str>>> {
     Ok(Some(Arc::from(pem)))
 }
 
-fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<DispatchParts> {
+fn dispatch_parts(
+    settings: &Settings,
+    cipher: &SecretCipher,
+    models: Arc<crate::ai::Models>,
+) -> anyhow::Result<DispatchParts> {
     let content = build_provider(&settings.content).context("invalid [content] settings")?;
+    let insights =
+        crate::service::insights::Insights::new(settings.insights.clone(), models, &settings.ai);
     let signer = unsubscribe_signer(settings, cipher)?;
     let public = settings.tracking.public_url.trim().trim_end_matches('/');
     Ok(DispatchParts {
         settings: crate::config::Live::new(settings.dispatch.clone()),
         content,
+        insights: Arc::new(insights),
         signer,
         unsubscribe_base: (!public.is_empty()).then(|| format!("{public}/unsubscribe")),
         outbox_dir: settings.daemon.data_dir.join("outbox"),
@@ -168,12 +175,15 @@ impl Application {
         install_crypto_provider();
         let metrics = Metrics::install();
         let cipher = load_cipher(&settings)?;
-        let parts = dispatch_parts(&settings, &cipher)?;
+        let models =
+            Arc::new(crate::ai::Models::new(&settings.ai).context("invalid [ai] settings")?);
+        let parts = dispatch_parts(&settings, &cipher, models.clone())?;
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         if let Some(campaign) = options.run_now {
             parts.run_now.whole_campaign(campaign);
         }
         let content = parts.content.clone();
+        let insights = parts.insights.clone();
         let live_dispatch = parts.settings.clone();
         let mailboxes = Arc::new(api::v1::mailboxes::MailboxSettings {
             defaults: settings.mailbox_defaults.clone(),
@@ -220,6 +230,12 @@ impl Application {
             .as_ref()
             .map(|l| l.local_addr().map(|a| a.port()))
             .transpose()?;
+        let proposer = crate::service::imports::mapping::Proposer::new(
+            &settings.imports,
+            models,
+            &settings.ai,
+        )
+        .map(Arc::new);
         let imports = ImportRunner::new(
             store.clone(),
             ImportSettings {
@@ -230,6 +246,7 @@ impl Application {
                     .saturating_mul(1024 * 1024),
                 concurrency: settings.api.import_concurrency,
             },
+            proposer,
             cancel.child_token(),
             tracker.clone(),
         );
@@ -244,6 +261,7 @@ impl Application {
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
             content,
+            insights,
             imports,
             mailboxes,
             dispatch: live_dispatch.clone(),

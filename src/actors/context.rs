@@ -17,6 +17,8 @@ pub struct DispatchContext {
     /// Marks sends `sending` for all mailboxes together.
     pub marker: super::marker::MarkerHandle,
     pub content: Arc<dyn ContentProvider>,
+    /// Company insights, looked up (or asked for) before a text is written.
+    pub insights: Arc<crate::service::insights::Insights>,
     /// Reloadable: reads see a reload's values (see `config::reload::LIVE_KEYS`).
     pub settings: crate::config::Live<DispatchSettings>,
     pub signer: UnsubscribeSigner,

@@ -142,6 +142,7 @@ pub fn spawn_supervisor(
         marker,
         content_metrics: metrics.content(ctx_parts.content.name()),
         content: ctx_parts.content,
+        insights: ctx_parts.insights,
         settings,
         signer: ctx_parts.signer,
         unsubscribe_base: ctx_parts.unsubscribe_base,
@@ -192,6 +193,8 @@ pub fn spawn_supervisor(
 pub struct DispatchParts {
     pub settings: crate::config::Live<crate::config::DispatchSettings>,
     pub content: Arc<dyn crate::content::ContentProvider>,
+    /// Company insights for the texts' prompts.
+    pub insights: Arc<crate::service::insights::Insights>,
     pub signer: crate::smtp::UnsubscribeSigner,
     pub unsubscribe_base: Option<String>,
     pub outbox_dir: std::path::PathBuf,

@@ -26,6 +26,9 @@ pub struct Settings {
     /// `[insights]`: company insights for the email prompt and templates.
     #[serde(default)]
     pub insights: crate::service::insights::InsightSettings,
+    /// `[imports]`: model proposals for CSV columns the header aliases do not place.
+    #[serde(default)]
+    pub imports: crate::service::imports::mapping::MappingSettings,
     pub dkim: crate::smtp::DkimSettings,
     /// `[imap]`: the per-mailbox inbound pollers (defaults apply when the section is absent).
     #[serde(default)]

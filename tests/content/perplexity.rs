@@ -100,7 +100,10 @@ async fn a_good_answer_comes_with_its_sources_and_usage() {
         (answer.usage.provider, answer.usage.model.as_str()),
         ("perplexity", "sonar")
     );
-    assert_eq!((answer.usage.input_tokens, answer.usage.output_tokens), (40, 160));
+    assert_eq!(
+        (answer.usage.input_tokens, answer.usage.output_tokens),
+        (40, 160)
+    );
     // 40 + 160 tokens at $1/M each.
     assert!((answer.usage.cost_usd - 0.0002).abs() < 1e-12);
     assert_eq!(
@@ -140,7 +143,10 @@ async fn a_rate_limit_is_waited_out_as_the_server_asks() {
     let answer = model.unwrap().complete_json(&request()).await.unwrap();
 
     assert_eq!(answer.value["summary"], "Acme makes trucks.");
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited retry-after");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited retry-after"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
@@ -162,6 +168,9 @@ async fn a_refused_key_is_an_error_that_is_not_retried_and_hides_the_key() {
     );
     assert!(!error.is_retryable());
     let text = error.to_string();
-    assert!(text.contains("Invalid API key") && !text.contains(KEY), "{text}");
+    assert!(
+        text.contains("Invalid API key") && !text.contains(KEY),
+        "{text}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }

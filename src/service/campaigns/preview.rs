@@ -7,6 +7,7 @@ use crate::content::{ComposeError, Composition, ContentProvider, request_for, st
 use crate::domain::{
     CampaignId, CampaignLeadStatus, GeneratedFor, GeneratedMessage, LeadId, WorkspaceId,
 };
+use crate::service::insights::Insights;
 use crate::store::Store;
 
 use super::CampaignError;
@@ -24,6 +25,7 @@ pub struct Preview {
 pub async fn preview(
     store: &dyn Store,
     provider: &dyn ContentProvider,
+    insights: &Insights,
     ws: WorkspaceId,
     campaign_id: CampaignId,
     lead_id: LeadId,
@@ -92,6 +94,7 @@ pub async fn preview(
         Some(id) => store.product_by_id(ws, id).await?,
         None => None,
     };
+    let insight = insights.for_lead(store, &enrolled.lead).await;
     let request = request_for(&Composition {
         campaign: &campaign,
         step: step_row,
@@ -99,6 +102,7 @@ pub async fn preview(
         mailbox: &mailbox,
         product: product.as_ref(),
         first_subject: enrolled.first_subject.as_deref(),
+        insight: insight.as_ref(),
     })
     .map_err(|e| match e {
         ComposeError::NoThread(n) => CampaignError::Conflict(format!(

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 
 pub use settings::InsightSettings;
 
@@ -30,7 +30,10 @@ pub enum InsightError {
     #[error("company insights are disabled (set insights.enabled = true)")]
     Disabled,
     #[error("{domain:?} is {reason}")]
-    BadDomain { domain: String, reason: &'static str },
+    BadDomain {
+        domain: String,
+        reason: &'static str,
+    },
     #[error("no insight on {0} yet; ask for one with refresh")]
     NotFound(String),
     #[error("the insight provider failed: {0}")]
@@ -49,7 +52,6 @@ pub struct Refreshed {
 type Key = (WorkspaceId, String);
 
 pub struct Insights {
-    store: Arc<dyn Store>,
     settings: InsightSettings,
     models: Arc<Models>,
     /// The longest `for_lead` waits for a new insight: the provider's timeout for one attempt.
@@ -67,16 +69,11 @@ impl std::fmt::Debug for Insights {
 }
 
 impl Insights {
-    /// `models` is the daemon's registry; `wait` bounds what `for_lead` adds to a send.
-    pub fn new(
-        store: Arc<dyn Store>,
-        settings: InsightSettings,
-        models: Arc<Models>,
-        ai: &crate::ai::AiSettings,
-    ) -> Self {
+    /// `models` is the daemon's registry; the provider's timeout bounds what `for_lead` adds to
+    /// a send.
+    pub fn new(settings: InsightSettings, models: Arc<Models>, ai: &crate::ai::AiSettings) -> Self {
         Self {
             wait: ai.provider(settings.provider).timeout.as_duration(),
-            store,
             settings,
             models,
             asking: Mutex::default(),
@@ -88,16 +85,26 @@ impl Insights {
     }
 
     /// The stored insight on `domain`, fresh or expired.
-    pub async fn show(&self, ws: WorkspaceId, domain: &str) -> Result<CompanyInsight, InsightError> {
+    pub async fn show(
+        &self,
+        store: &dyn Store,
+        ws: WorkspaceId,
+        domain: &str,
+    ) -> Result<CompanyInsight, InsightError> {
         let domain = domain_arg(domain)?;
-        self.store
+        store
             .company_insight(ws, &domain)
             .await?
             .ok_or(InsightError::NotFound(domain))
     }
 
     /// Asks the model about `domain` now and stores the answer, whatever is stored.
-    pub async fn refresh(&self, ws: WorkspaceId, domain: &str) -> Result<Refreshed, InsightError> {
+    pub async fn refresh(
+        &self,
+        store: &dyn Store,
+        ws: WorkspaceId,
+        domain: &str,
+    ) -> Result<Refreshed, InsightError> {
         if !self.settings.enabled {
             return Err(InsightError::Disabled);
         }
@@ -105,7 +112,7 @@ impl Insights {
         let lock = self.lock(ws, &domain);
         let refreshed = {
             let _asking = lock.lock().await;
-            self.ask(ws, &domain).await
+            self.ask(store, ws, &domain).await
         };
         self.unlock(ws, &domain, lock);
         refreshed
@@ -114,13 +121,13 @@ impl Insights {
     /// The insight on `lead`'s company for its emails: the stored one while fresh, else a new
     /// one within the provider's timeout. `None` when disabled, for a lead without a company
     /// domain, and on any failure (logged).
-    pub async fn for_lead(&self, lead: &Lead) -> Option<CompanyInsight> {
+    pub async fn for_lead(&self, store: &dyn Store, lead: &Lead) -> Option<CompanyInsight> {
         if !self.settings.enabled {
             return None;
         }
         let domain = company_domain(lead)?;
         let ws = lead.workspace_id;
-        match tokio::time::timeout(self.wait, self.fresh(ws, &domain)).await {
+        match tokio::time::timeout(self.wait, self.fresh(store, ws, &domain)).await {
             Ok(Ok(insight)) => Some(insight),
             Ok(Err(error)) => {
                 tracing::warn!(domain = %domain, error = %error, "Company insight left out.");
@@ -138,8 +145,13 @@ impl Insights {
     }
 
     /// The stored insight while fresh, else a new one (asked once for concurrent callers).
-    async fn fresh(&self, ws: WorkspaceId, domain: &str) -> Result<CompanyInsight, InsightError> {
-        if let Some(stored) = self.store.company_insight(ws, domain).await? {
+    async fn fresh(
+        &self,
+        store: &dyn Store,
+        ws: WorkspaceId,
+        domain: &str,
+    ) -> Result<CompanyInsight, InsightError> {
+        if let Some(stored) = store.company_insight(ws, domain).await? {
             if stored.is_fresh(Utc::now()) {
                 return Ok(stored);
             }
@@ -148,19 +160,24 @@ impl Insights {
         let result = async {
             let _asking = lock.lock().await;
             // Another caller may have asked while this one waited for the lock.
-            if let Some(stored) = self.store.company_insight(ws, domain).await? {
+            if let Some(stored) = store.company_insight(ws, domain).await? {
                 if stored.is_fresh(Utc::now()) {
                     return Ok(stored);
                 }
             }
-            self.ask(ws, domain).await.map(|r| r.insight)
+            self.ask(store, ws, domain).await.map(|r| r.insight)
         }
         .await;
         self.unlock(ws, domain, lock);
         result
     }
 
-    async fn ask(&self, ws: WorkspaceId, domain: &str) -> Result<Refreshed, InsightError> {
+    async fn ask(
+        &self,
+        store: &dyn Store,
+        ws: WorkspaceId,
+        domain: &str,
+    ) -> Result<Refreshed, InsightError> {
         let request = ask::request(domain);
         let model = self.settings.model();
         let (answer, sources) = if self.settings.provider == ProviderName::Perplexity {
@@ -173,13 +190,13 @@ impl Insights {
                 .await?;
             (answer, Vec::new())
         };
-        let facts = ask::facts(answer.value, sources).map_err(|detail| {
-            ContentError::BadAnswer {
+        let facts =
+            ask::facts(answer.value, sources).map_err(|detail| ContentError::BadAnswer {
                 provider: answer.usage.provider,
                 detail,
-            }
-        })?;
-        let now = Utc::now();
+            })?;
+        // Microseconds: what both backends keep, so the answer equals what is read back.
+        let now = Utc::now().trunc_subsecs(6);
         let insight = CompanyInsight {
             domain: domain.to_owned(),
             facts,
@@ -188,7 +205,7 @@ impl Insights {
             fetched_at: now,
             expires_at: now + self.settings.ttl.to_chrono(),
         };
-        self.store.save_company_insight(ws, &insight).await?;
+        store.save_company_insight(ws, &insight).await?;
         tracing::info!(
             domain = %domain,
             provider = answer.usage.provider,

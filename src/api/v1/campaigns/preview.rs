@@ -68,6 +68,7 @@ pub async fn preview(
     let preview = preview::preview(
         state.store.as_ref(),
         state.content.as_ref(),
+        &state.insights,
         caller.workspace(),
         campaign_id,
         lead_id,

@@ -12,3 +12,8 @@ CREATE TABLE company_insights (
     expires_at    timestamptz NOT NULL,
     PRIMARY KEY (workspace_id, domain)
 );
+
+-- A model's proposal for the columns of an imported file that no header alias placed
+-- ({mappings: [{column, field, confidence}], accepted, provider, model}); NULL when none was
+-- asked for or the model gave none.
+ALTER TABLE import_jobs ADD COLUMN mapping_proposal jsonb;
