@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use secrecy::ExposeSecret;
 
 use crate::actors::{DispatchParts, SupervisorHandle, SupervisorOptions, spawn_supervisor};
+use crate::ai::Models;
 use crate::api::{self, ApiState};
 use crate::config::Settings;
 use crate::config::{Backend, backend_of};
@@ -144,11 +145,15 @@ fn extra_root_pem(settings: &Settings) -> anyhow::Result<Option<Arc<str>>> {
 fn dispatch_parts(
     settings: &Settings,
     cipher: &SecretCipher,
-    models: Arc<crate::ai::Models>,
+    models: &Arc<Models>,
 ) -> anyhow::Result<DispatchParts> {
-    let content = build_provider(&settings.content).context("invalid [content] settings")?;
-    let insights =
-        crate::service::insights::Insights::new(settings.insights.clone(), models, &settings.ai);
+    let content =
+        build_provider(&settings.content, models).context("invalid [content] settings")?;
+    let insights = crate::service::insights::Insights::new(
+        settings.insights.clone(),
+        models.clone(),
+        &settings.ai,
+    );
     let signer = unsubscribe_signer(settings, cipher)?;
     let public = settings.tracking.public_url.trim().trim_end_matches('/');
     Ok(DispatchParts {
@@ -175,9 +180,9 @@ impl Application {
         install_crypto_provider();
         let metrics = Metrics::install();
         let cipher = load_cipher(&settings)?;
-        let models =
-            Arc::new(crate::ai::Models::new(&settings.ai).context("invalid [ai] settings")?);
-        let parts = dispatch_parts(&settings, &cipher, models.clone())?;
+        // One registry for the daemon: every use of a provider shares its key's limits.
+        let models = Arc::new(Models::new(&settings.ai).context("invalid [ai] settings")?);
+        let parts = dispatch_parts(&settings, &cipher, &models)?;
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         if let Some(campaign) = options.run_now {
             parts.run_now.whole_campaign(campaign);
@@ -232,7 +237,7 @@ impl Application {
             .transpose()?;
         let proposer = crate::service::imports::mapping::Proposer::new(
             &settings.imports,
-            models,
+            models.clone(),
             &settings.ai,
         )
         .map(Arc::new);
@@ -262,6 +267,7 @@ impl Application {
             api: api::v1::caller::ApiConfig::new(&settings.api),
             content,
             insights,
+            models,
             imports,
             mailboxes,
             dispatch: live_dispatch.clone(),

@@ -312,7 +312,7 @@ impl Settings {
                 d.timezone
             ));
         }
-        problems.extend(self.content.validate());
+        problems.extend(self.content.validate(&self.ai));
         problems.extend(self.ai.validate());
         problems.extend(self.insights.validate());
         if let Err(problem) = self.api.check_cors_origins() {

@@ -131,8 +131,8 @@ async fn a_preview_asks_for_a_missing_insight_once_and_gives_it_to_the_prompt(
         &[
             ("OUTREACHD__CONTENT__PROVIDER", "openai"),
             ("OUTREACHD__CONTENT__ON_FAILURE", "fail"),
-            ("OUTREACHD__CONTENT__OPENAI__BASE_URL", openai_url.as_str()),
-            ("OUTREACHD__CONTENT__OPENAI__API_KEY", "sk-test-key"),
+            ("OUTREACHD__AI__OPENAI__BASE_URL", openai_url.as_str()),
+            ("OUTREACHD__AI__OPENAI__API_KEY", "sk-test-key"),
         ],
     )
     .await;

@@ -1,22 +1,17 @@
-//! The OpenAI chat-completions wire format: the request we send (system prompt + one user
-//! message holding the inputs as JSON) and how an answer becomes a [`Generated`].
-//!
-//! The model is asked for a JSON object `{"subject", "body"}` (`response_format: json_object`);
-//! code fences and chatter around the object are tolerated because compatible servers do not all
-//! enforce the format.
+//! The email prompt: the system prompt, the user message holding the inputs as JSON, and the
+//! schema of the answer (`{subject, body}`), as one [`JsonRequest`] any language model takes;
+//! and how its answer becomes a [`Generated`].
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::ai::{JsonAnswer, JsonRequest, Purpose};
 use crate::content::context::{LeadVars, ProductVars, SenderVars};
 use crate::content::error::ContentError;
 use crate::content::provider::{Generated, GenerationRequest};
-use crate::content::settings::OpenAiSettings;
 use crate::content::template::{Draft, MAX_OUTPUT_BYTES, normalize_subject};
 use crate::domain::InsightFacts;
-
-pub(super) const PROVIDER: &str = "openai";
 
 pub const SYSTEM_PROMPT: &str = "\
 You personalise one cold email of a B2B outreach sequence for one recipient.
@@ -43,32 +38,10 @@ action (a question works best). Lead with the recipient, not with the sender.
 - End the body with the sender's signature exactly as it appears in the draft (or as \
 sender.signature when the draft has none); do not add another sign-off.
 - Follow the step instructions unless they conflict with these rules.
+- If a tone is given, write in that tone within these rules.
 
 Answer with one JSON object and nothing else: {\"subject\": \"...\", \"body\": \"...\"}, with \\n \
 for line breaks in the body.";
-
-#[derive(Serialize)]
-struct ChatRequest<'a> {
-    model: &'a str,
-    messages: [Message; 2],
-    response_format: ResponseFormat,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    max_tokens: Option<u32>,
-}
-
-#[derive(Serialize)]
-struct Message {
-    role: &'static str,
-    content: String,
-}
-
-#[derive(Serialize)]
-struct ResponseFormat {
-    #[serde(rename = "type")]
-    kind: &'static str,
-}
 
 /// The user message: what the model may use, and nothing else.
 #[derive(Serialize)]
@@ -77,6 +50,9 @@ struct Inputs<'a> {
     step: u32,
     step_instructions: Option<&'a str>,
     keep_subject: bool,
+    /// Only when asked for (a preview's tone): the default prompt is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tone: Option<&'a str>,
     draft: &'a Draft,
     recipient: Recipient<'a>,
     company_insight: Option<CompanyInsight<'a>>,
@@ -140,11 +116,21 @@ impl<'a> Recipient<'a> {
     }
 }
 
-/// The request body, serialised once and re-sent as is on retries.
-pub(super) fn request_body(
-    settings: &OpenAiSettings,
-    req: &GenerationRequest,
-) -> Result<Vec<u8>, ContentError> {
+/// The schema of the answer: a subject and a body, nothing else.
+pub(crate) fn email_schema() -> serde_json::Value {
+    serde_json::json!({
+        "type": "object",
+        "properties": {
+            "subject": {"type": "string", "description": "One line, under 60 characters."},
+            "body": {"type": "string", "description": "Plain text, \\n for line breaks."}
+        },
+        "required": ["subject", "body"],
+        "additionalProperties": false
+    })
+}
+
+/// The model call that writes one email.
+pub(crate) fn email_request(req: &GenerationRequest) -> Result<JsonRequest, ContentError> {
     let ctx = &req.context;
     let inputs = Inputs {
         campaign_goal: ctx.campaign.goal.as_deref(),
@@ -155,99 +141,42 @@ pub(super) fn request_body(
             .map(str::trim)
             .filter(|s| !s.is_empty()),
         keep_subject: req.keep_subject,
+        tone: req.tone.as_deref().map(str::trim).filter(|s| !s.is_empty()),
         draft: &req.draft,
         recipient: Recipient::new(&ctx.lead, &ctx.custom, ctx.persona.as_ref()),
         company_insight: ctx.insight.as_ref().map(CompanyInsight::new),
         product: ctx.product.as_ref(),
         sender: &ctx.sender,
     };
-    let bad = |e: serde_json::Error| ContentError::Config(format!("cannot encode the prompt: {e}"));
-    let request = ChatRequest {
-        model: &settings.model,
-        messages: [
-            Message {
-                role: "system",
-                content: SYSTEM_PROMPT.to_owned(),
-            },
-            Message {
-                role: "user",
-                content: serde_json::to_string_pretty(&inputs).map_err(bad)?,
-            },
-        ],
-        response_format: ResponseFormat {
-            kind: "json_object",
-        },
-        temperature: settings.temperature,
-        max_tokens: settings.max_tokens,
-    };
-    serde_json::to_vec(&request).map_err(bad)
+    let user = serde_json::to_string_pretty(&inputs)
+        .map_err(|e| ContentError::Config(format!("cannot encode the prompt: {e}")))?;
+    Ok(JsonRequest {
+        purpose: Purpose::Email,
+        system: SYSTEM_PROMPT.to_owned(),
+        user,
+        schema_name: "email",
+        schema: email_schema(),
+        max_tokens: None,
+        temperature: None,
+    })
 }
 
-#[derive(Deserialize)]
-struct ChatResponse {
-    model: Option<String>,
-    #[serde(default)]
-    choices: Vec<Choice>,
-    usage: Option<Usage>,
-}
-
-#[derive(Deserialize)]
-struct Choice {
-    message: AnswerMessage,
-    finish_reason: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct AnswerMessage {
-    content: Option<String>,
-    refusal: Option<String>,
-}
-
-#[derive(Default, Deserialize)]
-struct Usage {
-    #[serde(default)]
-    prompt_tokens: u32,
-    #[serde(default)]
-    completion_tokens: u32,
-}
-
-#[derive(Deserialize)]
-struct Answer {
-    subject: Option<String>,
-    body: String,
-}
-
-/// Turns a 2xx response body into what is sent and stored.
-pub(super) fn parse_answer(
-    raw: &[u8],
+/// Turns a model's answer into what is sent and stored.
+pub(crate) fn generated_from(
+    answer: JsonAnswer,
     req: &GenerationRequest,
-    settings: &OpenAiSettings,
 ) -> Result<Generated, ContentError> {
-    let bad = |detail: String| ContentError::BadAnswer {
-        provider: PROVIDER,
-        detail,
+    let provider = answer.usage.provider;
+    let bad = |detail: String| ContentError::BadAnswer { provider, detail };
+    let text = |name: &str| match answer.value.get(name) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(bad(format!("{name} is not a string"))),
     };
-    let response: ChatResponse =
-        serde_json::from_slice(raw).map_err(|e| bad(format!("not a chat completion: {e}")))?;
-    let choice = response
-        .choices
-        .into_iter()
-        .next()
-        .ok_or_else(|| bad("no choices".into()))?;
-    if let Some(refusal) = choice.message.refusal.filter(|r| !r.is_empty()) {
-        return Err(bad(format!("the model refused: {}", clip(&refusal, 200))));
-    }
-    if choice.finish_reason.as_deref() == Some("length") {
-        return Err(bad("the answer was cut off at max_tokens".into()));
-    }
-    let content = choice.message.content.unwrap_or_default();
-    let answer: Answer = serde_json::from_str(json_object(&content)).map_err(|e| {
-        bad(format!(
-            "content is not a JSON object with subject and body ({e}): {}",
-            clip(&content, 200)
-        ))
-    })?;
-    let body = answer.body.trim().to_owned();
+    let body = text("body")?
+        .ok_or_else(|| bad("the answer has no body".into()))?
+        .trim()
+        .to_owned();
     if body.is_empty() {
         return Err(bad("empty body".into()));
     }
@@ -257,46 +186,21 @@ pub(super) fn parse_answer(
     if body.contains("{{") {
         return Err(bad("body contains template placeholders".into()));
     }
-    let subject = match answer.subject.map(|s| normalize_subject(&s)) {
+    let subject = match text("subject")?.map(normalize_subject) {
         Some(subject) if !subject.is_empty() && !req.keep_subject => subject,
         _ => normalize_subject(&req.draft.subject),
     };
-    let usage = response.usage.unwrap_or_default();
-    let cost_usd = (f64::from(usage.prompt_tokens) * settings.input_usd_per_million_tokens
-        + f64::from(usage.completion_tokens) * settings.output_usd_per_million_tokens)
-        / 1_000_000.0;
+    let usage = answer.usage;
     Ok(Generated {
         subject,
         body,
-        provider: PROVIDER.into(),
-        model: Some(
-            response
-                .model
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| settings.model.clone()),
-        ),
-        prompt_tokens: usage.prompt_tokens,
-        completion_tokens: usage.completion_tokens,
-        cost_usd,
+        provider: provider.into(),
+        model: Some(usage.model),
+        prompt_tokens: usage.input_tokens,
+        completion_tokens: usage.output_tokens,
+        cost_usd: usage.cost_usd,
         fallback_reason: None,
     })
-}
-
-/// The JSON object inside `content`: without code fences or text around it.
-fn json_object(content: &str) -> &str {
-    let trimmed = content.trim();
-    match (trimmed.find('{'), trimmed.rfind('}')) {
-        (Some(start), Some(end)) if start < end => &trimmed[start..=end],
-        _ => trimmed,
-    }
-}
-
-/// At most `max` characters of `text`, for error details.
-pub(super) fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
 }
 
 #[cfg(test)]

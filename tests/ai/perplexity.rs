@@ -10,9 +10,11 @@ use secrecy::SecretString;
 use wiremock::matchers::{bearer_token, body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::init_tls;
-
 const KEY: &str = "pplx-test-0123456789";
+
+fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 
 fn models(base_url: &str) -> Models {
     let mut settings = AiSettings::default();
