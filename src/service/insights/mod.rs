@@ -151,19 +151,15 @@ impl Insights {
         ws: WorkspaceId,
         domain: &str,
     ) -> Result<CompanyInsight, InsightError> {
-        if let Some(stored) = store.company_insight(ws, domain).await? {
-            if stored.is_fresh(Utc::now()) {
-                return Ok(stored);
-            }
+        if let Some(stored) = fresh_stored(store, ws, domain).await? {
+            return Ok(stored);
         }
         let lock = self.lock(ws, domain);
         let result = async {
             let _asking = lock.lock().await;
             // Another caller may have asked while this one waited for the lock.
-            if let Some(stored) = store.company_insight(ws, domain).await? {
-                if stored.is_fresh(Utc::now()) {
-                    return Ok(stored);
-                }
+            if let Some(stored) = fresh_stored(store, ws, domain).await? {
+                return Ok(stored);
             }
             self.ask(store, ws, domain).await.map(|r| r.insight)
         }
@@ -233,6 +229,16 @@ impl Insights {
         }
         drop(lock);
     }
+}
+
+/// The stored insight on `domain` unless it expired.
+async fn fresh_stored(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    domain: &str,
+) -> Result<Option<CompanyInsight>, StoreError> {
+    let stored = store.company_insight(ws, domain).await?;
+    Ok(stored.filter(|i| i.is_fresh(Utc::now())))
 }
 
 fn domain_arg(domain: &str) -> Result<String, InsightError> {
