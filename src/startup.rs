@@ -151,12 +151,18 @@ fn dispatch_parts(
 ) -> anyhow::Result<DispatchParts> {
     let content =
         build_provider(&settings.content, models).context("invalid [content] settings")?;
+    let insights = crate::service::insights::Insights::new(
+        settings.insights.clone(),
+        models.clone(),
+        &settings.ai,
+    );
     let signer = unsubscribe_signer(settings, cipher)?;
     let public = settings.tracking.public_url.trim().trim_end_matches('/');
     Ok(DispatchParts {
         settings: crate::config::Live::new(settings.dispatch.clone()),
         content,
         usage,
+        insights: Arc::new(insights),
         signer,
         unsubscribe_base: (!public.is_empty()).then(|| format!("{public}/unsubscribe")),
         outbox_dir: settings.daemon.data_dir.join("outbox"),
@@ -195,6 +201,7 @@ impl Application {
             parts.run_now.whole_campaign(campaign);
         }
         let content = parts.content.clone();
+        let insights = parts.insights.clone();
         let live_dispatch = parts.settings.clone();
         let mailboxes = Arc::new(api::v1::mailboxes::MailboxSettings {
             defaults: settings.mailbox_defaults.clone(),
@@ -238,6 +245,12 @@ impl Application {
             .as_ref()
             .map(|l| l.local_addr().map(|a| a.port()))
             .transpose()?;
+        let proposer = crate::service::imports::mapping::Proposer::new(
+            &settings.imports,
+            models.clone(),
+            &settings.ai,
+        )
+        .map(Arc::new);
         let imports = ImportRunner::new(
             store.clone(),
             ImportSettings {
@@ -248,6 +261,7 @@ impl Application {
                     .saturating_mul(1024 * 1024),
                 concurrency: settings.api.import_concurrency,
             },
+            proposer,
             cancel.child_token(),
             tracker.clone(),
         );
@@ -263,6 +277,7 @@ impl Application {
             api: api::v1::caller::ApiConfig::new(&settings.api),
             content,
             usage,
+            insights,
             models,
             imports,
             mailboxes,

@@ -19,6 +19,8 @@ pub struct DispatchContext {
     pub content: Arc<dyn ContentProvider>,
     /// Checks the AI budgets before a paid call and records every call in `api_usage`.
     pub usage: Arc<crate::service::usage::UsageRecorder>,
+    /// Company insights, looked up (or asked for) before a text is written.
+    pub insights: Arc<crate::service::insights::Insights>,
     /// Reloadable: reads see a reload's values (see `config::reload::LIVE_KEYS`).
     pub settings: crate::config::Live<DispatchSettings>,
     pub signer: UnsubscribeSigner,

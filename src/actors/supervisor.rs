@@ -143,6 +143,7 @@ pub fn spawn_supervisor(
         content_metrics: metrics.content(ctx_parts.content.name()),
         content: ctx_parts.content,
         usage: ctx_parts.usage,
+        insights: ctx_parts.insights,
         settings,
         signer: ctx_parts.signer,
         unsubscribe_base: ctx_parts.unsubscribe_base,
@@ -195,6 +196,8 @@ pub struct DispatchParts {
     pub content: Arc<dyn crate::content::ContentProvider>,
     /// Budgets and `api_usage` rows for the content provider's calls.
     pub usage: Arc<crate::service::usage::UsageRecorder>,
+    /// Company insights for the texts' prompts.
+    pub insights: Arc<crate::service::insights::Insights>,
     pub signer: crate::smtp::UnsubscribeSigner,
     pub unsubscribe_base: Option<String>,
     pub outbox_dir: std::path::PathBuf,

@@ -15,6 +15,7 @@ mod gemini;
 mod http;
 mod limits;
 mod openai;
+mod perplexity;
 mod registry;
 mod settings;
 
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::ContentError;
 
+pub use perplexity::{PerplexityModel, Source};
 pub use registry::Models;
 pub use settings::{AiSettings, ModelPrice, ProviderName, ProviderSettings};
 
@@ -77,7 +79,7 @@ pub struct JsonRequest {
 /// What a call cost, for `api_usage`, the stored message and the metrics.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CallUsage {
-    /// `"openai"`, `"anthropic"`, `"gemini"`, `"openai_compatible"`.
+    /// `"openai"`, `"anthropic"`, `"gemini"`, `"openai_compatible"`, `"perplexity"`.
     pub provider: &'static str,
     /// The model that answered (as the provider names it in its answer, else as asked).
     pub model: String,

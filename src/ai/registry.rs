@@ -16,6 +16,7 @@ use super::bound::Bound;
 use super::gemini::GeminiModel;
 use super::http::Endpoint;
 use super::openai::{ChatModel, Dialect};
+use super::perplexity::PerplexityModel;
 use super::settings::{AiSettings, ModelPrice, ProviderName};
 use crate::content::ContentError;
 
@@ -60,19 +61,7 @@ impl Models {
         provider: ProviderName,
         model: Option<&str>,
     ) -> Result<Arc<dyn LanguageModel>, ContentError> {
-        let model = model.map(str::trim).filter(|m| !m.is_empty());
-        self.settings.check_usable(provider, model)?;
-        let endpoint = self.endpoints.get(&provider).ok_or_else(|| {
-            ContentError::Config(format!("ai.{provider}: the provider is not configured"))
-        })?;
-        let bound = Bound {
-            endpoint: endpoint.clone(),
-            model: model
-                .unwrap_or(&self.settings.provider(provider).model)
-                .trim()
-                .to_owned(),
-            prices: self.prices.clone(),
-        };
+        let bound = self.bound(provider, model)?;
         Ok(match provider {
             ProviderName::Openai => Arc::new(ChatModel {
                 bound,
@@ -84,6 +73,30 @@ impl Models {
             }),
             ProviderName::Anthropic => Arc::new(AnthropicModel { bound }),
             ProviderName::Gemini => Arc::new(GeminiModel { bound }),
+            ProviderName::Perplexity => Arc::new(PerplexityModel { bound }),
+        })
+    }
+
+    /// Perplexity answering with `model` (or its configured one), for callers that want the
+    /// sources of its answers ([`PerplexityModel::research`]).
+    pub fn perplexity(&self, model: Option<&str>) -> Result<Arc<PerplexityModel>, ContentError> {
+        let bound = self.bound(ProviderName::Perplexity, model)?;
+        Ok(Arc::new(PerplexityModel { bound }))
+    }
+
+    fn bound(&self, provider: ProviderName, model: Option<&str>) -> Result<Bound, ContentError> {
+        let model = model.map(str::trim).filter(|m| !m.is_empty());
+        self.settings.check_usable(provider, model)?;
+        let endpoint = self.endpoints.get(&provider).ok_or_else(|| {
+            ContentError::Config(format!("ai.{provider}: the provider is not configured"))
+        })?;
+        Ok(Bound {
+            endpoint: endpoint.clone(),
+            model: model
+                .unwrap_or(&self.settings.provider(provider).model)
+                .trim()
+                .to_owned(),
+            prices: self.prices.clone(),
         })
     }
 }
@@ -99,7 +112,7 @@ fn bare(key: &str) -> String {
 fn endpoint(name: ProviderName, settings: &AiSettings) -> Result<Endpoint, ContentError> {
     let s = settings.provider(name);
     match name {
-        ProviderName::Openai | ProviderName::OpenaiCompatible => {
+        ProviderName::Openai | ProviderName::OpenaiCompatible | ProviderName::Perplexity => {
             Endpoint::new(name, s, Some((AUTHORIZATION, bearer)), &[])
         }
         ProviderName::Anthropic => Endpoint::new(

@@ -21,14 +21,17 @@ pub enum ProviderName {
     OpenaiCompatible,
     Anthropic,
     Gemini,
+    /// Perplexity's Sonar models: answers grounded in a web search, with the sources.
+    Perplexity,
 }
 
 impl ProviderName {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::Openai,
         Self::OpenaiCompatible,
         Self::Anthropic,
         Self::Gemini,
+        Self::Perplexity,
     ];
 
     /// Stable name: the config section, `CallUsage::provider`, the stored provider.
@@ -38,6 +41,7 @@ impl ProviderName {
             Self::OpenaiCompatible => "openai_compatible",
             Self::Anthropic => "anthropic",
             Self::Gemini => "gemini",
+            Self::Perplexity => "perplexity",
         }
     }
 
@@ -53,6 +57,7 @@ impl ProviderName {
             Self::OpenaiCompatible => "OpenAI-compatible",
             Self::Anthropic => "Anthropic",
             Self::Gemini => "Gemini",
+            Self::Perplexity => "Perplexity",
         }
     }
 
@@ -87,6 +92,7 @@ pub struct AiSettings {
     pub anthropic: ProviderSettings,
     pub gemini: ProviderSettings,
     pub openai_compatible: ProviderSettings,
+    pub perplexity: ProviderSettings,
     /// USD per million tokens, by model name. A model answers under a dated name
     /// (`gpt-4o-mini-2024-07-18`): the longest entry its name starts with applies. A model
     /// without an entry costs 0.
@@ -118,6 +124,11 @@ impl Default for AiSettings {
                 ..ProviderSettings::default()
             },
             openai_compatible: ProviderSettings::default(),
+            perplexity: ProviderSettings {
+                base_url: "https://api.perplexity.ai".into(),
+                model: "sonar".into(),
+                ..ProviderSettings::default()
+            },
             prices: BTreeMap::from([
                 ("gpt-4o-mini".into(), price(0.15, 0.60)),
                 ("gpt-4o".into(), price(2.50, 10.0)),
@@ -125,6 +136,10 @@ impl Default for AiSettings {
                 ("claude-sonnet-4-5".into(), price(3.0, 15.0)),
                 ("gemini-2.5-flash".into(), price(0.30, 2.50)),
                 ("gemini-2.5-pro".into(), price(1.25, 10.0)),
+                // Tokens only: Perplexity also bills each request's searches, which no token
+                // count shows.
+                ("sonar".into(), price(1.0, 1.0)),
+                ("sonar-pro".into(), price(3.0, 15.0)),
             ]),
         }
     }
@@ -260,6 +275,7 @@ impl AiSettings {
             ProviderName::OpenaiCompatible => &self.openai_compatible,
             ProviderName::Anthropic => &self.anthropic,
             ProviderName::Gemini => &self.gemini,
+            ProviderName::Perplexity => &self.perplexity,
         }
     }
 

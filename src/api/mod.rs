@@ -39,6 +39,8 @@ pub struct ApiState {
     pub content: Arc<dyn crate::content::ContentProvider>,
     /// Budgets and `api_usage` rows for previews (the campaign actors' own recorder).
     pub usage: Arc<crate::service::usage::UsageRecorder>,
+    /// Company insights: previews use them, `/insights` shows and refreshes them.
+    pub insights: Arc<crate::service::insights::Insights>,
     /// The language-model registry (the one the content provider was built from).
     pub models: Arc<crate::ai::Models>,
     /// Runs the lead import jobs of `POST /api/v1/leads/imports`.

@@ -13,8 +13,13 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use std::sync::Arc;
+
+use crate::ai::Models;
 use crate::config::Settings;
+use crate::domain::MappingProposal;
 use crate::import::{self, ImportOptions, NoProgress, Progress, thousands};
+use crate::service::imports::mapping::Proposer;
 use crate::store::OpenMode;
 
 use super::ImportLeadsArgs;
@@ -54,8 +59,23 @@ pub async fn import_leads(settings: &Settings, args: ImportLeadsArgs) -> anyhow:
             Some(campaign)
         }
     };
+    let proposed = match Proposer::new(
+        &settings.imports,
+        Arc::new(Models::new(&settings.ai).context("invalid [ai] settings")?),
+        &settings.ai,
+    ) {
+        Some(proposer) => proposer.propose(&args.file).await,
+        None => None,
+    };
+    if let Some(p) = &proposed {
+        print_proposal(&p.proposal, args.accept_mapping);
+    }
     let options = ImportOptions {
         campaign: campaign.as_ref().map(|c| c.id),
+        mapping: match proposed {
+            Some(p) if args.accept_mapping => p.overrides,
+            _ => Vec::new(),
+        },
         ..ImportOptions::default()
     };
     let mut progress: Box<dyn Progress> = if std::io::stderr().is_terminal() {
@@ -95,6 +115,27 @@ pub async fn import_leads(settings: &Settings, args: ImportLeadsArgs) -> anyhow:
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The model's proposal, one column a line, and what the import does with it.
+fn print_proposal(proposal: &MappingProposal, accepted: bool) {
+    println!(
+        "Mapping proposed by {} ({}) for columns no header alias places:",
+        proposal.provider, proposal.model
+    );
+    for m in &proposal.mappings {
+        println!(
+            "  {:?} -> {} ({:.0}%)",
+            m.column,
+            m.field,
+            m.confidence * 100.0
+        );
+    }
+    if accepted {
+        println!("Accepted: mapped columns fill those fields.");
+    } else {
+        println!("Not used; run again with --accept-mapping to fill those fields.");
+    }
 }
 
 /// A bar over the file's bytes, with rows and rows per second as its message. Cleared on drop so

@@ -10,6 +10,7 @@ mod demo;
 mod enroll;
 mod explain;
 mod import_leads;
+mod insight;
 mod mailbox;
 mod plan;
 mod privacy;
@@ -94,6 +95,9 @@ pub enum Command {
     /// List and resolve inbound messages that need a person's reading.
     #[command(subcommand)]
     Review(review::ReviewCommand),
+    /// Company insights: show the stored one on a domain, or ask the model again.
+    #[command(subcommand)]
+    Insight(insight::InsightCommand),
     /// Users of the HTTP API.
     #[command(subcommand)]
     User(access::UserCommand),
@@ -180,6 +184,10 @@ pub struct ImportLeadsArgs {
     /// Enrol the imported (and already known) leads of the file into this campaign.
     #[arg(long)]
     pub campaign: Option<String>,
+    /// Fill lead fields from the model's mapping proposal for columns no header alias places
+    /// (with `imports.propose_mapping` on); without it the proposal is only printed.
+    #[arg(long)]
+    pub accept_mapping: bool,
 }
 
 #[derive(Debug, Args)]
@@ -270,6 +278,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mailbox(command) => mailbox::mailbox(&settings, command).await,
         Command::Sends(command) => sends::sends(&settings, command).await,
         Command::Review(command) => review::review(&settings, command).await,
+        Command::Insight(command) => insight::insight(&settings, command).await,
         Command::User(command) => access::user(&settings, command).await,
         Command::Token(command) => access::token(&settings, command).await,
         Command::Openapi => {

@@ -135,6 +135,7 @@ fn secrets<'a>(old: &'a Settings, new: &'a Settings) -> Vec<(&'static str, &'a s
             crate::ai::ProviderName::OpenaiCompatible => "ai.openai_compatible.api_key",
             crate::ai::ProviderName::Anthropic => "ai.anthropic.api_key",
             crate::ai::ProviderName::Gemini => "ai.gemini.api_key",
+            crate::ai::ProviderName::Perplexity => "ai.perplexity.api_key",
         };
         secrets.push((label, key(old, name), key(new, name)));
     }

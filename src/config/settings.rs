@@ -23,6 +23,12 @@ pub struct Settings {
     /// `[ai]`: the language-model providers, their limits and the price table.
     #[serde(default)]
     pub ai: crate::ai::AiSettings,
+    /// `[insights]`: company insights for the email prompt and templates.
+    #[serde(default)]
+    pub insights: crate::service::insights::InsightSettings,
+    /// `[imports]`: model proposals for CSV columns the header aliases do not place.
+    #[serde(default)]
+    pub imports: crate::service::imports::mapping::MappingSettings,
     pub dkim: crate::smtp::DkimSettings,
     /// `[imap]`: the per-mailbox inbound pollers (defaults apply when the section is absent).
     #[serde(default)]
@@ -312,6 +318,7 @@ impl Settings {
         problems.extend(self.content.validate(&self.ai));
         problems.extend(self.ai.validate());
         problems.extend(self.budgets.validate());
+        problems.extend(self.insights.validate());
         if let Err(problem) = self.api.check_cors_origins() {
             problems.push(problem);
         }

@@ -5,7 +5,7 @@
 //! Shared by the campaign actors (before a send) and the API's preview, so a preview is
 //! produced exactly as the send would be.
 
-use crate::domain::{Campaign, GeneratedMessage, Lead, Mailbox, Product, Step};
+use crate::domain::{Campaign, CompanyInsight, GeneratedMessage, Lead, Mailbox, Product, Step};
 
 use super::context::RenderContext;
 use super::provider::{Generated, GenerationRequest};
@@ -23,6 +23,8 @@ pub struct Composition<'a> {
     /// The subject of the lead's first message, when there is one: a follow-up without a
     /// subject of its own replies under it.
     pub first_subject: Option<&'a str>,
+    /// The lead's company insight, when there is one (`service::insights`).
+    pub insight: Option<&'a CompanyInsight>,
 }
 
 /// Why a step cannot be written for this lead. Both are permanent: retrying cannot help.
@@ -38,7 +40,8 @@ pub enum ComposeError {
 /// fields, seeded by lead and step so the same lead always gets the same spintax picks.
 pub fn request_for(c: &Composition<'_>) -> Result<GenerationRequest, ComposeError> {
     let step = c.step;
-    let context = RenderContext::new(c.lead, c.mailbox, c.campaign, c.product, step.step_order);
+    let mut context = RenderContext::new(c.lead, c.mailbox, c.campaign, c.product, step.step_order);
+    context.insight = c.insight.map(|i| i.facts.clone());
     let seed = spin_seed(c.lead.id, step.step_order);
     let (draft, keep_subject) = match (&step.subject_template, c.first_subject) {
         (Some(subject), _) => (

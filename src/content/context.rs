@@ -5,7 +5,7 @@
 //! fails the step with "undefined variable" instead of sending "Hi ,". Template authors who want
 //! a fallback say so: `{{ first_name | default("there") }}` or `{% if company %}…{% endif %}`.
 
-use crate::domain::{Campaign, Lead, Mailbox, Product};
+use crate::domain::{Campaign, InsightFacts, Lead, Mailbox, Product};
 use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
@@ -76,6 +76,9 @@ pub struct RenderContext {
     pub custom: BTreeMap<String, String>,
     /// The lead's persona JSON with null members removed; `None` when there is none.
     pub persona: Option<serde_json::Value>,
+    /// What is known about the lead's company (`insight.summary`, `insight.facts`, …), when
+    /// company insights are enabled and one could be had.
+    pub insight: Option<InsightFacts>,
     pub product: Option<ProductVars>,
     pub campaign: CampaignVars,
     pub sender: SenderVars,
@@ -100,7 +103,7 @@ pub const LEAD_FIELDS: &[&str] = &[
 /// The variable names a template may use at the top level besides [`LEAD_FIELDS`]; `validate`
 /// flags others as typos.
 pub const TOP_LEVEL_NAMES: &[&str] = &[
-    "lead", "custom", "persona", "product", "campaign", "sender", "step",
+    "lead", "custom", "persona", "insight", "product", "campaign", "sender", "step",
 ];
 
 impl RenderContext {
@@ -139,6 +142,7 @@ impl RenderContext {
                 .clone()
                 .map(strip_nulls)
                 .filter(|p| !p.is_null()),
+            insight: None,
             product: product.map(|p| ProductVars {
                 name: p.name.clone(),
                 description: present(Some(&p.description)),
@@ -173,6 +177,8 @@ impl Serialize for RenderContext {
             #[serde(skip_serializing_if = "Option::is_none")]
             persona: &'a Option<serde_json::Value>,
             #[serde(skip_serializing_if = "Option::is_none")]
+            insight: &'a Option<InsightFacts>,
+            #[serde(skip_serializing_if = "Option::is_none")]
             product: &'a Option<ProductVars>,
             campaign: &'a CampaignVars,
             sender: &'a SenderVars,
@@ -183,6 +189,7 @@ impl Serialize for RenderContext {
             aliases: &self.lead,
             custom: &self.custom,
             persona: &self.persona,
+            insight: &self.insight,
             product: &self.product,
             campaign: &self.campaign,
             sender: &self.sender,

@@ -11,17 +11,21 @@ use crate::content::context::{LeadVars, ProductVars, SenderVars};
 use crate::content::error::ContentError;
 use crate::content::provider::{Generated, GenerationRequest};
 use crate::content::template::{Draft, MAX_OUTPUT_BYTES, normalize_subject};
+use crate::domain::InsightFacts;
 
 pub const SYSTEM_PROMPT: &str = "\
 You personalise one cold email of a B2B outreach sequence for one recipient.
 
 The user message is JSON: the campaign goal, optional instructions for this step, a draft (subject \
 and body) the sender already wrote, facts about the recipient (lead fields, custom fields, an \
-optional persona), the product and the sender.
+optional persona), optional research on the recipient's company (company_insight: a summary, \
+recent developments, facts), the product and the sender.
 
 Rules:
 - Rewrite the draft for this recipient. Keep its intent, its call to action, its language and any \
 links, dates and numbers exactly as written.
+- Use at most one company_insight item, only when it makes the email more relevant to the \
+recipient; never recite the research.
 - Use only facts present in the input. Never invent names, numbers, customers, results, quotes or \
 events. When a fact is missing, write around it; never leave placeholders such as [Name] or {{...}}.
 - Keep it short: at most 120 words in the body, short paragraphs, one clear low-friction call to \
@@ -51,8 +55,28 @@ struct Inputs<'a> {
     tone: Option<&'a str>,
     draft: &'a Draft,
     recipient: Recipient<'a>,
+    company_insight: Option<CompanyInsight<'a>>,
     product: Option<&'a ProductVars>,
     sender: &'a SenderVars,
+}
+
+/// What the model learns about the recipient's company: the research without its sources,
+/// which it has no use for.
+#[derive(Serialize)]
+struct CompanyInsight<'a> {
+    summary: &'a str,
+    recent_developments: &'a [String],
+    facts: &'a [String],
+}
+
+impl<'a> CompanyInsight<'a> {
+    fn new(insight: &'a InsightFacts) -> Self {
+        Self {
+            summary: &insight.summary,
+            recent_developments: &insight.recent_developments,
+            facts: &insight.facts,
+        }
+    }
 }
 
 /// What the model learns about the recipient: enough to personalise, but not the email address
@@ -120,6 +144,7 @@ pub(crate) fn email_request(req: &GenerationRequest) -> Result<JsonRequest, Cont
         tone: req.tone.as_deref().map(str::trim).filter(|s| !s.is_empty()),
         draft: &req.draft,
         recipient: Recipient::new(&ctx.lead, &ctx.custom, ctx.persona.as_ref()),
+        company_insight: ctx.insight.as_ref().map(CompanyInsight::new),
         product: ctx.product.as_ref(),
         sender: &ctx.sender,
     };

@@ -222,6 +222,7 @@ fn known_name(path: &str) -> bool {
         "lead" => LEAD_FIELDS,
         "product" => &["name", "description"],
         "campaign" => &["name", "goal"],
+        "insight" => &["summary", "recent_developments", "facts", "citations"],
         "sender" => &["address", "name", "first_name", "signature"],
         _ => return true,
     };

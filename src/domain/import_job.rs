@@ -57,6 +57,29 @@ pub struct RejectedRow {
 }
 
 /// A job to record, queued: its CSV is spooled and waits for the importer.
+/// A model's proposal for the columns the alias table could not place.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MappingProposal {
+    pub mappings: Vec<ProposedMapping>,
+    /// Whether the import was told to use it: then each mapped column filled its field.
+    pub accepted: bool,
+    /// The provider and model that proposed it.
+    pub provider: String,
+    pub model: String,
+}
+
+/// One column's proposed field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ProposedMapping {
+    /// The header as written in the file.
+    pub column: String,
+    /// A lead field (`email`, `first_name`, `last_name`, `company`, `title`, `website`,
+    /// `linkedin`, `phone`, `timezone`) or `custom` (kept as a custom field).
+    pub field: String,
+    /// The model's confidence, 0 to 1.
+    pub confidence: f64,
+}
+
 #[derive(Clone, Debug)]
 pub struct NewImportJob {
     pub id: ImportJobId,
@@ -78,6 +101,8 @@ pub struct ImportOutcome {
     /// The first rejected rows, in line order.
     pub rejected: Vec<RejectedRow>,
     pub rejected_total: u64,
+    /// The model's mapping proposal, when one was asked for and given.
+    pub mapping_proposal: Option<MappingProposal>,
 }
 
 /// A job as stored.
@@ -99,4 +124,6 @@ pub struct ImportJob {
     pub finished_at: Option<DateTime<Utc>>,
     /// Last sign of life from the daemon running it.
     pub heartbeat_at: DateTime<Utc>,
+    /// The model's mapping proposal, when one was asked for and given.
+    pub mapping_proposal: Option<MappingProposal>,
 }

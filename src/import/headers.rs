@@ -132,13 +132,29 @@ impl HeaderMap {
     /// same field is kept as a custom field so its values are not lost. Custom names are made
     /// unique ("Notes", "Notes (2)") and an empty header becomes "column N" (1-based).
     pub fn new<S: AsRef<str>>(headers: &[S]) -> Self {
+        Self::with_overrides(headers, &[])
+    }
+
+    /// As [`HeaderMap::new`], but column `index` of each `(index, field)` in `overrides` feeds
+    /// `field` (an accepted mapping proposal) unless the alias table placed it or an earlier
+    /// column already feeds that field.
+    pub fn with_overrides<S: AsRef<str>>(headers: &[S], overrides: &[(usize, Field)]) -> Self {
         let mut seen_fields = HashSet::new();
+        // Fields the alias table places win over proposals for the same field.
+        let named: HashSet<Field> = headers
+            .iter()
+            .filter_map(|h| field_for(&clean_field(h.as_ref())))
+            .collect();
         let mut custom_names = HashSet::new();
         let mut columns = Vec::with_capacity(headers.len());
         let mut originals = Vec::with_capacity(headers.len());
         for (index, raw) in headers.iter().enumerate() {
             let text = clean_field(raw.as_ref());
-            let target = match field_for(&text) {
+            let proposed = overrides
+                .iter()
+                .find(|(i, f)| *i == index && !named.contains(f))
+                .map(|(_, f)| *f);
+            let target = match field_for(&text).or(proposed) {
                 Some(field) if seen_fields.insert(field) => Target::Field(field),
                 _ => {
                     let base = if text.is_empty() {
@@ -183,6 +199,13 @@ impl HeaderMap {
         &self.originals
     }
 
+    /// The columns the alias table could not place (kept as custom fields), by position.
+    pub fn unplaced(&self) -> Vec<usize> {
+        (0..self.columns.len())
+            .filter(|&i| matches!(self.columns[i], Target::Custom(_)))
+            .collect()
+    }
+
     /// The custom field names, in column order.
     pub fn custom_names(&self) -> Vec<String> {
         self.columns
@@ -203,9 +226,58 @@ impl HeaderMap {
     }
 }
 
+impl Field {
+    pub const ALL: [Self; 9] = [
+        Self::Email,
+        Self::FirstName,
+        Self::LastName,
+        Self::Company,
+        Self::Title,
+        Self::Website,
+        Self::Linkedin,
+        Self::Phone,
+        Self::Timezone,
+    ];
+
+    /// The lead field's name (`first_name`), as the API and a mapping proposal spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::Company => "company",
+            Self::Title => "title",
+            Self::Website => "website",
+            Self::Linkedin => "linkedin",
+            Self::Phone => "phone",
+            Self::Timezone => "timezone",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_override_places_a_column_the_aliases_left_custom() {
+        let map = HeaderMap::with_overrides(
+            &["E-Mail Adresse", "Firma", "Email"],
+            &[(0, Field::Email), (1, Field::Company)],
+        );
+        assert_eq!(map.target(1), Some(&Target::Field(Field::Company)));
+        // "Email" names the field itself: the proposal for column 0 yields to it.
+        assert_eq!(map.target(2), Some(&Target::Field(Field::Email)));
+        assert_eq!(
+            map.target(0),
+            Some(&Target::Custom("E-Mail Adresse".into()))
+        );
+        assert_eq!(HeaderMap::new(&["Firma", "email"]).unplaced(), [0]);
+    }
 
     #[test]
     fn common_spellings_of_each_field_are_recognised() {

@@ -47,6 +47,9 @@ pub struct ImportOptions {
     /// person sees which lines changed nothing). The API counts them apart and lists only
     /// rejected rows, which a file of existing leads must not crowd out.
     pub list_existing: bool,
+    /// Columns the alias table leaves custom that feed a field instead: an accepted mapping
+    /// proposal, as (column position, field).
+    pub mapping: Vec<(usize, Field)>,
 }
 
 impl Default for ImportOptions {
@@ -56,6 +59,7 @@ impl Default for ImportOptions {
             batch_size: 1_000,
             max_listed_problems: 20,
             list_existing: true,
+            mapping: Vec::new(),
         }
     }
 }
@@ -129,6 +133,35 @@ pub fn check_enrollable(campaign: &Campaign) -> Result<(), NotEnrollable> {
 /// Imports a CSV stream into workspace `ws` of `store`. The campaign in `options`, if any, must
 /// belong to `ws` and pass [`check_enrollable`]: check that before calling, because enrolment
 /// fails only after the first batch has been inserted.
+/// The header and up to `rows` rows of a CSV file, read as the import reads it (byte order
+/// mark, delimiter, lossy UTF-8): what a mapping proposal is asked from.
+pub fn peek<R: Read>(
+    input: R,
+    rows: usize,
+) -> Result<(Vec<String>, Vec<Vec<String>>), ImportError> {
+    let text = |record: &csv::ByteRecord| -> Vec<String> {
+        record
+            .iter()
+            .map(|field| clean_field(&String::from_utf8_lossy(field)))
+            .collect()
+    };
+    let mut csv = reader::open(input)?.csv;
+    let headers = text(
+        csv.byte_headers()
+            .map_err(|source| ImportError::Csv { line: 1, source })?,
+    );
+    let mut sample = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while sample.len() < rows {
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => sample.push(text(&record)),
+            Ok(false) => break,
+            Err(source) => return Err(ImportError::Csv { line: 0, source }),
+        }
+    }
+    Ok((headers, sample))
+}
+
 pub async fn import_csv<R: Read + Send>(
     input: R,
     store: &dyn Store,
@@ -166,7 +199,7 @@ pub async fn import_into<R: Read + Send, S: LeadSink + ?Sized>(
         .iter()
         .map(|field| String::from_utf8_lossy(field).into_owned())
         .collect();
-    let map = HeaderMap::new(&headers);
+    let map = HeaderMap::with_overrides(&headers, &options.mapping);
     if !map.has(Field::Email) {
         return Err(ImportError::no_email_column(map.originals()));
     }

@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod catalog_error;
 pub mod explain;
 pub mod imports;
+pub mod insights;
 pub mod leads;
 pub mod mailbox_check;
 pub mod mailbox_edits;

@@ -21,6 +21,7 @@ mod health;
 pub mod idempotency;
 mod import_jobs;
 mod inbound;
+mod insights;
 mod lead_records;
 mod meta;
 mod open;
@@ -48,6 +49,7 @@ pub use health::{PoolStats, Readiness};
 pub use idempotency::Idempotency;
 pub use import_jobs::ImportJobs;
 pub use inbound::Inbound;
+pub use insights::Insights;
 pub use lead_records::LeadRecords;
 pub use meta::Meta;
 pub use open::{OpenMode, open};
@@ -79,6 +81,7 @@ pub trait Store:
     + Privacy
     + Reviews
     + Usage
+    + Insights
 {
 }
 
@@ -99,5 +102,6 @@ impl<T> Store for T where
         + Privacy
         + Reviews
         + Usage
+        + Insights
 {
 }

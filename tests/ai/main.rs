@@ -1,11 +1,13 @@
 //! Integration tests for `ai`: each provider against a local HTTP server speaking its real wire
-//! format (OpenAI and compatible chat completions, Anthropic messages, Gemini generateContent):
+//! format (OpenAI and compatible chat completions, Anthropic messages, Gemini generateContent,
+//! Perplexity's chat completions with sources):
 //! answers, request shape, retries, refusals, truncation, bad answers and rejected keys.
 
 mod anthropic;
 mod compatible;
 mod gemini;
 mod openai;
+mod perplexity;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +37,7 @@ pub fn settings(provider: ProviderName, base_url: &str) -> AiSettings {
         ProviderName::OpenaiCompatible => &mut ai.openai_compatible,
         ProviderName::Anthropic => &mut ai.anthropic,
         ProviderName::Gemini => &mut ai.gemini,
+        ProviderName::Perplexity => &mut ai.perplexity,
     };
     section.api_key = SecretString::from(KEY);
     section.base_url = base_url.to_owned();
@@ -75,6 +78,7 @@ pub fn honouring_retry_after(
             ProviderName::OpenaiCompatible => &mut ai.openai_compatible,
             ProviderName::Anthropic => &mut ai.anthropic,
             ProviderName::Gemini => &mut ai.gemini,
+            ProviderName::Perplexity => &mut ai.perplexity,
         };
         section.backoff_initial = HumanDuration::from_secs(10);
         section.backoff_max = HumanDuration::from_secs(20);

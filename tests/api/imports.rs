@@ -27,7 +27,7 @@ crate::on_both_backends!(
 const BOUNDARY: &str = "outreachd-test-7MA4YWxkTrZu0gW";
 
 /// A part of a multipart/form-data body: its name, file name and content.
-type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+pub(crate) type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
 
 fn form(parts: &[Part<'_>]) -> Vec<u8> {
     let mut body = Vec::new();
@@ -50,7 +50,10 @@ fn form(parts: &[Part<'_>]) -> Vec<u8> {
 }
 
 /// Posts `parts` to `/leads/imports`; the status, the `Location` header and the body.
-async fn upload(client: &ApiClient<'_>, parts: &[Part<'_>]) -> (StatusCode, Option<String>, Value) {
+pub(crate) async fn upload(
+    client: &ApiClient<'_>,
+    parts: &[Part<'_>],
+) -> (StatusCode, Option<String>, Value) {
     let response = client
         .app
         .client
@@ -75,7 +78,7 @@ async fn upload(client: &ApiClient<'_>, parts: &[Part<'_>]) -> (StatusCode, Opti
 }
 
 /// Polls the job until it is completed or failed.
-async fn finished(client: &ApiClient<'_>, path: &str) -> Value {
+pub(crate) async fn finished(client: &ApiClient<'_>, path: &str) -> Value {
     let start = Instant::now();
     loop {
         let (status, job) = client.get(path).await;

@@ -157,6 +157,16 @@ async fn an_import_job_records_its_outcome(backend: TestBackend) {
         }),
         rejected: vec![rejected.clone()],
         rejected_total: 5,
+        mapping_proposal: Some(outreachd::domain::MappingProposal {
+            mappings: vec![outreachd::domain::ProposedMapping {
+                column: "Firma".into(),
+                field: "company".into(),
+                confidence: 0.9,
+            }],
+            accepted: true,
+            provider: "openai".into(),
+            model: "gpt-test".into(),
+        }),
     };
     ts.store
         .finish_import_job(ws, new.id, &outcome, Utc::now())
@@ -169,6 +179,7 @@ async fn an_import_job_records_its_outcome(backend: TestBackend) {
     assert_eq!(done.enrollment, outcome.enrollment);
     assert_eq!(done.rejected, vec![rejected]);
     assert_eq!(done.rejected_total, 5);
+    assert_eq!(done.mapping_proposal, outcome.mapping_proposal);
     assert_eq!(
         (done.file_name.as_deref(), done.size_bytes),
         (Some("leads.csv"), 1_234)
@@ -199,6 +210,7 @@ async fn only_unfinished_jobs_with_an_old_heartbeat_are_failed_as_stale(backend:
         enrollment: None,
         rejected: Vec::new(),
         rejected_total: 0,
+        mapping_proposal: None,
     };
     store
         .finish_import_job(ws, finished.id, &completed, old)

@@ -55,6 +55,11 @@ pub(super) async fn write(
             subject.step_order
         ))
     })?;
+    // The company insight: stored, or asked for within the provider's timeout; none on failure.
+    let insight = ctx
+        .insights
+        .for_lead(ctx.store.as_ref(), subject.lead)
+        .await;
     let request = request_for(&Composition {
         campaign: &plan.campaign,
         step,
@@ -62,6 +67,7 @@ pub(super) async fn write(
         mailbox,
         product,
         first_subject: subject.thread.map(|t| t.first_subject.as_str()),
+        insight: insight.as_ref(),
     })
     .map_err(|e| WriteError::Permanent(e.to_string()))?;
     let site = CallSite::email(

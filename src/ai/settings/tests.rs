@@ -53,6 +53,18 @@ const DEFAULT_TOML: &str = r#"
     tokens_per_minute = 0
     concurrency = 8
 
+    [perplexity]
+    api_key = ""
+    base_url = "https://api.perplexity.ai"
+    model = "sonar"
+    timeout = "30s"
+    max_retries = 3
+    backoff_initial = "1s"
+    backoff_max = "30s"
+    requests_per_minute = 0
+    tokens_per_minute = 0
+    concurrency = 8
+
     [prices."gpt-4o-mini"]
     input_usd_per_million_tokens = 0.15
     output_usd_per_million_tokens = 0.60
@@ -71,6 +83,12 @@ const DEFAULT_TOML: &str = r#"
     [prices."gemini-2.5-pro"]
     input_usd_per_million_tokens = 1.25
     output_usd_per_million_tokens = 10.0
+    [prices."sonar"]
+    input_usd_per_million_tokens = 1.0
+    output_usd_per_million_tokens = 1.0
+    [prices."sonar-pro"]
+    input_usd_per_million_tokens = 3.0
+    output_usd_per_million_tokens = 15.0
 "#;
 
 #[test]

@@ -16,7 +16,9 @@ use utoipa::{OpenApi, ToSchema};
 use super::caller::Caller;
 use super::problem::{ApiError, Problem};
 use crate::api::ApiState;
-use crate::domain::{CampaignId, ImportJob, ImportJobId, ImportStatus, RejectedRow, Role};
+use crate::domain::{
+    CampaignId, ImportJob, ImportJobId, ImportStatus, MappingProposal, RejectedRow, Role,
+};
 use crate::import::clean_field;
 use crate::service::imports::{MAX_REJECTED_LISTED, Spool, StartError};
 
@@ -83,6 +85,9 @@ pub struct ImportJobView {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The model's proposal for the columns no header alias placed (`imports.propose_mapping`),
+    /// and whether this import used it.
+    pub mapping_proposal: Option<MappingProposal>,
 }
 
 impl From<ImportJob> for ImportJobView {
@@ -114,6 +119,7 @@ impl From<ImportJob> for ImportJobView {
             created_at: j.created_at,
             started_at: j.started_at,
             finished_at: j.finished_at,
+            mapping_proposal: j.mapping_proposal,
         }
     }
 }
@@ -127,6 +133,9 @@ pub struct ImportForm {
     pub file: Vec<u8>,
     /// Enrol every lead of the file (new or existing) into this campaign.
     pub campaign_id: Option<CampaignId>,
+    /// `true`: columns the model maps (see `mapping_proposal`) fill those lead fields instead
+    /// of custom fields. Without it a proposal is only reported.
+    pub accept_mapping: Option<bool>,
 }
 
 impl From<StartError> for ApiError {
@@ -169,6 +178,7 @@ struct Upload {
     spool: Option<Spool>,
     file_name: Option<String>,
     campaign: Option<CampaignId>,
+    accept_mapping: bool,
 }
 
 async fn read_upload(
@@ -180,6 +190,7 @@ async fn read_upload(
         spool: None,
         file_name: None,
         campaign: None,
+        accept_mapping: false,
     };
     while let Some(part) = form.next().await {
         let mut part = part.map_err(malformed)?;
@@ -211,10 +222,23 @@ async fn read_upload(
                     .ok_or_else(|| ApiError::invalid("campaign_id", "not a campaign id"))?;
                 upload.campaign = Some(CampaignId(id));
             }
+            Some("accept_mapping") => {
+                let bad = || ApiError::invalid("accept_mapping", "true or false");
+                let bytes = part
+                    .bytes(MAX_CAMPAIGN_PART)
+                    .await
+                    .map_err(|_| bad())?
+                    .map_err(malformed)?;
+                upload.accept_mapping = match std::str::from_utf8(&bytes).map(str::trim) {
+                    Ok("true") => true,
+                    Ok("false") => false,
+                    _ => return Err(bad()),
+                };
+            }
             other => {
                 return Err(ApiError::invalid(
                     other.unwrap_or("(unnamed)"),
-                    "unknown part; send file and, optionally, campaign_id",
+                    "unknown part; send file and, optionally, campaign_id and accept_mapping",
                 ));
             }
         }
@@ -257,7 +281,7 @@ pub async fn create(
     };
     let job = state
         .imports
-        .submit(spool, campaign, upload.file_name)
+        .submit(spool, campaign, upload.file_name, upload.accept_mapping)
         .await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/imports/{}", job.id)))

@@ -15,6 +15,7 @@ pub mod events;
 pub mod explain;
 pub mod idempotency;
 pub mod imports;
+pub mod insights;
 pub mod leads;
 pub mod mailboxes;
 pub mod members;
@@ -55,6 +56,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         campaigns::Doc::openapi(),
         leads::Doc::openapi(),
         imports::Doc::openapi(),
+        insights::Doc::openapi(),
         products::Doc::openapi(),
         sends::Doc::openapi(),
         events::Doc::openapi(),
@@ -150,6 +152,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(campaigns::routes)
             .configure(leads::routes)
             .configure(imports::routes)
+            .configure(insights::routes)
             .configure(products::routes)
             .configure(sends::routes)
             .configure(events::routes)

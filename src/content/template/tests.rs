@@ -16,6 +16,7 @@ fn ctx() -> RenderContext {
         },
         custom: BTreeMap::from([("industry".to_owned(), "logistics".to_owned())]),
         persona: Some(serde_json::json!({"pain_points": ["late trucks", "paperwork"]})),
+        insight: None,
         product: Some(ProductVars {
             name: "Routey".into(),
             description: None,

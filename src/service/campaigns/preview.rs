@@ -9,6 +9,7 @@ use crate::domain::{
     CampaignId, CampaignLeadStatus, GeneratedFor, GeneratedMessage, LeadId, WorkspaceId,
 };
 use crate::service::usage::{CallSite, UsageRecorder, Written};
+use crate::service::insights::Insights;
 use crate::store::Store;
 
 use super::CampaignError;
@@ -36,6 +37,7 @@ pub async fn preview(
     store: &dyn Store,
     provider: &dyn ContentProvider,
     usage: &UsageRecorder,
+    insights: &Insights,
     ws: WorkspaceId,
     campaign_id: CampaignId,
     lead_id: LeadId,
@@ -105,6 +107,7 @@ pub async fn preview(
         Some(id) => store.product_by_id(ws, id).await?,
         None => None,
     };
+    let insight = insights.for_lead(store, &enrolled.lead).await;
     let mut request = request_for(&Composition {
         campaign: &campaign,
         step: step_row,
@@ -112,6 +115,7 @@ pub async fn preview(
         mailbox: &mailbox,
         product: product.as_ref(),
         first_subject: enrolled.first_subject.as_deref(),
+        insight: insight.as_ref(),
     })
     .map_err(|e| match e {
         ComposeError::NoThread(n) => CampaignError::Conflict(format!(

@@ -16,6 +16,7 @@
 //! PostgreSQL database (`campaign run-now`) starts an application too, and must not fail the
 //! daemon's live jobs.
 
+pub mod mapping;
 mod run;
 mod spool;
 
@@ -89,6 +90,8 @@ struct Inner {
     /// Cancelled when the daemon shuts down: running imports stop at their next read.
     cancel: CancellationToken,
     tracker: TaskTracker,
+    /// Proposes mappings for columns no alias places (`imports.propose_mapping`).
+    proposer: Option<Arc<mapping::Proposer>>,
     /// The daemon's runtime. Requests are served on the HTTP workers' own runtimes, which stop
     /// with the server; jobs run here, tracked, so shutdown waits for them to record their end.
     runtime: tokio::runtime::Handle,
@@ -99,6 +102,7 @@ impl ImportRunner {
     pub fn new(
         store: Arc<dyn Store>,
         settings: ImportSettings,
+        proposer: Option<Arc<mapping::Proposer>>,
         cancel: CancellationToken,
         tracker: TaskTracker,
     ) -> Self {
@@ -108,6 +112,7 @@ impl ImportRunner {
                 store,
                 settings,
                 slots,
+                proposer,
                 cancel,
                 tracker,
                 runtime: tokio::runtime::Handle::current(),
@@ -138,12 +143,13 @@ impl ImportRunner {
     }
 
     /// Records the job of a complete upload and starts it. `campaign` must have passed
-    /// [`Self::campaign`].
+    /// [`Self::campaign`]. With `accept_mapping`, a mapping proposal fills the fields it names.
     pub async fn submit(
         &self,
         spool: Spool,
         campaign: Option<CampaignId>,
         file_name: Option<String>,
+        accept_mapping: bool,
     ) -> Result<ImportJob, StartError> {
         let (id, ws) = (spool.id, spool.workspace);
         let (path, size_bytes) = spool.keep().await?;
@@ -164,6 +170,7 @@ impl ImportRunner {
             workspace: ws,
             campaign,
             path,
+            accept_mapping,
         };
         self.inner
             .tracker

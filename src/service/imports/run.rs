@@ -25,6 +25,8 @@ pub(super) struct Task {
     pub workspace: WorkspaceId,
     pub campaign: Option<CampaignId>,
     pub path: PathBuf,
+    /// Fill fields from the mapping proposal.
+    pub accept_mapping: bool,
 }
 
 const STOPPED: &str = "the daemon is shutting down";
@@ -101,6 +103,7 @@ fn outcome(report: &ImportReport, error: Option<String>) -> ImportOutcome {
             })
             .collect(),
         rejected_total: report.problems_total,
+        mapping_proposal: None,
     }
 }
 
@@ -177,7 +180,13 @@ async fn import(inner: &Inner, task: &Task, seen: Seen) -> ImportOutcome {
         inner: file,
         cancel: inner.cancel.clone(),
     };
+    let proposed = match &inner.proposer {
+        Some(proposer) => proposer.propose(&task.path).await,
+        None => None,
+    };
+    let (mapping, proposal) = accepted(proposed, task.accept_mapping);
     let options = ImportOptions {
+        mapping,
         campaign: task.campaign,
         max_listed_problems: MAX_REJECTED_LISTED,
         list_existing: false,
@@ -197,7 +206,7 @@ async fn import(inner: &Inner, task: &Task, seen: Seen) -> ImportOutcome {
         ))
     })
     .await;
-    match result {
+    let mut outcome = match result {
         Ok(Ok(report)) => outcome(&report, None),
         Ok(Err(_)) if inner.cancel.is_cancelled() => {
             let report = seen.last_report();
@@ -212,5 +221,25 @@ async fn import(inner: &Inner, task: &Task, seen: Seen) -> ImportOutcome {
             tracing::error!(job = %task.id, error = %e, "A lead import's task failed.");
             failed("the import stopped unexpectedly; the daemon's log has the cause".into())
         }
+    };
+    outcome.mapping_proposal = proposal;
+    outcome
+}
+
+/// The overrides to import with and the proposal to report, marked accepted when it is used.
+fn accepted(
+    proposed: Option<super::mapping::Proposed>,
+    accept: bool,
+) -> (
+    Vec<(usize, crate::import::Field)>,
+    Option<crate::domain::MappingProposal>,
+) {
+    match proposed {
+        Some(mut p) if accept => {
+            p.proposal.accepted = true;
+            (p.overrides, Some(p.proposal))
+        }
+        Some(p) => (Vec::new(), Some(p.proposal)),
+        None => (Vec::new(), None),
     }
 }

@@ -9,7 +9,7 @@ use sqlx::types::Json;
 use super::{Bound, Dialect};
 use crate::domain::{
     CampaignId, EnrollOutcome, ImportCounts, ImportJob, ImportJobId, ImportOutcome, ImportStatus,
-    NewImportJob, RejectedRow, WorkspaceId,
+    MappingProposal, NewImportJob, RejectedRow, WorkspaceId,
 };
 use crate::store::rows::parse;
 use crate::store::{QueryContext, StoreError};
@@ -17,7 +17,7 @@ use crate::store::{QueryContext, StoreError};
 const JOB_COLUMNS: &str = "id, workspace_id, campaign_id, file_name, size_bytes, status, error, \
     rows_read, imported, already_existed, invalid, duplicates_in_file, enrolled, \
     already_enrolled, suppressed, rejected, rejected_total, created_at, started_at, finished_at, \
-    heartbeat_at";
+    heartbeat_at, mapping_proposal";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ImportJobRow {
@@ -42,6 +42,7 @@ pub(crate) struct ImportJobRow {
     started_at: Option<DateTime<Utc>>,
     finished_at: Option<DateTime<Utc>>,
     heartbeat_at: DateTime<Utc>,
+    mapping_proposal: Option<Json<MappingProposal>>,
 }
 
 /// Counts are never negative; a negative one was edited by hand and reads as zero.
@@ -87,6 +88,7 @@ impl TryFrom<ImportJobRow> for ImportJob {
             started_at: r.started_at,
             finished_at: r.finished_at,
             heartbeat_at: r.heartbeat_at,
+            mapping_proposal: r.mapping_proposal.map(|p| p.0),
         })
     }
 }
@@ -108,6 +110,7 @@ where
     for<'q> Option<i64>: Bound<'q, Self>,
     for<'q> &'static str: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
     for<'q> Json<Vec<RejectedRow>>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
+    for<'q> Option<Json<MappingProposal>>: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
 {
     async fn create_import_job(
         conn: &mut Self::Connection,
@@ -204,7 +207,7 @@ where
             "UPDATE import_jobs SET status = $3, error = $4, rows_read = $5, imported = $6, \
              already_existed = $7, invalid = $8, duplicates_in_file = $9, enrolled = $10, \
              already_enrolled = $11, suppressed = $12, rejected = $13, rejected_total = $14, \
-             finished_at = $15, heartbeat_at = $15, \
+             finished_at = $15, heartbeat_at = $15, mapping_proposal = $16, \
              started_at = COALESCE(started_at, $15) \
              WHERE id = $1 AND workspace_id = $2",
         )
@@ -223,6 +226,7 @@ where
         .bind(Json(outcome.rejected.clone()))
         .bind(stored(outcome.rejected_total))
         .bind(Self::time(now))
+        .bind(outcome.mapping_proposal.clone().map(Json))
         .execute(conn)
         .await
         .ctx("record how an import job ended")?;

@@ -19,6 +19,7 @@ pub(crate) mod catalog_edits;
 pub(crate) mod idempotency;
 pub(crate) mod import_jobs;
 pub(crate) mod inbound;
+pub(crate) mod insights;
 pub(crate) mod lead_records;
 pub(crate) mod operator;
 pub(crate) mod pollers;

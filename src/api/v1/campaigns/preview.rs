@@ -96,6 +96,7 @@ pub async fn preview(
         state.store.as_ref(),
         provider,
         &state.usage,
+        &state.insights,
         caller.workspace(),
         campaign_id,
         lead_id,
