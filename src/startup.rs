@@ -156,6 +156,7 @@ fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<
         sent_copies: crate::actors::SentCopies::default(),
         imap: settings.imap.clone(),
         extra_root_pem: extra_root_pem(settings)?,
+        replies: crate::actors::ReplyInbox::default(),
     })
 }
 
@@ -168,7 +169,7 @@ impl Application {
         install_crypto_provider();
         let metrics = Metrics::install();
         let cipher = load_cipher(&settings)?;
-        let parts = dispatch_parts(&settings, &cipher)?;
+        let mut parts = dispatch_parts(&settings, &cipher)?;
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         if let Some(campaign) = options.run_now {
             parts.run_now.whole_campaign(campaign);
@@ -186,6 +187,20 @@ impl Application {
         let store = open_store_with(&settings, cipher, OpenMode::Daemon).await?;
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
+        // A Run Now process reads no mail, so it keeps no replies to draft.
+        if settings.replies.enabled && options.run_now.is_none() {
+            let models = crate::ai::Models::new(&settings.ai)
+                .context("Failed to set up the language-model providers")?;
+            let model = models
+                .model(settings.replies.provider, settings.replies.model())
+                .context("replies: the drafting model is not usable")?;
+            parts.replies = crate::actors::spawn_reply_drafter(
+                store.clone(),
+                model,
+                cancel.child_token(),
+                &tracker,
+            );
+        }
         let dispatch = &settings.dispatch;
         let supervisor = spawn_supervisor(
             store.clone(),

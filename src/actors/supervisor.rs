@@ -151,6 +151,7 @@ pub fn spawn_supervisor(
         dkim: ctx_parts.dkim,
         sent_copies: ctx_parts.sent_copies,
         extra_root_pem: ctx_parts.extra_root_pem,
+        replies: ctx_parts.replies,
     });
     let handle = SupervisorHandle {
         notify: Arc::new(Notify::new()),
@@ -204,6 +205,8 @@ pub struct DispatchParts {
     pub imap: crate::imap::ImapSettings,
     /// `security.tls_ca_file`'s certificates, trusted besides the public roots.
     pub extra_root_pem: Option<Arc<str>>,
+    /// Where the pollers offer the lead replies they keep, to draft answers.
+    pub replies: super::ReplyInbox,
 }
 
 impl Supervisor {

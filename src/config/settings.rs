@@ -23,6 +23,9 @@ pub struct Settings {
     /// `[ai]`: the language-model providers, their limits and the price table.
     #[serde(default)]
     pub ai: crate::ai::AiSettings,
+    /// `[replies]`: drafting answers to lead replies (off when the section is absent).
+    #[serde(default)]
+    pub replies: crate::service::replies::ReplySettings,
     pub dkim: crate::smtp::DkimSettings,
     /// `[imap]`: the per-mailbox inbound pollers (defaults apply when the section is absent).
     #[serde(default)]
@@ -308,6 +311,7 @@ impl Settings {
         }
         problems.extend(self.content.validate());
         problems.extend(self.ai.validate());
+        problems.extend(self.replies.validate(&self.ai));
         if let Err(problem) = self.api.check_cors_origins() {
             problems.push(problem);
         }

@@ -27,6 +27,7 @@ mod open;
 mod operator;
 pub mod postgres;
 mod privacy;
+mod replies;
 mod reports;
 mod reviews;
 mod rows;
@@ -52,6 +53,7 @@ pub use meta::Meta;
 pub use open::{OpenMode, open};
 pub use operator::{Operator, UnknownFilter, UnknownSendInfo};
 pub use privacy::Privacy;
+pub use replies::{Replies, ReplyDecision};
 pub use reports::Reports;
 pub use reviews::Reviews;
 
@@ -76,6 +78,7 @@ pub trait Store:
     + Activity
     + Privacy
     + Reviews
+    + Replies
 {
 }
 
@@ -95,5 +98,6 @@ impl<T> Store for T where
         + Activity
         + Privacy
         + Reviews
+    + Replies
 {
 }
