@@ -13,6 +13,7 @@ mod import_leads;
 mod mailbox;
 mod plan;
 mod privacy;
+mod reply;
 mod review;
 mod run;
 mod sends;
@@ -94,6 +95,9 @@ pub enum Command {
     /// List and resolve inbound messages that need a person's reading.
     #[command(subcommand)]
     Review(review::ReviewCommand),
+    /// Lead replies and their drafted answers: list, show, edit, approve, discard.
+    #[command(subcommand)]
+    Reply(reply::ReplyCommand),
     /// Users of the HTTP API.
     #[command(subcommand)]
     User(access::UserCommand),
@@ -270,6 +274,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mailbox(command) => mailbox::mailbox(&settings, command).await,
         Command::Sends(command) => sends::sends(&settings, command).await,
         Command::Review(command) => review::review(&settings, command).await,
+        Command::Reply(command) => reply::reply(&settings, command).await,
         Command::User(command) => access::user(&settings, command).await,
         Command::Token(command) => access::token(&settings, command).await,
         Command::Openapi => {
