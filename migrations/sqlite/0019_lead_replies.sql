@@ -35,6 +35,9 @@ CREATE TABLE lead_replies (
     updated_at         TEXT NOT NULL,
     UNIQUE (mailbox_id, message_id)
 );
+-- The hourly cap's seed: a mailbox's answers sent in the last hour.
+CREATE INDEX lead_replies_mailbox_sent ON lead_replies (mailbox_id, sent_at)
+    WHERE sent_at IS NOT NULL;
 CREATE INDEX lead_replies_workspace ON lead_replies (workspace_id, id);
 CREATE INDEX lead_replies_campaign_lead ON lead_replies (campaign_lead_id);
 CREATE INDEX lead_replies_work ON lead_replies (status, send_after)

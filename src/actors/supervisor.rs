@@ -14,6 +14,7 @@
 //! rest), then drains the completion writer, so nothing is left `sending`.
 
 mod actors;
+mod answers;
 mod pollers;
 mod shutdown;
 mod slot;
@@ -219,6 +220,9 @@ impl Supervisor {
         let mut notified = true;
         loop {
             let ok = self.reconcile().await;
+            if ok {
+                self.offer_answers().await;
+            }
             self.reconcile_pollers(notified).await;
             self.metrics.reconciled(ok);
             self.metrics.db_pool.set(self.ctx.store.pool_stats());

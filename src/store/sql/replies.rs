@@ -114,6 +114,18 @@ pub(crate) struct JobRow {
     thread_message_id: Option<String>,
 }
 
+/// A mailbox's recent sequence sends and answers together, oldest first.
+pub(crate) fn with_answers(
+    mut sends: Vec<DateTime<Utc>>,
+    answers: Vec<DateTime<Utc>>,
+) -> Vec<DateTime<Utc>> {
+    if !answers.is_empty() {
+        sends.extend(answers);
+        sends.sort_unstable();
+    }
+    sends
+}
+
 /// `first last`, or whichever is known.
 fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
     match (first, last) {
@@ -493,7 +505,7 @@ where
             } => (
                 ReplyStatus::Unknown,
                 Some(reason.clone()),
-                None,
+                Some(now),
                 None,
                 Some(*count_date),
             ),
@@ -530,6 +542,28 @@ where
             .ctx("count an answer on its mailbox's day")?;
         }
         Ok(true)
+    }
+
+    /// When a mailbox's answers went out since `since` (sent, or maybe sent), oldest first:
+    /// with its sequence sends, what the hourly cap counts after a restart.
+    async fn recent_reply_sends(
+        conn: &mut Self::Connection,
+        mailbox: MailboxId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError>
+    where
+        for<'r> (DateTime<Utc>,): sqlx::FromRow<'r, Self::Row>,
+    {
+        let rows: Vec<(DateTime<Utc>,)> = sqlx::query_as(
+            "SELECT sent_at FROM lead_replies WHERE mailbox_id = $1 AND sent_at >= $2 \
+             ORDER BY sent_at",
+        )
+        .bind(mailbox)
+        .bind(Self::time(since))
+        .fetch_all(&mut *conn)
+        .await
+        .ctx("load a mailbox's recent answers")?;
+        Ok(rows.into_iter().map(|(at,)| at).collect())
     }
 
     async fn expire_reply_sends(
