@@ -197,6 +197,7 @@ impl Application {
             parts.replies = crate::actors::spawn_reply_drafter(
                 store.clone(),
                 model,
+                settings.replies.retry_interval.as_duration(),
                 cancel.child_token(),
                 &tracker,
             );

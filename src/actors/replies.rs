@@ -1,10 +1,12 @@
 //! The reply drafter: a small background worker that drafts an answer to each kept lead reply
 //! (`service::replies::draft`) one at a time. The IMAP pollers offer each reply they keep
 //! through a [`ReplyInbox`]; offering never waits (a full queue drops the offer), and the
-//! worker sweeps the replies still `pending` when it starts, so nothing offered is lost for
-//! good. Runs only with `[replies] enabled`.
+//! worker sweeps the replies still `pending` when it starts and every `replies.retry_interval`
+//! (drafts that failed, offers dropped), so nothing offered is lost for good. Runs only with
+//! `[replies] enabled`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -17,7 +19,7 @@ use crate::store::Store;
 
 /// Offers waiting for the drafter before new ones are dropped (the start-up sweep takes them).
 const INBOX: usize = 256;
-/// Replies the start-up sweep drafts at most (the next start takes the rest).
+/// Replies one sweep drafts at most (the next sweep takes the rest).
 const SWEEP: u32 = 500;
 
 /// Where the pollers offer kept replies. The default drafts nothing (`[replies]` is off).
@@ -42,11 +44,12 @@ impl ReplyInbox {
 pub fn spawn_reply_drafter(
     store: Arc<dyn Store>,
     model: Arc<dyn LanguageModel>,
+    retry_interval: Duration,
     cancel: CancellationToken,
     tracker: &TaskTracker,
 ) -> ReplyInbox {
     let (tx, rx) = mpsc::channel(INBOX);
-    tracker.spawn(run(store, model, rx, cancel));
+    tracker.spawn(run(store, model, rx, retry_interval, cancel));
     ReplyInbox { tx: Some(tx) }
 }
 
@@ -54,24 +57,21 @@ async fn run(
     store: Arc<dyn Store>,
     model: Arc<dyn LanguageModel>,
     mut rx: mpsc::Receiver<LeadReplyId>,
+    retry_interval: Duration,
     cancel: CancellationToken,
 ) {
     tracing::info!(provider = model.provider(), model = model.model(), "Reply drafter started.");
-    match store.pending_replies(SWEEP).await {
-        Ok(pending) => {
-            for id in pending {
-                if cancel.is_cancelled() {
-                    return;
-                }
-                draft_one(store.as_ref(), model.as_ref(), id).await;
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "Cannot list replies waiting for a draft."),
-    }
+    // The first tick is at once: the start-up sweep.
+    let mut sweep = tokio::time::interval(retry_interval);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let id = tokio::select! {
             biased;
             () = cancel.cancelled() => return,
+            _ = sweep.tick() => {
+                sweep_pending(store.as_ref(), model.as_ref(), &cancel).await;
+                continue;
+            }
             id = rx.recv() => id,
         };
         let Some(id) = id else { return };
@@ -81,6 +81,21 @@ async fn run(
             () = cancel.cancelled() => return,
             () = draft_one(store.as_ref(), model.as_ref(), id) => {}
         }
+    }
+}
+
+async fn sweep_pending(store: &dyn Store, model: &dyn LanguageModel, cancel: &CancellationToken) {
+    match store.pending_replies(SWEEP).await {
+        Ok(pending) => {
+            for id in pending {
+                tokio::select! {
+                    biased;
+                    () = cancel.cancelled() => return,
+                    () = draft_one(store, model, id) => {}
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "Cannot list replies waiting for a draft."),
     }
 }
 

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ai::{AiSettings, ProviderName};
+use crate::domain::HumanDuration;
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -14,6 +15,10 @@ pub struct ReplySettings {
     pub provider: ProviderName,
     /// The model to ask; empty uses the provider's own `model`.
     pub model: String,
+    /// How often replies still without a draft are tried again: a draft that failed (the
+    /// model was down) or an offer dropped while the drafter was busy. Each try of a failed
+    /// draft is a model call.
+    pub retry_interval: HumanDuration,
 }
 
 impl Default for ReplySettings {
@@ -22,6 +27,7 @@ impl Default for ReplySettings {
             enabled: false,
             provider: ProviderName::Openai,
             model: String::new(),
+            retry_interval: HumanDuration::from_secs(600),
         }
     }
 }
@@ -36,6 +42,9 @@ impl ReplySettings {
     pub fn validate(&self, ai: &AiSettings) -> Vec<String> {
         if !self.enabled {
             return Vec::new();
+        }
+        if self.retry_interval.as_duration().is_zero() {
+            return vec!["replies.retry_interval: must be more than 0s".into()];
         }
         match ai.check_usable(self.provider, self.model()) {
             Ok(()) => Vec::new(),

@@ -279,9 +279,10 @@ where
             .execute(&mut *conn)
             .await
             .ctx("stop a lead that replied")?;
-            let stopped = Self::rows_affected(&done);
-            out.stopped += u32::try_from(stopped).unwrap_or(0);
-            if let (true, Some(words)) = (stopped > 0, &rec.reply) {
+            out.stopped += u32::try_from(Self::rows_affected(&done)).unwrap_or(0);
+            // Kept also when the lead had finished the sequence: its reply still waits for
+            // an answer.
+            if let Some(words) = &rec.reply {
                 out.reply = Self::keep_reply(conn, rec, &t, words).await?;
             }
         }
@@ -329,8 +330,8 @@ where
         Self::event(conn, rec, None, Some(&t), "reply", detail(rec)).await
     }
 
-    /// Keeps the words of a reply that stopped its lead, for an answer to be drafted (once per
-    /// mailbox and Message-ID).
+    /// Keeps the words of a reply to a campaign that stops on replies, for an answer to be
+    /// drafted (once per mailbox and Message-ID).
     async fn keep_reply(
         conn: &mut Self::Connection,
         rec: &InboundRecord,
