@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use secrecy::ExposeSecret;
 
 use crate::actors::{DispatchParts, SupervisorHandle, SupervisorOptions, spawn_supervisor};
+use crate::ai::Models;
 use crate::api::{self, ApiState};
 use crate::config::Settings;
 use crate::config::{Backend, backend_of};
@@ -141,8 +142,13 @@ fn extra_root_pem(settings: &Settings) -> anyhow::Result<Option<Arc<str>>> {
     Ok(Some(Arc::from(pem)))
 }
 
-fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<DispatchParts> {
-    let content = build_provider(&settings.content).context("invalid [content] settings")?;
+fn dispatch_parts(
+    settings: &Settings,
+    cipher: &SecretCipher,
+    models: &Models,
+) -> anyhow::Result<DispatchParts> {
+    let content =
+        build_provider(&settings.content, models).context("invalid [content] settings")?;
     let signer = unsubscribe_signer(settings, cipher)?;
     let public = settings.tracking.public_url.trim().trim_end_matches('/');
     Ok(DispatchParts {
@@ -169,7 +175,9 @@ impl Application {
         install_crypto_provider();
         let metrics = Metrics::install();
         let cipher = load_cipher(&settings)?;
-        let mut parts = dispatch_parts(&settings, &cipher)?;
+        // One registry for the daemon: every use of a provider shares its key's limits.
+        let models = Arc::new(Models::new(&settings.ai).context("invalid [ai] settings")?);
+        let mut parts = dispatch_parts(&settings, &cipher, &models)?;
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         if let Some(campaign) = options.run_now {
             parts.run_now.whole_campaign(campaign);
@@ -189,8 +197,6 @@ impl Application {
         let tracker = TaskTracker::new();
         // A Run Now process reads no mail, so it keeps no replies to draft.
         if settings.replies.enabled && options.run_now.is_none() {
-            let models = crate::ai::Models::new(&settings.ai)
-                .context("Failed to set up the language-model providers")?;
             let model = models
                 .model(settings.replies.provider, settings.replies.model())
                 .context("replies: the drafting model is not usable")?;
@@ -260,6 +266,7 @@ impl Application {
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
             content,
+            models,
             imports,
             mailboxes,
             dispatch: live_dispatch.clone(),

@@ -60,7 +60,11 @@ async fn run(
     retry_interval: Duration,
     cancel: CancellationToken,
 ) {
-    tracing::info!(provider = model.provider(), model = model.model(), "Reply drafter started.");
+    tracing::info!(
+        provider = model.provider(),
+        model = model.model(),
+        "Reply drafter started."
+    );
     // The first tick is at once: the start-up sweep.
     let mut sweep = tokio::time::interval(retry_interval);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

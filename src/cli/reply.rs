@@ -168,7 +168,12 @@ pub async fn reply(settings: &Settings, command: ReplyCommand) -> anyhow::Result
 
 fn print_reply(r: &LeadReply) {
     println!("reply {}  ({})", r.id, r.status);
-    println!("from {} to {} at {}", r.lead_email, r.mailbox, r.received_at.to_rfc3339());
+    println!(
+        "from {} to {} at {}",
+        r.lead_email,
+        r.mailbox,
+        r.received_at.to_rfc3339()
+    );
     println!("subject: {}\n\n{}\n", r.subject, r.body);
     match (&r.draft_subject, &r.draft_body) {
         (Some(subject), Some(body)) => {

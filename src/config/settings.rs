@@ -309,7 +309,7 @@ impl Settings {
                 d.timezone
             ));
         }
-        problems.extend(self.content.validate());
+        problems.extend(self.content.validate(&self.ai));
         problems.extend(self.ai.validate());
         problems.extend(self.replies.validate(&self.ai));
         if let Err(problem) = self.api.check_cors_origins() {

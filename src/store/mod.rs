@@ -98,6 +98,6 @@ impl<T> Store for T where
         + Activity
         + Privacy
         + Reviews
-    + Replies
+        + Replies
 {
 }

@@ -134,7 +134,10 @@ async fn an_answer_drafted_by_the_model_and_approved_arrives_once_in_the_leads_t
     lead_replies(&app, ws, mailbox).await;
 
     let drafted = reply_in(&member, "drafted").await;
-    assert_eq!(drafted["draft_subject"], "Re: Faster invoicing", "{drafted}");
+    assert_eq!(
+        drafted["draft_subject"], "Re: Faster invoicing",
+        "{drafted}"
+    );
     assert_eq!(drafted["draft_body"], ANSWER);
     assert_eq!(drafted["body"], "Sounds interesting. What does it cost?");
     let asked = model.received_requests().await.unwrap();
@@ -171,19 +174,33 @@ async fn an_answer_drafted_by_the_model_and_approved_arrives_once_in_the_leads_t
         header(answer, "subject").as_deref(),
         Some("Re: Faster invoicing")
     );
-    assert!(header(answer, "to").unwrap_or_default().contains("lead0@rcpt.test"));
-    assert_eq!(sent["sent_message_id"], header(answer, "message-id").unwrap());
+    assert!(
+        header(answer, "to")
+            .unwrap_or_default()
+            .contains("lead0@rcpt.test")
+    );
+    assert_eq!(
+        sent["sent_message_id"],
+        header(answer, "message-id").unwrap()
+    );
     let (code, twice) = member
         .post(&format!("/api/v1/replies/{id}/approve"), json!({}))
         .await;
-    assert_eq!(code, StatusCode::CONFLICT, "approving a sent answer: {twice}");
+    assert_eq!(
+        code,
+        StatusCode::CONFLICT,
+        "approving a sent answer: {twice}"
+    );
 }
 
 /// A header's value (unfolded), by case-insensitive name.
 fn header(message: &str, name: &str) -> Option<String> {
     let head = message.split("\r\n\r\n").next().unwrap_or(message);
     let head = head.split("\n\n").next().unwrap_or(head);
-    let unfolded = head.replace("\r\n ", " ").replace("\n ", " ").replace("\r\n\t", " ");
+    let unfolded = head
+        .replace("\r\n ", " ")
+        .replace("\n ", " ")
+        .replace("\r\n\t", " ");
     unfolded.lines().find_map(|line| {
         let (n, v) = line.split_once(':')?;
         n.trim()
@@ -207,7 +224,10 @@ async fn replies_follow_roles_tenancy_and_their_states(backend: TestBackend) {
     let (code, _) = viewer.get(&one).await;
     assert_eq!(code, StatusCode::OK);
     let (code, list) = stranger.get("/api/v1/replies").await;
-    assert_eq!((code, list["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)));
+    assert_eq!(
+        (code, list["items"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(0))
+    );
     let (code, _) = stranger.get(&one).await;
     assert_eq!(code, StatusCode::NOT_FOUND);
     let (code, _) = stranger.post(&format!("{one}/discard"), json!({})).await;
@@ -222,7 +242,11 @@ async fn replies_follow_roles_tenancy_and_their_states(backend: TestBackend) {
         .await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     let (code, edited) = member
-        .call(reqwest::Method::PATCH, &one, Some(json!({"body": "It is 10 EUR."})))
+        .call(
+            reqwest::Method::PATCH,
+            &one,
+            Some(json!({"body": "It is 10 EUR."})),
+        )
         .await;
     assert_eq!(code, StatusCode::OK, "{edited}");
     assert_eq!(edited["status"], "drafted");
@@ -233,11 +257,20 @@ async fn replies_follow_roles_tenancy_and_their_states(backend: TestBackend) {
     assert_eq!(code, StatusCode::FORBIDDEN);
     let (code, discarded) = member.post(&format!("{one}/discard"), json!({})).await;
     assert_eq!(code, StatusCode::OK, "{discarded}");
-    assert!(discarded["decided_by"].as_str().unwrap().starts_with("user:"));
+    assert!(
+        discarded["decided_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("user:")
+    );
     let (code, _) = member.post(&format!("{one}/approve"), json!({})).await;
     assert_eq!(code, StatusCode::CONFLICT, "a discarded answer");
     let (_, filtered) = viewer.get("/api/v1/replies?status=discarded").await;
-    assert_eq!(filtered["items"].as_array().map(Vec::len), Some(1), "{filtered}");
+    assert_eq!(
+        filtered["items"].as_array().map(Vec::len),
+        Some(1),
+        "{filtered}"
+    );
     let (_, none) = viewer.get("/api/v1/replies?status=sent").await;
     assert_eq!(none["items"].as_array().map(Vec::len), Some(0), "{none}");
 }

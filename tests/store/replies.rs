@@ -103,69 +103,138 @@ async fn drafting_reads_the_thread_the_lead_and_the_goal(backend: TestBackend) {
 async fn another_workspace_sees_no_reply_and_cannot_move_it(backend: TestBackend) {
     let (s, id, _) = replied(backend).await;
     let other = crate::fixtures::workspace(s.store(), "other").await;
-    assert!(s.store().list_replies(other, &all()).await.unwrap().is_empty());
+    assert!(
+        s.store()
+            .list_replies(other, &all())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(s.store().reply_by_id(other, id).await.unwrap().is_none());
     let moved = s
         .store()
         .decide_reply(other, id, ReplyDecision::Discard, "cli", base())
         .await;
-    assert!(matches!(moved, Err(StoreError::NotFound { .. })), "{moved:?}");
+    assert!(
+        matches!(moved, Err(StoreError::NotFound { .. })),
+        "{moved:?}"
+    );
     let edited = s
         .store()
         .edit_reply(other, id, "Re: x", "y", "cli", base())
         .await;
-    assert!(matches!(edited, Err(StoreError::NotFound { .. })), "{edited:?}");
+    assert!(
+        matches!(edited, Err(StoreError::NotFound { .. })),
+        "{edited:?}"
+    );
 }
 
 async fn an_answer_moves_only_along_its_states_and_is_sent_once(backend: TestBackend) {
     let (s, id, _) = replied(backend).await;
     let store = s.store();
     let approve = |at| store.decide_reply(s.ws, id, ReplyDecision::Approve, "cli", at);
-    assert!(matches!(approve(base()).await, Err(StoreError::Conflict(_))));
-    assert!(store.save_draft(id, "Re: Launch", "It costs 10.", "openai", "m", base()).await.unwrap());
-    assert!(!store.save_draft(id, "Re: Launch", "Again", "openai", "m", base()).await.unwrap());
+    assert!(matches!(
+        approve(base()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        store
+            .save_draft(id, "Re: Launch", "It costs 10.", "openai", "m", base())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .save_draft(id, "Re: Launch", "Again", "openai", "m", base())
+            .await
+            .unwrap()
+    );
     store
         .edit_reply(s.ws, id, "Re: Launch", "It costs 12.", "user:1", base())
         .await
         .unwrap();
     approve(base()).await.unwrap();
-    let edited = store.edit_reply(s.ws, id, "Re: Launch", "x", "cli", base()).await;
+    let edited = store
+        .edit_reply(s.ws, id, "Re: Launch", "x", "cli", base())
+        .await;
     assert!(matches!(edited, Err(StoreError::Conflict(_))), "{edited:?}");
 
-    let jobs = store.claim_reply_sends(base(), base() + minutes(15), 10).await.unwrap();
+    let jobs = store
+        .claim_reply_sends(base(), base() + minutes(15), 10)
+        .await
+        .unwrap();
     assert_eq!(jobs.len(), 1);
     let job = &jobs[0];
-    assert_eq!((job.subject.as_str(), job.body.as_str()), ("Re: Launch", "It costs 12."));
+    assert_eq!(
+        (job.subject.as_str(), job.body.as_str()),
+        ("Re: Launch", "It costs 12.")
+    );
     assert_eq!(job.in_reply_to, "<r1@lead.example>");
     assert_eq!(job.lead_email, "a@x.example");
     assert!(job.thread_message_id.is_some(), "step 1 started the thread");
     assert!(
-        store.claim_reply_sends(base(), base() + minutes(15), 10).await.unwrap().is_empty(),
+        store
+            .claim_reply_sends(base(), base() + minutes(15), 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "a claimed answer is not offered again while held"
     );
 
     let token = uuid::Uuid::now_v7();
     let at = base() + minutes(1);
-    assert!(store.mark_reply_sending(id, token, "<a1@example.com>", at + LEASE, at).await.unwrap());
     assert!(
-        !store.mark_reply_sending(id, uuid::Uuid::now_v7(), "<a2@example.com>", at + LEASE, at).await.unwrap(),
+        store
+            .mark_reply_sending(id, token, "<a1@example.com>", at + LEASE, at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .mark_reply_sending(id, uuid::Uuid::now_v7(), "<a2@example.com>", at + LEASE, at)
+            .await
+            .unwrap(),
         "marked once"
     );
-    let discard = store.decide_reply(s.ws, id, ReplyDecision::Discard, "cli", at).await;
-    assert!(matches!(discard, Err(StoreError::Conflict(_))), "{discard:?}");
+    let discard = store
+        .decide_reply(s.ws, id, ReplyDecision::Discard, "cli", at)
+        .await;
+    assert!(
+        matches!(discard, Err(StoreError::Conflict(_))),
+        "{discard:?}"
+    );
     let date = NaiveDate::from_ymd_opt(2030, 1, 2).unwrap();
     let sent = ReplySendOutcome::Sent {
         message_id: "<a1@example.com>".into(),
         count_date: date,
     };
-    assert!(!store.complete_reply_send(id, uuid::Uuid::now_v7(), &sent, at).await.unwrap());
-    assert!(store.complete_reply_send(id, token, &sent, at).await.unwrap());
+    assert!(
+        !store
+            .complete_reply_send(id, uuid::Uuid::now_v7(), &sent, at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .complete_reply_send(id, token, &sent, at)
+            .await
+            .unwrap()
+    );
     let r = store.reply_by_id(s.ws, id).await.unwrap().unwrap();
     assert_eq!(r.status, ReplyStatus::Sent);
     assert_eq!(r.sent_message_id.as_deref(), Some("<a1@example.com>"));
-    assert!(matches!(approve(at).await, Err(StoreError::Conflict(_))), "a sent answer");
-    let usage = store.mailbox_usage(s.mailbox, date, at - minutes(5)).await.unwrap();
-    assert_eq!(usage.sent_today, 1, "the answer counts on its mailbox's day");
+    assert!(
+        matches!(approve(at).await, Err(StoreError::Conflict(_))),
+        "a sent answer"
+    );
+    let usage = store
+        .mailbox_usage(s.mailbox, date, at - minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        usage.sent_today, 1,
+        "the answer counts on its mailbox's day"
+    );
     assert!(usage.last_hour.contains(&at), "{:?}", usage.last_hour);
 }
 
@@ -174,22 +243,46 @@ async fn a_sending_answer_past_its_lease_becomes_unknown_and_is_not_offered_agai
 ) {
     let (s, id, _) = replied(backend).await;
     let store = s.store();
-    store.edit_reply(s.ws, id, "Re: Launch", "Yes.", "cli", base()).await.unwrap();
-    store.decide_reply(s.ws, id, ReplyDecision::Approve, "cli", base()).await.unwrap();
+    store
+        .edit_reply(s.ws, id, "Re: Launch", "Yes.", "cli", base())
+        .await
+        .unwrap();
+    store
+        .decide_reply(s.ws, id, ReplyDecision::Approve, "cli", base())
+        .await
+        .unwrap();
     let token = uuid::Uuid::now_v7();
-    assert!(store.mark_reply_sending(id, token, "<a1@example.com>", base() + LEASE, base()).await.unwrap());
-    assert_eq!(store.expire_reply_sends(base()).await.unwrap(), 0, "lease not over");
+    assert!(
+        store
+            .mark_reply_sending(id, token, "<a1@example.com>", base() + LEASE, base())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.expire_reply_sends(base()).await.unwrap(),
+        0,
+        "lease not over"
+    );
     let later = base() + LEASE + minutes(1);
     assert_eq!(store.expire_reply_sends(later).await.unwrap(), 1);
     let r = store.reply_by_id(s.ws, id).await.unwrap().unwrap();
     assert_eq!(r.status, ReplyStatus::Unknown);
-    assert!(store.claim_reply_sends(later, later + minutes(15), 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_reply_sends(later, later + minutes(15), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let sent = ReplySendOutcome::Sent {
         message_id: "<a1@example.com>".into(),
         count_date: NaiveDate::from_ymd_opt(2030, 1, 2).unwrap(),
     };
     assert!(
-        !store.complete_reply_send(id, token, &sent, later).await.unwrap(),
+        !store
+            .complete_reply_send(id, token, &sent, later)
+            .await
+            .unwrap(),
         "a stalled sender cannot write over the expiry"
     );
 }
@@ -197,13 +290,31 @@ async fn a_sending_answer_past_its_lease_becomes_unknown_and_is_not_offered_agai
 async fn discarding_an_approved_answer_keeps_it_from_being_sent(backend: TestBackend) {
     let (s, id, _) = replied(backend).await;
     let store = s.store();
-    store.edit_reply(s.ws, id, "Re: Launch", "Yes.", "cli", base()).await.unwrap();
-    store.decide_reply(s.ws, id, ReplyDecision::Approve, "cli", base()).await.unwrap();
-    let jobs = store.claim_reply_sends(base(), base() + minutes(15), 10).await.unwrap();
+    store
+        .edit_reply(s.ws, id, "Re: Launch", "Yes.", "cli", base())
+        .await
+        .unwrap();
+    store
+        .decide_reply(s.ws, id, ReplyDecision::Approve, "cli", base())
+        .await
+        .unwrap();
+    let jobs = store
+        .claim_reply_sends(base(), base() + minutes(15), 10)
+        .await
+        .unwrap();
     assert_eq!(jobs.len(), 1);
-    store.decide_reply(s.ws, id, ReplyDecision::Discard, "cli", base()).await.unwrap();
+    store
+        .decide_reply(s.ws, id, ReplyDecision::Discard, "cli", base())
+        .await
+        .unwrap();
     let marked = store
-        .mark_reply_sending(id, uuid::Uuid::now_v7(), "<a1@example.com>", base() + LEASE, base())
+        .mark_reply_sending(
+            id,
+            uuid::Uuid::now_v7(),
+            "<a1@example.com>",
+            base() + LEASE,
+            base(),
+        )
         .await
         .unwrap();
     assert!(!marked, "a discarded answer is never marked");

@@ -24,7 +24,8 @@ impl MailboxActor {
             return;
         }
         if let Err(blocked) = self.budget.check(now) {
-            self.hold_answer(&job, blocked.until, blocked.reason()).await;
+            self.hold_answer(&job, blocked.until, blocked.reason())
+                .await;
             return;
         }
         tokio::select! {
@@ -177,7 +178,10 @@ impl MailboxActor {
     }
 
     /// The answer's wire form: From this mailbox, To the lead, in the lead's thread.
-    fn build_answer(&self, job: &ReplySendJob) -> Result<(String, smtp::Envelope, Vec<u8>), String> {
+    fn build_answer(
+        &self,
+        job: &ReplySendJob,
+    ) -> Result<(String, smtp::Envelope, Vec<u8>), String> {
         let from =
             EmailAddress::parse(&self.mailbox.address).map_err(|e| format!("sender: {e}"))?;
         let to = EmailAddress::parse(&job.lead_email).map_err(|e| format!("recipient: {e}"))?;

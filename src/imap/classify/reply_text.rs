@@ -28,7 +28,10 @@ fn words(raw: &[u8]) -> Option<(String, String)> {
     let message = MessageParser::default()
         .parse(&normalized)
         .filter(|m| !m.headers().is_empty())?;
-    let subject = clip(message.subject().unwrap_or_default().trim(), REPLY_SUBJECT_BYTES);
+    let subject = clip(
+        message.subject().unwrap_or_default().trim(),
+        REPLY_SUBJECT_BYTES,
+    );
     let body = message
         .body_text(0)
         .map(|b| clip(&b, MAX_TEXT_BYTES).to_owned())

@@ -230,6 +230,9 @@ mod tests {
             assert!(request.user.contains(needle), "{needle} missing");
         }
         assert!(request.system.contains("Never invent facts"));
-        assert_eq!(request.schema["required"], serde_json::json!(["subject", "body"]));
+        assert_eq!(
+            request.schema["required"],
+            serde_json::json!(["subject", "body"])
+        );
     }
 }

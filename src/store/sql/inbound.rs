@@ -16,8 +16,8 @@ use super::operator::OperatorSql;
 use super::{Bound, Dialect};
 use crate::domain::{
     BounceSeverity, CampaignId, CampaignLeadId, InboundAction, InboundOutcome, InboundRecord,
-    LeadId, LeadReplyId, ReplyContent, MailboxId, MailboxStateChange, MailboxStatus, OptOut, REVIEW_STOP_PREFIX, SendId,
-    WorkspaceId,
+    LeadId, LeadReplyId, MailboxId, MailboxStateChange, MailboxStatus, OptOut, REVIEW_STOP_PREFIX,
+    ReplyContent, SendId, WorkspaceId,
 };
 use crate::imap::classify::ReviewReason;
 use crate::store::{QueryContext, StoreError};

@@ -373,7 +373,11 @@ where
     ) -> Result<(), StoreError> {
         let (to, from, wanted) = match decision {
             ReplyDecision::Approve => ("approved", "('drafted')", "approved"),
-            ReplyDecision::Discard => ("discarded", "('pending', 'drafted', 'approved')", "discarded"),
+            ReplyDecision::Discard => (
+                "discarded",
+                "('pending', 'drafted', 'approved')",
+                "discarded",
+            ),
         };
         let done = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE lead_replies SET status = $3, decided_by = $4, decided_at = $5, \
@@ -599,9 +603,9 @@ macro_rules! replies_role {
                 DraftInputs, LeadReply, LeadReplyId, ReplyFilter, ReplySendJob, ReplySendOutcome,
                 WorkspaceId,
             };
+            use $crate::store::StoreError;
             use $crate::store::replies::{Replies, ReplyDecision};
             use $crate::store::sql::replies::ReplySql;
-            use $crate::store::StoreError;
 
             type Sql = $db;
 
