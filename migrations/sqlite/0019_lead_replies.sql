@@ -42,3 +42,6 @@ CREATE INDEX lead_replies_workspace ON lead_replies (workspace_id, id);
 CREATE INDEX lead_replies_campaign_lead ON lead_replies (campaign_lead_id);
 CREATE INDEX lead_replies_work ON lead_replies (status, send_after)
     WHERE status IN ('pending', 'approved', 'sending');
+
+-- A campaign that opts in has the answers drafted to its replies approved as they are written.
+ALTER TABLE campaigns ADD COLUMN auto_send_replies INTEGER NOT NULL DEFAULT 0;

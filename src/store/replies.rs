@@ -42,8 +42,9 @@ pub trait Replies: Send + Sync + 'static {
     /// What drafting the answer to `id` reads; `None` when the reply is gone.
     async fn draft_inputs(&self, id: LeadReplyId) -> Result<Option<DraftInputs>, StoreError>;
 
-    /// Stores a model's draft of a `pending` reply (`drafted`); `false` when the reply was no
-    /// longer `pending` (a person wrote or discarded the answer meanwhile).
+    /// Stores a model's draft of a `pending` reply (`drafted`, or `approved` by `auto` when its
+    /// campaign has `auto_send_replies`); `false` when the reply was no longer `pending` (a
+    /// person wrote or discarded the answer meanwhile).
     #[allow(clippy::too_many_arguments)]
     async fn save_draft(
         &self,

@@ -272,8 +272,18 @@ where
         model: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        // A campaign with `auto_send_replies` approves the draft as it is written.
         let done = sqlx::query(
-            "UPDATE lead_replies SET status = 'drafted', draft_subject = $2, draft_body = $3, \
+            "UPDATE lead_replies SET status = CASE WHEN (SELECT c.auto_send_replies \
+                     FROM campaigns c WHERE c.id = lead_replies.campaign_id) \
+                     THEN 'approved' ELSE 'drafted' END, \
+                 decided_by = CASE WHEN (SELECT c.auto_send_replies \
+                     FROM campaigns c WHERE c.id = lead_replies.campaign_id) \
+                     THEN 'auto' ELSE decided_by END, \
+                 decided_at = CASE WHEN (SELECT c.auto_send_replies \
+                     FROM campaigns c WHERE c.id = lead_replies.campaign_id) \
+                     THEN $6 ELSE decided_at END, \
+                 draft_subject = $2, draft_body = $3, \
                  draft_provider = $4, draft_model = $5, draft_error = NULL, drafted_at = $6, \
                  updated_at = $6 \
              WHERE id = $1 AND status = 'pending'",

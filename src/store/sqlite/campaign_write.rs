@@ -23,7 +23,7 @@ use crate::store::{QueryContext, StoreError};
 type Sql = sqlx::Sqlite;
 
 /// The columns an upsert writes, bound by [`bind_spec`] in this order.
-const SPEC_COLUMNS: [&str; 15] = [
+const SPEC_COLUMNS: [&str; 16] = [
     "name",
     "goal",
     "product_id",
@@ -39,6 +39,7 @@ const SPEC_COLUMNS: [&str; 15] = [
     "track_opens",
     "track_clicks",
     "stop_other_campaigns_on_reply",
+    "auto_send_replies",
 ];
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
@@ -60,6 +61,7 @@ fn bind_spec<'q>(q: Query<'q>, spec: &CampaignSpec, status: CampaignStatus) -> Q
         .bind(rules.track_opens)
         .bind(rules.track_clicks)
         .bind(rules.stop_other_campaigns_on_reply)
+        .bind(rules.auto_send_replies)
 }
 
 pub(super) async fn upsert(
