@@ -127,6 +127,10 @@ pub(super) struct CampaignDoc {
     pub auto_send_replies: Option<bool>,
     pub track_opens: Option<bool>,
     pub track_clicks: Option<bool>,
+    /// Which provider writes this campaign's emails (default: `[content] provider`).
+    pub ai_provider: Option<crate::ai::ProviderName>,
+    /// Which model (default: the provider's configured model).
+    pub ai_model: Option<String>,
     #[serde(default)]
     pub steps: Vec<Spanned<StepDoc>>,
 }

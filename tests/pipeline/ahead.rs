@@ -46,10 +46,13 @@ async fn leads_due_soon_get_their_text_before_they_are_due_and_once(backend: Tes
     let app = spawn_app_with(
         backend,
         &[
-            ("OUTREACHD__CONTENT__PROVIDER", "openai"),
+            ("OUTREACHD__CONTENT__PROVIDER", "openai_compatible"),
             ("OUTREACHD__CONTENT__ON_FAILURE", "fail"),
-            ("OUTREACHD__CONTENT__OPENAI__BASE_URL", base_url.as_str()),
-            ("OUTREACHD__CONTENT__OPENAI__MODEL", "gpt-test"),
+            (
+                "OUTREACHD__AI__OPENAI_COMPATIBLE__BASE_URL",
+                base_url.as_str(),
+            ),
+            ("OUTREACHD__AI__OPENAI_COMPATIBLE__MODEL", "gpt-test"),
             ("OUTREACHD__DISPATCH__GENERATE_AHEAD", "1m"),
             ("OUTREACHD__DISPATCH__COMPLETION_FLUSH", "10ms"),
         ],

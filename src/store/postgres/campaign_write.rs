@@ -89,7 +89,8 @@ pub(super) async fn upsert(
              window_end_minute = $9, timezone = $10, timezone_policy = $11, \
              daily_new_leads_cap = $12, stop_on_reply = $13, stop_on_company_reply = $14, \
              track_opens = $15, track_clicks = $16, updated_at = $17, \
-             stop_other_campaigns_on_reply = $18, auto_send_replies = $19 \
+             stop_other_campaigns_on_reply = $18, ai_provider = $19, ai_model = $20, \
+             auto_send_replies = $21 \
              WHERE id = $1 AND workspace_id = $2",
         ),
         id,
@@ -118,9 +119,9 @@ async fn insert_new(
              window_days, window_start_minute, window_end_minute, timezone, \
              timezone_policy, daily_new_leads_cap, stop_on_reply, stop_on_company_reply, \
              track_opens, track_clicks, created_at, updated_at, \
-             stop_other_campaigns_on_reply, auto_send_replies) \
+             stop_other_campaigns_on_reply, ai_provider, ai_model, auto_send_replies) \
              VALUES ($1, $2, $3, $4, COALESCE($5, 'draft'), $6, $7, $8, $9, $10, $11, \
-             $12, $13, $14, $15, $16, $17, $17, $18, $19) \
+             $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21) \
              ON CONFLICT (workspace_id, name) DO NOTHING",
         ),
         id,
@@ -195,7 +196,8 @@ async fn find_for_update(
 }
 
 /// Binds `$1` id, `$2` workspace, `$3..=$16` the spec's columns, `$17` the timestamp and `$18`
-/// `stop_other_campaigns_on_reply` (added by migration 0003), `$19` `auto_send_replies` (0019).
+/// `stop_other_campaigns_on_reply` (added by migration 0003), `$19`/`$20` the campaign's
+/// `ai_provider`/`ai_model`, `$21` `auto_send_replies` (0019).
 fn bind_row<'q>(
     query: Query<'q, Postgres, PgArguments>,
     id: CampaignId,
@@ -229,6 +231,8 @@ fn bind_row<'q>(
         .bind(rules.track_clicks)
         .bind(now)
         .bind(rules.stop_other_campaigns_on_reply)
+        .bind(spec.ai.provider.map(crate::ai::ProviderName::as_str))
+        .bind(spec.ai.model.as_deref())
         .bind(rules.auto_send_replies)
 }
 

@@ -23,7 +23,7 @@ use crate::store::{QueryContext, StoreError};
 type Sql = sqlx::Sqlite;
 
 /// The columns an upsert writes, bound by [`bind_spec`] in this order.
-const SPEC_COLUMNS: [&str; 16] = [
+const SPEC_COLUMNS: [&str; 18] = [
     "name",
     "goal",
     "product_id",
@@ -39,6 +39,8 @@ const SPEC_COLUMNS: [&str; 16] = [
     "track_opens",
     "track_clicks",
     "stop_other_campaigns_on_reply",
+    "ai_provider",
+    "ai_model",
     "auto_send_replies",
 ];
 
@@ -61,6 +63,8 @@ fn bind_spec<'q>(q: Query<'q>, spec: &CampaignSpec, status: CampaignStatus) -> Q
         .bind(rules.track_opens)
         .bind(rules.track_clicks)
         .bind(rules.stop_other_campaigns_on_reply)
+        .bind(spec.ai.provider.map(crate::ai::ProviderName::as_str))
+        .bind(spec.ai.model.clone())
         .bind(rules.auto_send_replies)
 }
 
