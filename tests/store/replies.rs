@@ -328,13 +328,30 @@ async fn discarding_an_approved_answer_keeps_it_from_being_sent(backend: TestBac
 
 async fn a_campaign_that_auto_sends_replies_approves_its_drafts(backend: TestBackend) {
     let (s, id, _) = replied(backend).await;
-    crate::sql::execute(backend, &s.ts, "UPDATE campaigns SET auto_send_replies = true").await;
+    crate::sql::execute(
+        backend,
+        &s.ts,
+        "UPDATE campaigns SET auto_send_replies = true",
+    )
+    .await;
     let store = s.store();
-    assert!(store.save_draft(id, "Re: Launch", "Yes.", "openai", "m", base()).await.unwrap());
+    assert!(
+        store
+            .save_draft(id, "Re: Launch", "Yes.", "openai", "m", base())
+            .await
+            .unwrap()
+    );
     let r = store.reply_by_id(s.ws, id).await.unwrap().unwrap();
     assert_eq!(r.status, ReplyStatus::Approved);
     assert_eq!(r.decided_by.as_deref(), Some("auto"));
-    assert_eq!(store.claim_reply_sends(base(), base() + minutes(15), 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .claim_reply_sends(base(), base() + minutes(15), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 crate::on_both_backends!(
