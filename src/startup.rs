@@ -171,6 +171,7 @@ fn dispatch_parts(
         sent_copies: crate::actors::SentCopies::default(),
         imap: settings.imap.clone(),
         extra_root_pem: extra_root_pem(settings)?,
+        replies: crate::actors::ReplyInbox::default(),
     })
 }
 
@@ -195,7 +196,7 @@ impl Application {
         );
         // One registry for the daemon: every use of a provider shares its key's limits.
         let models = Arc::new(Models::new(&settings.ai).context("invalid [ai] settings")?);
-        let parts = dispatch_parts(&settings, &cipher, &models, usage.clone())?;
+        let mut parts = dispatch_parts(&settings, &cipher, &models, usage.clone())?;
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         if let Some(campaign) = options.run_now {
             parts.run_now.whole_campaign(campaign);
@@ -211,6 +212,19 @@ impl Application {
                 extra_root_pem: parts.extra_root_pem.clone(),
             },
         });
+        // A Run Now process reads no mail, so it keeps no replies to draft.
+        if settings.replies.enabled && options.run_now.is_none() {
+            let model = models
+                .model(settings.replies.provider, settings.replies.model())
+                .context("replies: the drafting model is not usable")?;
+            parts.replies = crate::actors::spawn_reply_drafter(
+                store.clone(),
+                model,
+                settings.replies.retry_interval.as_duration(),
+                cancel.child_token(),
+                &tracker,
+            );
+        }
         let dispatch = &settings.dispatch;
         let supervisor = spawn_supervisor(
             store.clone(),

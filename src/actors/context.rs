@@ -40,6 +40,8 @@ pub struct DispatchContext {
     /// Extra CA certificates (PEM) trusted for SMTP TLS besides the public roots
     /// (`security.tls_ca_file`).
     pub extra_root_pem: Option<Arc<str>>,
+    /// Where the pollers offer the lead replies they keep, to draft answers.
+    pub replies: super::ReplyInbox,
 }
 
 impl DispatchContext {

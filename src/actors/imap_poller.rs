@@ -65,6 +65,8 @@ pub struct PollerConfig {
     pub metrics: Metrics,
     /// `append_sent = true`: the copies to append to Sent between polls.
     pub sent_copies: Option<SentCopyQueue>,
+    /// Where kept replies are offered for drafting.
+    pub replies: super::ReplyInbox,
 }
 
 /// Starts a poller task; it runs until `cancel` fires.
@@ -98,6 +100,7 @@ struct Poller {
     paused_for_bounces: bool,
     unknown_sends: Arc<AtomicBool>,
     sent_copies: Option<SentCopyQueue>,
+    replies: super::ReplyInbox,
     /// Copies taken from the queue but not yet appended (kept across a reconnect).
     held_copies: VecDeque<Vec<u8>>,
     /// Set once a session logged in, so the reconnect backoff starts over.
@@ -134,6 +137,7 @@ impl Poller {
             paused_for_bounces: false,
             unknown_sends,
             sent_copies: config.sent_copies,
+            replies: config.replies,
             held_copies: VecDeque::new(),
             connected_once: false,
             missing: Vec::new(),

@@ -6,6 +6,7 @@
 //! gap, build the message, mark the row `sending` (fenced by the lease), send, classify the
 //! reply and hand the outcome to the completion writer.
 
+mod answer;
 mod outcome;
 mod send;
 
@@ -20,11 +21,13 @@ use super::completions::Recorded;
 use super::context::DispatchContext;
 use super::job::SendJob;
 use super::transport::Transport;
-use crate::domain::{Mailbox, MailboxId};
+use crate::domain::{Mailbox, MailboxId, ReplySendJob};
 use crate::limits::{BudgetConfig, GapPacer, MailboxState, SendBudget, gap_gate};
 
 pub enum MailboxMsg {
     Send(Box<SendJob>),
+    /// An approved answer to a lead's reply (see `answer.rs`).
+    Reply(Box<ReplySendJob>),
     /// New limits from the store (apply, API); counts and the connection are kept.
     Reconfigure(Box<Mailbox>),
 }
@@ -58,9 +61,15 @@ impl MailboxHandle {
         };
         match msg {
             MailboxMsg::Send(job) => Err(job),
-            // We only ever try_send `Send`; nothing to give back otherwise.
-            MailboxMsg::Reconfigure(_) => Ok(()),
+            // We only ever try_send `Send` here; nothing to give back otherwise.
+            MailboxMsg::Reconfigure(_) | MailboxMsg::Reply(_) => Ok(()),
         }
+    }
+
+    /// Hands an approved answer over without waiting; `false` when the queue is full or the
+    /// actor is gone (the answer stays claimed until its hold runs out, then is offered again).
+    pub fn try_send_reply(&self, job: ReplySendJob) -> bool {
+        self.tx.try_send(MailboxMsg::Reply(Box::new(job))).is_ok()
     }
 
     /// Hands new limits (caps, gaps, warm-up) to the running actor: its connection and counts
@@ -114,6 +123,8 @@ struct MailboxActor {
     /// batch is marked `sending` only once the older are recorded (see `send.rs`).
     older_outcomes: Vec<Recorded>,
     newer_outcomes: Vec<Recorded>,
+    /// Answers taken from the queue while a batch was gathered, sent after it.
+    answers: Vec<ReplySendJob>,
 }
 
 /// Starts a mailbox actor. Loads today's usage from the store first, so a restart grants no
@@ -167,6 +178,7 @@ pub async fn spawn_mailbox(
         cancel,
         older_outcomes: Vec::new(),
         newer_outcomes: Vec::new(),
+        answers: Vec::new(),
     };
     actor.publish(now);
     let task = tokio::spawn(async move { actor.run(rx).await });
@@ -207,7 +219,11 @@ impl MailboxActor {
                         self.take_queued(&mut rx, &mut batch);
                     }
                     self.handle_batch(batch).await;
+                    for answer in std::mem::take(&mut self.answers) {
+                        self.send_answer(answer).await;
+                    }
                 }
+                Some(MailboxMsg::Reply(job)) => self.send_answer(*job).await,
             }
             self.publish(Utc::now());
         }

@@ -15,6 +15,7 @@ mod job;
 mod mailbox;
 mod marker;
 mod registry;
+mod replies;
 mod run_now;
 mod sent_copies;
 mod supervisor;
@@ -22,6 +23,7 @@ mod transport;
 
 pub use completions::CompletionSink;
 pub use job::{CampaignPlan, SendJob};
+pub use replies::{ReplyInbox, spawn_reply_drafter};
 pub use run_now::RunNowWindows;
 pub use sent_copies::SentCopies;
 pub use supervisor::{

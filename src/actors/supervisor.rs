@@ -14,6 +14,7 @@
 //! rest), then drains the completion writer, so nothing is left `sending`.
 
 mod actors;
+mod answers;
 mod pollers;
 mod shutdown;
 mod slot;
@@ -153,6 +154,7 @@ pub fn spawn_supervisor(
         dkim: ctx_parts.dkim,
         sent_copies: ctx_parts.sent_copies,
         extra_root_pem: ctx_parts.extra_root_pem,
+        replies: ctx_parts.replies,
     });
     let handle = SupervisorHandle {
         notify: Arc::new(Notify::new()),
@@ -210,6 +212,8 @@ pub struct DispatchParts {
     pub imap: crate::imap::ImapSettings,
     /// `security.tls_ca_file`'s certificates, trusted besides the public roots.
     pub extra_root_pem: Option<Arc<str>>,
+    /// Where the pollers offer the lead replies they keep, to draft answers.
+    pub replies: super::ReplyInbox,
 }
 
 impl Supervisor {
@@ -222,6 +226,9 @@ impl Supervisor {
         let mut notified = true;
         loop {
             let ok = self.reconcile().await;
+            if ok {
+                self.offer_answers().await;
+            }
             self.reconcile_pollers(notified).await;
             self.metrics.reconciled(ok);
             self.metrics.db_pool.set(self.ctx.store.pool_stats());

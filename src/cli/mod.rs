@@ -14,6 +14,7 @@ mod insight;
 mod mailbox;
 mod plan;
 mod privacy;
+mod reply;
 mod review;
 mod run;
 mod sends;
@@ -98,6 +99,9 @@ pub enum Command {
     /// Company insights: show the stored one on a domain, or ask the model again.
     #[command(subcommand)]
     Insight(insight::InsightCommand),
+    /// Lead replies and their drafted answers: list, show, edit, approve, discard.
+    #[command(subcommand)]
+    Reply(reply::ReplyCommand),
     /// Users of the HTTP API.
     #[command(subcommand)]
     User(access::UserCommand),
@@ -279,6 +283,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sends(command) => sends::sends(&settings, command).await,
         Command::Review(command) => review::review(&settings, command).await,
         Command::Insight(command) => insight::insight(&settings, command).await,
+        Command::Reply(command) => reply::reply(&settings, command).await,
         Command::User(command) => access::user(&settings, command).await,
         Command::Token(command) => access::token(&settings, command).await,
         Command::Openapi => {

@@ -229,6 +229,7 @@ fn rules_values(r: &SendingRules) -> Values {
             "stop_other_campaigns_on_reply",
             r.stop_other_campaigns_on_reply.to_string(),
         ),
+        ("auto_send_replies", r.auto_send_replies.to_string()),
         ("track_opens", r.track_opens.to_string()),
         ("track_clicks", r.track_clicks.to_string()),
         ("banned_phrases", format!("{:?}", r.banned_phrases)),

@@ -29,6 +29,9 @@ pub struct Settings {
     /// `[imports]`: model proposals for CSV columns the header aliases do not place.
     #[serde(default)]
     pub imports: crate::service::imports::mapping::MappingSettings,
+    /// `[replies]`: drafting answers to lead replies (off when the section is absent).
+    #[serde(default)]
+    pub replies: crate::service::replies::ReplySettings,
     pub dkim: crate::smtp::DkimSettings,
     /// `[imap]`: the per-mailbox inbound pollers (defaults apply when the section is absent).
     #[serde(default)]
@@ -319,6 +322,7 @@ impl Settings {
         problems.extend(self.ai.validate());
         problems.extend(self.budgets.validate());
         problems.extend(self.insights.validate());
+        problems.extend(self.replies.validate(&self.ai));
         if let Err(problem) = self.api.check_cors_origins() {
             problems.push(problem);
         }

@@ -56,6 +56,9 @@ pub struct SendingRules {
     pub stop_on_company_reply: bool,
     /// A reply also stops the lead's other campaigns of the workspace (off: this one only).
     pub stop_other_campaigns_on_reply: bool,
+    /// Answers drafted to this campaign's replies are approved as they are written, and sent
+    /// without a person (off: each waits for an approval).
+    pub auto_send_replies: bool,
     pub track_opens: bool,
     pub track_clicks: bool,
     /// Words and phrases its emails must not contain (case-insensitive, whole words): a
@@ -73,6 +76,7 @@ impl Default for SendingRules {
             stop_on_reply: true,
             stop_on_company_reply: false,
             stop_other_campaigns_on_reply: false,
+            auto_send_replies: false,
             track_opens: false,
             track_clicks: false,
             banned_phrases: Vec::new(),

@@ -75,4 +75,6 @@ id_type!(
     SuppressionId,
     /// An inbound message waiting for (or given) a person's reading: its `inbound_messages` id.
     ReviewId,
+    /// A lead's reply kept with the answer drafted for it (`lead_replies`).
+    LeadReplyId,
 );

@@ -55,6 +55,8 @@ pub struct InboundRecord {
     /// The classifier's judgement (classification, confidence, evidence) as JSON, kept with a
     /// message under review so the person sees what it rests on and its resolution can act.
     pub judgement: Option<serde_json::Value>,
+    /// A reply's own words, kept with the lead it stops so an answer can be drafted.
+    pub reply: Option<super::ReplyContent>,
 }
 
 /// Hard or soft, as the classifier decided (soft when unsure).
@@ -142,6 +144,8 @@ pub struct InboundOutcome {
     pub paused_for_review: u32,
     /// The mailbox was paused because a server refused our sender.
     pub mailbox_paused: bool,
+    /// The reply kept for an answer (a reply that stopped its lead), to draft.
+    pub reply: Option<super::LeadReplyId>,
 }
 
 /// An `unknown` send of a mailbox, to look for in its Sent folder.

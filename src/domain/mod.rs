@@ -27,6 +27,7 @@ mod outcome;
 mod privacy;
 mod product;
 mod rate;
+mod replies;
 mod review;
 pub mod rules;
 mod run;
@@ -52,6 +53,7 @@ pub use mailbox::*;
 pub use message::*;
 pub use privacy::*;
 pub use product::*;
+pub use replies::*;
 pub use review::*;
 pub use run::*;
 pub use summary::*;
@@ -68,7 +70,7 @@ pub use ids::{
     CampaignId, CampaignLeadId, ImportJobId, LeadId, MailboxId, ProductId, RunId, SendId, StepId,
     TokenId, UserId, WorkspaceId,
 };
-pub use ids::{EventId, ReviewId, SuppressionId};
+pub use ids::{EventId, LeadReplyId, ReviewId, SuppressionId};
 pub use outcome::{MailboxVerdict, StepOutcome};
 pub use rate::{RateParseError, RateSpec};
 pub use status::{

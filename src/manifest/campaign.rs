@@ -53,6 +53,7 @@ pub(super) fn campaign(cx: &mut Ctx<'_>, doc: CampaignDoc) -> CampaignDecl {
         stop_other_campaigns_on_reply: doc
             .stop_other_campaigns_on_reply
             .unwrap_or(defaults.stop_other_campaigns_on_reply),
+        auto_send_replies: doc.auto_send_replies.unwrap_or(defaults.auto_send_replies),
         track_opens: doc.track_opens.unwrap_or(defaults.track_opens),
         track_clicks: doc.track_clicks.unwrap_or(defaults.track_clicks),
         banned_phrases: match doc.banned_phrases {

@@ -137,6 +137,11 @@ pub(super) fn campaign(
         have.stop_other_campaigns_on_reply != want.stop_other_campaigns_on_reply,
         "stop_other_campaigns_on_reply",
     );
+    push_if(
+        c,
+        have.auto_send_replies != want.auto_send_replies,
+        "auto_send_replies",
+    );
     push_if(c, have.track_opens != want.track_opens, "track_opens");
     push_if(c, have.track_clicks != want.track_clicks, "track_clicks");
     push_if(

@@ -124,6 +124,7 @@ pub(super) struct CampaignDoc {
     pub stop_on_reply: Option<bool>,
     pub stop_on_company_reply: Option<bool>,
     pub stop_other_campaigns_on_reply: Option<bool>,
+    pub auto_send_replies: Option<bool>,
     pub track_opens: Option<bool>,
     pub track_clicks: Option<bool>,
     /// Which provider writes this campaign's emails (default: `[content] provider`).

@@ -17,6 +17,7 @@ pub mod mailbox_edits;
 pub mod mailboxes;
 pub mod privacy;
 pub mod products;
+pub mod replies;
 pub mod reviews;
 pub mod sends;
 pub mod stats;

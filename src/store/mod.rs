@@ -28,6 +28,7 @@ mod open;
 mod operator;
 pub mod postgres;
 mod privacy;
+mod replies;
 mod reports;
 mod reviews;
 mod rows;
@@ -55,6 +56,7 @@ pub use meta::Meta;
 pub use open::{OpenMode, open};
 pub use operator::{Operator, UnknownFilter, UnknownSendInfo};
 pub use privacy::Privacy;
+pub use replies::{Replies, ReplyDecision};
 pub use reports::Reports;
 pub use reviews::Reviews;
 pub use usage::Usage;
@@ -82,6 +84,7 @@ pub trait Store:
     + Reviews
     + Usage
     + Insights
+    + Replies
 {
 }
 
@@ -103,5 +106,6 @@ impl<T> Store for T where
         + Reviews
         + Usage
         + Insights
+        + Replies
 {
 }

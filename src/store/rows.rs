@@ -194,7 +194,7 @@ impl From<ProductRow> for Product {
 pub(crate) const CAMPAIGN_COLUMNS: &str = "id, workspace_id, name, goal, product_id, status, \
     window_days, window_start_minute, window_end_minute, timezone, timezone_policy, \
     daily_new_leads_cap, stop_on_reply, stop_on_company_reply, stop_other_campaigns_on_reply, \
-    track_opens, track_clicks, ai_provider, ai_model, banned_phrases, \
+    auto_send_replies, track_opens, track_clicks, ai_provider, ai_model, banned_phrases, \
     emails_sent, last_run_at, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
@@ -214,6 +214,7 @@ pub(crate) struct CampaignRow {
     pub stop_on_reply: bool,
     pub stop_on_company_reply: bool,
     pub stop_other_campaigns_on_reply: bool,
+    pub auto_send_replies: bool,
     pub track_opens: bool,
     pub track_clicks: bool,
     pub ai_provider: Option<String>,
@@ -260,6 +261,7 @@ impl CampaignRow {
                 stop_on_reply: self.stop_on_reply,
                 stop_on_company_reply: self.stop_on_company_reply,
                 stop_other_campaigns_on_reply: self.stop_other_campaigns_on_reply,
+                auto_send_replies: self.auto_send_replies,
                 track_opens: self.track_opens,
                 track_clicks: self.track_clicks,
                 banned_phrases: self

@@ -97,6 +97,7 @@ impl Ran {
             actions: vec![action],
             needs_review: None,
             judgement: None,
+            reply: None,
         };
         let outcome = app.store.record_inbound(&record).await.unwrap();
         assert_eq!(outcome.matched, 1, "{message_id} found no lead");

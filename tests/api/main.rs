@@ -32,6 +32,7 @@ mod openapi;
 mod preview;
 mod privacy;
 mod products;
+mod replies;
 mod reviews;
 mod run_now;
 mod sends;

@@ -51,6 +51,7 @@ pub async fn unsure_reply(
         actions: actions_for(&judgement, 3),
         needs_review: judgement.needs_review,
         judgement: serde_json::to_value(&judgement).ok(),
+        reply: None,
     };
     app.store.record_inbound(&record).await.unwrap();
 }

@@ -48,6 +48,7 @@ async fn unsure_reply(ops: &Ops, email: &str) {
         actions: actions_for(&judgement, 3),
         needs_review: judgement.needs_review,
         judgement: serde_json::to_value(&judgement).ok(),
+        reply: None,
     };
     store.record_inbound(&record).await.unwrap();
 }

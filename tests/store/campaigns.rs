@@ -29,6 +29,7 @@ async fn campaign_upsert_reports_created_unchanged_and_updated(backend: TestBack
         stop_on_reply: true,
         stop_on_company_reply: true,
         stop_other_campaigns_on_reply: true,
+        auto_send_replies: true,
         track_opens: true,
         track_clicks: false,
         banned_phrases: vec!["act now".to_owned(), "100% free".to_owned()],

@@ -27,6 +27,7 @@ fn record_in(ws: WorkspaceId, s: &Setup, key: &str, actions: Vec<InboundAction>)
         actions,
         needs_review: None,
         judgement: None,
+        reply: None,
     }
 }
 

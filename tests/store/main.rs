@@ -34,6 +34,7 @@ mod postgres_only;
 mod postgres_writes;
 mod privacy;
 mod products;
+mod replies;
 mod reviews;
 mod schema;
 mod sql;

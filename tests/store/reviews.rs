@@ -73,6 +73,7 @@ fn recorded(ws: WorkspaceId, s: &Setup, key: &str, j: &Judgement) -> InboundReco
         actions: actions_for(j, SOFT_LIMIT),
         needs_review: j.needs_review,
         judgement: serde_json::to_value(j).ok(),
+        reply: None,
     }
 }
 
@@ -339,6 +340,7 @@ async fn a_refusal_of_our_sender_pauses_the_mailbox_and_spares_the_lead(backend:
         actions: vec![action],
         needs_review: None,
         judgement: None,
+        reply: None,
         ..recorded(s.ws, &s, "m1", &maybe_opt_out("a@x.example"))
     };
     let out = s.store().record_inbound(&rec).await.unwrap();

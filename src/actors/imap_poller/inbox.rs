@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::Poller;
 use super::error::PollError;
 use crate::domain::{EmailAddress, ImapCheckpoint, InboundRecord};
-use crate::imap::classify::{Classification, ClassifyContext, LeadSet, judge};
+use crate::imap::classify::{Classification, ClassifyContext, LeadSet, judge, reply_content};
 use crate::imap::{
     Fetched, FolderRead, ImapSession, UidMark, actions_for, class_name, header_date, inbound_class,
     inbound_key, open_folder, review_label,
@@ -123,10 +123,15 @@ impl Poller {
             }
         };
         let classification = &judgement.classification;
+        let message_id = inbound_key(raw);
+        // A reply's words are kept with the lead it stops, for an answer to be drafted.
+        let reply = matches!(judgement.classification, Classification::Reply { .. })
+            .then(|| reply_content(raw, &message_id))
+            .flatten();
         let record = InboundRecord {
             workspace_id: self.mailbox.workspace_id,
             mailbox_id: self.mailbox.id,
-            message_id: inbound_key(raw),
+            message_id,
             folder: folder.to_owned(),
             class: class_name(classification),
             received_at: Utc::now(),
@@ -136,6 +141,7 @@ impl Poller {
             judgement: judgement
                 .needs_review
                 .and_then(|_| serde_json::to_value(&judgement).ok()),
+            reply,
         };
         let classified_at = Utc::now();
         let outcome = self.store.record_inbound(&record).await?;
@@ -173,6 +179,9 @@ impl Poller {
                 uid,
                 "Mailbox paused: a server refused our sender; fix the domain's DNS or authentication, then resume it."
             );
+        }
+        if let Some(id) = outcome.reply {
+            self.replies.offer(id);
         }
         if outcome.hard_bounces > 0 {
             self.check_bounce_rate().await?;

@@ -114,7 +114,7 @@ impl MailboxActor {
         self.ctx.sink.record_tracked(completion).await
     }
 
-    fn on_success(&mut self) {
+    pub(super) fn on_success(&mut self) {
         if self.state != MailboxState::Active {
             self.state = MailboxState::Active;
             let store = self.ctx.store.clone();
@@ -132,7 +132,7 @@ impl MailboxActor {
     }
 
     /// Rests the mailbox; the rest doubles while throttling repeats (at most 16x).
-    async fn cool_down(&mut self, reason: &str) -> chrono::DateTime<Utc> {
+    pub(super) async fn cool_down(&mut self, reason: &str) -> chrono::DateTime<Utc> {
         let base = self.ctx.settings.throttle_cooldown.to_chrono();
         let until = self.state.throttle(Utc::now(), base);
         tracing::warn!(mailbox = %self.mailbox.address, %reason, %until, "Mailbox throttled by server; cooling down.");
@@ -152,7 +152,7 @@ impl MailboxActor {
         until
     }
 
-    async fn pause(&mut self, reason: &str) {
+    pub(super) async fn pause(&mut self, reason: &str) {
         self.state = MailboxState::Paused {
             reason: reason.to_owned(),
         };

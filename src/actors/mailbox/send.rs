@@ -74,6 +74,7 @@ impl MailboxActor {
             match rx.try_recv() {
                 Ok(super::MailboxMsg::Send(job)) => batch.push(*job),
                 Ok(super::MailboxMsg::Reconfigure(m)) => self.reconfigure(*m),
+                Ok(super::MailboxMsg::Reply(job)) => self.answers.push(*job),
                 Err(_) => break,
             }
         }
@@ -166,7 +167,10 @@ impl MailboxActor {
     }
 
     /// When and why a cooling or paused mailbox releases its jobs; `None` when it sends.
-    fn held_until(&self, now: chrono::DateTime<Utc>) -> Option<(chrono::DateTime<Utc>, String)> {
+    pub(super) fn held_until(
+        &self,
+        now: chrono::DateTime<Utc>,
+    ) -> Option<(chrono::DateTime<Utc>, String)> {
         match self.state.hold(now)? {
             Hold::Until(until) => Some((until, "mailbox cooling down".to_owned())),
             Hold::Paused(reason) => Some((

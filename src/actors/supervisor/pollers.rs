@@ -143,6 +143,7 @@ impl Supervisor {
                         extra_root_pem: self.ctx.extra_root_pem.clone(),
                         metrics: self.ctx.metrics.clone(),
                         sent_copies: queue,
+                        replies: self.ctx.replies.clone(),
                     };
                     let (handle, task) =
                         spawn_imap_poller(self.ctx.store.clone(), config, cancel.clone());

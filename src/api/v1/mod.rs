@@ -23,6 +23,7 @@ pub mod page;
 pub mod privacy;
 pub mod problem;
 pub mod products;
+pub mod replies;
 pub mod reviews;
 pub mod sends;
 pub mod stats;
@@ -63,6 +64,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         stats::Doc::openapi(),
         suppressions::Doc::openapi(),
         reviews::Doc::openapi(),
+        replies::Doc::openapi(),
         explain::Doc::openapi(),
         privacy::Doc::openapi(),
     ] {
@@ -159,6 +161,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(stats::routes)
             .configure(suppressions::routes)
             .configure(reviews::routes)
+            .configure(replies::routes)
             .configure(explain::routes)
             .configure(privacy::routes)
             .default_service(web::to(unrouted)),

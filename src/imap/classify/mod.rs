@@ -34,6 +34,7 @@ mod ids;
 mod inbound;
 mod quote;
 mod reply;
+mod reply_text;
 mod return_date;
 mod subject;
 mod text;
@@ -48,6 +49,7 @@ use mail_parser::MessageParser;
 pub use context::{ClassifyContext, KnownLeads, LeadSet, NoLeads};
 pub use file::{ClassifyFileError, classify_file};
 pub use inbound::MAX_INPUT_BYTES;
+pub use reply_text::reply_content;
 pub use subject::normalize_subject;
 pub use types::{
     BounceCause, BounceKind, BounceRecipient, Classification, ClassifyError, Confidence, Evidence,

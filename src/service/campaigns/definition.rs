@@ -32,6 +32,7 @@ pub struct CampaignInput {
     pub stop_on_reply: Option<bool>,
     pub stop_on_company_reply: Option<bool>,
     pub stop_other_campaigns_on_reply: Option<bool>,
+    pub auto_send_replies: Option<bool>,
     pub track_opens: Option<bool>,
     pub track_clicks: Option<bool>,
     /// Which provider and model write the emails (default: `[content]`).
@@ -192,6 +193,9 @@ pub async fn check(
             stop_other_campaigns_on_reply: input
                 .stop_other_campaigns_on_reply
                 .unwrap_or(defaults.stop_other_campaigns_on_reply),
+            auto_send_replies: input
+                .auto_send_replies
+                .unwrap_or(defaults.auto_send_replies),
             track_opens: input.track_opens.unwrap_or(defaults.track_opens),
             track_clicks: input.track_clicks.unwrap_or(defaults.track_clicks),
             banned_phrases,

@@ -90,7 +90,7 @@ pub(super) async fn upsert(
              daily_new_leads_cap = $12, stop_on_reply = $13, stop_on_company_reply = $14, \
              track_opens = $15, track_clicks = $16, updated_at = $17, \
              stop_other_campaigns_on_reply = $18, ai_provider = $19, ai_model = $20, \
-             banned_phrases = $21 \
+             banned_phrases = $21, auto_send_replies = $22 \
              WHERE id = $1 AND workspace_id = $2",
         ),
         id,
@@ -119,9 +119,10 @@ async fn insert_new(
              window_days, window_start_minute, window_end_minute, timezone, \
              timezone_policy, daily_new_leads_cap, stop_on_reply, stop_on_company_reply, \
              track_opens, track_clicks, created_at, updated_at, \
-             stop_other_campaigns_on_reply, ai_provider, ai_model, banned_phrases) \
+             stop_other_campaigns_on_reply, ai_provider, ai_model, banned_phrases, \
+             auto_send_replies) \
              VALUES ($1, $2, $3, $4, COALESCE($5, 'draft'), $6, $7, $8, $9, $10, $11, \
-             $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21) \
+             $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $22) \
              ON CONFLICT (workspace_id, name) DO NOTHING",
         ),
         id,
@@ -197,7 +198,8 @@ async fn find_for_update(
 
 /// Binds `$1` id, `$2` workspace, `$3..=$16` the spec's columns, `$17` the timestamp, `$18`
 /// `stop_other_campaigns_on_reply` (added by migration 0003), `$19`/`$20` the campaign's AI
-/// provider and model (0016) and `$21` `banned_phrases` (one per line, 0018).
+/// provider and model (0016) `$21` `banned_phrases` (one per line, 0018) and `$22`
+/// `auto_send_replies` (0019).
 fn bind_row<'q>(
     query: Query<'q, Postgres, PgArguments>,
     id: CampaignId,
@@ -234,6 +236,7 @@ fn bind_row<'q>(
         .bind(spec.ai.provider.map(crate::ai::ProviderName::as_str))
         .bind(spec.ai.model.as_deref())
         .bind(rules.banned_phrases.join("\n"))
+        .bind(rules.auto_send_replies)
 }
 
 async fn ensure_mailboxes_in_workspace(

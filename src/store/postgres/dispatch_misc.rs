@@ -94,9 +94,15 @@ impl Dispatch for PgStore {
         .fetch_one(pool)
         .await
         .ctx("load a mailbox's usage")?;
+        let answers = <sqlx::Postgres as crate::store::sql::replies::ReplySql>::recent_reply_sends(
+            &mut *self.read().await?,
+            mailbox,
+            since,
+        )
+        .await?;
         Ok(MailboxUsage {
             sent_today: u32::try_from(sent_today).unwrap_or(0),
-            last_hour,
+            last_hour: crate::store::sql::replies::with_answers(last_hour, answers),
         })
     }
 

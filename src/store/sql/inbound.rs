@@ -16,8 +16,8 @@ use super::operator::OperatorSql;
 use super::{Bound, Dialect};
 use crate::domain::{
     BounceSeverity, CampaignId, CampaignLeadId, InboundAction, InboundOutcome, InboundRecord,
-    LeadId, MailboxId, MailboxStateChange, MailboxStatus, OptOut, REVIEW_STOP_PREFIX, SendId,
-    WorkspaceId,
+    LeadId, LeadReplyId, MailboxId, MailboxStateChange, MailboxStatus, OptOut, REVIEW_STOP_PREFIX,
+    ReplyContent, SendId, WorkspaceId,
 };
 use crate::imap::classify::ReviewReason;
 use crate::store::{QueryContext, StoreError};
@@ -280,6 +280,11 @@ where
             .await
             .ctx("stop a lead that replied")?;
             out.stopped += u32::try_from(Self::rows_affected(&done)).unwrap_or(0);
+            // Kept also when the lead had finished the sequence: its reply still waits for
+            // an answer.
+            if let Some(words) = &rec.reply {
+                out.reply = Self::keep_reply(conn, rec, &t, words).await?;
+            }
         }
         if others {
             let done = sqlx::query(
@@ -323,6 +328,36 @@ where
             out.stopped += u32::try_from(Self::rows_affected(&done)).unwrap_or(0);
         }
         Self::event(conn, rec, None, Some(&t), "reply", detail(rec)).await
+    }
+
+    /// Keeps the words of a reply to a campaign that stops on replies, for an answer to be
+    /// drafted (once per mailbox and Message-ID).
+    async fn keep_reply(
+        conn: &mut Self::Connection,
+        rec: &InboundRecord,
+        t: &Target,
+        words: &ReplyContent,
+    ) -> Result<Option<LeadReplyId>, StoreError> {
+        let id = LeadReplyId::new();
+        let done = sqlx::query(
+            "INSERT INTO lead_replies (id, workspace_id, campaign_id, campaign_lead_id, \
+                 mailbox_id, message_id, subject, body, received_at, status, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $9) \
+             ON CONFLICT (mailbox_id, message_id) DO NOTHING",
+        )
+        .bind(id.0)
+        .bind(rec.workspace_id)
+        .bind(t.campaign)
+        .bind(t.campaign_lead)
+        .bind(rec.mailbox_id)
+        .bind(words.message_id.clone())
+        .bind(words.subject.clone())
+        .bind(words.text.clone())
+        .bind(Self::time(rec.received_at))
+        .execute(&mut *conn)
+        .await
+        .ctx("keep a lead's reply")?;
+        Ok((Self::rows_affected(&done) > 0).then_some(id))
     }
 
     async fn auto_reply(

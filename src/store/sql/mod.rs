@@ -25,6 +25,7 @@ pub(crate) mod operator;
 pub(crate) mod pollers;
 pub(crate) mod privacy;
 pub(crate) mod reads;
+pub(crate) mod replies;
 pub(crate) mod reviews;
 pub(crate) mod roles;
 pub(crate) mod summary;

@@ -685,6 +685,14 @@ where
             "erase a lead's texts",
         )
         .await?;
+        // The lead's replies and our answers (their words are personal data); counted with
+        // the messages.
+        report.messages += run(
+            "DELETE FROM lead_replies WHERE workspace_id = $1 AND campaign_lead_id IN \
+                 (SELECT id FROM campaign_leads WHERE workspace_id = $1 AND lead_id = $2)",
+            "erase a lead's replies",
+        )
+        .await?;
         report.sends += run(
             "DELETE FROM email_sends WHERE workspace_id = $1 AND campaign_lead_id IN \
                  (SELECT id FROM campaign_leads WHERE workspace_id = $1 AND lead_id = $2)",

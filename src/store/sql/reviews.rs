@@ -207,6 +207,7 @@ where
             actions: Vec::new(),
             needs_review: None,
             judgement: None,
+            reply: None,
         };
         let mut out = InboundOutcome::default();
         Self::apply(conn, &rec, actions, &mut out).await?;

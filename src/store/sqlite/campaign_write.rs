@@ -23,7 +23,7 @@ use crate::store::{QueryContext, StoreError};
 type Sql = sqlx::Sqlite;
 
 /// The columns an upsert writes, bound by [`bind_spec`] in this order.
-const SPEC_COLUMNS: [&str; 18] = [
+const SPEC_COLUMNS: [&str; 19] = [
     "name",
     "goal",
     "product_id",
@@ -42,6 +42,7 @@ const SPEC_COLUMNS: [&str; 18] = [
     "ai_provider",
     "ai_model",
     "banned_phrases",
+    "auto_send_replies",
 ];
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
@@ -66,6 +67,7 @@ fn bind_spec<'q>(q: Query<'q>, spec: &CampaignSpec, status: CampaignStatus) -> Q
         .bind(spec.ai.provider.map(crate::ai::ProviderName::as_str))
         .bind(spec.ai.model.clone())
         .bind(rules.banned_phrases.join("\n"))
+        .bind(rules.auto_send_replies)
 }
 
 pub(super) async fn upsert(

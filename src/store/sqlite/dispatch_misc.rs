@@ -144,9 +144,13 @@ impl Dispatch for SqliteStore {
             .fetch_all(&mut *tx)
             .await
             .ctx("load a mailbox's recent sends")?;
+        let answers = <sqlx::Sqlite as crate::store::sql::replies::ReplySql>::recent_reply_sends(
+            &mut tx, mailbox, since,
+        )
+        .await?;
         Ok(MailboxUsage {
             sent_today: u32::try_from(sent_today.unwrap_or(0)).unwrap_or(0),
-            last_hour,
+            last_hour: crate::store::sql::replies::with_answers(last_hour, answers),
         })
     }
 

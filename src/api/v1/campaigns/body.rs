@@ -36,6 +36,8 @@ pub struct CampaignBody {
     pub stop_on_company_reply: Option<bool>,
     /// A reply also stops the lead's other campaigns (default false).
     pub stop_other_campaigns_on_reply: Option<bool>,
+    /// Answers drafted to replies are approved and sent without a person (default false).
+    pub auto_send_replies: Option<bool>,
     pub track_opens: Option<bool>,
     pub track_clicks: Option<bool>,
     /// Which provider writes the emails (default: the daemon's `[content] provider`); its key
@@ -100,6 +102,7 @@ impl From<CampaignBody> for CampaignInput {
             stop_on_reply: b.stop_on_reply,
             stop_on_company_reply: b.stop_on_company_reply,
             stop_other_campaigns_on_reply: b.stop_other_campaigns_on_reply,
+            auto_send_replies: b.auto_send_replies,
             track_opens: b.track_opens,
             track_clicks: b.track_clicks,
             ai: crate::domain::CampaignAi {

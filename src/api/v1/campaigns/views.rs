@@ -77,6 +77,7 @@ pub struct RulesView {
     pub stop_on_reply: bool,
     pub stop_on_company_reply: bool,
     pub stop_other_campaigns_on_reply: bool,
+    pub auto_send_replies: bool,
     pub track_opens: bool,
     pub track_clicks: bool,
     /// Words and phrases its emails must not contain.
@@ -97,6 +98,7 @@ impl From<SendingRules> for RulesView {
             stop_on_reply: r.stop_on_reply,
             stop_on_company_reply: r.stop_on_company_reply,
             stop_other_campaigns_on_reply: r.stop_other_campaigns_on_reply,
+            auto_send_replies: r.auto_send_replies,
             track_opens: r.track_opens,
             track_clicks: r.track_clicks,
             banned_phrases: r.banned_phrases,
