@@ -9,12 +9,24 @@
 //! Providers never touch the store. Errors are `content::ContentError` so a step can tell a
 //! retryable failure (rate limit, overload, timeout) from one that repeats (bad key, refusal).
 
+mod anthropic;
+mod bound;
+mod gemini;
+mod http;
+mod limits;
+mod openai;
+mod registry;
+mod settings;
+
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::content::ContentError;
+
+pub use registry::Models;
+pub use settings::{AiSettings, ModelPrice, ProviderName, ProviderSettings};
 
 /// What a model call is for: the `purpose` column of `api_usage` and a metric label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]

@@ -112,8 +112,9 @@ fn change(key: &str, old: Option<String>, new: Option<String>) -> ConfigChange {
     }
 }
 
-fn secrets<'a>(old: &'a Settings, new: &'a Settings) -> [(&'static str, &'a str, &'a str); 4] {
-    [
+fn secrets<'a>(old: &'a Settings, new: &'a Settings) -> Vec<(&'static str, &'a str, &'a str)> {
+    let key = |s: &'a Settings, name| s.ai.provider(name).api_key.expose_secret();
+    let mut secrets = vec![
         ("database.url", old.database.url(), new.database.url()),
         (
             "security.encryption_key",
@@ -130,7 +131,17 @@ fn secrets<'a>(old: &'a Settings, new: &'a Settings) -> [(&'static str, &'a str,
             old.content.openai.api_key.expose_secret(),
             new.content.openai.api_key.expose_secret(),
         ),
-    ]
+    ];
+    for name in crate::ai::ProviderName::ALL {
+        let label = match name {
+            crate::ai::ProviderName::Openai => "ai.openai.api_key",
+            crate::ai::ProviderName::OpenaiCompatible => "ai.openai_compatible.api_key",
+            crate::ai::ProviderName::Anthropic => "ai.anthropic.api_key",
+            crate::ai::ProviderName::Gemini => "ai.gemini.api_key",
+        };
+        secrets.push((label, key(old, name), key(new, name)));
+    }
+    secrets
 }
 
 /// The redacted settings as `section.key = value` pairs (arrays of tables as one value).

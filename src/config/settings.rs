@@ -20,6 +20,9 @@ pub struct Settings {
     pub dispatch: DispatchSettings,
     pub tracking: TrackingSettings,
     pub content: crate::content::ContentSettings,
+    /// `[ai]`: the language-model providers, their limits and the price table.
+    #[serde(default)]
+    pub ai: crate::ai::AiSettings,
     pub dkim: crate::smtp::DkimSettings,
     /// `[imap]`: the per-mailbox inbound pollers (defaults apply when the section is absent).
     #[serde(default)]
@@ -300,6 +303,7 @@ impl Settings {
             ));
         }
         problems.extend(self.content.validate());
+        problems.extend(self.ai.validate());
         if let Err(problem) = self.api.check_cors_origins() {
             problems.push(problem);
         }

@@ -43,6 +43,32 @@ impl fmt::Display for AtLine {
     }
 }
 
+/// Renders `" (N tokens)"` when the limit is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenLimit(pub Option<u32>);
+
+impl fmt::Display for TokenLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(limit) => write!(f, " ({limit} tokens); raise max_tokens"),
+            None => f.write_str("; raise max_tokens"),
+        }
+    }
+}
+
+/// Renders `" (hint)"` for a non-empty hint.
+struct Hint<'a>(&'a str);
+
+impl fmt::Display for Hint<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            write!(f, " ({})", self.0)
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ContentError {
     /// The template prints, loops over or filters a variable this lead does not have (a typo, or
@@ -99,11 +125,34 @@ pub enum ContentError {
         provider: &'static str,
         after: Duration,
     },
-    /// The provider answered 2xx but not with a usable `{subject, body}`.
+    /// The provider answered 2xx but not with the wanted object (not JSON, a field missing).
     #[error("{provider}: unusable answer: {detail}")]
     BadAnswer {
         provider: &'static str,
         detail: String,
+    },
+    /// The model declined to answer (a refusal, a safety block). Asking again gets the same.
+    #[error("{provider}: the model refused: {detail}")]
+    Refused {
+        provider: &'static str,
+        detail: String,
+    },
+    /// The answer was cut off at the token limit before the object was complete.
+    #[error("{provider}: the answer was cut off at the token limit{}", TokenLimit(*limit))]
+    Truncated {
+        provider: &'static str,
+        limit: Option<u32>,
+    },
+    /// A provider was asked for but its key (or, for an OpenAI-compatible server, its base URL
+    /// or model) is not configured: `"Anthropic API key not configured"`.
+    #[error("{provider} {missing} not configured{}", Hint(hint))]
+    NotConfigured {
+        /// The provider as people name it (`"Anthropic"`).
+        provider: &'static str,
+        /// `"API key"`, `"base_url"`, `"model"`.
+        missing: &'static str,
+        /// Where to set it (`"set OUTREACHD__AI__ANTHROPIC__API_KEY"`).
+        hint: String,
     },
     /// The provider cannot be built from the configuration.
     #[error("content provider configuration: {0}")]
@@ -123,6 +172,9 @@ impl ContentError {
             | Self::Render { .. }
             | Self::TooLarge { .. }
             | Self::BadAnswer { .. }
+            | Self::Refused { .. }
+            | Self::Truncated { .. }
+            | Self::NotConfigured { .. }
             | Self::Config(_) => false,
         }
     }
@@ -168,5 +220,36 @@ mod tests {
         assert!(status(503).is_retryable());
         assert!(!status(400).is_retryable());
         assert!(!status(401).is_retryable());
+        assert!(status(529).is_retryable(), "Anthropic's overloaded");
+        assert!(status(408).is_retryable());
+    }
+
+    #[test]
+    fn refusals_truncations_and_missing_keys_name_the_defect_and_are_not_retried() {
+        let refused = ContentError::Refused {
+            provider: "anthropic",
+            detail: "I can't help with that".into(),
+        };
+        let cut = ContentError::Truncated {
+            provider: "gemini",
+            limit: Some(600),
+        };
+        let missing = ContentError::NotConfigured {
+            provider: "Anthropic",
+            missing: "API key",
+            hint: String::new(),
+        };
+        assert_eq!(
+            refused.to_string(),
+            "anthropic: the model refused: I can't help with that"
+        );
+        assert_eq!(
+            cut.to_string(),
+            "gemini: the answer was cut off at the token limit (600 tokens); raise max_tokens"
+        );
+        assert_eq!(missing.to_string(), "Anthropic API key not configured");
+        for e in [refused, cut, missing] {
+            assert!(!e.is_retryable(), "{e}");
+        }
     }
 }
