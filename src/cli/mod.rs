@@ -10,6 +10,7 @@ mod demo;
 mod enroll;
 mod explain;
 mod import_leads;
+mod lead;
 mod mailbox;
 mod plan;
 mod privacy;
@@ -79,6 +80,9 @@ pub enum Command {
     /// Campaign operations.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// Lead operations: a lead's persona.
+    #[command(subcommand)]
+    Lead(lead::LeadCommand),
     /// Show what an apply file (-f) or a new daemon configuration (--new-config) would change,
     /// without writing.
     Plan(PlanArgs),
@@ -270,6 +274,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mailbox(command) => mailbox::mailbox(&settings, command).await,
         Command::Sends(command) => sends::sends(&settings, command).await,
         Command::Review(command) => review::review(&settings, command).await,
+        Command::Lead(command) => lead::lead(&settings, command).await,
         Command::User(command) => access::user(&settings, command).await,
         Command::Token(command) => access::token(&settings, command).await,
         Command::Openapi => {

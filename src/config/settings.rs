@@ -30,6 +30,47 @@ pub struct Settings {
     /// `[api]`: the `/api/v1` routes (defaults apply when the section is absent).
     #[serde(default)]
     pub api: ApiSettings,
+    /// `[personas]`: generating a persona for each new lead in the background.
+    #[serde(default)]
+    pub personas: PersonaSettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PersonaSettings {
+    /// Generate a persona in the background for every lead created or imported (and for older
+    /// leads without one), once each. Off: personas are made only on request (`lead persona`,
+    /// `POST /api/v1/leads/{id}/persona`), which works either way when the provider is set up.
+    pub enabled: bool,
+    /// The `[ai.*]` provider that writes personas; its key must be set.
+    pub provider: crate::ai::ProviderName,
+    /// The model asked; empty uses the provider's `model`.
+    pub model: String,
+    /// Personas generated at once in the background (model calls and website fetches in
+    /// flight). The provider's own `concurrency` and per-minute limits still apply.
+    pub concurrency: u32,
+    /// Leads waiting for a background persona; beyond it new leads wait for the sweep, which
+    /// finds every lead still without one.
+    pub queue: u32,
+}
+
+impl Default for PersonaSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            provider: crate::ai::ProviderName::Openai,
+            model: String::new(),
+            concurrency: 2,
+            queue: 1000,
+        }
+    }
+}
+
+impl PersonaSettings {
+    /// The model to ask: `None` for the provider's configured one.
+    pub fn model(&self) -> Option<&str> {
+        Some(self.model.trim()).filter(|m| !m.is_empty())
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -285,6 +326,12 @@ impl Settings {
         }
         if self.api.import_concurrency == 0 {
             problems.push("api.import_concurrency: must be at least 1".into());
+        }
+        if self.personas.concurrency == 0 {
+            problems.push("personas.concurrency: must be at least 1".into());
+        }
+        if self.personas.queue == 0 {
+            problems.push("personas.queue: must be at least 1".into());
         }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections: must be at least 1".into());

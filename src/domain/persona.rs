@@ -144,6 +144,37 @@ impl Persona {
     }
 }
 
+/// A lead with what its persona needs and what it has: the row, the profile text a user gave,
+/// and the stored persona with where it came from, or the last failure.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LeadPersona {
+    pub lead: super::Lead,
+    pub profile_text: Option<String>,
+    pub generated_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub cost_usd: Option<f64>,
+    /// Why the last generation failed; cleared by a success.
+    pub error: Option<String>,
+}
+
+impl LeadPersona {
+    /// True when there is something to build a persona from: a website, a LinkedIn URL or a
+    /// profile text.
+    pub fn has_inputs(&self) -> bool {
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+        given(&self.lead.website) || given(&self.lead.linkedin) || given(&self.profile_text)
+    }
+}
+
+/// What a stored persona cost: provider, model and USD of the call that made it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonaOrigin {
+    pub provider: String,
+    pub model: String,
+    pub cost_usd: f64,
+}
+
 fn fault(field: &str, problem: &str) -> PersonaFieldError {
     PersonaFieldError {
         field: field.to_owned(),

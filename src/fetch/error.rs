@@ -41,4 +41,14 @@ impl FetchError {
             Self::Scheme(_) | Self::Address { .. } | Self::HostName(_)
         )
     }
+
+    /// True for a failure that may pass later (a timeout, a refused connection, a server
+    /// error); false for refusals and answers that will not change (404, wrong content type).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Timeout(_) | Self::Http { .. } | Self::Resolve { .. } => true,
+            Self::Status(status) => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
 }

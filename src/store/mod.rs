@@ -25,6 +25,7 @@ mod lead_records;
 mod meta;
 mod open;
 mod operator;
+mod personas;
 pub mod postgres;
 mod privacy;
 mod reports;
@@ -51,6 +52,7 @@ pub use lead_records::LeadRecords;
 pub use meta::Meta;
 pub use open::{OpenMode, open};
 pub use operator::{Operator, UnknownFilter, UnknownSendInfo};
+pub use personas::Personas;
 pub use privacy::Privacy;
 pub use reports::Reports;
 pub use reviews::Reviews;
@@ -76,6 +78,7 @@ pub trait Store:
     + Activity
     + Privacy
     + Reviews
+    + Personas
 {
 }
 
@@ -95,5 +98,6 @@ impl<T> Store for T where
         + Activity
         + Privacy
         + Reviews
+        + Personas
 {
 }

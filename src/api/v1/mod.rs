@@ -19,6 +19,7 @@ pub mod leads;
 pub mod mailboxes;
 pub mod members;
 pub mod page;
+pub mod personas;
 pub mod privacy;
 pub mod problem;
 pub mod products;
@@ -54,6 +55,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         members::Doc::openapi(),
         campaigns::Doc::openapi(),
         leads::Doc::openapi(),
+        personas::Doc::openapi(),
         imports::Doc::openapi(),
         products::Doc::openapi(),
         sends::Doc::openapi(),
@@ -149,6 +151,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(members::routes)
             .configure(campaigns::routes)
             .configure(leads::routes)
+            .configure(personas::routes)
             .configure(imports::routes)
             .configure(products::routes)
             .configure(sends::routes)

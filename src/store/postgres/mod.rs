@@ -157,6 +157,7 @@ crate::store::sql::catalog_edits::catalog_edits_role!(PgStore, sqlx::Postgres);
 crate::store::sql::activity::activity_roles!(PgStore, sqlx::Postgres);
 crate::store::sql::privacy::privacy_roles!(PgStore, sqlx::Postgres);
 crate::store::sql::reviews::reviews_role!(PgStore, sqlx::Postgres);
+crate::store::sql::personas::personas_role!(PgStore, sqlx::Postgres);
 
 /// A write unit: a transaction, or one autocommitted statement.
 pub(crate) struct WriteTx(Unit);

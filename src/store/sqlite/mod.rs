@@ -138,6 +138,7 @@ crate::store::sql::catalog_edits::catalog_edits_role!(SqliteStore, sqlx::Sqlite)
 crate::store::sql::activity::activity_roles!(SqliteStore, sqlx::Sqlite);
 crate::store::sql::privacy::privacy_roles!(SqliteStore, sqlx::Sqlite);
 crate::store::sql::reviews::reviews_role!(SqliteStore, sqlx::Sqlite);
+crate::store::sql::personas::personas_role!(SqliteStore, sqlx::Sqlite);
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file named by `settings.url`. A `Daemon` first
