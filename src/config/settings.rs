@@ -35,7 +35,7 @@ pub struct Settings {
     pub personas: PersonaSettings,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PersonaSettings {
     /// Generate a persona in the background for every lead created or imported (and for older
@@ -394,5 +394,37 @@ impl Settings {
     /// The effective configuration as TOML with every secret redacted (`check-config`).
     pub fn to_redacted_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render settings: {e}\n"))
+    }
+}
+
+#[cfg(test)]
+mod persona_tests {
+    use std::collections::HashMap;
+
+    use super::PersonaSettings;
+
+    #[test]
+    fn the_personas_defaults_match_the_default_file() {
+        let loaded = crate::config::load(&[], &HashMap::new()).unwrap();
+        assert_eq!(loaded.settings.personas, PersonaSettings::default());
+        assert!(!loaded.settings.personas.enabled);
+        assert_eq!(loaded.settings.personas.model(), None);
+    }
+
+    #[test]
+    fn zero_persona_concurrency_or_queue_is_refused() {
+        let env = HashMap::from([
+            (
+                "OUTREACHD__PERSONAS__CONCURRENCY".to_owned(),
+                "0".to_owned(),
+            ),
+            ("OUTREACHD__PERSONAS__QUEUE".to_owned(), "0".to_owned()),
+        ]);
+        let err = crate::config::load(&[], &env).unwrap_err().to_string();
+        assert!(
+            err.contains("personas.concurrency: must be at least 1"),
+            "{err}"
+        );
+        assert!(err.contains("personas.queue: must be at least 1"), "{err}");
     }
 }

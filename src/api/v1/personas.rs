@@ -105,6 +105,10 @@ pub async fn generate(
     caller.require(Role::Member)?;
     let id = id.into_inner();
     let ws = caller.workspace();
+    // A lead of another workspace is a 404 whether or not personas are usable here.
+    if state.store.lead_by_id(ws, id).await?.is_none() {
+        return Err(ApiError::NotFound(format!("lead {id}")));
+    }
     let generator = state
         .personas
         .as_ref()
