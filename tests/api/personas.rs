@@ -227,6 +227,16 @@ async fn asking_for_a_persona_reuses_it_unless_told_to_regenerate(backend: TestB
     );
     assert!(!prompt.contains("ann@acme.test"), "{prompt}");
 
+    let admin = signed_in(&app, "acme", Role::Admin).await;
+    let (status, export) = admin
+        .get("/api/v1/privacy/export?email=ann@acme.test")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{export}");
+    assert_eq!(
+        export["lead"]["profile_text"],
+        "Ann moved from rail to road freight in 2019."
+    );
+
     let other = signed_in(&app, "globex", Role::Member).await;
     let (status, body) = other.post(&persona_path, json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
