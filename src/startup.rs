@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use secrecy::ExposeSecret;
 
 use crate::actors::{DispatchParts, SupervisorHandle, SupervisorOptions, spawn_supervisor};
+use crate::ai::Models;
 use crate::api::{self, ApiState};
 use crate::config::Settings;
 use crate::config::{Backend, backend_of};
@@ -141,8 +142,13 @@ fn extra_root_pem(settings: &Settings) -> anyhow::Result<Option<Arc<str>>> {
     Ok(Some(Arc::from(pem)))
 }
 
-fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<DispatchParts> {
-    let content = build_provider(&settings.content).context("invalid [content] settings")?;
+fn dispatch_parts(
+    settings: &Settings,
+    cipher: &SecretCipher,
+    models: &Models,
+) -> anyhow::Result<DispatchParts> {
+    let content =
+        build_provider(&settings.content, models).context("invalid [content] settings")?;
     let signer = unsubscribe_signer(settings, cipher)?;
     let public = settings.tracking.public_url.trim().trim_end_matches('/');
     Ok(DispatchParts {
@@ -159,14 +165,14 @@ fn dispatch_parts(settings: &Settings, cipher: &SecretCipher) -> anyhow::Result<
     })
 }
 
-/// The persona generator for `settings` (`[personas]` provider and model, the `[ai]` registry,
-/// the SSRF-safe fetcher), or why none is usable: the CLI and the API report that reason when
-/// a persona is asked for.
+/// The persona generator for `settings` (`[personas]` provider and model from `models`, the
+/// SSRF-safe fetcher), or why none is usable: the CLI and the API report that reason when a
+/// persona is asked for.
 pub fn persona_generator(
     settings: &Settings,
+    models: &Models,
     store: Arc<dyn Store>,
 ) -> Result<crate::service::personas::PersonaGenerator, String> {
-    let models = crate::ai::Models::new(&settings.ai).map_err(|e| e.to_string())?;
     let personas = &settings.personas;
     let model = models
         .model(personas.provider, personas.model())
@@ -186,7 +192,9 @@ impl Application {
         install_crypto_provider();
         let metrics = Metrics::install();
         let cipher = load_cipher(&settings)?;
-        let parts = dispatch_parts(&settings, &cipher)?;
+        // One registry for the daemon: every use of a provider shares its key's limits.
+        let models = Arc::new(Models::new(&settings.ai).context("invalid [ai] settings")?);
+        let parts = dispatch_parts(&settings, &cipher, &models)?;
         let api_signer = Arc::new(unsubscribe_signer(&settings, &cipher)?);
         if let Some(campaign) = options.run_now {
             parts.run_now.whole_campaign(campaign);
@@ -255,7 +263,7 @@ impl Application {
             .recover()
             .await
             .context("Failed to recover interrupted lead imports")?;
-        let personas = persona_generator(&settings, store.clone());
+        let personas = persona_generator(&settings, &models, store.clone());
         let persona_queue = match (&personas, settings.personas.enabled) {
             (Ok(generator), true) => Some(crate::actors::spawn_persona_actor(
                 generator.clone(),
@@ -277,6 +285,7 @@ impl Application {
             signer: api_signer,
             api: api::v1::caller::ApiConfig::new(&settings.api),
             content,
+            models,
             imports,
             mailboxes,
             dispatch: live_dispatch.clone(),

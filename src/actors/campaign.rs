@@ -8,6 +8,7 @@
 
 mod claim_size;
 mod generate;
+mod prefetch;
 mod text;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use crate::domain::{CampaignId, ClaimRequest, WorkspaceId};
 use crate::store::StoreError;
 use claim_size::{ClaimRamp, NewLeadTally};
 use generate::Dispatcher;
+use prefetch::{Prefetcher, Snapshot, Writing};
 
 /// Handle kept by the supervisor.
 #[derive(Clone)]
@@ -50,6 +52,12 @@ impl CampaignHandle {
     }
 }
 
+struct Ahead {
+    snapshot: tokio::sync::watch::Sender<Option<Arc<Snapshot>>>,
+    writing: Writing,
+    wake: Arc<Notify>,
+}
+
 struct CampaignActor {
     workspace_id: WorkspaceId,
     campaign_id: CampaignId,
@@ -63,6 +71,9 @@ struct CampaignActor {
     mailboxes: Arc<std::collections::HashMap<crate::domain::MailboxId, crate::domain::Mailbox>>,
     /// Step-1 claims and sends today, for the daily cap on new leads.
     new_today: Option<NewLeadTally>,
+    /// With a model writing the texts: what the writer-ahead composes from, the texts it is
+    /// writing, and its wake-up (each claim slides its window).
+    ahead: Option<Ahead>,
     metrics: crate::telemetry::CampaignMetrics,
 }
 
@@ -78,6 +89,28 @@ pub fn spawn_campaign(
         due_ms: Arc::new(AtomicI64::new(i64::MAX)),
         reload: Arc::new(std::sync::atomic::AtomicBool::new(true)),
     };
+    // The template provider is instant: nothing to write ahead.
+    let ahead = (ctx.content.name() != "template").then(|| {
+        let (snapshot, receiver) = tokio::sync::watch::channel(None);
+        let ahead = Ahead {
+            snapshot,
+            writing: Writing::default(),
+            wake: Arc::new(Notify::new()),
+        };
+        let prefetcher = Prefetcher {
+            workspace_id,
+            campaign_id,
+            ctx: ctx.clone(),
+            registry: registry.clone(),
+            snapshot: receiver,
+            writing: ahead.writing.clone(),
+            wake: ahead.wake.clone(),
+            cancel: cancel.clone(),
+            failed: Default::default(),
+        };
+        tokio::spawn(prefetcher.run());
+        ahead
+    });
     let mut actor = CampaignActor {
         workspace_id,
         campaign_id,
@@ -90,6 +123,7 @@ pub fn spawn_campaign(
         product: None,
         mailboxes: Default::default(),
         new_today: None,
+        ahead,
     };
     let task = tokio::spawn(async move { actor.run().await });
     (handle, task)
@@ -98,6 +132,15 @@ pub fn spawn_campaign(
 impl CampaignActor {
     async fn run(&mut self) {
         loop {
+            // The writer-ahead composes from the loaded plan before anything is due.
+            let stale = self.plan.is_none() || self.handle.reload.load(Ordering::Relaxed);
+            if self.ahead.is_some() && stale {
+                self.handle.reload.store(false, Ordering::Relaxed);
+                if let Err(e) = self.load().await {
+                    tracing::warn!(campaign = %self.campaign_id, error = %e, "Loading the campaign failed; retrying at the next wake-up.");
+                    self.handle.reload.store(true, Ordering::Relaxed);
+                }
+            }
             let due_ms = self.handle.due_ms.load(Ordering::Relaxed);
             let wait = if due_ms == i64::MAX {
                 Duration::from_secs(3600)
@@ -219,9 +262,14 @@ impl CampaignActor {
                     registry: self.registry.clone(),
                     product: self.product.clone(),
                     mailboxes: self.mailboxes.clone(),
+                    writing: self.ahead.as_ref().map(|a| a.writing.clone()),
                 };
                 let task = tokio::spawn(dispatcher.dispatch(plan.clone(), claims));
                 *dispatching = Some((task, got));
+                // The claimed leads leave the writer's window: it may write the next ones.
+                if let Some(ahead) = &self.ahead {
+                    ahead.wake.notify_one();
+                }
             }
             if got < max_rows as usize {
                 return Ok(());
@@ -238,6 +286,9 @@ impl CampaignActor {
             .await?
         else {
             self.plan = None;
+            if let Some(ahead) = &self.ahead {
+                ahead.snapshot.send_replace(None);
+            }
             return Ok(());
         };
         let steps = store
@@ -254,7 +305,15 @@ impl CampaignActor {
             }
         }
         self.mailboxes = Arc::new(mailboxes);
-        self.plan = Some(Arc::new(CampaignPlan::new(campaign, steps)));
+        let plan = Arc::new(CampaignPlan::new(campaign, steps));
+        if let Some(ahead) = &self.ahead {
+            ahead.snapshot.send_replace(Some(Arc::new(Snapshot {
+                plan: plan.clone(),
+                product: self.product.clone(),
+                mailboxes: self.mailboxes.clone(),
+            })));
+        }
+        self.plan = Some(plan);
         Ok(())
     }
 }

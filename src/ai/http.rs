@@ -32,6 +32,9 @@ pub(crate) struct Endpoint {
     limits: Limits,
 }
 
+/// The header a key goes in, and how its value is written from the key.
+pub(crate) type AuthHeader = (HeaderName, fn(&str) -> String);
+
 /// One failed attempt, with the server's requested wait when it gave one.
 struct Failure {
     error: ContentError,
@@ -53,7 +56,7 @@ impl Endpoint {
     pub(crate) fn new(
         name: ProviderName,
         settings: &ProviderSettings,
-        auth: Option<(HeaderName, fn(&str) -> String)>,
+        auth: Option<AuthHeader>,
         extra: &[(HeaderName, &'static str)],
     ) -> Result<Self, ContentError> {
         // reqwest is built without a bundled crypto provider and panics when none is installed;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use crate::domain::HumanDuration;
 
 /// A provider, as configuration and the registry name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderName {
     Openai,
@@ -39,6 +39,11 @@ impl ProviderName {
             Self::Anthropic => "anthropic",
             Self::Gemini => "gemini",
         }
+    }
+
+    /// The provider of a stable name (`"anthropic"`), `None` for any other name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
     }
 
     /// The name people use, for error messages.

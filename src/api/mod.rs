@@ -37,6 +37,8 @@ pub struct ApiState {
     pub api: Arc<v1::caller::ApiConfig>,
     /// The configured content provider (the campaign actors' own), for previews.
     pub content: Arc<dyn crate::content::ContentProvider>,
+    /// The language-model registry (the one the content provider was built from).
+    pub models: Arc<crate::ai::Models>,
     /// Runs the lead import jobs of `POST /api/v1/leads/imports`.
     pub imports: crate::service::imports::ImportRunner,
     /// Mailbox defaults and mail server access, for mailbox writes and login tests.

@@ -53,7 +53,8 @@ pub async fn lead(settings: &Settings, command: LeadCommand) -> anyhow::Result<E
     if let Some(text) = &args.profile_text {
         personas::set_profile_text(store.as_ref(), ws.id, id, Some(text)).await?;
     }
-    let generator = crate::startup::persona_generator(settings, store.clone())
+    let models = crate::ai::Models::new(&settings.ai)?;
+    let generator = crate::startup::persona_generator(settings, &models, store.clone())
         .map_err(|problem| anyhow::anyhow!("no persona model is usable: {problem}"))?;
     let mode = if args.regenerate {
         Mode::Regenerate

@@ -31,6 +31,7 @@ pub const LIVE_KEYS: &[&str] = &[
     "dispatch.max_claim_batch",
     "dispatch.sending_batch",
     "dispatch.generation_concurrency",
+    "dispatch.generate_ahead",
     "dispatch.max_attempts",
     "dispatch.retry_backoff",
     "dispatch.throttle_cooldown",
@@ -46,6 +47,7 @@ pub fn live_dispatch(running: &DispatchSettings, new: &DispatchSettings) -> Disp
         max_claim_batch: new.max_claim_batch,
         sending_batch: new.sending_batch,
         generation_concurrency: new.generation_concurrency,
+        generate_ahead: new.generate_ahead,
         max_attempts: new.max_attempts,
         retry_backoff: new.retry_backoff,
         throttle_cooldown: new.throttle_cooldown,
@@ -125,11 +127,6 @@ fn secrets<'a>(old: &'a Settings, new: &'a Settings) -> Vec<(&'static str, &'a s
             "tracking.link_secret",
             old.tracking.link_secret.expose_secret(),
             new.tracking.link_secret.expose_secret(),
-        ),
-        (
-            "content.openai.api_key",
-            old.content.openai.api_key.expose_secret(),
-            new.content.openai.api_key.expose_secret(),
         ),
     ];
     for name in crate::ai::ProviderName::ALL {
@@ -224,11 +221,11 @@ mod tests {
     fn a_changed_secret_is_reported_without_its_value() {
         let old = settings(&[
             ("OUTREACHD__DATABASE__URL", "postgres://u:hunter2@db/x"),
-            ("OUTREACHD__CONTENT__OPENAI__API_KEY", "sk-old-secret"),
+            ("OUTREACHD__AI__OPENAI__API_KEY", "sk-old-secret"),
         ]);
         let new = settings(&[
             ("OUTREACHD__DATABASE__URL", "postgres://u:swordfish@db/x"),
-            ("OUTREACHD__CONTENT__OPENAI__API_KEY", "sk-new-secret"),
+            ("OUTREACHD__AI__OPENAI__API_KEY", "sk-new-secret"),
         ]);
         let changes = diff_settings(&old, &new);
         let text = render_changes(&changes);
@@ -236,7 +233,7 @@ mod tests {
             text.contains("database.url") && text.contains("needs a restart"),
             "{text}"
         );
-        assert!(text.contains("content.openai.api_key"), "{text}");
+        assert!(text.contains("ai.openai.api_key"), "{text}");
         for secret in ["hunter2", "swordfish", "sk-old-secret", "sk-new-secret"] {
             assert!(!text.contains(secret), "{text}");
         }
@@ -246,7 +243,7 @@ mod tests {
     fn debug_output_of_settings_never_shows_a_secret() {
         let s = settings(&[
             ("OUTREACHD__DATABASE__URL", "postgres://u:hunter2@db/x"),
-            ("OUTREACHD__CONTENT__OPENAI__API_KEY", "sk-debug-secret"),
+            ("OUTREACHD__AI__OPENAI__API_KEY", "sk-debug-secret"),
             ("OUTREACHD__TRACKING__LINK_SECRET", "link-debug-secret"),
             (
                 "OUTREACHD__SECURITY__ENCRYPTION_KEY",

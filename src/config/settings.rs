@@ -276,6 +276,10 @@ pub struct DispatchSettings {
     pub completion_flush: HumanDuration,
     /// Messages generated at once per campaign (LLM calls in flight).
     pub generation_concurrency: u32,
+    /// With a model writing the texts: texts of leads due within this are written before they
+    /// are claimed, so a mailbox that may send never waits on a model. 0 writes each text when
+    /// its lead is claimed. The template provider never writes ahead (it is instant).
+    pub generate_ahead: HumanDuration,
     /// Attempts of one step (temporary failures) before the lead fails.
     pub max_attempts: u32,
     /// Wait before the first retry of a temporarily failed step; doubles per attempt.
@@ -349,7 +353,7 @@ impl Settings {
                 d.timezone
             ));
         }
-        problems.extend(self.content.validate());
+        problems.extend(self.content.validate(&self.ai));
         problems.extend(self.ai.validate());
         if let Err(problem) = self.api.check_cors_origins() {
             problems.push(problem);

@@ -13,7 +13,8 @@ mod compiled;
 mod compose;
 mod context;
 mod error;
-mod openai;
+mod model;
+mod prompt;
 mod provider;
 mod settings;
 mod spintax;
@@ -22,12 +23,13 @@ mod template;
 pub use compose::{ComposeError, Composition, reply_subject, request_for, stored_form};
 pub use context::{CampaignVars, LeadVars, ProductVars, RenderContext, SenderVars, snake_case};
 pub use error::{ContentError, TemplatePart};
-pub use openai::{OpenAiProvider, SYSTEM_PROMPT};
+pub use model::ModelProvider;
+pub use prompt::SYSTEM_PROMPT;
 pub use provider::{
     ContentProvider, FallbackProvider, Generated, GenerationRequest, TemplateProvider,
     build_provider,
 };
-pub use settings::{ContentSettings, OnFailure, OpenAiSettings, ProviderKind};
+pub use settings::{ContentSettings, OnFailure, ProviderKind};
 pub use spintax::{expand as expand_spintax, spin_seed};
 pub use template::{
     Draft, MAX_OUTPUT_BYTES, MAX_SUBJECT_CHARS, MAX_TEMPLATE_BYTES, normalize_subject, render,

@@ -1,8 +1,8 @@
 //! `ContentProvider`: turns a rendered draft into the subject and body that are sent, and says
 //! what to store about it (provider, model, tokens, cost) in `generated_messages`.
 //!
-//! `TemplateProvider` returns the draft as it is. `OpenAiProvider` (in `openai/`) asks an LLM to
-//! personalise it. `FallbackProvider` wraps a provider and answers with the draft when it fails,
+//! `TemplateProvider` returns the draft as it is. `ModelProvider` (in `model.rs`) asks a
+//! language model of the `ai` registry to personalise it. `FallbackProvider` wraps a provider and answers with the draft when it fails,
 //! for `on_failure = "template"`. Providers never touch the store; the caller stores the result
 //! before sending, so a retried step re-sends the stored text instead of generating anew.
 
@@ -13,9 +13,10 @@ use serde::Serialize;
 
 use super::context::RenderContext;
 use super::error::ContentError;
-use super::openai::OpenAiProvider;
-use super::settings::{ContentSettings, OnFailure, ProviderKind};
+use super::model::ModelProvider;
+use super::settings::{ContentSettings, OnFailure};
 use super::template::{Draft, normalize_subject};
+use crate::ai::Models;
 
 /// Everything a provider needs to write one email.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,6 +29,9 @@ pub struct GenerationRequest {
     pub ai_instructions: Option<String>,
     /// Lead, custom fields, persona, product, campaign (with its goal) and sender.
     pub context: RenderContext,
+    /// A tone asked for this text (a preview's `tone`: "warmer", "more formal"); language
+    /// models follow it, the template ignores it.
+    pub tone: Option<String>,
 }
 
 /// What was generated, and what to store about it.
@@ -120,22 +124,19 @@ impl ContentProvider for FallbackProvider {
 }
 
 /// The provider the settings ask for, wrapped in a fallback when `on_failure = "template"`.
+/// A provider without its key is an error naming it (`"Anthropic API key not configured"`).
 pub fn build_provider(
     settings: &ContentSettings,
+    models: &Models,
 ) -> Result<Arc<dyn ContentProvider>, ContentError> {
-    let problems = settings.validate();
-    if !problems.is_empty() {
-        return Err(ContentError::Config(problems.join("; ")));
-    }
-    Ok(match settings.provider {
-        ProviderKind::Template => Arc::new(TemplateProvider),
-        ProviderKind::Openai => {
-            let openai: Arc<dyn ContentProvider> = Arc::new(OpenAiProvider::new(&settings.openai)?);
-            match settings.on_failure {
-                OnFailure::Template => Arc::new(FallbackProvider::new(openai)),
-                OnFailure::Fail => openai,
-            }
-        }
+    let Some(provider) = settings.provider.model_provider() else {
+        return Ok(Arc::new(TemplateProvider));
+    };
+    let model = models.model(provider, settings.model.as_deref())?;
+    let writer: Arc<dyn ContentProvider> = Arc::new(ModelProvider::new(model));
+    Ok(match settings.on_failure {
+        OnFailure::Template => Arc::new(FallbackProvider::new(writer)),
+        OnFailure::Fail => writer,
     })
 }
 
@@ -167,6 +168,7 @@ mod tests {
             keep_subject: false,
             ai_instructions: None,
             context: RenderContext::default(),
+            tone: None,
         }
     }
 
@@ -198,9 +200,28 @@ mod tests {
 
     #[test]
     fn the_default_settings_build_the_template_provider() {
+        let models = Models::new(&crate::ai::AiSettings::default()).unwrap();
         assert_eq!(
-            build_provider(&ContentSettings::default()).unwrap().name(),
+            build_provider(&ContentSettings::default(), &models)
+                .unwrap()
+                .name(),
             "template"
+        );
+    }
+
+    #[test]
+    fn a_model_provider_without_its_key_is_an_error_naming_it() {
+        let models = Models::new(&crate::ai::AiSettings::default()).unwrap();
+        let settings = ContentSettings {
+            provider: super::super::settings::ProviderKind::Anthropic,
+            ..ContentSettings::default()
+        };
+        let error = build_provider(&settings, &models)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("Anthropic API key not configured (set OUTREACHD__AI__ANTHROPIC__API_KEY)")
         );
     }
 }

@@ -53,6 +53,29 @@ pub struct ClaimRequest {
     pub mailboxes: Option<Vec<MailboxId>>,
 }
 
+/// Which texts to write ahead for one campaign: the next `max_rows` leads in claim order
+/// (follow-ups first, then new leads, oldest due first) that are due by `until`, not leased
+/// at `now`, and have no stored text for their current step.
+#[derive(Clone, Debug)]
+pub struct PrefetchRequest {
+    pub workspace_id: WorkspaceId,
+    pub campaign_id: CampaignId,
+    pub now: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub max_rows: u32,
+}
+
+/// A (campaign lead, step) whose text can be written before it is claimed.
+#[derive(Clone, Debug)]
+pub struct PrefetchJob {
+    pub campaign_lead_id: CampaignLeadId,
+    pub mailbox_id: MailboxId,
+    pub lead: Lead,
+    pub step_order: u32,
+    pub due_at: DateTime<Utc>,
+    pub thread: Option<ThreadInfo>,
+}
+
 /// A claimed (campaign lead, step): everything needed to generate and send it.
 #[derive(Clone, Debug)]
 pub struct ClaimedSend {

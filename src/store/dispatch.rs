@@ -38,6 +38,12 @@ pub trait Dispatch: Send + Sync + 'static {
     /// daemons never claim the same row.
     async fn claim_due(&self, req: &ClaimRequest) -> Result<Vec<ClaimedSend>, StoreError>;
 
+    /// The leads whose next text can be written ahead: of the next `max_rows` leads in claim
+    /// order that are due by `until` and not leased at `now`, those without a stored text for
+    /// their current step. Reads only; a text written for them is stored with
+    /// [`Dispatch::save_generated_many`] (first writer wins, so racing a claim is harmless).
+    async fn texts_to_write(&self, req: &PrefetchRequest) -> Result<Vec<PrefetchJob>, StoreError>;
+
     /// Stores the text for each (campaign lead, step) unless one is stored already; returns the
     /// stored texts in input order, so every attempt of a step sends the same words. One
     /// round trip (PostgreSQL) or one transaction (SQLite) for the whole batch.

@@ -540,6 +540,41 @@ impl<I: Into<i64>> ClaimText<I> {
     }
 }
 
+/// A lead whose next text can be written ahead (`Dispatch::texts_to_write`). `I` is the type of
+/// the step column (`integer` on PostgreSQL, SQLite's 64-bit `INTEGER`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct PrefetchRow<I> {
+    #[sqlx(flatten)]
+    lead: LeadRow,
+    campaign_lead_id: CampaignLeadId,
+    mailbox_id: MailboxId,
+    step_order: I,
+    due_at: DateTime<Utc>,
+    thread_message_id: Option<String>,
+    first_subject: Option<String>,
+}
+
+impl<I: Into<i64>> TryFrom<PrefetchRow<I>> for PrefetchJob {
+    type Error = StoreError;
+    fn try_from(r: PrefetchRow<I>) -> Result<Self, StoreError> {
+        let thread = match (r.thread_message_id, r.first_subject) {
+            (Some(message_id), Some(first_subject)) => Some(ThreadInfo {
+                message_id,
+                first_subject,
+            }),
+            _ => None,
+        };
+        Ok(PrefetchJob {
+            campaign_lead_id: r.campaign_lead_id,
+            mailbox_id: r.mailbox_id,
+            lead: Lead::try_from(r.lead)?,
+            step_order: to_u32("campaign_leads.current_step_order", r.step_order.into())?,
+            due_at: r.due_at,
+            thread,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ mod supervisor;
 #[cfg(test)]
 mod tests;
 
-pub use content::{ContentMetrics, GenerationResult};
+pub use content::{ContentMetrics, GenerationResult, TextReadiness};
 pub use dispatch::{CampaignMetrics, CompletionMetrics, MailboxMetrics, OUTCOMES, outcome_label};
 pub use http::HttpMetrics;
 pub use inbound::{ImapMailboxMetrics, InboundClass, InboundMetrics, InboundReview, PollerUp};

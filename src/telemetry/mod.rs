@@ -16,7 +16,7 @@ pub use catalogue::{CATALOGUE, MetricDef, MetricKind};
 pub use handles::{
     ActorKind, CampaignMetrics, CompletionMetrics, ContentMetrics, GenerationResult, HttpMetrics,
     ImapMailboxMetrics, InboundClass, InboundMetrics, InboundReview, MailboxMetrics,
-    OperatorMetrics, SupervisorMetrics,
+    OperatorMetrics, SupervisorMetrics, TextReadiness,
 };
 pub use logging::{init_tracing, set_log_level};
 pub use provider_class::ProviderClass;

@@ -83,10 +83,9 @@ async fn app_with_personas(backend: TestBackend, server: &MockServer) -> TestApp
             ("OUTREACHD__PERSONAS__PROVIDER", "openai_compatible"),
             ("OUTREACHD__PERSONAS__MODEL", "persona-model"),
             ("OUTREACHD__AI__OPENAI_COMPATIBLE__BASE_URL", &uri),
-            ("OUTREACHD__CONTENT__PROVIDER", "openai"),
+            ("OUTREACHD__AI__OPENAI_COMPATIBLE__MODEL", "email-model"),
+            ("OUTREACHD__CONTENT__PROVIDER", "openai_compatible"),
             ("OUTREACHD__CONTENT__ON_FAILURE", "fail"),
-            ("OUTREACHD__CONTENT__OPENAI__BASE_URL", &uri),
-            ("OUTREACHD__CONTENT__OPENAI__API_KEY", "sk-test-0123456789"),
         ],
     )
     .await

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::campaign_setup::{id, leads, mailboxes, workspace};
 use crate::client::{ApiClient, signed_in};
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 use crate::sink::{Sink, message};
 use crate::support::TestBackend;
 
@@ -16,6 +16,8 @@ crate::on_both_backends!(
     the_previewed_text_is_exactly_what_the_lead_receives,
     a_follow_up_previews_under_step_ones_subject,
     previews_of_what_cannot_go_out_say_why,
+    a_preview_can_name_a_provider_a_model_and_a_tone,
+    a_preview_naming_an_unconfigured_provider_or_a_tone_for_the_template_says_why,
 );
 
 /// A two-step campaign whose texts vary per lead (spintax, fields); returns its path.
@@ -170,4 +172,104 @@ async fn previews_of_what_cannot_go_out_say_why(backend: TestBackend) {
         problem["detail"].as_str().unwrap().contains("company"),
         "{problem}"
     );
+}
+
+/// Anthropic's Messages API answering every call with one `email` tool call.
+async fn anthropic_server() -> wiremock::MockServer {
+    use wiremock::matchers::{header, method, path};
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .and(header("x-api-key", "sk-ant-test"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(json!({
+            "id": "msg_01", "type": "message", "role": "assistant",
+            "model": "claude-preview-1",
+            "content": [{"type": "tool_use", "id": "toolu_01", "name": "email",
+                         "input": {"subject": "Warm hello", "body": "Hi Lead0, warmly."}}],
+            "stop_reason": "tool_use",
+            "usage": {"input_tokens": 900, "output_tokens": 120}
+        })))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn a_preview_can_name_a_provider_a_model_and_a_tone(backend: TestBackend) {
+    let server = anthropic_server().await;
+    let base_url = server.uri();
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("OUTREACHD__AI__ANTHROPIC__API_KEY", "sk-ant-test"),
+            ("OUTREACHD__AI__ANTHROPIC__BASE_URL", &base_url),
+        ],
+    )
+    .await;
+    let client = signed_in(&app, "acme", Role::Member).await;
+    let ws = workspace(&app, "acme").await;
+    let pool = mailboxes(&app, ws, 1, 2525).await;
+    let lead = leads(&app, ws, "lead", 1).await[0];
+    let path = campaign(&client, two_steps(&pool)).await;
+    client
+        .post(&format!("{path}/leads"), json!({"lead_ids": [lead]}))
+        .await;
+
+    let (status, preview) = client
+        .post(
+            &format!("{path}/leads/{lead}/preview"),
+            json!({"ai_provider": "anthropic", "model": "claude-preview", "tone": "warmer"}),
+        )
+        .await;
+
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(
+        (&preview["subject"], &preview["body"]),
+        (&json!("Warm hello"), &json!("Hi Lead0, warmly."))
+    );
+    assert_eq!(
+        (&preview["provider"], &preview["model"]),
+        (&json!("anthropic"), &json!("claude-preview-1"))
+    );
+    let sent: Value = server.received_requests().await.unwrap()[0]
+        .body_json()
+        .unwrap();
+    assert_eq!(sent["model"], "claude-preview");
+    let user: Value =
+        serde_json::from_str(sent["messages"][0]["content"].as_str().unwrap()).unwrap();
+    assert_eq!(user["tone"], "warmer");
+}
+
+async fn a_preview_naming_an_unconfigured_provider_or_a_tone_for_the_template_says_why(
+    backend: TestBackend,
+) {
+    let app = spawn_app(backend).await;
+    let client = signed_in(&app, "acme", Role::Member).await;
+    let ws = workspace(&app, "acme").await;
+    let pool = mailboxes(&app, ws, 1, 2525).await;
+    let lead = leads(&app, ws, "lead", 1).await[0];
+    let path = campaign(&client, two_steps(&pool)).await;
+    client
+        .post(&format!("{path}/leads"), json!({"lead_ids": [lead]}))
+        .await;
+    let preview_path = format!("{path}/leads/{lead}/preview");
+
+    for (body, says) in [
+        (
+            json!({"ai_provider": "anthropic"}),
+            "Anthropic API key not configured",
+        ),
+        (json!({"tone": "warmer"}), "name an ai_provider"),
+        (json!({"model": "gpt-4o"}), "name an ai_provider"),
+        (json!({"ai_provider": "mistral"}), "unknown variant"),
+    ] {
+        let (status, problem) = client.post(&preview_path, body.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {problem}"
+        );
+        assert!(problem.to_string().contains(says), "{body}: {problem}");
+    }
+    let (_, nothing_stored) = client.post(&preview_path, json!({})).await;
+    assert_eq!(nothing_stored["stored_before"], false);
 }

@@ -32,7 +32,7 @@ async fn no_secret_appears_in_the_logs_of_a_full_run_in_either_format() {
     ops.write_config(&format!(
         "[server]\nport = 0\n[log]\nlevel = \"debug\"\n[daemon]\nreconcile_interval = \"1s\"\n\
          [dispatch]\nidle_period = \"1s\"\n[tracking]\nlink_secret = \"{LINK_SECRET}\"\n\
-         [content.openai]\napi_key = \"{API_KEY}\"\n"
+         [ai.openai]\napi_key = \"{API_KEY}\"\n"
     ));
     let cfg = ops.config.display().to_string();
     ops.write_apply(&apply_file(

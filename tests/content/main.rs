@@ -1,16 +1,19 @@
-//! Integration tests for `content`: the OpenAI-compatible provider against a local HTTP server
-//! speaking the real chat-completions shape (success, retries, fallback, bad answers, timeouts),
-//! and the whole path from store rows through rendering to a provider.
+//! Integration tests for `content`: the email provider on a language model (OpenAI's wire format
+//! against a local HTTP server: success, retries, fallback, bad answers, timeouts), and the whole
+//! path from store rows through rendering to a provider. Each provider's own wire format is
+//! tested in `tests/ai`.
 
 mod openai;
 mod pipeline;
 mod rows;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use outreachd::ai::{AiSettings, ModelPrice, Models, ProviderSettings};
 use outreachd::content::{
-    ContentSettings, Draft, GenerationRequest, OnFailure, OpenAiSettings, ProviderKind,
-    RenderContext,
+    ContentError, ContentProvider, ContentSettings, Draft, GenerationRequest, OnFailure,
+    ProviderKind, RenderContext, build_provider,
 };
 use outreachd::domain::HumanDuration;
 use secrecy::SecretString;
@@ -24,25 +27,43 @@ pub fn init_tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Settings for an OpenAI provider on `base_url`, with millisecond backoffs so tests stay fast.
-pub fn openai_settings(base_url: &str, on_failure: OnFailure) -> ContentSettings {
-    ContentSettings {
-        provider: ProviderKind::Openai,
-        on_failure,
-        openai: OpenAiSettings {
-            base_url: base_url.to_owned(),
-            model: MODEL.to_owned(),
-            api_key: SecretString::from(API_KEY),
-            timeout: HumanDuration::from_duration(Duration::from_secs(5)),
-            max_retries: 2,
-            backoff_initial: HumanDuration::from_duration(Duration::from_millis(5)),
-            backoff_max: HumanDuration::from_duration(Duration::from_millis(50)),
-            temperature: Some(0.5),
-            max_tokens: Some(600),
+/// `[ai]` settings whose OpenAI section points at `base_url`, with millisecond backoffs so
+/// tests stay fast, and a price for the test model.
+pub fn ai_settings(base_url: &str) -> AiSettings {
+    let mut ai = AiSettings::default();
+    ai.openai = ProviderSettings {
+        base_url: base_url.to_owned(),
+        model: MODEL.to_owned(),
+        api_key: SecretString::from(API_KEY),
+        timeout: HumanDuration::from_duration(Duration::from_secs(5)),
+        max_retries: 2,
+        backoff_initial: HumanDuration::from_duration(Duration::from_millis(5)),
+        backoff_max: HumanDuration::from_duration(Duration::from_millis(50)),
+        temperature: Some(0.5),
+        max_tokens: Some(600),
+        ..ai.openai
+    };
+    ai.prices.insert(
+        MODEL.to_owned(),
+        ModelPrice {
             input_usd_per_million_tokens: 2.0,
             output_usd_per_million_tokens: 8.0,
         },
-    }
+    );
+    ai
+}
+
+/// The email provider on OpenAI at `base_url`.
+pub fn openai_provider(
+    ai: &AiSettings,
+    on_failure: OnFailure,
+) -> Result<Arc<dyn ContentProvider>, ContentError> {
+    let settings = ContentSettings {
+        provider: ProviderKind::Openai,
+        model: None,
+        on_failure,
+    };
+    build_provider(&settings, &Models::new(ai)?)
 }
 
 /// A request whose draft is recognisable in the fallback.
@@ -63,6 +84,7 @@ pub fn request() -> GenerationRequest {
         keep_subject: false,
         ai_instructions: Some("Mention late trucks.".into()),
         context,
+        tone: None,
     }
 }
 

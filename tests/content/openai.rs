@@ -1,13 +1,15 @@
-//! The OpenAI-compatible provider against a local server speaking the chat-completions API.
+//! The email provider on OpenAI, against a local server speaking the chat-completions API.
 
 use std::time::Duration;
 
-use outreachd::content::{ContentError, OnFailure, build_provider};
+use outreachd::content::{ContentError, OnFailure};
 use outreachd::domain::HumanDuration;
 use wiremock::matchers::{bearer_token, body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{API_KEY, MODEL, api_error, completion, init_tls, openai_settings, request};
+use crate::{
+    API_KEY, MODEL, ai_settings, api_error, completion, init_tls, openai_provider, request,
+};
 
 const GOOD_ANSWER: &str =
     r#"{"subject": "Late trucks at Acme?", "body": "Hi Ann,\n\nQuick question.\n\nBob"}"#;
@@ -29,7 +31,7 @@ async fn a_good_answer_is_returned_with_model_tokens_and_cost() {
         .respond_with(completion(GOOD_ANSWER))
         .mount(&server)
         .await;
-    let provider = build_provider(&openai_settings(&server.uri(), OnFailure::Fail)).unwrap();
+    let provider = openai_provider(&ai_settings(&server.uri()), OnFailure::Fail).unwrap();
 
     let generated = provider.generate(&request()).await.unwrap();
 
@@ -59,19 +61,16 @@ async fn the_request_carries_model_messages_format_and_bearer_token() {
         .and(header("content-type", "application/json"))
         .and(body_partial_json(serde_json::json!({
             "model": MODEL,
-            "response_format": {"type": "json_object"},
+            "response_format": {"type": "json_schema", "json_schema": {"name": "email", "strict": true}},
             "temperature": 0.5,
-            "max_tokens": 600
+            "max_completion_tokens": 600
         })))
         .respond_with(completion(GOOD_ANSWER))
         .expect(1)
         .mount(&server)
         .await;
-    let provider = build_provider(&openai_settings(
-        &format!("{}/", server.uri()),
-        OnFailure::Fail,
-    ))
-    .unwrap();
+    let provider =
+        openai_provider(&ai_settings(&format!("{}/", server.uri())), OnFailure::Fail).unwrap();
 
     provider.generate(&request()).await.unwrap();
 
@@ -110,7 +109,7 @@ async fn a_rate_limited_request_is_retried_after_the_servers_delay() {
         .respond_with(completion(GOOD_ANSWER))
         .mount(&server)
         .await;
-    let provider = build_provider(&openai_settings(&server.uri(), OnFailure::Fail)).unwrap();
+    let provider = openai_provider(&ai_settings(&server.uri()), OnFailure::Fail).unwrap();
 
     let generated = provider.generate(&request()).await.unwrap();
 
@@ -125,7 +124,7 @@ async fn repeated_server_errors_fall_back_to_the_template() {
         .respond_with(api_error(500, "The server had an error"))
         .mount(&server)
         .await;
-    let provider = build_provider(&openai_settings(&server.uri(), OnFailure::Template)).unwrap();
+    let provider = openai_provider(&ai_settings(&server.uri()), OnFailure::Template).unwrap();
 
     let generated = provider.generate(&request()).await.unwrap();
 
@@ -141,7 +140,7 @@ async fn repeated_server_errors_fall_back_to_the_template() {
     );
     assert_eq!(
         generated.fallback_reason.as_deref(),
-        Some("openai: HTTP 500: The server had an error")
+        Some("openai: HTTP 500: server_error: The server had an error")
     );
 }
 
@@ -152,7 +151,7 @@ async fn repeated_server_errors_fail_the_step_when_configured_to_fail() {
         .respond_with(api_error(503, "Overloaded"))
         .mount(&server)
         .await;
-    let provider = build_provider(&openai_settings(&server.uri(), OnFailure::Fail)).unwrap();
+    let provider = openai_provider(&ai_settings(&server.uri()), OnFailure::Fail).unwrap();
 
     let err = provider.generate(&request()).await.unwrap_err();
 
@@ -161,7 +160,7 @@ async fn repeated_server_errors_fail_the_step_when_configured_to_fail() {
         ContentError::Provider {
             provider: "openai",
             status: 503,
-            detail: "Overloaded".into()
+            detail: "server_error: Overloaded".into()
         }
     );
     assert!(err.is_retryable(), "the step may be tried again later");
@@ -175,7 +174,7 @@ async fn a_rejected_key_is_not_retried_and_the_key_never_shows_in_the_error() {
         .respond_with(api_error(401, &echo))
         .mount(&server)
         .await;
-    let provider = build_provider(&openai_settings(&server.uri(), OnFailure::Fail)).unwrap();
+    let provider = openai_provider(&ai_settings(&server.uri()), OnFailure::Fail).unwrap();
 
     let err = provider.generate(&request()).await.unwrap_err();
 
@@ -195,7 +194,7 @@ async fn a_malformed_answer_is_a_bad_answer_without_retries() {
         .respond_with(completion("Sure! Here is your email: Hi Ann"))
         .mount(&server)
         .await;
-    let provider = build_provider(&openai_settings(&server.uri(), OnFailure::Fail)).unwrap();
+    let provider = openai_provider(&ai_settings(&server.uri()), OnFailure::Fail).unwrap();
 
     let err = provider.generate(&request()).await.unwrap_err();
 
@@ -210,7 +209,7 @@ async fn a_malformed_answer_falls_back_to_the_template() {
         .respond_with(ResponseTemplate::new(200).set_body_string("<html>gateway</html>"))
         .mount(&server)
         .await;
-    let provider = build_provider(&openai_settings(&server.uri(), OnFailure::Template)).unwrap();
+    let provider = openai_provider(&ai_settings(&server.uri()), OnFailure::Template).unwrap();
 
     let generated = provider.generate(&request()).await.unwrap();
 
@@ -230,10 +229,10 @@ async fn a_slow_server_times_out_and_is_retried() {
         .respond_with(completion(GOOD_ANSWER).set_delay(Duration::from_secs(3)))
         .mount(&server)
         .await;
-    let mut settings = openai_settings(&server.uri(), OnFailure::Fail);
-    settings.openai.timeout = HumanDuration::from_duration(Duration::from_millis(200));
-    settings.openai.max_retries = 1;
-    let provider = build_provider(&settings).unwrap();
+    let mut ai = ai_settings(&server.uri());
+    ai.openai.timeout = HumanDuration::from_duration(Duration::from_millis(200));
+    ai.openai.max_retries = 1;
+    let provider = openai_provider(&ai, OnFailure::Fail).unwrap();
 
     let started = std::time::Instant::now();
     let err = provider.generate(&request()).await.unwrap_err();
@@ -255,7 +254,7 @@ async fn a_retry_after_longer_than_backoff_max_ends_the_retries() {
         .respond_with(api_error(429, "Slow down").insert_header("retry-after", "120"))
         .mount(&server)
         .await;
-    let provider = build_provider(&openai_settings(&server.uri(), OnFailure::Fail)).unwrap();
+    let provider = openai_provider(&ai_settings(&server.uri()), OnFailure::Fail).unwrap();
 
     let err = provider.generate(&request()).await.unwrap_err();
 
@@ -275,10 +274,10 @@ async fn an_unreachable_server_is_a_retryable_transport_error() {
         .local_addr()
         .unwrap()
         .port();
-    let provider = build_provider(&openai_settings(
-        &format!("http://127.0.0.1:{port}"),
+    let provider = openai_provider(
+        &ai_settings(&format!("http://127.0.0.1:{port}")),
         OnFailure::Fail,
-    ))
+    )
     .unwrap();
 
     let err = provider.generate(&request()).await.unwrap_err();

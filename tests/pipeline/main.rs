@@ -6,6 +6,7 @@
 mod support;
 use support::{app as helpers, fixtures, sink};
 
+mod ahead;
 mod faults;
 mod limits;
 mod login;

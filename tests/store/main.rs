@@ -19,6 +19,7 @@ mod dispatch_lookups;
 mod dispatch_marks;
 mod dispatch_misc;
 mod dispatch_outcomes;
+mod dispatch_prefetch;
 mod dispatch_stops;
 mod dispatch_throughput;
 mod enroll;

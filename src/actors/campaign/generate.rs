@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use tokio::task::JoinSet;
 
+use super::prefetch::Writing;
 use super::text::generate;
 use crate::actors::context::DispatchContext;
 use crate::actors::job::{CampaignPlan, SendJob};
@@ -19,6 +20,7 @@ use crate::domain::{
     CampaignId, ClaimedSend, GeneratedFor, GeneratedMessage, Mailbox, MailboxId, Product,
 };
 use crate::limits::window_gate;
+use crate::telemetry::TextReadiness;
 
 /// Fresh texts are stored in batches of at most this many (one round trip each)...
 const SAVE_BATCH: usize = 500;
@@ -42,6 +44,9 @@ pub(super) struct Dispatcher {
     pub(super) registry: MailboxRegistry,
     pub(super) product: Option<Product>,
     pub(super) mailboxes: Arc<HashMap<MailboxId, Mailbox>>,
+    /// With a model writing the texts: the texts being written ahead (a claim waits for its
+    /// own rather than asking the model twice). `None` for the template provider.
+    pub(super) writing: Option<Writing>,
 }
 
 impl Dispatcher {
@@ -62,8 +67,11 @@ impl Dispatcher {
                 let product = self.product.clone();
                 let handle = self.registry.get(claim.send.mailbox_id);
                 let mailbox = self.mailboxes.get(&claim.send.mailbox_id).cloned();
+                let writing = self.writing.clone();
                 tasks.spawn(async move {
-                    prepare(&ctx, &plan, product.as_ref(), mailbox.zip(handle), claim).await
+                    let mailbox = mailbox.zip(handle);
+                    let product = product.as_ref();
+                    prepare(&ctx, &plan, product, mailbox, claim, writing.as_ref()).await
                 });
             }
             if tasks.is_empty() {
@@ -145,6 +153,7 @@ async fn prepare(
     product: Option<&Product>,
     mailbox: Option<(Mailbox, MailboxHandle)>,
     claim: ClaimedSend,
+    writing: Option<&Writing>,
 ) -> Option<Ready> {
     // A due row outside the campaign's sending window waits for its next opening: it is never
     // sent early, and never lost. Run Now bypasses windows (but never caps or suppressions).
@@ -165,7 +174,14 @@ async fn prepare(
             .await;
         return None;
     };
+    let started = Instant::now();
+    let ready = |when| {
+        if writing.is_some() {
+            ctx.content_metrics.ready(when, started.elapsed());
+        }
+    };
     if let Some(stored) = claim.generated.clone() {
+        ready(TextReadiness::Ahead);
         return Some(Ready {
             claim,
             message: stored,
@@ -173,13 +189,28 @@ async fn prepare(
             handle,
         });
     }
+    if let Some(writing) = writing {
+        let limit = ctx.settings.claim_lease.as_duration() / 2;
+        if let Some(stored) = writing.wait_for(claim.send.campaign_lead_id, limit).await {
+            ready(TextReadiness::Waited);
+            return Some(Ready {
+                claim,
+                message: stored,
+                fresh: false,
+                handle,
+            });
+        }
+    }
     match generate(ctx, plan, product, &mailbox, &claim).await {
-        Ok(message) => Some(Ready {
-            claim,
-            message,
-            fresh: true,
-            handle,
-        }),
+        Ok(message) => {
+            ready(TextReadiness::AtClaim);
+            Some(Ready {
+                claim,
+                message,
+                fresh: true,
+                handle,
+            })
+        }
         Err(completion) => {
             ctx.sink.record(completion).await;
             None

@@ -20,15 +20,25 @@ pub struct Preview {
     pub stored_before: bool,
 }
 
-/// The lead's next step (or `step`), written and stored if it was not yet.
+/// Which step to preview, and how to write it when it is not stored yet.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PreviewAsk<'a> {
+    /// The step (default: the lead's next one).
+    pub step: Option<u32>,
+    /// A tone for the provider to write in (language models only).
+    pub tone: Option<&'a str>,
+}
+
+/// The lead's next step (or `ask.step`), written by `provider` and stored if it was not yet.
 pub async fn preview(
     store: &dyn Store,
     provider: &dyn ContentProvider,
     ws: WorkspaceId,
     campaign_id: CampaignId,
     lead_id: LeadId,
-    step: Option<u32>,
+    ask: PreviewAsk<'_>,
 ) -> Result<Preview, CampaignError> {
+    let step = ask.step;
     let campaign = store
         .campaign_by_id(ws, campaign_id)
         .await?
@@ -92,7 +102,7 @@ pub async fn preview(
         Some(id) => store.product_by_id(ws, id).await?,
         None => None,
     };
-    let request = request_for(&Composition {
+    let mut request = request_for(&Composition {
         campaign: &campaign,
         step: step_row,
         lead: &enrolled.lead,
@@ -107,6 +117,7 @@ pub async fn preview(
         )),
         ComposeError::Template(e) => CampaignError::Unwritable(e.to_string()),
     })?;
+    request.tone = ask.tone.map(str::to_owned);
     let generated = provider
         .generate(&request)
         .await

@@ -33,6 +33,10 @@ impl Dispatch for PgStore {
         dispatch_claim::claim_due(&self.pool, req).await
     }
 
+    async fn texts_to_write(&self, req: &PrefetchRequest) -> Result<Vec<PrefetchJob>, StoreError> {
+        dispatch_prefetch::texts_to_write(&self.pool, req).await
+    }
+
     async fn save_generated_many(
         &self,
         items: &[GeneratedFor],

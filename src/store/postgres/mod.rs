@@ -20,6 +20,7 @@ mod dispatch_complete;
 mod dispatch_generated;
 mod dispatch_misc;
 mod dispatch_outcomes;
+mod dispatch_prefetch;
 mod dispatch_send;
 mod enroll;
 mod leads;

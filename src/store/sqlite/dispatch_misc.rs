@@ -80,6 +80,10 @@ impl Dispatch for SqliteStore {
         dispatch_claim::claim_due(self, req).await
     }
 
+    async fn texts_to_write(&self, req: &PrefetchRequest) -> Result<Vec<PrefetchJob>, StoreError> {
+        dispatch_prefetch::texts_to_write(self, req).await
+    }
+
     async fn save_generated_many(
         &self,
         items: &[GeneratedFor],

@@ -6,6 +6,8 @@ pub const GENERATION: &str = "outreachd_content_generation_seconds";
 pub const GENERATIONS: &str = "outreachd_content_generations_total";
 pub const TOKENS: &str = "outreachd_content_tokens_total";
 pub const COST: &str = "outreachd_content_cost_microdollars_total";
+pub const READY: &str = "outreachd_content_ready_total";
+pub const WAIT: &str = "outreachd_content_wait_seconds";
 
 /// Templates take microseconds, LLM calls seconds.
 const GENERATION_BUCKETS: &[f64] = &[
@@ -36,5 +38,17 @@ pub const DEFS: &[MetricDef] = &[
         kind: MetricKind::Counter,
         labels: &["provider"],
         help: "Content generation cost in millionths of a US dollar, by provider (divide by 1e6 for dollars). A jump in the daily increase means a new campaign or model: check the model setting and budget.",
+    },
+    MetricDef {
+        name: READY,
+        kind: MetricKind::Counter,
+        labels: &["when"],
+        help: "Claimed steps by when their text was written, with a model writing the texts: ahead (stored before the claim), waited (the claim waited for a text being written ahead), at_claim (written after the claim, the mailbox waited on the model). A growing share of at_claim means generation falls behind: raise dispatch.generate_ahead or the provider's concurrency.",
+    },
+    MetricDef {
+        name: WAIT,
+        kind: MetricKind::Histogram(GENERATION_BUCKETS),
+        labels: &[],
+        help: "Seconds a claimed step waited for its text, with a model writing the texts (0 when it was written ahead). A rising tail means mailboxes idle while the model writes: raise dispatch.generate_ahead.",
     },
 ];

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use metrics::{Counter, Histogram, counter, histogram};
 
-use crate::telemetry::catalogue::content::{COST, GENERATION, GENERATIONS, TOKENS};
+use crate::telemetry::catalogue::content::{COST, GENERATION, GENERATIONS, READY, TOKENS, WAIT};
 
 /// How one generation ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,6 +14,17 @@ pub enum GenerationResult {
     Retry,
     /// A permanent error (or the last attempt); the step fails.
     Failed,
+}
+
+/// When a claimed step's text was written, with a model writing the texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextReadiness {
+    /// Stored before the claim: the mailbox did not wait.
+    Ahead,
+    /// Being written ahead when claimed: the claim waited for it.
+    Waited,
+    /// Written after the claim: the mailbox waited on the model.
+    AtClaim,
 }
 
 struct ProviderHandles {
@@ -48,6 +59,10 @@ pub struct ContentMetrics {
     configured_is_template: bool,
     configured: ProviderHandles,
     template: ProviderHandles,
+    ahead: Counter,
+    waited: Counter,
+    at_claim: Counter,
+    wait: Histogram,
 }
 
 impl ContentMetrics {
@@ -56,7 +71,21 @@ impl ContentMetrics {
             configured_is_template: provider == "template",
             configured: ProviderHandles::new(provider),
             template: ProviderHandles::new("template"),
+            ahead: counter!(READY, "when" => "ahead"),
+            waited: counter!(READY, "when" => "waited"),
+            at_claim: counter!(READY, "when" => "at_claim"),
+            wait: histogram!(WAIT),
         }
+    }
+
+    /// A claimed step's text was ready `when`, after the claim waited `waited` for it.
+    pub fn ready(&self, when: TextReadiness, waited: Duration) {
+        match when {
+            TextReadiness::Ahead => self.ahead.increment(1),
+            TextReadiness::Waited => self.waited.increment(1),
+            TextReadiness::AtClaim => self.at_claim.increment(1),
+        }
+        self.wait.record(waited.as_secs_f64());
     }
 
     /// A generation by the configured provider ended with `result` after `took`.

@@ -1,5 +1,8 @@
-//! Preview: what a lead receives next, written by the configured generator and stored as the
-//! text that will be sent, so the preview is exactly what goes out.
+//! Preview: what a lead receives next, written by the configured generator (or a provider,
+//! model and tone the request names) and stored as the text that will be sent, so the preview
+//! is exactly what goes out.
+
+use std::sync::Arc;
 
 use actix_web::web;
 use serde::{Deserialize, Serialize};
@@ -7,15 +10,27 @@ use utoipa::ToSchema;
 
 use super::super::caller::Caller;
 use super::super::problem::{ApiError, Problem};
+use crate::ai::ProviderName;
 use crate::api::ApiState;
+use crate::content::{ContentProvider, ModelProvider};
 use crate::domain::{CampaignId, LeadId, Role};
-use crate::service::campaigns::preview;
+use crate::service::campaigns::preview::{self, PreviewAsk};
+
+/// Longest `tone` a preview takes, in characters.
+const MAX_TONE_CHARS: usize = 200;
 
 #[derive(Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewBody {
     /// The step to preview (default: the lead's next one).
     pub step: Option<u32>,
+    /// Write with this provider instead of the configured one (its key must be configured).
+    pub ai_provider: Option<ProviderName>,
+    /// Write with this model (default: the provider's configured model).
+    pub model: Option<String>,
+    /// A tone to write in ("warmer", "more formal"), at most 200 characters; needs a language
+    /// model.
+    pub tone: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -34,7 +49,9 @@ pub struct PreviewView {
 }
 
 /// Renders and generates what goes out next to the lead (member), and stores it as the text
-/// that will be sent. A body is optional: `{"step": 2}` previews another step.
+/// that will be sent. A body is optional: `{"step": 2}` previews another step; `ai_provider`,
+/// `model` and `tone` write it with another provider, model or tone (a failure of a named
+/// provider is an error, never the template fallback). A stored text is returned as stored.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/leads/{lead_id}/preview", tag = "campaigns",
     request_body(content = Option<PreviewBody>, description = "Optional"),
     params(
@@ -46,7 +63,7 @@ pub struct PreviewView {
         (status = 403, description = "Needs the member role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such campaign, or the lead is not enrolled in it", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Nothing more goes out to the lead, or the step needs step 1 written first", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No such step, or the templates cannot be written for this lead", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such step, the templates cannot be written for this lead, or the provider asked for is not configured", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "The content provider failed; try again", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn preview(
@@ -65,18 +82,28 @@ pub async fn preview(
             false => ApiError::BadRequest(format!("invalid JSON body: {e}")),
         })?
     };
+    let named = named_writer(&state, &body)?;
+    let provider: &dyn ContentProvider = named.as_deref().unwrap_or(state.content.as_ref());
+    let ask = PreviewAsk {
+        step: body.step,
+        tone: body
+            .tone
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty()),
+    };
     let preview = preview::preview(
         state.store.as_ref(),
-        state.content.as_ref(),
+        provider,
         caller.workspace(),
         campaign_id,
         lead_id,
-        body.step,
+        ask,
     )
     .await?;
     let m = preview.message;
     if !preview.stored_before {
-        state.metrics.content(state.content.name()).usage(
+        state.metrics.content(provider.name()).usage(
             &m.provider,
             m.prompt_tokens,
             m.completion_tokens,
@@ -93,4 +120,48 @@ pub async fn preview(
         model: m.model,
         stored_before: preview.stored_before,
     }))
+}
+
+/// The writer the body names (`ai_provider`, `model`), or `None` for the configured one.
+/// A tone needs a language model: with the template it is an error, not silently ignored.
+fn named_writer(
+    state: &ApiState,
+    body: &PreviewBody,
+) -> Result<Option<Arc<dyn ContentProvider>>, ApiError> {
+    let tone = body
+        .tone
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if tone.is_some_and(|t| t.chars().count() > MAX_TONE_CHARS) {
+        return Err(ApiError::Unprocessable(format!(
+            "tone: at most {MAX_TONE_CHARS} characters"
+        )));
+    }
+    let model = body
+        .model
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty());
+    let configured = ProviderName::parse(state.content.name());
+    if body.ai_provider.is_none() && model.is_none() {
+        if tone.is_some() && configured.is_none() {
+            return Err(ApiError::Unprocessable(
+                "tone: the configured content provider is the template; name an ai_provider to \
+                 write in a tone"
+                    .into(),
+            ));
+        }
+        return Ok(None);
+    }
+    let provider = body.ai_provider.or(configured).ok_or_else(|| {
+        ApiError::Unprocessable(
+            "model: the configured content provider is the template; name an ai_provider".into(),
+        )
+    })?;
+    let model = state
+        .models
+        .model(provider, model)
+        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    Ok(Some(Arc::new(ModelProvider::new(model))))
 }
