@@ -145,7 +145,7 @@ fn extra_root_pem(settings: &Settings) -> anyhow::Result<Option<Arc<str>>> {
 fn dispatch_parts(
     settings: &Settings,
     cipher: &SecretCipher,
-    models: &Models,
+    models: &Arc<Models>,
 ) -> anyhow::Result<DispatchParts> {
     let content =
         build_provider(&settings.content, models).context("invalid [content] settings")?;

@@ -227,6 +227,7 @@ async fn seed(
     let campaign = CampaignSpec {
         name: "Bench".into(),
         goal: "Book a call".into(),
+        ai: Default::default(),
         product_id: None,
         status: Some(CampaignStatus::Running),
         rules: SendingRules::default(),

@@ -362,6 +362,7 @@ async fn seed(store: &dyn Store, url: &str, opts: &E2eOptions) -> anyhow::Result
     let campaign = CampaignSpec {
         name: "Bench".into(),
         goal: "Book a call".into(),
+        ai: Default::default(),
         product_id: None,
         status: Some(CampaignStatus::Running),
         rules: SendingRules::default(),

@@ -42,7 +42,7 @@ impl Models {
         }
         let mut endpoints = HashMap::new();
         for name in ProviderName::ALL {
-            if settings.check_usable(name, Some("any")).is_err() {
+            if !settings.has_credentials(name) {
                 continue;
             }
             endpoints.insert(name, Arc::new(endpoint(name, settings)?));

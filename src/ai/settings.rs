@@ -62,6 +62,18 @@ impl ProviderName {
     }
 }
 
+impl std::str::FromStr for ProviderName {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        Self::parse(name).ok_or_else(|| {
+            format!(
+                "unknown AI provider {name:?} (expected openai, openai_compatible, anthropic or gemini)"
+            )
+        })
+    }
+}
+
 impl fmt::Display for ProviderName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -271,6 +283,16 @@ impl AiSettings {
             }
         }
         problems
+    }
+
+    /// Whether `name` has what it needs to be called: its key, or for an OpenAI-compatible
+    /// server (whose key is optional) its base URL.
+    pub fn has_credentials(&self, name: ProviderName) -> bool {
+        let s = self.provider(name);
+        match name {
+            ProviderName::OpenaiCompatible => !s.base_url.trim().is_empty(),
+            _ => s.api_key().is_some(),
+        }
     }
 
     /// Whether `name` can answer with `model` (or its configured model): its key (a base URL

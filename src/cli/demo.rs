@@ -135,6 +135,7 @@ async fn seed(store: &dyn Store, leads: u32) -> anyhow::Result<()> {
     let campaign = CampaignSpec {
         name: "Demo outreach".into(),
         goal: "Book a 15-minute demo call".into(),
+        ai: Default::default(),
         product_id: Some(product.id),
         status: Some(CampaignStatus::Running),
         rules: SendingRules::default(),

@@ -127,6 +127,7 @@ async fn objects(
                     {
                         let mut new = rules_values(&decl.rules);
                         new.push(("goal", decl.goal.clone()));
+                        new.extend(ai_values(&decl.ai));
                         if let Some(status) = decl.status {
                             new.push(("status", status.as_str().to_owned()));
                         }
@@ -236,8 +237,18 @@ fn rules_values(r: &SendingRules) -> Values {
 fn campaign_values(c: &Campaign) -> Values {
     let mut values = rules_values(&c.rules);
     values.push(("goal", c.goal.clone()));
+    values.extend(ai_values(&c.ai));
     values.push(("status", c.status.as_str().to_owned()));
     values
+}
+
+/// The campaign's language model, as the apply file writes it (`-` when unset).
+fn ai_values(ai: &crate::domain::CampaignAi) -> Values {
+    let or_unset = |v: Option<&str>| v.unwrap_or("-").to_owned();
+    vec![
+        ("ai_provider", or_unset(ai.provider.map(|p| p.as_str()))),
+        ("ai_model", or_unset(ai.model.as_deref())),
+    ]
 }
 
 fn render_objects(report: &ApplyReport, plans: &[ObjectPlan]) -> String {

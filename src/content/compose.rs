@@ -60,6 +60,7 @@ pub fn request_for(c: &Composition<'_>) -> Result<GenerationRequest, ComposeErro
         keep_subject,
         ai_instructions: step.ai_instructions.clone(),
         context,
+        ai: c.campaign.ai.clone(),
         tone: None,
     })
 }

@@ -16,6 +16,7 @@ mod error;
 mod model;
 mod prompt;
 mod provider;
+mod routed;
 mod settings;
 mod spintax;
 mod template;
@@ -29,6 +30,7 @@ pub use provider::{
     ContentProvider, FallbackProvider, Generated, GenerationRequest, TemplateProvider,
     build_provider,
 };
+pub use routed::RoutedProvider;
 pub use settings::{ContentSettings, OnFailure, ProviderKind};
 pub use spintax::{expand as expand_spintax, spin_seed};
 pub use template::{

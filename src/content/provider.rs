@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::context::RenderContext;
 use super::error::ContentError;
 use super::model::ModelProvider;
+use super::routed::RoutedProvider;
 use super::settings::{ContentSettings, OnFailure};
 use super::template::{Draft, normalize_subject};
 use crate::ai::Models;
@@ -29,6 +30,8 @@ pub struct GenerationRequest {
     pub ai_instructions: Option<String>,
     /// Lead, custom fields, persona, product, campaign (with its goal) and sender.
     pub context: RenderContext,
+    /// The campaign's own provider and model, when it names them (`ai_provider`, `ai_model`).
+    pub ai: crate::domain::CampaignAi,
     /// A tone asked for this text (a preview's `tone`: "warmer", "more formal"); language
     /// models follow it, the template ignores it.
     pub tone: Option<String>,
@@ -123,21 +126,30 @@ impl ContentProvider for FallbackProvider {
     }
 }
 
-/// The provider the settings ask for, wrapped in a fallback when `on_failure = "template"`.
-/// A provider without its key is an error naming it (`"Anthropic API key not configured"`).
+/// The provider the settings ask for, wrapped in a fallback when `on_failure = "template"`,
+/// and routing campaigns that name their own provider or model to it (see `routed.rs`).
+/// A configured provider without its key is an error naming it
+/// (`"Anthropic API key not configured"`).
 pub fn build_provider(
     settings: &ContentSettings,
-    models: &Models,
+    models: &Arc<Models>,
 ) -> Result<Arc<dyn ContentProvider>, ContentError> {
-    let Some(provider) = settings.provider.model_provider() else {
-        return Ok(Arc::new(TemplateProvider));
+    let configured: Arc<dyn ContentProvider> = match settings.provider.model_provider() {
+        None => Arc::new(TemplateProvider),
+        Some(provider) => {
+            let model = models.model(provider, settings.model.as_deref())?;
+            let writer: Arc<dyn ContentProvider> = Arc::new(ModelProvider::new(model));
+            match settings.on_failure {
+                OnFailure::Template => Arc::new(FallbackProvider::new(writer)),
+                OnFailure::Fail => writer,
+            }
+        }
     };
-    let model = models.model(provider, settings.model.as_deref())?;
-    let writer: Arc<dyn ContentProvider> = Arc::new(ModelProvider::new(model));
-    Ok(match settings.on_failure {
-        OnFailure::Template => Arc::new(FallbackProvider::new(writer)),
-        OnFailure::Fail => writer,
-    })
+    Ok(Arc::new(RoutedProvider::new(
+        configured,
+        settings,
+        models.clone(),
+    )))
 }
 
 #[cfg(test)]
@@ -168,6 +180,7 @@ mod tests {
             keep_subject: false,
             ai_instructions: None,
             context: RenderContext::default(),
+            ai: Default::default(),
             tone: None,
         }
     }
@@ -200,7 +213,7 @@ mod tests {
 
     #[test]
     fn the_default_settings_build_the_template_provider() {
-        let models = Models::new(&crate::ai::AiSettings::default()).unwrap();
+        let models = Arc::new(Models::new(&crate::ai::AiSettings::default()).unwrap());
         assert_eq!(
             build_provider(&ContentSettings::default(), &models)
                 .unwrap()
@@ -211,7 +224,7 @@ mod tests {
 
     #[test]
     fn a_model_provider_without_its_key_is_an_error_naming_it() {
-        let models = Models::new(&crate::ai::AiSettings::default()).unwrap();
+        let models = Arc::new(Models::new(&crate::ai::AiSettings::default()).unwrap());
         let settings = ContentSettings {
             provider: super::super::settings::ProviderKind::Anthropic,
             ..ContentSettings::default()

@@ -67,6 +67,13 @@ impl ContentSettings {
         if self.model.as_deref().is_some_and(|m| m.trim().is_empty()) {
             problems.push("content.model: must not be empty (or left unset)".into());
         }
+        if self.model.is_some() && self.provider == ProviderKind::Template {
+            problems.push(
+                "content.model: the template provider uses no model (set content.provider, or \
+                 leave content.model unset)"
+                    .into(),
+            );
+        }
         if let Some(provider) = self.provider.model_provider()
             && let Err(e) = ai.check_usable(provider, self.model.as_deref())
         {
@@ -126,5 +133,20 @@ mod tests {
         ai.anthropic.api_key = SecretString::from("sk-ant-1");
         assert!(s.validate(&ai).is_empty());
         assert!(ContentSettings::default().validate(&ai).is_empty());
+    }
+
+    #[test]
+    fn a_model_for_the_template_is_a_problem() {
+        let s = ContentSettings {
+            model: Some("gpt-4o".into()),
+            ..ContentSettings::default()
+        };
+        let problems = s.validate(&AiSettings::default());
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("content.model: the template")),
+            "{problems:?}"
+        );
     }
 }

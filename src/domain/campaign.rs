@@ -76,6 +76,14 @@ impl Default for SendingRules {
     }
 }
 
+/// Which language model writes a campaign's emails. Unset parts use the daemon's `[content]`
+/// settings (its provider, and that provider's configured model).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CampaignAi {
+    pub provider: Option<crate::ai::ProviderName>,
+    pub model: Option<String>,
+}
+
 /// Desired state of a campaign, with names already resolved to ids.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CampaignSpec {
@@ -88,6 +96,7 @@ pub struct CampaignSpec {
     /// The mailbox pool leads are spread across, in a stable order.
     pub mailbox_ids: Vec<MailboxId>,
     pub steps: Vec<StepSpec>,
+    pub ai: CampaignAi,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -100,6 +109,7 @@ pub struct Campaign {
     pub status: CampaignStatus,
     pub rules: SendingRules,
     pub mailbox_ids: Vec<MailboxId>,
+    pub ai: CampaignAi,
     pub emails_sent: u64,
     pub last_run_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -118,6 +128,7 @@ impl Campaign {
             && self.product_id == spec.product_id
             && spec.status.is_none_or(|s| s == self.status)
             && self.rules == spec.rules
+            && self.ai == spec.ai
             && pool == wanted
             && steps.len() == spec.steps.len()
             && steps

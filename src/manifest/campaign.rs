@@ -70,6 +70,13 @@ pub(super) fn campaign(cx: &mut Ctx<'_>, doc: CampaignDoc) -> CampaignDecl {
     CampaignDecl {
         name: doc.name.into_inner(),
         goal: doc.goal,
+        ai: crate::domain::CampaignAi {
+            provider: doc.ai_provider,
+            model: doc
+                .ai_model
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty()),
+        },
         product: doc.product.map(|p| Reference {
             line: cx.line(&p.span()),
             target: p.into_inner(),

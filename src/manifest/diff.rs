@@ -101,6 +101,8 @@ pub(super) fn campaign(
     let mut changed = Vec::new();
     let c = &mut changed;
     push_if(c, current.goal != decl.goal, "goal");
+    push_if(c, current.ai.provider != decl.ai.provider, "ai_provider");
+    push_if(c, current.ai.model != decl.ai.model, "ai_model");
     let product_differs = match product {
         None => current.product_id.is_some(),
         Some(target) => target.existing().is_none() || target.existing() != current.product_id,

@@ -126,6 +126,10 @@ pub(super) struct CampaignDoc {
     pub stop_other_campaigns_on_reply: Option<bool>,
     pub track_opens: Option<bool>,
     pub track_clicks: Option<bool>,
+    /// Which provider writes this campaign's emails (default: `[content] provider`).
+    pub ai_provider: Option<crate::ai::ProviderName>,
+    /// Which model (default: the provider's configured model).
+    pub ai_model: Option<String>,
     #[serde(default)]
     pub steps: Vec<Spanned<StepDoc>>,
 }

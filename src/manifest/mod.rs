@@ -64,6 +64,8 @@ pub struct CampaignDecl {
     /// The mailbox pool, by address, in file order.
     pub mailboxes: Vec<Reference<EmailAddress>>,
     pub steps: Vec<StepSpec>,
+    /// `ai_provider` and `ai_model`.
+    pub ai: crate::domain::CampaignAi,
 }
 
 /// A name in the file that points at another object, with the line it is written on.

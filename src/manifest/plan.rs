@@ -77,6 +77,7 @@ pub(super) fn campaign_spec(
     CampaignSpec {
         name: decl.name.clone(),
         goal: decl.goal.clone(),
+        ai: decl.ai.clone(),
         product_id: product,
         status: decl.status,
         rules: decl.rules.clone(),

@@ -528,3 +528,23 @@ fn a_mailbox_status_is_active_paused_or_absent() {
         "{err}"
     );
 }
+
+#[test]
+fn a_campaign_may_name_its_ai_provider_and_model() {
+    let text = minimal_with(
+        "name = \"Q4\"\n",
+        "name = \"Q4\"\nai_provider = \"anthropic\"\nai_model = \"claude-sonnet-4-5\"\n",
+    );
+    let q4 = &load_text(&text).unwrap().campaigns[0];
+    assert_eq!(q4.ai.provider, Some(crate::ai::ProviderName::Anthropic));
+    assert_eq!(q4.ai.model.as_deref(), Some("claude-sonnet-4-5"));
+    assert_eq!(
+        load_text(MINIMAL).unwrap().campaigns[0].ai,
+        crate::domain::CampaignAi::default()
+    );
+    let unknown = error(&minimal_with(
+        "name = \"Q4\"\n",
+        "name = \"Q4\"\nai_provider = \"mistral\"\n",
+    ));
+    assert!(unknown.contains("mistral"), "{unknown}");
+}

@@ -194,7 +194,7 @@ impl From<ProductRow> for Product {
 pub(crate) const CAMPAIGN_COLUMNS: &str = "id, workspace_id, name, goal, product_id, status, \
     window_days, window_start_minute, window_end_minute, timezone, timezone_policy, \
     daily_new_leads_cap, stop_on_reply, stop_on_company_reply, stop_other_campaigns_on_reply, \
-    track_opens, track_clicks, \
+    track_opens, track_clicks, ai_provider, ai_model, \
     emails_sent, last_run_at, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
@@ -216,6 +216,8 @@ pub(crate) struct CampaignRow {
     pub stop_other_campaigns_on_reply: bool,
     pub track_opens: bool,
     pub track_clicks: bool,
+    pub ai_provider: Option<String>,
+    pub ai_model: Option<String>,
     pub emails_sent: i64,
     pub last_run_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -260,6 +262,14 @@ impl CampaignRow {
                 track_clicks: self.track_clicks,
             },
             mailbox_ids,
+            ai: CampaignAi {
+                provider: self
+                    .ai_provider
+                    .as_deref()
+                    .map(|p| parse("campaigns.ai_provider", p))
+                    .transpose()?,
+                model: self.ai_model,
+            },
             emails_sent: u64::try_from(self.emails_sent).unwrap_or(0),
             last_run_at: self.last_run_at,
             created_at: self.created_at,

@@ -151,6 +151,7 @@ pub async fn waiting(app: &TestApp, leads: usize) -> Seeded {
     let campaign = CampaignSpec {
         name: "Q4".into(),
         goal: "Book a call".into(),
+        ai: Default::default(),
         product_id: None,
         status: Some(CampaignStatus::Paused),
         rules: SendingRules::default(),

@@ -14,6 +14,7 @@ use crate::support::TestBackend;
 
 crate::on_both_backends!(
     a_campaign_created_with_steps_reads_back_with_its_pool_rules_and_counts,
+    a_campaign_names_its_ai_provider_and_model,
     every_invalid_field_is_named_in_one_422,
     a_second_campaign_with_the_same_name_conflicts,
     a_replaced_campaign_keeps_its_status_and_may_be_renamed,
@@ -82,6 +83,39 @@ async fn a_campaign_created_with_steps_reads_back_with_its_pool_rules_and_counts
     assert_eq!(campaign["counts"]["by_status"]["active"], 0);
     let (_, list) = client.get("/api/v1/campaigns").await;
     assert_eq!(list["items"][0]["name"], "Q4", "{list}");
+}
+
+async fn a_campaign_names_its_ai_provider_and_model(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let client = signed_in(&app, "acme", Role::Member).await;
+    let ws = workspace(&app, "acme").await;
+    let pool = mailboxes(&app, ws, 1, 2525).await;
+    let mut body = campaign_json("Q4", &pool);
+    body["ai_provider"] = json!("gemini");
+    body["ai_model"] = json!("gemini-2.5-pro");
+
+    let (status, created) = client.post("/api/v1/campaigns", body.clone()).await;
+
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let path = format!("/api/v1/campaigns/{}", id(&created));
+    let (_, campaign) = client.get(&path).await;
+    assert_eq!(
+        (&campaign["ai_provider"], &campaign["ai_model"]),
+        (&json!("gemini"), &json!("gemini-2.5-pro"))
+    );
+    body.as_object_mut().unwrap().remove("ai_model");
+    body["ai_provider"] = Value::Null;
+    let (status, replaced) = put(&client, &path, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{replaced}");
+    let (_, campaign) = client.get(&path).await;
+    assert_eq!(
+        (&campaign["ai_provider"], &campaign["ai_model"]),
+        (&Value::Null, &Value::Null),
+        "unset again: the daemon's [content] settings"
+    );
+    body["ai_provider"] = json!("mistral");
+    let (status, problem) = put(&client, &path, body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
 }
 
 async fn every_invalid_field_is_named_in_one_422(backend: TestBackend) {

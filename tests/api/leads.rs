@@ -39,6 +39,7 @@ pub async fn draft_campaign(app: &TestApp, ws: &str, name: &str) -> CampaignId {
     let spec = CampaignSpec {
         name: name.into(),
         goal: "Book a call".into(),
+        ai: Default::default(),
         product_id: None,
         status: Some(CampaignStatus::Draft),
         rules: SendingRules::default(),

@@ -262,6 +262,7 @@ async fn a_mailbox_a_campaign_uses_is_kept_and_the_campaign_named(backend: TestB
     let mut spring = CampaignSpec {
         name: "Spring launch".into(),
         goal: String::new(),
+        ai: Default::default(),
         product_id: None,
         status: None,
         rules: SendingRules::default(),

@@ -230,6 +230,7 @@ async fn a_product_a_campaign_uses_is_kept_and_the_campaign_named(backend: TestB
     let spec = CampaignSpec {
         name: "Spring launch".into(),
         goal: String::new(),
+        ai: Default::default(),
         product_id: Some(ProductId(widget["id"].as_str().unwrap().parse().unwrap())),
         status: None,
         rules: SendingRules::default(),

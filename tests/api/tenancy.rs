@@ -47,6 +47,7 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
             &CampaignSpec {
                 name: "Their secret campaign".into(),
                 goal: String::new(),
+                ai: Default::default(),
                 product_id: None,
                 status: None,
                 rules: SendingRules::default(),
@@ -90,6 +91,7 @@ async fn every_route_answers_404_for_another_workspaces_ids(backend: TestBackend
             &CampaignSpec {
                 name: "Ours".into(),
                 goal: String::new(),
+                ai: Default::default(),
                 product_id: None,
                 status: None,
                 rules: SendingRules::default(),

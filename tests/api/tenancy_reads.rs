@@ -149,6 +149,7 @@ async fn their_campaign(
     let spec = CampaignSpec {
         name: "Theirs".into(),
         goal: String::new(),
+        ai: Default::default(),
         product_id: None,
         status: Some(CampaignStatus::Paused),
         rules: SendingRules::default(),

@@ -92,6 +92,7 @@ impl Setup {
         let spec = CampaignSpec {
             name: "Q4 outreach".into(),
             goal: "book demos".into(),
+            ai: Default::default(),
             product_id: None,
             status: None,
             rules: SendingRules::default(),

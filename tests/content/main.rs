@@ -63,7 +63,7 @@ pub fn openai_provider(
         model: None,
         on_failure,
     };
-    build_provider(&settings, &Models::new(ai)?)
+    build_provider(&settings, &Arc::new(Models::new(ai)?))
 }
 
 /// A request whose draft is recognisable in the fallback.
@@ -84,6 +84,7 @@ pub fn request() -> GenerationRequest {
         keep_subject: false,
         ai_instructions: Some("Mention late trucks.".into()),
         context,
+        ai: Default::default(),
         tone: None,
     }
 }

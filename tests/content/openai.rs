@@ -285,3 +285,68 @@ async fn an_unreachable_server_is_a_retryable_transport_error() {
     assert!(matches!(err, ContentError::Transport { .. }), "{err}");
     assert!(err.is_retryable());
 }
+
+#[tokio::test]
+async fn a_campaign_naming_its_own_provider_and_model_is_written_by_them() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(
+            serde_json::json!({"model": "gpt-campaign"}),
+        ))
+        .respond_with(completion(GOOD_ANSWER))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ai = ai_settings(&server.uri());
+    let models = std::sync::Arc::new(outreachd::ai::Models::new(&ai).unwrap());
+    // The daemon writes with the template; this campaign asks for OpenAI.
+    let provider = outreachd::content::build_provider(
+        &outreachd::content::ContentSettings::default(),
+        &models,
+    )
+    .unwrap();
+    let mut req = request();
+    req.ai = outreachd::domain::CampaignAi {
+        provider: Some(outreachd::ai::ProviderName::Openai),
+        model: Some("gpt-campaign".into()),
+    };
+
+    let generated = provider.generate(&req).await.unwrap();
+
+    assert_eq!(provider.name(), "template");
+    assert_eq!(generated.provider, "openai");
+    assert_eq!(generated.subject, "Late trucks at Acme?");
+    assert_eq!(
+        provider.generate(&request()).await.unwrap().provider,
+        "template",
+        "other campaigns keep the configured provider"
+    );
+}
+
+#[tokio::test]
+async fn a_campaign_naming_a_provider_without_a_key_falls_back_or_fails_naming_it() {
+    let ai = ai_settings("http://127.0.0.1:9");
+    let models = std::sync::Arc::new(outreachd::ai::Models::new(&ai).unwrap());
+    let mut req = request();
+    req.ai.provider = Some(outreachd::ai::ProviderName::Gemini);
+    let settings = |on_failure| outreachd::content::ContentSettings {
+        on_failure,
+        ..Default::default()
+    };
+
+    let fallback = outreachd::content::build_provider(&settings(OnFailure::Template), &models)
+        .unwrap()
+        .generate(&req)
+        .await
+        .unwrap();
+    let error = outreachd::content::build_provider(&settings(OnFailure::Fail), &models)
+        .unwrap()
+        .generate(&req)
+        .await
+        .unwrap_err();
+
+    assert_eq!(fallback.provider, "template");
+    let expected = "Gemini API key not configured (set OUTREACHD__AI__GEMINI__API_KEY)";
+    assert_eq!(fallback.fallback_reason.as_deref(), Some(expected));
+    assert_eq!(error.to_string(), expected);
+}

@@ -111,13 +111,16 @@ fn a_lead_without_the_printed_field_fails_with_a_reason_to_store() {
 async fn the_template_provider_sends_the_rendered_draft() {
     let ctx = context();
     let draft = render_draft(SUBJECT, BODY, &ctx, 5).unwrap();
-    let models = outreachd::ai::Models::new(&outreachd::ai::AiSettings::default()).unwrap();
+    let models = std::sync::Arc::new(
+        outreachd::ai::Models::new(&outreachd::ai::AiSettings::default()).unwrap(),
+    );
     let provider = build_provider(&ContentSettings::default(), &models).unwrap();
     let request = GenerationRequest {
         draft: draft.clone(),
         keep_subject: false,
         ai_instructions: None,
         context: ctx,
+        ai: Default::default(),
         tone: None,
     };
 

@@ -74,6 +74,7 @@ pub fn campaign(product: Option<&Product>) -> Campaign {
         workspace_id: WorkspaceId::new(),
         name: "Q3 fleets".into(),
         goal: "Book a 15-minute call".into(),
+        ai: Default::default(),
         product_id: product.map(|p| p.id),
         status: CampaignStatus::Running,
         rules: SendingRules::default(),

@@ -128,6 +128,7 @@ async fn build(
     let mut campaign = CampaignSpec {
         name: "Q4".into(),
         goal: "Book a call".into(),
+        ai: Default::default(),
         product_id: None,
         status: Some(if options.is_some() {
             CampaignStatus::Paused

@@ -1,7 +1,8 @@
 //! Campaigns: the row, its mailbox pool and its steps, upserted together.
 
+use outreachd::ai::ProviderName;
 use outreachd::domain::{
-    CampaignId, CampaignStatus, Change, MailboxId, ProductId, ProductSpec, SendWindow,
+    CampaignAi, CampaignId, CampaignStatus, Change, MailboxId, ProductId, ProductSpec, SendWindow,
     SendingRules, TimezonePolicy, Weekdays,
 };
 use outreachd::store::StoreError;
@@ -303,7 +304,38 @@ async fn a_campaign_references_only_its_workspaces_mailboxes_and_products(backen
     assert_eq!(created.product_id, Some(our_product));
 }
 
+async fn a_campaigns_ai_provider_and_model_are_stored_and_updated(backend: TestBackend) {
+    let ts = test_store(backend).await;
+    let ws = workspace(&*ts.store, "acme").await;
+    let a = mailbox(&*ts.store, ws, "a@example.com").await;
+    let mut spec = campaign_spec("Claude", vec![a], 1);
+    assert_eq!(
+        ts.store.upsert_campaign(ws, &spec).await.unwrap().value.ai,
+        CampaignAi::default(),
+        "unset: the daemon's [content] settings"
+    );
+    spec.ai = CampaignAi {
+        provider: Some(ProviderName::Anthropic),
+        model: Some("claude-sonnet-4-5".to_owned()),
+    };
+
+    let updated = ts.store.upsert_campaign(ws, &spec).await.unwrap();
+
+    assert_eq!(updated.change, Change::Updated);
+    assert_eq!(updated.value.ai, spec.ai);
+    let again = ts.store.upsert_campaign(ws, &spec).await.unwrap();
+    assert_eq!(again.change, Change::Unchanged);
+    let read = ts
+        .store
+        .campaign_by_id(ws, updated.value.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.ai, spec.ai);
+}
+
 crate::on_both_backends!(
+    a_campaigns_ai_provider_and_model_are_stored_and_updated,
     campaign_upsert_reports_created_unchanged_and_updated,
     removing_a_step_that_active_leads_wait_for_is_a_conflict,
     status_is_kept_unless_the_spec_sets_it,

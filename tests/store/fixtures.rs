@@ -76,6 +76,7 @@ pub fn campaign_spec(name: &str, mailbox_ids: Vec<MailboxId>, steps: usize) -> C
     CampaignSpec {
         name: name.to_owned(),
         goal: "book a demo".to_owned(),
+        ai: Default::default(),
         product_id: None,
         status: None,
         rules: SendingRules::default(),

@@ -156,6 +156,7 @@ pub async fn seed_plan(store: &dyn Store, port: u16, plan: SeedPlan<'_>) -> Seed
     let campaign = CampaignSpec {
         name: "Q4".into(),
         goal: "Book a call".into(),
+        ai: Default::default(),
         product_id: None,
         status: Some(CampaignStatus::Running),
         rules: plan.rules,

@@ -191,7 +191,7 @@ async fn prepare(
     }
     if let Some(writing) = writing {
         let limit = ctx.settings.claim_lease.as_duration() / 2;
-        if let Some(stored) = writing.wait_for(claim.send.campaign_lead_id, limit).await {
+        if let Some(stored) = writing.claim(claim.send.campaign_lead_id, limit).await {
             ready(TextReadiness::Waited);
             return Some(Ready {
                 claim,

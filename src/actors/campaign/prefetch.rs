@@ -42,22 +42,57 @@ pub(super) struct Snapshot {
     pub(super) mailboxes: Arc<HashMap<MailboxId, Mailbox>>,
 }
 
-/// Texts being written ahead, by campaign lead: the stored text once written, `None` (the
-/// sender dropped) if writing failed.
+/// Where a lead of the window stands with the writer-ahead.
+enum Entry {
+    /// Waiting for a slot: a claim that comes first takes it back and writes the text itself.
+    Queued,
+    /// Being written: the stored text once written, `None` (the sender dropped) if it failed.
+    Writing(watch::Receiver<Option<GeneratedMessage>>),
+    /// Claimed before the writer queued it, at this time: the window read just before the
+    /// claim may still offer it, and the writer must not write it too.
+    Claimed(Instant),
+}
+
+/// How long a claim's mark keeps the writer off its lead: longer than one look at the window.
+const CLAIMED_FOR: Duration = Duration::from_secs(60);
+
+/// The leads the writer-ahead has taken on, by campaign lead, shared with the claims: a claim
+/// never asks the model for a text that is being written, and the writer never writes one a
+/// claim took back.
 #[derive(Clone, Default)]
 pub(super) struct Writing {
-    inner: Arc<Mutex<HashMap<CampaignLeadId, watch::Receiver<Option<GeneratedMessage>>>>>,
+    inner: Arc<Mutex<HashMap<CampaignLeadId, Entry>>>,
 }
 
 impl Writing {
-    /// Registers `id` as being written, or `None` if it already is.
+    /// Forgets the claims' marks older than [`CLAIMED_FOR`].
+    fn purge(&self) {
+        if let Ok(mut map) = self.inner.lock() {
+            map.retain(|_, e| !matches!(e, Entry::Claimed(at) if at.elapsed() > CLAIMED_FOR));
+        }
+    }
+
+    /// Queues `id`; false if the writer already has it or a claim took it.
+    fn queue(&self, id: CampaignLeadId) -> bool {
+        let Ok(mut map) = self.inner.lock() else {
+            return false;
+        };
+        if map.contains_key(&id) {
+            return false;
+        }
+        map.insert(id, Entry::Queued);
+        true
+    }
+
+    /// Moves a queued `id` to writing, or `None` if a claim took it back meanwhile.
     fn start(&self, id: CampaignLeadId) -> Option<watch::Sender<Option<GeneratedMessage>>> {
         let mut map = self.inner.lock().ok()?;
-        if map.contains_key(&id) {
+        let entry = map.get_mut(&id)?;
+        if !matches!(entry, Entry::Queued) {
             return None;
         }
         let (tx, rx) = watch::channel(None);
-        map.insert(id, rx);
+        *entry = Entry::Writing(rx);
         Some(tx)
     }
 
@@ -67,17 +102,24 @@ impl Writing {
         }
     }
 
-    fn contains(&self, id: CampaignLeadId) -> bool {
-        self.inner.lock().is_ok_and(|m| m.contains_key(&id))
-    }
-
-    /// The stored text of `id` if it is being written ahead and that succeeds within `limit`.
-    pub(super) async fn wait_for(
+    /// For a claim of `id`: the text being written ahead, once stored (waiting at most
+    /// `limit`), or `None` when the claim must write it: the writer does not have it, failed,
+    /// or had only queued it (then it is taken back, so the model is asked once).
+    pub(super) async fn claim(
         &self,
         id: CampaignLeadId,
         limit: Duration,
     ) -> Option<GeneratedMessage> {
-        let mut rx = self.inner.lock().ok()?.get(&id)?.clone();
+        let mut rx = {
+            let mut map = self.inner.lock().ok()?;
+            match map.get(&id) {
+                Some(Entry::Writing(rx)) => rx.clone(),
+                Some(Entry::Queued | Entry::Claimed(_)) | None => {
+                    map.insert(id, Entry::Claimed(Instant::now()));
+                    return None;
+                }
+            }
+        };
         let done = tokio::time::timeout(limit, rx.wait_for(Option::is_some)).await;
         done.ok()?.ok()?.clone()
     }
@@ -115,6 +157,7 @@ impl Prefetcher {
         // campaign is reloaded, or after a rest.
         let mut look = true;
         loop {
+            self.writing.purge();
             let horizon = self.ctx.settings.generate_ahead.as_duration();
             let concurrency = (self.ctx.settings.generation_concurrency as usize).max(1);
             if look && queue.is_empty() && tasks.len() < concurrency && !horizon.is_zero() {
@@ -187,22 +230,24 @@ impl Prefetcher {
         Ok(jobs
             .into_iter()
             .filter(|j| {
-                !self.writing.contains(j.campaign_lead_id)
-                    && !self.failed.contains_key(&j.campaign_lead_id)
+                !self.failed.contains_key(&j.campaign_lead_id)
+                    && self.writing.queue(j.campaign_lead_id)
             })
             .collect())
     }
 
     fn spawn(&self, tasks: &mut JoinSet<Option<CampaignLeadId>>, job: PrefetchJob) {
-        let Some(snapshot) = self.snapshot.borrow().clone() else {
-            return;
-        };
-        let Some(mailbox) = snapshot.mailboxes.get(&job.mailbox_id).cloned() else {
-            // Not in the pool the actor loaded: its claim decides what happens to the lead.
+        let snapshot = self.snapshot.borrow().clone();
+        let mailbox = snapshot
+            .as_ref()
+            .and_then(|s| s.mailboxes.get(&job.mailbox_id).cloned());
+        let (Some(snapshot), Some(mailbox)) = (snapshot, mailbox) else {
+            // No plan, or not in the pool the actor loaded: its claim decides what happens.
+            self.writing.finish(job.campaign_lead_id);
             return;
         };
         let Some(done) = self.writing.start(job.campaign_lead_id) else {
-            return;
+            return; // a claim took it back
         };
         let ctx = self.ctx.clone();
         let writing = self.writing.clone();
@@ -252,5 +297,64 @@ impl Prefetcher {
             writing.finish(id);
             (!ok).then_some(id)
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text() -> GeneratedMessage {
+        GeneratedMessage {
+            subject: "Written ahead".into(),
+            body_text: "Body".into(),
+            body_html: None,
+            provider: "openai".into(),
+            model: None,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            cost_usd: 0.0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_claim_takes_back_a_queued_lead_and_the_writer_then_skips_it() {
+        let writing = Writing::default();
+        let id = CampaignLeadId::new();
+        assert!(writing.queue(id));
+        assert_eq!(writing.claim(id, Duration::from_secs(1)).await, None);
+        assert!(
+            writing.start(id).is_none(),
+            "the writer does not write it too"
+        );
+        assert!(
+            !writing.queue(id),
+            "nor queues it again from a stale window"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_claim_waits_for_a_text_being_written_and_gets_the_stored_one() {
+        let writing = Writing::default();
+        let id = CampaignLeadId::new();
+        assert!(writing.queue(id));
+        let done = writing.start(id).unwrap();
+        let waiter = {
+            let writing = writing.clone();
+            tokio::spawn(async move { writing.claim(id, Duration::from_secs(5)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        done.send(Some(text())).unwrap();
+        assert_eq!(waiter.await.unwrap(), Some(text()));
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_sends_the_claim_to_the_model_itself() {
+        let writing = Writing::default();
+        let id = CampaignLeadId::new();
+        assert!(writing.queue(id));
+        let done = writing.start(id).unwrap();
+        drop(done);
+        assert_eq!(writing.claim(id, Duration::from_secs(1)).await, None);
     }
 }

@@ -19,6 +19,7 @@ fn request(keep_subject: bool) -> GenerationRequest {
         keep_subject,
         ai_instructions: Some("mention trucks".into()),
         context,
+        ai: Default::default(),
         tone: None,
     }
 }

@@ -34,6 +34,8 @@ pub struct CampaignInput {
     pub stop_other_campaigns_on_reply: Option<bool>,
     pub track_opens: Option<bool>,
     pub track_clicks: Option<bool>,
+    /// Which provider and model write the emails (default: `[content]`).
+    pub ai: crate::domain::CampaignAi,
     pub steps: Vec<StepInput>,
 }
 
@@ -160,6 +162,14 @@ pub async fn check(
     Ok(CampaignSpec {
         name: input.name,
         goal: input.goal,
+        ai: crate::domain::CampaignAi {
+            provider: input.ai.provider,
+            model: input
+                .ai
+                .model
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty()),
+        },
         product_id: input.product_id,
         status: None,
         rules: SendingRules {

@@ -89,7 +89,7 @@ pub(super) async fn upsert(
              window_end_minute = $9, timezone = $10, timezone_policy = $11, \
              daily_new_leads_cap = $12, stop_on_reply = $13, stop_on_company_reply = $14, \
              track_opens = $15, track_clicks = $16, updated_at = $17, \
-             stop_other_campaigns_on_reply = $18 \
+             stop_other_campaigns_on_reply = $18, ai_provider = $19, ai_model = $20 \
              WHERE id = $1 AND workspace_id = $2",
         ),
         id,
@@ -118,9 +118,9 @@ async fn insert_new(
              window_days, window_start_minute, window_end_minute, timezone, \
              timezone_policy, daily_new_leads_cap, stop_on_reply, stop_on_company_reply, \
              track_opens, track_clicks, created_at, updated_at, \
-             stop_other_campaigns_on_reply) \
+             stop_other_campaigns_on_reply, ai_provider, ai_model) \
              VALUES ($1, $2, $3, $4, COALESCE($5, 'draft'), $6, $7, $8, $9, $10, $11, \
-             $12, $13, $14, $15, $16, $17, $17, $18) \
+             $12, $13, $14, $15, $16, $17, $17, $18, $19, $20) \
              ON CONFLICT (workspace_id, name) DO NOTHING",
         ),
         id,
@@ -229,6 +229,8 @@ fn bind_row<'q>(
         .bind(rules.track_clicks)
         .bind(now)
         .bind(rules.stop_other_campaigns_on_reply)
+        .bind(spec.ai.provider.map(crate::ai::ProviderName::as_str))
+        .bind(spec.ai.model.as_deref())
 }
 
 async fn ensure_mailboxes_in_workspace(

@@ -23,7 +23,7 @@ use crate::store::{QueryContext, StoreError};
 type Sql = sqlx::Sqlite;
 
 /// The columns an upsert writes, bound by [`bind_spec`] in this order.
-const SPEC_COLUMNS: [&str; 15] = [
+const SPEC_COLUMNS: [&str; 17] = [
     "name",
     "goal",
     "product_id",
@@ -39,6 +39,8 @@ const SPEC_COLUMNS: [&str; 15] = [
     "track_opens",
     "track_clicks",
     "stop_other_campaigns_on_reply",
+    "ai_provider",
+    "ai_model",
 ];
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
@@ -60,6 +62,8 @@ fn bind_spec<'q>(q: Query<'q>, spec: &CampaignSpec, status: CampaignStatus) -> Q
         .bind(rules.track_opens)
         .bind(rules.track_clicks)
         .bind(rules.stop_other_campaigns_on_reply)
+        .bind(spec.ai.provider.map(crate::ai::ProviderName::as_str))
+        .bind(spec.ai.model.clone())
 }
 
 pub(super) async fn upsert(

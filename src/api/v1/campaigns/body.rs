@@ -38,6 +38,11 @@ pub struct CampaignBody {
     pub stop_other_campaigns_on_reply: Option<bool>,
     pub track_opens: Option<bool>,
     pub track_clicks: Option<bool>,
+    /// Which provider writes the emails (default: the daemon's `[content] provider`); its key
+    /// must be configured on the daemon.
+    pub ai_provider: Option<crate::ai::ProviderName>,
+    /// Which model (default: the provider's configured model).
+    pub ai_model: Option<String>,
     /// The sequence, first step first (1 to 50 steps).
     pub steps: Vec<StepBody>,
 }
@@ -93,6 +98,10 @@ impl From<CampaignBody> for CampaignInput {
             stop_other_campaigns_on_reply: b.stop_other_campaigns_on_reply,
             track_opens: b.track_opens,
             track_clicks: b.track_clicks,
+            ai: crate::domain::CampaignAi {
+                provider: b.ai_provider,
+                model: b.ai_model,
+            },
             steps: b
                 .steps
                 .into_iter()

@@ -147,6 +147,10 @@ pub struct CampaignView {
     /// The mailbox pool, in order.
     pub mailboxes: Vec<MailboxRef>,
     pub rules: RulesView,
+    /// The provider writing the emails; `null`: the daemon's `[content] provider`.
+    pub ai_provider: Option<crate::ai::ProviderName>,
+    /// The model; `null`: the provider's configured model.
+    pub ai_model: Option<String>,
     pub steps: Vec<StepView>,
     pub counts: CountsView,
     pub last_run_at: Option<DateTime<Utc>>,
@@ -192,6 +196,8 @@ impl CampaignView {
                 })
                 .collect(),
             rules: c.rules.into(),
+            ai_provider: c.ai.provider,
+            ai_model: c.ai.model,
             steps: steps.into_iter().map(StepView::from).collect(),
             counts: CountsView {
                 enrolled: counts.values().sum(),

@@ -67,6 +67,7 @@ pub(super) fn campaign_spec(name: &str, pool: Vec<MailboxId>, steps: usize) -> C
     CampaignSpec {
         name: name.into(),
         goal: "meetings".into(),
+        ai: Default::default(),
         product_id: None,
         status: None,
         rules: SendingRules {
