@@ -14,6 +14,7 @@ pub mod config;
 pub mod content;
 pub mod domain;
 pub mod extract;
+pub mod fetch;
 pub mod imap;
 pub mod import;
 pub mod limits;

@@ -175,6 +175,24 @@ fn dispatch_parts(
     })
 }
 
+/// The persona generator for `settings` (`[personas]` provider and model from `models`, the
+/// SSRF-safe fetcher), or why none is usable: the CLI and the API report that reason when a
+/// persona is asked for.
+pub fn persona_generator(
+    settings: &Settings,
+    models: &Models,
+    store: Arc<dyn Store>,
+) -> Result<crate::service::personas::PersonaGenerator, String> {
+    let personas = &settings.personas;
+    let model = models
+        .model(personas.provider, personas.model())
+        .map_err(|e| e.to_string())?;
+    let fetcher = crate::fetch::SafeFetcher::new().map_err(|e| e.to_string())?;
+    Ok(crate::service::personas::PersonaGenerator::new(
+        store, model, fetcher,
+    ))
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         Self::build_with(settings, RunOptions::default()).await
@@ -283,6 +301,21 @@ impl Application {
             .recover()
             .await
             .context("Failed to recover interrupted lead imports")?;
+        let personas = persona_generator(&settings, &models, store.clone());
+        let persona_queue = match (&personas, settings.personas.enabled) {
+            (Ok(generator), true) => Some(crate::actors::spawn_persona_actor(
+                generator.clone(),
+                store.clone(),
+                settings.personas.concurrency,
+                settings.personas.queue,
+                cancel.child_token(),
+                &tracker,
+            )),
+            (Err(problem), true) => {
+                anyhow::bail!("personas.enabled is true but no persona model is usable: {problem}")
+            }
+            (_, false) => None,
+        };
         let state = ApiState {
             store: store.clone(),
             metrics,
@@ -298,6 +331,8 @@ impl Application {
             dispatch: live_dispatch.clone(),
             stats: Arc::default(),
             soft_bounce_limit: settings.imap.soft_bounce_limit,
+            personas,
+            persona_queue,
         };
         let listeners = api::Listeners {
             main: listener,

@@ -54,6 +54,10 @@ pub struct ApiState {
     /// Soft bounces that stop a campaign lead (`imap.soft_bounce_limit`), for resolving a
     /// review as a soft bounce as the poller would count it.
     pub soft_bounce_limit: u32,
+    /// The persona generator, or why none is usable (the provider's key or settings).
+    pub personas: Result<crate::service::personas::PersonaGenerator, String>,
+    /// The background persona queue, with `[personas] enabled`.
+    pub persona_queue: Option<crate::actors::PersonaQueue>,
 }
 
 /// The listeners the daemon serves on: the main one, and the admin one when configured.

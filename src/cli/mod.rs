@@ -11,6 +11,7 @@ mod enroll;
 mod explain;
 mod import_leads;
 mod insight;
+mod lead;
 mod mailbox;
 mod plan;
 mod privacy;
@@ -81,6 +82,9 @@ pub enum Command {
     /// Campaign operations.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// Lead operations: a lead's persona.
+    #[command(subcommand)]
+    Lead(lead::LeadCommand),
     /// Show what an apply file (-f) or a new daemon configuration (--new-config) would change,
     /// without writing.
     Plan(PlanArgs),
@@ -284,6 +288,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Review(command) => review::review(&settings, command).await,
         Command::Insight(command) => insight::insight(&settings, command).await,
         Command::Reply(command) => reply::reply(&settings, command).await,
+        Command::Lead(command) => lead::lead(&settings, command).await,
         Command::User(command) => access::user(&settings, command).await,
         Command::Token(command) => access::token(&settings, command).await,
         Command::Openapi => {

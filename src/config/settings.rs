@@ -42,6 +42,47 @@ pub struct Settings {
     /// `[budgets]`: daily limits on what language-model calls may cost.
     #[serde(default)]
     pub budgets: crate::service::usage::BudgetSettings,
+    /// `[personas]`: generating a persona for each new lead in the background.
+    #[serde(default)]
+    pub personas: PersonaSettings,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PersonaSettings {
+    /// Generate a persona in the background for every lead created or imported (and for older
+    /// leads without one), once each. Off: personas are made only on request (`lead persona`,
+    /// `POST /api/v1/leads/{id}/persona`), which works either way when the provider is set up.
+    pub enabled: bool,
+    /// The `[ai.*]` provider that writes personas; its key must be set.
+    pub provider: crate::ai::ProviderName,
+    /// The model asked; empty uses the provider's `model`.
+    pub model: String,
+    /// Personas generated at once in the background (model calls and website fetches in
+    /// flight). The provider's own `concurrency` and per-minute limits still apply.
+    pub concurrency: u32,
+    /// Leads waiting for a background persona; beyond it new leads wait for the sweep, which
+    /// finds every lead still without one.
+    pub queue: u32,
+}
+
+impl Default for PersonaSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            provider: crate::ai::ProviderName::Openai,
+            model: String::new(),
+            concurrency: 2,
+            queue: 1000,
+        }
+    }
+}
+
+impl PersonaSettings {
+    /// The model to ask: `None` for the provider's configured one.
+    pub fn model(&self) -> Option<&str> {
+        Some(self.model.trim()).filter(|m| !m.is_empty())
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -302,6 +343,12 @@ impl Settings {
         if self.api.import_concurrency == 0 {
             problems.push("api.import_concurrency: must be at least 1".into());
         }
+        if self.personas.concurrency == 0 {
+            problems.push("personas.concurrency: must be at least 1".into());
+        }
+        if self.personas.queue == 0 {
+            problems.push("personas.queue: must be at least 1".into());
+        }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections: must be at least 1".into());
         }
@@ -366,5 +413,37 @@ impl Settings {
     /// The effective configuration as TOML with every secret redacted (`check-config`).
     pub fn to_redacted_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render settings: {e}\n"))
+    }
+}
+
+#[cfg(test)]
+mod persona_tests {
+    use std::collections::HashMap;
+
+    use super::PersonaSettings;
+
+    #[test]
+    fn the_personas_defaults_match_the_default_file() {
+        let loaded = crate::config::load(&[], &HashMap::new()).unwrap();
+        assert_eq!(loaded.settings.personas, PersonaSettings::default());
+        assert!(!loaded.settings.personas.enabled);
+        assert_eq!(loaded.settings.personas.model(), None);
+    }
+
+    #[test]
+    fn zero_persona_concurrency_or_queue_is_refused() {
+        let env = HashMap::from([
+            (
+                "OUTREACHD__PERSONAS__CONCURRENCY".to_owned(),
+                "0".to_owned(),
+            ),
+            ("OUTREACHD__PERSONAS__QUEUE".to_owned(), "0".to_owned()),
+        ]);
+        let err = crate::config::load(&[], &env).unwrap_err().to_string();
+        assert!(
+            err.contains("personas.concurrency: must be at least 1"),
+            "{err}"
+        );
+        assert!(err.contains("personas.queue: must be at least 1"), "{err}");
     }
 }

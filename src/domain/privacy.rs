@@ -104,6 +104,8 @@ pub struct ExportedLead {
     /// The persona generated for the lead, when there is one.
     #[schema(value_type = Option<Object>)]
     pub persona: Option<serde_json::Value>,
+    /// Text about the person a user gave for the persona.
+    pub profile_text: Option<String>,
     pub unsubscribed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -123,6 +125,7 @@ impl From<Lead> for ExportedLead {
             timezone: l.timezone,
             custom: l.custom,
             persona: l.persona,
+            profile_text: None,
             unsubscribed_at: l.unsubscribed_at,
             created_at: l.created_at,
         }

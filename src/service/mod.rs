@@ -15,6 +15,7 @@ pub mod leads;
 pub mod mailbox_check;
 pub mod mailbox_edits;
 pub mod mailboxes;
+pub mod personas;
 pub mod privacy;
 pub mod products;
 pub mod replies;

@@ -26,6 +26,7 @@ mod lead_records;
 mod meta;
 mod open;
 mod operator;
+mod personas;
 pub mod postgres;
 mod privacy;
 mod replies;
@@ -55,6 +56,7 @@ pub use lead_records::LeadRecords;
 pub use meta::Meta;
 pub use open::{OpenMode, open};
 pub use operator::{Operator, UnknownFilter, UnknownSendInfo};
+pub use personas::Personas;
 pub use privacy::Privacy;
 pub use replies::{Replies, ReplyDecision};
 pub use reports::Reports;
@@ -85,6 +87,7 @@ pub trait Store:
     + Usage
     + Insights
     + Replies
+    + Personas
 {
 }
 
@@ -107,5 +110,6 @@ impl<T> Store for T where
         + Usage
         + Insights
         + Replies
+        + Personas
 {
 }

@@ -29,6 +29,7 @@ mod listeners;
 mod mailboxes;
 mod members;
 mod openapi;
+mod personas;
 mod preview;
 mod privacy;
 mod products;

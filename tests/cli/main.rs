@@ -14,6 +14,7 @@ mod demo;
 mod errors;
 mod explain;
 mod import_leads;
+mod lead;
 mod logs;
 mod mailbox;
 mod plan;

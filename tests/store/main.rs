@@ -30,6 +30,7 @@ mod lead_records;
 mod leads;
 mod mailboxes;
 mod operator;
+mod personas;
 mod postgres_only;
 mod postgres_writes;
 mod privacy;

@@ -332,6 +332,9 @@ pub async fn create(
         custom: body.custom,
     };
     let record = service::create(state.store.as_ref(), caller.workspace(), &input).await?;
+    if let Some(queue) = &state.persona_queue {
+        queue.enqueue(caller.workspace(), record.lead.id);
+    }
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,

@@ -20,6 +20,7 @@ pub mod leads;
 pub mod mailboxes;
 pub mod members;
 pub mod page;
+pub mod personas;
 pub mod privacy;
 pub mod problem;
 pub mod products;
@@ -56,6 +57,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         members::Doc::openapi(),
         campaigns::Doc::openapi(),
         leads::Doc::openapi(),
+        personas::Doc::openapi(),
         imports::Doc::openapi(),
         insights::Doc::openapi(),
         products::Doc::openapi(),
@@ -153,6 +155,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(members::routes)
             .configure(campaigns::routes)
             .configure(leads::routes)
+            .configure(personas::routes)
             .configure(imports::routes)
             .configure(insights::routes)
             .configure(products::routes)

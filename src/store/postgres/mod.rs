@@ -161,6 +161,7 @@ crate::store::sql::reviews::reviews_role!(PgStore, sqlx::Postgres);
 crate::store::sql::usage::usage_role!(PgStore, sqlx::Postgres);
 crate::store::sql::insights::insights_role!(PgStore, sqlx::Postgres);
 crate::store::sql::replies::replies_role!(PgStore, sqlx::Postgres);
+crate::store::sql::personas::personas_role!(PgStore, sqlx::Postgres);
 
 /// A write unit: a transaction, or one autocommitted statement.
 pub(crate) struct WriteTx(Unit);

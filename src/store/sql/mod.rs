@@ -22,6 +22,7 @@ pub(crate) mod inbound;
 pub(crate) mod insights;
 pub(crate) mod lead_records;
 pub(crate) mod operator;
+pub(crate) mod personas;
 pub(crate) mod pollers;
 pub(crate) mod privacy;
 pub(crate) mod reads;

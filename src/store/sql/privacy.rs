@@ -578,7 +578,18 @@ where
                 }));
         }
         out.events.extend(events);
-        out.lead = Some(ExportedLead::from(lead));
+        // The profile text a user gave for the persona is data about the person too.
+        let profile: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT profile_text FROM leads WHERE workspace_id = $1 AND id = $2")
+                .bind(ws)
+                .bind(lead.id)
+                .fetch_optional(&mut *conn)
+                .await
+                .ctx("export a lead's profile text")?;
+        out.lead = Some(ExportedLead {
+            profile_text: profile.and_then(|(text,)| text),
+            ..ExportedLead::from(lead)
+        });
         Ok(())
     }
 

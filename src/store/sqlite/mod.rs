@@ -142,6 +142,7 @@ crate::store::sql::reviews::reviews_role!(SqliteStore, sqlx::Sqlite);
 crate::store::sql::usage::usage_role!(SqliteStore, sqlx::Sqlite);
 crate::store::sql::insights::insights_role!(SqliteStore, sqlx::Sqlite);
 crate::store::sql::replies::replies_role!(SqliteStore, sqlx::Sqlite);
+crate::store::sql::personas::personas_role!(SqliteStore, sqlx::Sqlite);
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file named by `settings.url`. A `Daemon` first
