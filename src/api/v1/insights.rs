@@ -15,6 +15,7 @@ impl From<InsightError> for ApiError {
     fn from(e: InsightError) -> Self {
         match e {
             InsightError::Disabled => ApiError::Conflict(e.to_string()),
+            InsightError::Budget(_) => ApiError::Conflict(e.to_string()),
             InsightError::BadDomain { reason, .. } => ApiError::invalid("domain", reason),
             InsightError::NotFound(domain) => ApiError::NotFound(format!("insight on {domain}")),
             InsightError::Provider(_) => ApiError::Upstream(e.to_string()),

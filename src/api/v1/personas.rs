@@ -76,6 +76,8 @@ impl From<PersonaError> for ApiError {
             PersonaError::Website(_) | PersonaError::Model(_) | PersonaError::Invalid(_) => {
                 Self::Upstream(e.to_string())
             }
+            // A daily budget is spent: a clear refusal, not a provider failure.
+            PersonaError::Budget(_) => Self::Conflict(e.to_string()),
             PersonaError::Store(e) => e.into(),
         }
     }

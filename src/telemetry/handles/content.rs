@@ -128,7 +128,8 @@ pub struct BudgetMetrics {
 }
 
 impl BudgetMetrics {
-    pub(super) fn new() -> Self {
+    /// The handles; a CLI process (no metrics recorder installed) gets no-ops.
+    pub fn new() -> Self {
         Self {
             workspace: counter!(BUDGET_EXHAUSTED, "scope" => "workspace"),
             campaign: counter!(BUDGET_EXHAUSTED, "scope" => "campaign"),
