@@ -251,7 +251,7 @@ async fn asking_for_a_persona_reuses_it_unless_told_to_regenerate(backend: TestB
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let ok = (900, 250, "ok".to_owned());
+    let ok = (900, 250, "ok".to_owned(), true);
     assert_eq!(rows, vec![ok.clone(), ok], "one row per persona call");
 }
 

@@ -188,11 +188,11 @@ where
     }
 }
 
-/// `(prompt_tokens, completion_tokens, outcome)` of every `api_usage` row for `purpose` that
-/// names a lead, oldest first (either backend).
-pub async fn usage_rows(url: &str, purpose: &str) -> Vec<(i64, i64, String)> {
-    let sql = "SELECT prompt_tokens, completion_tokens, outcome FROM api_usage \
-               WHERE purpose = $1 AND lead_id IS NOT NULL ORDER BY occurred_at";
+/// `(prompt_tokens, completion_tokens, outcome, names a lead)` of every `api_usage` row for
+/// `purpose`, oldest first (either backend).
+pub async fn usage_rows(url: &str, purpose: &str) -> Vec<(i64, i64, String, bool)> {
+    let sql = "SELECT prompt_tokens, completion_tokens, outcome, lead_id IS NOT NULL \
+               FROM api_usage WHERE purpose = $1 ORDER BY occurred_at";
     if url.starts_with("postgres") {
         let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
         sqlx::query_as(sql)
