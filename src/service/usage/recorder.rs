@@ -112,7 +112,7 @@ impl UsageRecorder {
     /// is written by its caller before `record` returns, so none is lost when the process
     /// exits.
     pub fn direct(store: Arc<dyn Store>, budgets: BudgetSettings) -> Arc<Self> {
-        let metrics = BudgetMetrics::new();
+        let metrics = BudgetMetrics::default();
         // A queue with no receiver is closed: `record` writes each row at once.
         let (queue, _) = mpsc::channel(1);
         Arc::new(Self {

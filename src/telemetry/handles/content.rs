@@ -127,9 +127,15 @@ pub struct BudgetMetrics {
     write_failures: Counter,
 }
 
+/// The handles; in a CLI process (no metrics recorder installed) they are no-ops.
+impl Default for BudgetMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl BudgetMetrics {
-    /// The handles; a CLI process (no metrics recorder installed) gets no-ops.
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             workspace: counter!(BUDGET_EXHAUSTED, "scope" => "workspace"),
             campaign: counter!(BUDGET_EXHAUSTED, "scope" => "campaign"),
