@@ -155,6 +155,7 @@ fn dispatch_parts(
         settings.insights.clone(),
         models.clone(),
         &settings.ai,
+        usage.clone(),
     );
     let signer = unsubscribe_signer(settings, cipher)?;
     let public = settings.tracking.public_url.trim().trim_end_matches('/');
@@ -182,6 +183,7 @@ pub fn persona_generator(
     settings: &Settings,
     models: &Models,
     store: Arc<dyn Store>,
+    usage: Arc<UsageRecorder>,
 ) -> Result<crate::service::personas::PersonaGenerator, String> {
     let personas = &settings.personas;
     let model = models
@@ -189,7 +191,7 @@ pub fn persona_generator(
         .map_err(|e| e.to_string())?;
     let fetcher = crate::fetch::SafeFetcher::new().map_err(|e| e.to_string())?;
     Ok(crate::service::personas::PersonaGenerator::new(
-        store, model, fetcher,
+        store, model, fetcher, usage,
     ))
 }
 
@@ -238,6 +240,7 @@ impl Application {
             parts.replies = crate::actors::spawn_reply_drafter(
                 store.clone(),
                 model,
+                usage.clone(),
                 settings.replies.retry_interval.as_duration(),
                 cancel.child_token(),
                 &tracker,
@@ -281,6 +284,7 @@ impl Application {
             &settings.imports,
             models.clone(),
             &settings.ai,
+            usage.clone(),
         )
         .map(Arc::new);
         let imports = ImportRunner::new(
@@ -301,7 +305,7 @@ impl Application {
             .recover()
             .await
             .context("Failed to recover interrupted lead imports")?;
-        let personas = persona_generator(&settings, &models, store.clone());
+        let personas = persona_generator(&settings, &models, store.clone(), usage.clone());
         let persona_queue = match (&personas, settings.personas.enabled) {
             (Ok(generator), true) => Some(crate::actors::spawn_persona_actor(
                 generator.clone(),

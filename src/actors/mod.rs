@@ -25,8 +25,8 @@ mod transport;
 
 pub use completions::CompletionSink;
 pub use job::{CampaignPlan, SendJob};
-pub use replies::{ReplyInbox, spawn_reply_drafter};
 pub use personas::{PersonaQueue, spawn_persona_actor};
+pub use replies::{ReplyInbox, spawn_reply_drafter};
 pub use run_now::RunNowWindows;
 pub use sent_copies::SentCopies;
 pub use supervisor::{

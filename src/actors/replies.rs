@@ -3,7 +3,8 @@
 //! through a [`ReplyInbox`]; offering never waits (a full queue drops the offer), and the
 //! worker sweeps the replies still `pending` when it starts and every `replies.retry_interval`
 //! (drafts that failed, offers dropped), so nothing offered is lost for good. Runs only with
-//! `[replies] enabled`.
+//! `[replies] enabled`. Each draft is checked against the daily budgets (a spent one leaves the
+//! reply pending for a later sweep) and recorded in `api_usage`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use tokio_util::task::TaskTracker;
 use crate::ai::LanguageModel;
 use crate::domain::LeadReplyId;
 use crate::service::replies::{ReplyError, draft};
+use crate::service::usage::UsageRecorder;
 use crate::store::Store;
 
 /// Offers waiting for the drafter before new ones are dropped (the start-up sweep takes them).
@@ -44,18 +46,20 @@ impl ReplyInbox {
 pub fn spawn_reply_drafter(
     store: Arc<dyn Store>,
     model: Arc<dyn LanguageModel>,
+    usage: Arc<UsageRecorder>,
     retry_interval: Duration,
     cancel: CancellationToken,
     tracker: &TaskTracker,
 ) -> ReplyInbox {
     let (tx, rx) = mpsc::channel(INBOX);
-    tracker.spawn(run(store, model, rx, retry_interval, cancel));
+    tracker.spawn(run(store, model, usage, rx, retry_interval, cancel));
     ReplyInbox { tx: Some(tx) }
 }
 
 async fn run(
     store: Arc<dyn Store>,
     model: Arc<dyn LanguageModel>,
+    usage: Arc<UsageRecorder>,
     mut rx: mpsc::Receiver<LeadReplyId>,
     retry_interval: Duration,
     cancel: CancellationToken,
@@ -73,7 +77,7 @@ async fn run(
             biased;
             () = cancel.cancelled() => return,
             _ = sweep.tick() => {
-                sweep_pending(store.as_ref(), model.as_ref(), &cancel).await;
+                sweep_pending(store.as_ref(), model.as_ref(), &usage, &cancel).await;
                 continue;
             }
             id = rx.recv() => id,
@@ -83,19 +87,24 @@ async fn run(
             biased;
             // A draft cut short stays `pending`: the next start drafts it.
             () = cancel.cancelled() => return,
-            () = draft_one(store.as_ref(), model.as_ref(), id) => {}
+            () = draft_one(store.as_ref(), model.as_ref(), &usage, id) => {}
         }
     }
 }
 
-async fn sweep_pending(store: &dyn Store, model: &dyn LanguageModel, cancel: &CancellationToken) {
+async fn sweep_pending(
+    store: &dyn Store,
+    model: &dyn LanguageModel,
+    usage: &UsageRecorder,
+    cancel: &CancellationToken,
+) {
     match store.pending_replies(SWEEP).await {
         Ok(pending) => {
             for id in pending {
                 tokio::select! {
                     biased;
                     () = cancel.cancelled() => return,
-                    () = draft_one(store, model, id) => {}
+                    () = draft_one(store, model, usage, id) => {}
                 }
             }
         }
@@ -103,11 +112,15 @@ async fn sweep_pending(store: &dyn Store, model: &dyn LanguageModel, cancel: &Ca
     }
 }
 
-async fn draft_one(store: &dyn Store, model: &dyn LanguageModel, id: LeadReplyId) {
-    match draft(store, model, id).await {
+async fn draft_one(
+    store: &dyn Store,
+    model: &dyn LanguageModel,
+    usage: &UsageRecorder,
+    id: LeadReplyId,
+) {
+    match draft(store, model, usage, id).await {
         Ok(Some(usage)) => {
-            // api_usage: the usage recorder is not on this branch yet; record `usage` here
-            // (purpose reply_draft) once it is.
+            // `draft` recorded the call (purpose reply_draft) in api_usage.
             tracing::info!(
                 reply = %id,
                 provider = usage.provider,

@@ -20,6 +20,7 @@ use crate::config::Settings;
 use crate::domain::MappingProposal;
 use crate::import::{self, ImportOptions, NoProgress, Progress, thousands};
 use crate::service::imports::mapping::Proposer;
+use crate::service::usage::UsageRecorder;
 use crate::store::OpenMode;
 
 use super::ImportLeadsArgs;
@@ -59,12 +60,15 @@ pub async fn import_leads(settings: &Settings, args: ImportLeadsArgs) -> anyhow:
             Some(campaign)
         }
     };
+    // Rows are written before `propose` returns: nothing is left queued when the process exits.
+    let usage = UsageRecorder::direct(store.clone(), settings.budgets.clone());
     let proposed = match Proposer::new(
         &settings.imports,
         Arc::new(Models::new(&settings.ai).context("invalid [ai] settings")?),
         &settings.ai,
+        usage,
     ) {
-        Some(proposer) => proposer.propose(&args.file).await,
+        Some(proposer) => proposer.propose(workspace.id, &args.file).await,
         None => None,
     };
     if let Some(p) = &proposed {

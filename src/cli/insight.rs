@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 use crate::config::Settings;
 use crate::domain::CompanyInsight;
 use crate::service::insights::{InsightError, Insights};
+use crate::service::usage::UsageRecorder;
 use crate::service::{self};
 use crate::store::OpenMode;
 
@@ -35,13 +36,20 @@ pub struct InsightArgs {
 
 pub async fn insight(settings: &Settings, command: InsightCommand) -> anyhow::Result<ExitCode> {
     let store = crate::startup::open_store(settings, OpenMode::Tool).await?;
-    let store = store.as_ref();
     let models = crate::ai::Models::new(&settings.ai).context("invalid [ai] settings")?;
-    let insights = Insights::new(settings.insights.clone(), Arc::new(models), &settings.ai);
+    // Rows are written before `refresh` returns: nothing is left queued when the process exits.
+    let usage = UsageRecorder::direct(store.clone(), settings.budgets.clone());
+    let insights = Insights::new(
+        settings.insights.clone(),
+        Arc::new(models),
+        &settings.ai,
+        usage,
+    );
     let (args, refresh) = match command {
         InsightCommand::Show(args) => (args, false),
         InsightCommand::Refresh(args) => (args, true),
     };
+    let store = store.as_ref();
     let ws = service::workspace(store, args.workspace.as_deref()).await?;
     let result = if refresh {
         insights

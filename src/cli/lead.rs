@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 use crate::config::Settings;
 use crate::domain::LeadFilter;
 use crate::service::personas::{self, Mode};
+use crate::service::usage::UsageRecorder;
 use crate::service::{self};
 use crate::store::{OpenMode, Store};
 
@@ -54,7 +55,9 @@ pub async fn lead(settings: &Settings, command: LeadCommand) -> anyhow::Result<E
         personas::set_profile_text(store.as_ref(), ws.id, id, Some(text)).await?;
     }
     let models = crate::ai::Models::new(&settings.ai)?;
-    let generator = crate::startup::persona_generator(settings, &models, store.clone())
+    // Rows are written before `persona` returns: nothing is left queued when the process exits.
+    let usage = UsageRecorder::direct(store.clone(), settings.budgets.clone());
+    let generator = crate::startup::persona_generator(settings, &models, store.clone(), usage)
         .map_err(|problem| anyhow::anyhow!("no persona model is usable: {problem}"))?;
     let mode = if args.regenerate {
         Mode::Regenerate

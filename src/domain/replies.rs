@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::status::{StatusParseError, string_enum};
-use super::{CampaignId, CampaignLeadId, LeadReplyId, MailboxId};
+use super::{CampaignId, CampaignLeadId, LeadId, LeadReplyId, MailboxId, WorkspaceId};
 
 /// Bytes of a reply's text kept: enough for any question, bounded for hostile input.
 pub const REPLY_TEXT_BYTES: usize = 8 * 1024;
@@ -109,6 +109,9 @@ pub struct ThreadMessage {
 /// What drafting an answer reads: the thread, the lead's persona, the product, the goal.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DraftInputs {
+    /// Who pays for the draft, and the lead it answers (for the usage row).
+    pub workspace_id: WorkspaceId,
+    pub lead_id: LeadId,
     pub reply: LeadReply,
     /// Our messages to the lead, in step order.
     pub thread: Vec<ThreadMessage>,

@@ -9,17 +9,22 @@
 //!
 //! Failures are recorded on the lead (`persona_error`); a transient one (timeout, rate limit,
 //! server error) also gets a retry time for the daemon's sweep, a lasting one waits for a
-//! person to ask again. Every call returns the model's [`CallUsage`] for the caller to record.
+//! person to ask again. Every model call is checked against the daily budgets and recorded as an
+//! `api_usage` row (purpose `persona`); a spent budget is a transient failure.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::ai::{CallUsage, JsonRequest, LanguageModel, Purpose};
+use crate::ai::{CallUsage, JsonAnswer, JsonRequest, LanguageModel, Purpose};
 use crate::content::ContentError;
-use crate::domain::{LeadId, LeadPersona, Persona, PersonaFieldError, PersonaOrigin, WorkspaceId};
+use crate::domain::{
+    LeadId, LeadPersona, Persona, PersonaFieldError, PersonaOrigin, UsageOutcome, WorkspaceId,
+};
 use crate::fetch::{FetchError, SafeFetcher};
+use crate::service::usage::{CallSite, UsageRecorder};
 use crate::store::{Store, StoreError};
 
 /// The error for a lead with nothing to build a persona from, as the product words it.
@@ -55,6 +60,8 @@ pub enum PersonaError {
     NoInputs,
     #[error("the website could not be read: {0}")]
     Website(FetchError),
+    #[error("no persona now: {0}")]
+    Budget(String),
     #[error("the model failed: {0}")]
     Model(ContentError),
     #[error("the model's answer is not a persona: {0}")]
@@ -71,7 +78,8 @@ impl PersonaError {
         match self {
             Self::Website(e) => e.is_transient(),
             Self::Model(e) => e.is_retryable(),
-            Self::Store(_) => true,
+            // A daily budget is spent: the sweep tries again after the retry interval.
+            Self::Store(_) | Self::Budget(_) => true,
             Self::NotFound(_) | Self::NoInputs | Self::Invalid(_) | Self::ProfileTooLong => false,
         }
     }
@@ -103,14 +111,21 @@ pub struct PersonaGenerator {
     store: Arc<dyn Store>,
     model: Arc<dyn LanguageModel>,
     fetcher: SafeFetcher,
+    usage: Arc<UsageRecorder>,
 }
 
 impl PersonaGenerator {
-    pub fn new(store: Arc<dyn Store>, model: Arc<dyn LanguageModel>, fetcher: SafeFetcher) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        model: Arc<dyn LanguageModel>,
+        fetcher: SafeFetcher,
+        usage: Arc<UsageRecorder>,
+    ) -> Self {
         Self {
             store,
             model,
             fetcher,
+            usage,
         }
     }
 
@@ -201,11 +216,7 @@ impl PersonaGenerator {
                 Err(e) => return Err(PersonaError::Website(e)),
             },
         };
-        let answer = self
-            .model
-            .complete_json(&request(record, website_text.as_deref()))
-            .await
-            .map_err(PersonaError::Model)?;
+        let answer = self.call(record, website_text.as_deref()).await?;
         let persona = Persona::from_model(&answer.value).map_err(PersonaError::Invalid)?;
         let origin = PersonaOrigin {
             provider: answer.usage.provider.to_owned(),
@@ -224,6 +235,42 @@ impl PersonaGenerator {
             )
             .await?;
         Ok((answer.usage, website_error))
+    }
+
+    /// The model call, checked against the daily budgets and recorded as one `api_usage` row
+    /// whatever its outcome.
+    async fn call(
+        &self,
+        record: &LeadPersona,
+        website_text: Option<&str>,
+    ) -> Result<JsonAnswer, PersonaError> {
+        let lead = &record.lead;
+        let site = CallSite {
+            lead: Some(lead.id),
+            ..CallSite::for_purpose(lead.workspace_id, Purpose::Persona)
+        };
+        if let Err(spent) = self.usage.allowance(&site).await {
+            return Err(PersonaError::Budget(spent.to_string()));
+        }
+        let started = Instant::now();
+        match self
+            .model
+            .complete_json(&request(record, website_text))
+            .await
+        {
+            Ok(answer) => {
+                self.usage
+                    .record_call(&site, &answer.usage, UsageOutcome::Ok, None)
+                    .await;
+                Ok(answer)
+            }
+            Err(e) => {
+                self.usage
+                    .record_failure(&site, self.model.provider(), &e, started.elapsed())
+                    .await;
+                Err(PersonaError::Model(e))
+            }
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Company insights over HTTP, against local servers speaking Perplexity's and OpenAI's
 //! chat-completions APIs: members refresh an insight, viewers read it, and a preview asks for a
-//! missing one once and hands it to the email prompt.
+//! missing one once and hands it to the email prompt. A refresh writes one `api_usage` row.
 
 use outreachd::domain::Role;
 use reqwest::StatusCode;
@@ -13,6 +13,7 @@ use crate::client::signed_in;
 use crate::helpers::{TestApp, spawn_app_with};
 use crate::sink::Sink;
 use crate::support::TestBackend;
+use crate::support::database::usage_rows;
 
 crate::on_both_backends!(
     members_refresh_an_insight_and_viewers_read_it,
@@ -105,6 +106,18 @@ async fn members_refresh_an_insight_and_viewers_read_it(backend: TestBackend) {
         .get("/api/v1/insights/rcpt.test")
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "another workspace has none");
+
+    // The refresh wrote one usage row with the stub's tokens, for no lead (the recorder writes
+    // in batches, so the row may land a moment later).
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        rows = usage_rows(&app.database_url, "insight").await;
+        if !rows.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(rows, vec![(30, 90, "ok".to_owned(), false)]);
 }
 
 async fn a_preview_asks_for_a_missing_insight_once_and_gives_it_to_the_prompt(

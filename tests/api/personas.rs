@@ -1,7 +1,7 @@
 //! Personas end to end: a lead created through the API gets its persona in the background from
 //! an OpenAI-compatible server (wiremock, speaking chat completions), once; every email written
 //! for it afterwards carries that persona, and asking again reuses it unless told to
-//! regenerate. Another workspace's lead is a 404; a lead with nothing to go on is a 422.
+//! regenerate; every persona call writes one `api_usage` row. Another workspace's lead is a 404; a lead with nothing to go on is a 422.
 
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use crate::campaign_setup::{id, mailboxes, workspace};
 use crate::client::{ApiClient, signed_in};
 use crate::helpers::{TestApp, spawn_app_with};
 use crate::support::TestBackend;
+use crate::support::database::usage_rows;
 
 crate::on_both_backends!(
     a_persona_is_generated_once_and_reused_by_every_email,
@@ -239,6 +240,19 @@ async fn asking_for_a_persona_reuses_it_unless_told_to_regenerate(backend: TestB
     let other = signed_in(&app, "globex", Role::Member).await;
     let (status, body) = other.post(&persona_path, json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    // The background call and the regeneration each wrote one usage row with the stub's tokens
+    // (the daemon's recorder writes in batches, so the rows may land a moment later).
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        rows = usage_rows(&app.database_url, "persona").await;
+        if rows.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ok = (900, 250, "ok".to_owned(), true);
+    assert_eq!(rows, vec![ok.clone(), ok], "one row per persona call");
 }
 
 async fn a_lead_without_website_linkedin_or_profile_cannot_have_a_persona(backend: TestBackend) {

@@ -1,12 +1,14 @@
 //! `outreachd lead persona`: the persona of an imported lead, generated once by an
 //! OpenAI-compatible server (wiremock) and printed as JSON; asked again, the stored one is
-//! printed without a model call; a lead with nothing to go on fails with the product's words.
+//! printed without a model call; a lead with nothing to go on fails with the product's words. The
+//! call is in `api_usage` when the command ends.
 
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::{outreachd, stderr, stdout};
 use crate::ops::{Ops, apply_file, campaign};
+use crate::support::database::usage_rows;
 
 fn persona() -> serde_json::Value {
     serde_json::json!({
@@ -95,4 +97,7 @@ async fn a_lead_persona_is_generated_once_and_printed() {
         stderr(&none)
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    // The one call was recorded before the process exited.
+    let rows = usage_rows(&ops.env["OUTREACHD__DATABASE__URL"], "persona").await;
+    assert_eq!(rows, vec![(800, 200, "ok".to_owned(), true)]);
 }

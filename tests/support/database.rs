@@ -187,3 +187,25 @@ where
             .expect("query")
     }
 }
+
+/// `(prompt_tokens, completion_tokens, outcome, names a lead)` of every `api_usage` row for
+/// `purpose`, oldest first (either backend).
+pub async fn usage_rows(url: &str, purpose: &str) -> Vec<(i64, i64, String, bool)> {
+    let sql = "SELECT prompt_tokens, completion_tokens, outcome, lead_id IS NOT NULL \
+               FROM api_usage WHERE purpose = $1 ORDER BY occurred_at";
+    if url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
+        sqlx::query_as(sql)
+            .bind(purpose)
+            .fetch_all(&mut conn)
+            .await
+            .expect("query")
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.replace("$1", "?1")))
+            .bind(purpose)
+            .fetch_all(&mut conn)
+            .await
+            .expect("query")
+    }
+}

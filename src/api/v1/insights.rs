@@ -15,6 +15,7 @@ impl From<InsightError> for ApiError {
     fn from(e: InsightError) -> Self {
         match e {
             InsightError::Disabled => ApiError::Conflict(e.to_string()),
+            InsightError::Budget(_) => ApiError::Conflict(e.to_string()),
             InsightError::BadDomain { reason, .. } => ApiError::invalid("domain", reason),
             InsightError::NotFound(domain) => ApiError::NotFound(format!("insight on {domain}")),
             InsightError::Provider(_) => ApiError::Upstream(e.to_string()),
@@ -69,7 +70,7 @@ pub async fn get(
     responses(
         (status = 200, description = "The new insight and what it cost", body = RefreshedInsight),
         (status = 403, description = "Needs member", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Company insights are disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Company insights are disabled, or a daily budget is spent", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a domain name", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "The provider failed", body = Problem, content_type = "application/problem+json"),
     ))]

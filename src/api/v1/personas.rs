@@ -76,6 +76,8 @@ impl From<PersonaError> for ApiError {
             PersonaError::Website(_) | PersonaError::Model(_) | PersonaError::Invalid(_) => {
                 Self::Upstream(e.to_string())
             }
+            // A daily budget is spent: a clear refusal, not a provider failure.
+            PersonaError::Budget(_) => Self::Conflict(e.to_string()),
             PersonaError::Store(e) => e.into(),
         }
     }
@@ -91,7 +93,7 @@ impl From<PersonaError> for ApiError {
         (status = 200, description = "The persona, stored or new", body = PersonaView),
         (status = 403, description = "Needs the member role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such lead in this workspace", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No persona provider is usable (its key or settings are missing)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No persona provider is usable (its key or settings are missing), or a daily budget is spent", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The lead has no website, LinkedIn URL or profile text, or its website cannot be read and nothing else remains", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "The model failed or answered something that is not a persona", body = Problem, content_type = "application/problem+json"),
     ))]

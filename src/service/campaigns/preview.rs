@@ -8,8 +8,8 @@ use crate::content::{ComposeError, Composition, ContentProvider, request_for, st
 use crate::domain::{
     CampaignId, CampaignLeadStatus, GeneratedFor, GeneratedMessage, LeadId, WorkspaceId,
 };
-use crate::service::usage::{CallSite, UsageRecorder, Written};
 use crate::service::insights::Insights;
+use crate::service::usage::{CallSite, UsageRecorder, Written};
 use crate::store::Store;
 
 use super::CampaignError;

@@ -5,18 +5,21 @@
 //!
 //! Only the unplaced columns' values leave the machine, each clipped. Asking is bounded by the
 //! provider's timeout, and any failure (no key, provider down, an answer that is not a mapping)
-//! is logged and leaves the import as it would be without a proposal.
+//! is logged and leaves the import as it would be without a proposal. Each question is checked
+//! against the workspace's daily budget (a spent one leaves the proposal out) and recorded in
+//! `api_usage` (purpose `header_mapping`).
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::ai::{AiSettings, CallUsage, JsonRequest, Models, ProviderName, Purpose};
-use crate::domain::{MappingProposal, ProposedMapping};
+use crate::domain::{MappingProposal, ProposedMapping, UsageOutcome, WorkspaceId};
 use crate::import::{Field, HeaderMap, peek};
+use crate::service::usage::{CallSite, UsageRecorder};
 
 /// Rows of the file shown to the model.
 pub const SAMPLE_ROWS: usize = 5;
@@ -60,21 +63,28 @@ pub struct Proposer {
     settings: MappingSettings,
     models: Arc<Models>,
     wait: Duration,
+    usage: Arc<UsageRecorder>,
 }
 
 impl Proposer {
     /// `None` unless `imports.propose_mapping` is on.
-    pub fn new(settings: &MappingSettings, models: Arc<Models>, ai: &AiSettings) -> Option<Self> {
+    pub fn new(
+        settings: &MappingSettings,
+        models: Arc<Models>,
+        ai: &AiSettings,
+        usage: Arc<UsageRecorder>,
+    ) -> Option<Self> {
         settings.propose_mapping.then(|| Self {
             settings: settings.clone(),
             models,
             wait: ai.provider(settings.provider).timeout.as_duration(),
+            usage,
         })
     }
 
     /// The proposal for the CSV file at `path`; `None` when every column is placed or on any
-    /// failure (logged).
-    pub async fn propose(&self, path: &Path) -> Option<Proposed> {
+    /// failure (logged) or when workspace `ws`'s daily budget is spent.
+    pub async fn propose(&self, ws: WorkspaceId, path: &Path) -> Option<Proposed> {
         let path = path.to_owned();
         let peeked = tokio::task::spawn_blocking(move || {
             std::fs::File::open(&path)
@@ -94,7 +104,13 @@ impl Proposer {
         if unplaced.is_empty() {
             return None;
         }
-        match tokio::time::timeout(self.wait, self.ask(&headers, &rows, &unplaced)).await {
+        let site = CallSite::for_purpose(ws, Purpose::HeaderMapping);
+        if let Err(spent) = self.usage.allowance(&site).await {
+            tracing::warn!(reason = %spent, "No mapping proposal: a daily budget is spent.");
+            return None;
+        }
+        let asked = self.ask(&site, &headers, &rows, &unplaced);
+        match tokio::time::timeout(self.wait, asked).await {
             Ok(Ok(proposed)) => Some(proposed),
             Ok(Err(error)) => {
                 tracing::warn!(error = %error, "No mapping proposal: the model failed.");
@@ -107,18 +123,29 @@ impl Proposer {
         }
     }
 
+    /// Asks once and records the call in `api_usage`.
     async fn ask(
         &self,
+        site: &CallSite,
         headers: &[String],
         rows: &[Vec<String>],
         unplaced: &[usize],
     ) -> Result<Proposed, crate::content::ContentError> {
         let model = Some(self.settings.model.trim()).filter(|m| !m.is_empty());
-        let answer = self
-            .models
-            .model(self.settings.provider, model)?
-            .complete_json(&request(headers, rows, unplaced))
-            .await?;
+        let model = self.models.model(self.settings.provider, model)?;
+        let started = Instant::now();
+        let answer = match model.complete_json(&request(headers, rows, unplaced)).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                self.usage
+                    .record_failure(site, model.provider(), &e, started.elapsed())
+                    .await;
+                return Err(e);
+            }
+        };
+        self.usage
+            .record_call(site, &answer.usage, UsageOutcome::Ok, None)
+            .await;
         let (mappings, overrides) = read_answer(&answer.value, headers, unplaced);
         Ok(Proposed {
             proposal: MappingProposal {

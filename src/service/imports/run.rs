@@ -181,7 +181,7 @@ async fn import(inner: &Inner, task: &Task, seen: Seen) -> ImportOutcome {
         cancel: inner.cancel.clone(),
     };
     let proposed = match &inner.proposer {
-        Some(proposer) => proposer.propose(&task.path).await,
+        Some(proposer) => proposer.propose(task.workspace, &task.path).await,
         None => None,
     };
     let (mapping, proposal) = accepted(proposed, task.accept_mapping);

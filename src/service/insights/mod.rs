@@ -7,22 +7,26 @@
 //! answer) only leaves the insight out, it never fails or delays a send further. One question
 //! per (workspace, domain) is in flight at a time: leads of one company written together wait
 //! for the first question instead of asking again. `show` and `refresh` serve the CLI and the
-//! API; `refresh` returns the call's [`CallUsage`] for the caller to record.
+//! API. Every question is checked against the daily budgets (a spent one leaves the insight out)
+//! and recorded as one `api_usage` row (purpose `insight`).
 
 mod ask;
 mod settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{SubsecRound, Utc};
 
 pub use settings::InsightSettings;
 
-use crate::ai::{CallUsage, Models, ProviderName};
+use crate::ai::{CallUsage, Models, ProviderName, Purpose};
 use crate::content::ContentError;
-use crate::domain::{CompanyInsight, Lead, WorkspaceId, company_domain, normalize_domain};
+use crate::domain::{
+    CompanyInsight, Lead, LeadId, UsageOutcome, WorkspaceId, company_domain, normalize_domain,
+};
+use crate::service::usage::{CallSite, UsageRecorder};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +40,8 @@ pub enum InsightError {
     },
     #[error("no insight on {0} yet; ask for one with refresh")]
     NotFound(String),
+    #[error("no insight now: {0}")]
+    Budget(String),
     #[error("the insight provider failed: {0}")]
     Provider(#[from] ContentError),
     #[error(transparent)]
@@ -54,6 +60,7 @@ type Key = (WorkspaceId, String);
 pub struct Insights {
     settings: InsightSettings,
     models: Arc<Models>,
+    usage: Arc<UsageRecorder>,
     /// The longest `for_lead` waits for a new insight: the provider's timeout for one attempt.
     wait: Duration,
     /// One lock per (workspace, domain) being asked about, removed when the question ends.
@@ -71,11 +78,17 @@ impl std::fmt::Debug for Insights {
 impl Insights {
     /// `models` is the daemon's registry; the provider's timeout bounds what `for_lead` adds to
     /// a send.
-    pub fn new(settings: InsightSettings, models: Arc<Models>, ai: &crate::ai::AiSettings) -> Self {
+    pub fn new(
+        settings: InsightSettings,
+        models: Arc<Models>,
+        ai: &crate::ai::AiSettings,
+        usage: Arc<UsageRecorder>,
+    ) -> Self {
         Self {
             wait: ai.provider(settings.provider).timeout.as_duration(),
             settings,
             models,
+            usage,
             asking: Mutex::default(),
         }
     }
@@ -112,7 +125,7 @@ impl Insights {
         let lock = self.lock(ws, &domain);
         let refreshed = {
             let _asking = lock.lock().await;
-            self.ask(store, ws, &domain).await
+            self.ask(store, ws, &domain, None).await
         };
         self.unlock(ws, &domain, lock);
         refreshed
@@ -127,7 +140,8 @@ impl Insights {
         }
         let domain = company_domain(lead)?;
         let ws = lead.workspace_id;
-        match tokio::time::timeout(self.wait, self.fresh(store, ws, &domain)).await {
+        let fresh = self.fresh(store, ws, &domain, lead.id);
+        match tokio::time::timeout(self.wait, fresh).await {
             Ok(Ok(insight)) => Some(insight),
             Ok(Err(error)) => {
                 tracing::warn!(domain = %domain, error = %error, "Company insight left out.");
@@ -150,6 +164,7 @@ impl Insights {
         store: &dyn Store,
         ws: WorkspaceId,
         domain: &str,
+        lead: LeadId,
     ) -> Result<CompanyInsight, InsightError> {
         if let Some(stored) = fresh_stored(store, ws, domain).await? {
             return Ok(stored);
@@ -161,7 +176,9 @@ impl Insights {
             if let Some(stored) = fresh_stored(store, ws, domain).await? {
                 return Ok(stored);
             }
-            self.ask(store, ws, domain).await.map(|r| r.insight)
+            self.ask(store, ws, domain, Some(lead))
+                .await
+                .map(|r| r.insight)
         }
         .await;
         self.unlock(ws, domain, lock);
@@ -173,24 +190,57 @@ impl Insights {
         store: &dyn Store,
         ws: WorkspaceId,
         domain: &str,
+        lead: Option<LeadId>,
     ) -> Result<Refreshed, InsightError> {
+        let site = CallSite {
+            lead,
+            ..CallSite::for_purpose(ws, Purpose::Insight)
+        };
+        if let Err(spent) = self.usage.allowance(&site).await {
+            return Err(InsightError::Budget(spent.to_string()));
+        }
         let request = ask::request(domain);
         let model = self.settings.model();
-        let (answer, sources) = if self.settings.provider == ProviderName::Perplexity {
-            self.models.perplexity(model)?.research(&request).await?
+        let started = Instant::now();
+        // A model that cannot be built (no key) is a setting to fix, not a call: no row.
+        let called = if self.settings.provider == ProviderName::Perplexity {
+            let perplexity = self.models.perplexity(model)?;
+            perplexity.research(&request).await
         } else {
-            let answer = self
-                .models
-                .model(self.settings.provider, model)?
-                .complete_json(&request)
-                .await?;
-            (answer, Vec::new())
+            let model = self.models.model(self.settings.provider, model)?;
+            let answer = model.complete_json(&request).await;
+            answer.map(|a| (a, Vec::new()))
         };
-        let facts =
-            ask::facts(answer.value, sources).map_err(|detail| ContentError::BadAnswer {
-                provider: answer.usage.provider,
-                detail,
-            })?;
+        let (answer, sources) = match called {
+            Ok(done) => done,
+            Err(e) => {
+                let provider = self.settings.provider.as_str();
+                self.usage
+                    .record_failure(&site, provider, &e, started.elapsed())
+                    .await;
+                return Err(e.into());
+            }
+        };
+        let usage = answer.usage.clone();
+        let facts = match ask::facts(answer.value, sources) {
+            Ok(facts) => {
+                self.usage
+                    .record_call(&site, &usage, UsageOutcome::Ok, None)
+                    .await;
+                facts
+            }
+            Err(detail) => {
+                // Paid for, but not an insight: the row keeps its tokens and says why.
+                let e = ContentError::BadAnswer {
+                    provider: usage.provider,
+                    detail,
+                };
+                self.usage
+                    .record_call(&site, &usage, UsageOutcome::Error, Some(&e))
+                    .await;
+                return Err(e.into());
+            }
+        };
         // Microseconds: what both backends keep, so the answer equals what is read back.
         let now = Utc::now().trunc_subsecs(6);
         let insight = CompanyInsight {
@@ -208,10 +258,7 @@ impl Insights {
             model = %answer.usage.model,
             "Company insight stored."
         );
-        Ok(Refreshed {
-            insight,
-            usage: answer.usage,
-        })
+        Ok(Refreshed { insight, usage })
     }
 
     fn lock(&self, ws: WorkspaceId, domain: &str) -> Arc<tokio::sync::Mutex<()>> {

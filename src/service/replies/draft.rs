@@ -7,12 +7,16 @@
 
 use std::fmt::Write as _;
 
+use std::time::Instant;
+
 use chrono::Utc;
 
 use super::{ReplyError, checked_answer};
 use crate::ai::{CallUsage, JsonRequest, LanguageModel, Purpose};
+use crate::content::ContentError;
 use crate::content::reply_subject;
-use crate::domain::{DraftInputs, LeadReplyId, ReplyStatus};
+use crate::domain::{DraftInputs, LeadReplyId, ReplyStatus, UsageOutcome};
+use crate::service::usage::{CallSite, UsageRecorder};
 use crate::store::Store;
 
 /// The schema name sent with the request.
@@ -100,6 +104,7 @@ pub fn draft_request(inputs: &DraftInputs) -> JsonRequest {
 pub async fn draft(
     store: &dyn Store,
     model: &dyn LanguageModel,
+    usage: &UsageRecorder,
     id: LeadReplyId,
 ) -> Result<Option<CallUsage>, ReplyError> {
     let Some(inputs) = store.draft_inputs(id).await? else {
@@ -108,9 +113,22 @@ pub async fn draft(
     if inputs.reply.status != ReplyStatus::Pending {
         return Ok(None);
     }
+    let site = CallSite {
+        campaign: Some(inputs.reply.campaign_id),
+        lead: Some(inputs.lead_id),
+        ..CallSite::for_purpose(inputs.workspace_id, Purpose::ReplyDraft)
+    };
+    if let Err(spent) = usage.allowance(&site).await {
+        // Not a failure of the reply: it stays pending, untouched, for a later sweep.
+        return Err(ReplyError::Draft(spent.to_string()));
+    }
+    let started = Instant::now();
     let answer = match model.complete_json(&draft_request(&inputs)).await {
         Ok(answer) => answer,
         Err(e) => {
+            usage
+                .record_failure(&site, model.provider(), &e, started.elapsed())
+                .await;
             let error = e.to_string();
             store.draft_failed(id, &error, Utc::now()).await?;
             return Err(ReplyError::Draft(error));
@@ -132,10 +150,20 @@ pub async fn draft(
         Ok(checked) => checked,
         Err(e) => {
             let error = format!("the model's answer is unusable: {e}");
+            let bad = ContentError::BadAnswer {
+                provider: answer.usage.provider,
+                detail: error.clone(),
+            };
+            usage
+                .record_call(&site, &answer.usage, UsageOutcome::Error, Some(&bad))
+                .await;
             store.draft_failed(id, &error, Utc::now()).await?;
             return Err(ReplyError::Draft(error));
         }
     };
+    usage
+        .record_call(&site, &answer.usage, UsageOutcome::Ok, None)
+        .await;
     let usage = answer.usage;
     store
         .save_draft(
@@ -176,6 +204,8 @@ mod tests {
 
     fn inputs() -> DraftInputs {
         DraftInputs {
+            workspace_id: Default::default(),
+            lead_id: Default::default(),
             reply: LeadReply {
                 id: LeadReplyId::new(),
                 campaign_id: Default::default(),

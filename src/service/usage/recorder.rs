@@ -38,6 +38,17 @@ pub struct CallSite {
 }
 
 impl CallSite {
+    /// A call for `purpose` in workspace `ws`, for no campaign, lead or step yet.
+    pub fn for_purpose(ws: WorkspaceId, purpose: Purpose) -> Self {
+        Self {
+            workspace: ws,
+            campaign: None,
+            lead: None,
+            step: None,
+            purpose,
+        }
+    }
+
     /// One email of a campaign's sequence (or its preview).
     pub fn email(ws: WorkspaceId, campaign: CampaignId, lead: LeadId, step: u32) -> Self {
         Self {
@@ -89,6 +100,21 @@ impl UsageRecorder {
     ) -> Arc<Self> {
         let (queue, rx) = mpsc::channel(QUEUE);
         tracker.spawn(write_batches(store.clone(), rx, cancel, metrics.clone()));
+        Arc::new(Self {
+            budgets: Budgets::new(budgets, store.clone(), metrics.clone()),
+            store,
+            queue,
+            metrics,
+        })
+    }
+
+    /// A recorder without a writer task, for a CLI command's short-lived process: every row
+    /// is written by its caller before `record` returns, so none is lost when the process
+    /// exits.
+    pub fn direct(store: Arc<dyn Store>, budgets: BudgetSettings) -> Arc<Self> {
+        let metrics = BudgetMetrics::default();
+        // A queue with no receiver is closed: `record` writes each row at once.
+        let (queue, _) = mpsc::channel(1);
         Arc::new(Self {
             budgets: Budgets::new(budgets, store.clone(), metrics.clone()),
             store,

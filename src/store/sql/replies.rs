@@ -11,8 +11,8 @@ use sqlx::types::Json;
 
 use super::{Bound, Dialect};
 use crate::domain::{
-    CampaignId, CampaignLeadId, DraftInputs, LeadReply, LeadReplyId, MailboxId, ReplyFilter,
-    ReplySendJob, ReplySendOutcome, ReplyStatus, ThreadMessage, WorkspaceId,
+    CampaignId, CampaignLeadId, DraftInputs, LeadId, LeadReply, LeadReplyId, MailboxId,
+    ReplyFilter, ReplySendJob, ReplySendOutcome, ReplyStatus, ThreadMessage, WorkspaceId,
 };
 use crate::store::replies::ReplyDecision;
 use crate::store::rows::parse;
@@ -85,6 +85,8 @@ impl TryFrom<ReplyRow> for LeadReply {
 /// The lead, campaign and product around a reply.
 #[derive(sqlx::FromRow)]
 pub(crate) struct AroundRow {
+    workspace_id: WorkspaceId,
+    lead_id: LeadId,
     first_name: Option<String>,
     last_name: Option<String>,
     company: Option<String>,
@@ -221,7 +223,7 @@ where
             return Ok(None);
         };
         let around: AroundRow = sqlx::query_as(
-            "SELECT l.first_name, l.last_name, l.company, l.persona, c.goal, \
+            "SELECT c.workspace_id, cl.lead_id, l.first_name, l.last_name, l.company, l.persona, c.goal, \
                  p.name AS product_name, p.description AS product_description \
              FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
              JOIN campaigns c ON c.id = cl.campaign_id \
@@ -245,6 +247,8 @@ where
         .await
         .ctx("load a lead's thread")?;
         Ok(Some(DraftInputs {
+            workspace_id: around.workspace_id,
+            lead_id: around.lead_id,
             reply,
             thread: thread
                 .into_iter()

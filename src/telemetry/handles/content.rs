@@ -127,6 +127,13 @@ pub struct BudgetMetrics {
     write_failures: Counter,
 }
 
+/// The handles; in a CLI process (no metrics recorder installed) they are no-ops.
+impl Default for BudgetMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl BudgetMetrics {
     pub(super) fn new() -> Self {
         Self {
