@@ -32,17 +32,29 @@ pub struct PreviewAsk<'a> {
     pub tone: Option<&'a str>,
 }
 
-/// The lead's next step (or `ask.step`), written by `provider` and stored if it was not yet.
+/// Who writes a preview: the content provider, with the recorder that checks budgets and
+/// records the call, and the company insights its prompt uses.
+#[derive(Clone, Copy)]
+pub struct PreviewWriter<'a> {
+    pub provider: &'a dyn ContentProvider,
+    pub usage: &'a UsageRecorder,
+    pub insights: &'a Insights,
+}
+
+/// The lead's next step (or `ask.step`), written by `writer` and stored if it was not yet.
 pub async fn preview(
     store: &dyn Store,
-    provider: &dyn ContentProvider,
-    usage: &UsageRecorder,
-    insights: &Insights,
+    writer: PreviewWriter<'_>,
     ws: WorkspaceId,
     campaign_id: CampaignId,
     lead_id: LeadId,
     ask: PreviewAsk<'_>,
 ) -> Result<Preview, CampaignError> {
+    let PreviewWriter {
+        provider,
+        usage,
+        insights,
+    } = writer;
     let step = ask.step;
     let campaign = store
         .campaign_by_id(ws, campaign_id)

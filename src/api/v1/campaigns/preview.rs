@@ -92,11 +92,14 @@ pub async fn preview(
             .map(str::trim)
             .filter(|t| !t.is_empty()),
     };
+    let writer = preview::PreviewWriter {
+        provider,
+        usage: &state.usage,
+        insights: &state.insights,
+    };
     let preview = preview::preview(
         state.store.as_ref(),
-        provider,
-        &state.usage,
-        &state.insights,
+        writer,
         caller.workspace(),
         campaign_id,
         lead_id,
