@@ -21,6 +21,8 @@
 //! provider's `concurrency` and `dispatch.generation_concurrency`), `BENCH_AHEAD` ("30s"), `BENCH_DUE_SHARE` (0.9), `BENCH_ONLY` (`claim` or
 //! `ahead`: one run), and any `OUTREACHD__*` variable.
 
+#[path = "../pipeline/mailbox.rs"]
+mod mailbox;
 #[path = "../pipeline/sink.rs"]
 mod sink;
 

@@ -8,12 +8,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use chrono::{TimeDelta, Utc};
 use outreachd::domain::{
-    CampaignSpec, CampaignStatus, EmailAddress, HumanDuration, MailboxSpec, NewLead, SendingRules,
-    ServerSpec, SmtpSecurity, StepSpec,
+    CampaignSpec, CampaignStatus, EmailAddress, HumanDuration, NewLead, SendingRules, StepSpec,
 };
 use outreachd::startup::{Application, RunOptions, open_store};
 use outreachd::store::OpenMode;
-use secrecy::SecretString;
 use sqlx::Connection;
 
 use crate::Options;
@@ -202,26 +200,7 @@ async fn seed(
     let ws = store.upsert_workspace("bench").await?.value;
     let mut pool = Vec::with_capacity(opts.mailboxes);
     for i in 0..opts.mailboxes {
-        let spec = MailboxSpec {
-            address: EmailAddress::parse(&format!("sender{i}@acme.test"))?,
-            from_name: format!("Sender {i}"),
-            signature: format!("Sender {i}\nAcme"),
-            smtp: ServerSpec {
-                host: "127.0.0.1".into(),
-                port: sink_port,
-                security: SmtpSecurity::Plain,
-                username: String::new(),
-                password: SecretString::from(String::new()),
-            },
-            imap: None,
-            daily_cap: 10_000_000,
-            hourly_cap: None,
-            min_gap: HumanDuration::ZERO,
-            max_gap: HumanDuration::ZERO,
-            warmup: None,
-            warmup_started_on: None,
-            timezone: "UTC".into(),
-        };
+        let spec = crate::mailbox::sink_mailbox(i, sink_port)?;
         pool.push(store.upsert_mailbox(ws.id, &spec).await?.value.id);
     }
     let campaign = CampaignSpec {

@@ -11,12 +11,11 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use outreachd::config::Settings;
 use outreachd::domain::{
-    CampaignId, CampaignSpec, CampaignStatus, EmailAddress, HumanDuration, MailboxSpec, NewLead,
-    SendingRules, ServerSpec, SmtpSecurity, StepSpec, WorkspaceId,
+    CampaignId, CampaignSpec, CampaignStatus, EmailAddress, HumanDuration, NewLead, SendingRules,
+    StepSpec, WorkspaceId,
 };
 use outreachd::startup::{Application, RunOptions, open_store};
 use outreachd::store::{OpenMode, Store};
-use secrecy::SecretString;
 
 use crate::cpu::{CpuSample, ticks_of, ticks_to_us};
 use crate::pg;
@@ -337,26 +336,7 @@ async fn seed(store: &dyn Store, url: &str, opts: &E2eOptions) -> anyhow::Result
     }
     let mut pool = Vec::with_capacity(opts.mailboxes);
     for i in 0..opts.mailboxes {
-        let spec = MailboxSpec {
-            address: EmailAddress::parse(&format!("sender{i}@acme.test"))?,
-            from_name: format!("Sender {i}"),
-            signature: format!("Sender {i}\nAcme"),
-            smtp: ServerSpec {
-                host: "127.0.0.1".into(),
-                port: opts.sink_port,
-                security: SmtpSecurity::Plain,
-                username: String::new(),
-                password: SecretString::from(String::new()),
-            },
-            imap: None,
-            daily_cap: 10_000_000,
-            hourly_cap: None,
-            min_gap: HumanDuration::ZERO,
-            max_gap: HumanDuration::ZERO,
-            warmup: None,
-            warmup_started_on: None,
-            timezone: "UTC".into(),
-        };
+        let spec = crate::mailbox::sink_mailbox(i, opts.sink_port)?;
         pool.push(store.upsert_mailbox(ws.id, &spec).await?.value.id);
     }
     let campaign = CampaignSpec {

@@ -25,6 +25,7 @@
 
 mod cpu;
 mod end_to_end;
+mod mailbox;
 mod pg;
 mod report;
 mod sink;
